@@ -1,0 +1,90 @@
+"""AWS facts shared by builders and rules: destination services, their actions, and ARN shapes.
+
+Sources are in ../shared/docs/aws-semantics.md (sections 1.1 and 1.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from linter.values import Text, Unknown, make_text
+
+# Partition of computed ARNs. Other partitions (aws-cn, aws-us-gov) are rare enough that assuming the commercial one
+# silently is better than marking every ARN partly unknown.
+PARTITION = "aws"
+
+
+@dataclass(frozen=True)
+class DestinationService:
+    service: str  # ARN service field
+    label: str  # how a message names it
+    actions: tuple[str, ...]
+
+
+DESTINATION_SERVICES: dict[str, DestinationService] = {
+    "sqs": DestinationService("sqs", "SQS queue", ("sqs:SendMessage",)),
+    "sns": DestinationService("sns", "SNS topic", ("sns:Publish",)),
+    "lambda": DestinationService("lambda", "Lambda function", ("lambda:InvokeFunction",)),
+    "events": DestinationService("events", "EventBridge event bus", ("events:PutEvents",)),
+    "s3": DestinationService("s3", "S3 bucket", ("s3:PutObject", "s3:ListBucket")),
+}
+
+
+def arn(service: str, region: Any, account: Any, resource: Any) -> Any:
+    return make_text(["arn:", PARTITION, ":", service, ":", region, ":", account, ":", resource])
+
+
+def arn_fields(value: Any) -> list[Any] | None:
+    """Split an ARN into its six fields (arn, partition, service, region, account, resource).
+
+    Returns None when the value is not recognisably an ARN. Unknown pieces stay inside their field; only
+    colons in literal text split fields.
+    """
+    parts = [value] if isinstance(value, str) else list(value.parts) if isinstance(value, Text) else None
+    if parts is None:
+        return None
+    fields: list[list[Any]] = [[]]
+    for part in parts:
+        if isinstance(part, Unknown):
+            fields[-1].append(part)
+            continue
+        pieces = part.split(":")
+        for i, piece in enumerate(pieces):
+            if i and len(fields) < 6:
+                fields.append([])
+            elif i:
+                fields[-1].append(":")
+            fields[-1].append(piece)
+    if len(fields) < 6:
+        return None
+    resolved = [make_text(f) for f in fields]
+    if resolved[0] != "arn":
+        return None
+    return resolved
+
+
+def service_of(value: Any) -> str | None:
+    """The service field of an ARN when it is literal ("sqs", "sns", ...), else None."""
+    fields = arn_fields(value)
+    if fields is None:
+        return None
+    service = fields[2]
+    return service if isinstance(service, str) else None
+
+
+def requests_for(service: str, destination_arn: Any, function_name: Any) -> list[tuple[str, Any]]:
+    """The (action, resource) pairs Lambda's delivery to this destination performs as the execution role."""
+    if service == "s3":
+        # Lambda writes aws/lambda/async/<function-name>/YYYY/MM/DD/<timestamp>-<uuid> and lists the bucket.
+        obj = make_text([destination_arn, "/aws/lambda/async/", function_name, "/",
+                         Unknown("object key", "the object key Lambda chooses")])
+        return [("s3:PutObject", obj), ("s3:ListBucket", destination_arn)]
+    return [(a, destination_arn) for a in DESTINATION_SERVICES[service].actions]
+
+
+def resource_for_fix(service: str, action: str, destination_arn: Any) -> Any:
+    """The resource a least-privilege fix should name for this action."""
+    if service == "s3" and action == "s3:PutObject":
+        return make_text([destination_arn, "/*"])
+    return destination_arn

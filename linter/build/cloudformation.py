@@ -1,0 +1,605 @@
+"""CloudFormation template -> model: resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join and friends."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from linter import aws
+from linter.model import (
+    Destination, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
+    Role, Unit,
+)
+from linter.parsers.cloudformation import Template
+from linter.policy_document import policy_from_value
+from linter.values import Unknown, account, generated_name, make_text, plain, region, with_assumption
+
+NO_VALUE = object()  # AWS::NoValue: the property is removed
+
+
+def _location(path: str, node: Any, fallback: Location | None = None) -> Location:
+    start = getattr(node, "start_mark", None)
+    end = getattr(node, "end_mark", None)
+    if start is None:
+        return fallback or Location(path, 1, 1)
+    line, column = start.line + 1, start.column + 1
+    if end is not None:
+        return Location(path, line, column, end.line + 1, end.column + 1)
+    return Location(path, line, column)
+
+
+def _key_location(path: str, mapping: Any, key: str, fallback: Location) -> Location:
+    """From a key to the end of its value: what an editor should highlight for ``Key: value``."""
+    for k in mapping.keys() if isinstance(mapping, dict) else []:
+        if k == key:
+            start = getattr(k, "start_mark", None)
+            value_end = getattr(mapping[k], "end_mark", None) or getattr(k, "end_mark", None)
+            if start is None:
+                return fallback
+            if value_end is None or value_end.line != start.line:
+                value_end = getattr(k, "end_mark", None)
+            line = start.line + 1
+            end_line = value_end.line + 1 if value_end else line
+            end_col = value_end.column + 1 if value_end else start.column + 1
+            return Location(path, line, start.column + 1, end_line, end_col)
+    return fallback
+
+
+class CloudFormationTemplate:
+    def __init__(self, template: Template) -> None:
+        self.path = template.path
+        self.language = template.language
+        body = template.body
+        self.resources: dict[str, Any] = body.get("Resources") if isinstance(body.get("Resources"), dict) else {}
+        self.parameters: dict[str, Any] = body.get("Parameters") if isinstance(body.get("Parameters"), dict) else {}
+        self.mappings: dict[str, Any] = body.get("Mappings") if isinstance(body.get("Mappings"), dict) else {}
+        self.conditions: dict[str, Any] = body.get("Conditions") if isinstance(body.get("Conditions"), dict) else {}
+        self._condition_cache: dict[str, Any] = {}
+        self._active: set[str] = set()
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def type_of(self, logical_id: str) -> str | None:
+        res = self.resources.get(logical_id)
+        if isinstance(res, dict) and isinstance(res.get("Type"), str):
+            return res["Type"]
+        return None
+
+    def props(self, logical_id: str) -> dict[str, Any]:
+        res = self.resources.get(logical_id)
+        props = res.get("Properties") if isinstance(res, dict) else None
+        return props if isinstance(props, dict) else {}
+
+    def location_of(self, logical_id: str) -> Location:
+        for key in self.resources:
+            if key == logical_id:
+                return _location(self.path, key)
+        return Location(self.path, 1, 1)
+
+    def _name(self, logical_id: str, prop: str | None) -> Any:
+        props = self.props(logical_id)
+        if prop and prop in props:
+            value = self.resolve(props[prop])
+            if value is not NO_VALUE:
+                return value
+        return generated_name(logical_id, "CloudFormation")
+
+    # -- Ref and GetAtt ------------------------------------------------------------------------------------
+    def ref(self, name: str) -> Any:
+        pseudo = _PSEUDO.get(name)
+        if pseudo is not None:
+            return pseudo()
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in self.parameters:
+            return self.parameter(name)
+        rtype = self.type_of(name)
+        if rtype is None:
+            return Unknown(f"Ref {name}", f"Ref {name}, which is not declared in this template")
+        handler = _REF.get(rtype)
+        if handler is None:
+            return Unknown(f"Ref {name}", f"the Ref value of {name} ({rtype})")
+        return handler(self, name)
+
+    def get_att(self, name: str, attribute: str) -> Any:
+        rtype = self.type_of(name)
+        if rtype is None:
+            return Unknown(f"{name}.{attribute}", f"{name}.{attribute}, and {name} is not declared in this template")
+        handler = _GETATT.get((rtype, attribute))
+        if handler is None:
+            return Unknown(f"{name}.{attribute}", f"{name}.{attribute}, known only after deployment")
+        return handler(self, name)
+
+    def parameter(self, name: str) -> Any:
+        spec = self.parameters.get(name)
+        if not isinstance(spec, dict):
+            return Unknown(f"parameter {name}", f"parameter {name}")
+        ptype = spec.get("Type") if isinstance(spec.get("Type"), str) else "String"
+        if "Default" not in spec:
+            return Unknown(f"parameter {name}", f"parameter {name}, which has no default")
+        if ptype.startswith("AWS::SSM::Parameter"):
+            return Unknown(f"parameter {name}", f"parameter {name}, read from SSM at deploy time")
+        default = spec["Default"]
+        value: Any = str(default) if not isinstance(default, (list, dict)) else self.resolve(default)
+        if isinstance(value, str) and (ptype == "CommaDelimitedList" or ptype.startswith("List<")):
+            value = [v.strip() for v in value.split(",")]
+        return with_assumption(value, f"parameter {name} takes its default {default}")
+
+    # -- intrinsic functions ---------------------------------------------------------------------------------
+    def resolve(self, node: Any, depth: int = 0) -> Any:
+        if depth > 100:
+            return Unknown("nesting", "a value nested too deeply")
+        if isinstance(node, dict):
+            if len(node) == 1:
+                key = next(iter(node))
+                handler = _INTRINSICS.get(key)
+                if handler is not None:
+                    return handler(self, node[key], depth + 1)
+            out = {}
+            for k, v in node.items():
+                value = self.resolve(v, depth + 1)
+                if value is not NO_VALUE:
+                    out[str(k)] = value
+            return out
+        if isinstance(node, list):
+            return [v for v in (self.resolve(x, depth + 1) for x in node) if v is not NO_VALUE]
+        if isinstance(node, str):
+            return str(node)
+        return node
+
+    def condition(self, name: str) -> Any:
+        if name in self._condition_cache:
+            return self._condition_cache[name]
+        if name in self._active or name not in self.conditions:
+            return Unknown(f"condition {name}", f"condition {name}")
+        self._active.add(name)
+        try:
+            value = self._condition_value(self.conditions[name], 0)
+        finally:
+            self._active.discard(name)
+        self._condition_cache[name] = value
+        return value
+
+    def _condition_value(self, node: Any, depth: int) -> Any:
+        if isinstance(node, dict) and len(node) == 1:
+            key, arg = next(iter(node.items()))
+            if key == "Condition" and isinstance(arg, str):
+                return self.condition(arg)
+            if key == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+                a, b = (self.resolve(x, depth + 1) for x in arg)
+                pa, pb = plain(a), plain(b)
+                if pa is not None and pb is not None:
+                    return pa == pb
+                return Unknown("Fn::Equals", "a condition over values not known statically")
+            if key in ("Fn::Not", "Fn::And", "Fn::Or") and isinstance(arg, list):
+                values = [self._condition_value(x, depth + 1) for x in arg]
+                if not all(isinstance(v, bool) for v in values):
+                    return Unknown(key, "a condition over values not known statically")
+                if key == "Fn::Not":
+                    return not values[0] if values else Unknown(key, key)
+                return all(values) if key == "Fn::And" else any(values)
+        return Unknown("condition", "a condition that cannot be evaluated")
+
+    # -- model ---------------------------------------------------------------------------------------------
+    def source(self, node: Any) -> str:
+        """A value written back in the template's own language, for fixes."""
+        if self.language == "json":
+            return json.dumps(_plain_data(node))
+        return _yaml_source(node)
+
+    def policy(self, name: str, doc_node: Any, fallback: Location, address: str) -> Policy:
+        location = _location(self.path, doc_node, fallback)
+        value = self.resolve(doc_node)
+        policy = policy_from_value(name, value, location, address)
+        raw_statements = doc_node.get("Statement") if isinstance(doc_node, dict) else None
+        if isinstance(raw_statements, list) and len(raw_statements) == len(policy.statements):
+            for stmt, raw in zip(policy.statements, raw_statements):
+                stmt.location = _location(self.path, raw, location)
+        return policy
+
+    def build(self, unit: Unit) -> None:
+        for logical_id in sorted(self.resources):
+            rtype = self.type_of(logical_id)
+            builder = _BUILDERS.get(rtype or "")
+            if builder is not None:
+                builder(self, unit, logical_id)
+
+    def _function(self, unit: Unit, logical_id: str) -> None:
+        props = self.props(logical_id)
+        unit.functions.append(Function(
+            address=logical_id,
+            name=self._name(logical_id, "FunctionName"),
+            arn=_function_arn(self, logical_id),
+            role=self.resolve(props["Role"]) if "Role" in props else Unknown(
+                f"{logical_id}.Role", f"{logical_id} sets no Role"),
+            location=self.location_of(logical_id),
+            role_location=_key_location(self.path, props, "Role", self.location_of(logical_id)),
+        ))
+
+    def _role(self, unit: Unit, logical_id: str) -> None:
+        props = self.props(logical_id)
+        loc = self.location_of(logical_id)
+        role = Role(
+            address=logical_id,
+            name=self._name(logical_id, "RoleName"),
+            arn=_role_arn(self, logical_id),
+            location=loc,
+            boundary=self.resolve(props["PermissionsBoundary"]) if "PermissionsBoundary" in props else None,
+            name_source=self.source({"Ref": logical_id}),
+        )
+        if role.boundary is NO_VALUE:
+            role.boundary = None
+        for entry in props.get("Policies") or [] if isinstance(props.get("Policies"), list) else []:
+            if not isinstance(entry, dict):
+                continue
+            pname = plain(self.resolve(entry.get("PolicyName"))) or "unnamed"
+            role.inline_policies.append(self.policy(f"inline policy {pname!r} of {logical_id}",
+                                                    entry.get("PolicyDocument"), _location(self.path, entry, loc),
+                                                    logical_id))
+        arns = props.get("ManagedPolicyArns")
+        if isinstance(arns, list):
+            for item in arns:
+                value = self.resolve(item)
+                if value is NO_VALUE:
+                    continue
+                for arn in value if isinstance(value, list) else [value]:
+                    role.managed_policy_arns.append((arn, _location(self.path, item, loc)))
+        elif arns is not None:
+            value = self.resolve(arns)
+            for arn in value if isinstance(value, list) else [value]:
+                role.managed_policy_arns.append((arn, loc))
+        unit.roles.append(role)
+
+    def _roles_of(self, props: dict[str, Any], key: str) -> list[Any]:
+        value = self.resolve(props.get(key)) if key in props else []
+        if value is NO_VALUE or value is None:
+            return []
+        return value if isinstance(value, list) else [value]
+
+    def _iam_policy(self, unit: Unit, logical_id: str) -> None:
+        props = self.props(logical_id)
+        loc = self.location_of(logical_id)
+        policy = self.policy(logical_id, props.get("PolicyDocument"), loc, logical_id)
+        for role_name in self._roles_of(props, "Roles"):
+            unit.inline_attachments.append(InlineAttachment(role_name, policy, loc))
+
+    def _role_policy(self, unit: Unit, logical_id: str) -> None:
+        props = self.props(logical_id)
+        loc = self.location_of(logical_id)
+        policy = self.policy(logical_id, props.get("PolicyDocument"), loc, logical_id)
+        for role_name in self._roles_of(props, "RoleName"):
+            unit.inline_attachments.append(InlineAttachment(role_name, policy, loc))
+
+    def _managed_policy(self, unit: Unit, logical_id: str) -> None:
+        props = self.props(logical_id)
+        loc = self.location_of(logical_id)
+        policy = self.policy(logical_id, props.get("PolicyDocument"), loc, logical_id)
+        arn = _managed_policy_arn(self, logical_id)
+        unit.managed_policies.append(ManagedPolicy(logical_id, arn, policy, loc))
+        for role_name in self._roles_of(props, "Roles"):
+            unit.managed_attachments.append(ManagedAttachment(role_name, arn, loc, logical_id, policy))
+
+    def _invoke_config(self, unit: Unit, logical_id: str) -> None:
+        props = self.props(logical_id)
+        loc = self.location_of(logical_id)
+        fn_node = props.get("FunctionName")
+        config = InvokeConfig(
+            address=logical_id,
+            function=self.resolve(fn_node) if fn_node is not None else Unknown(
+                f"{logical_id}.FunctionName", "no FunctionName"),
+            location=loc,
+            qualifier=self.resolve(props["Qualifier"]) if "Qualifier" in props else None,
+            function_address=self._referenced(fn_node, "AWS::Lambda::Function"),
+        )
+        dc = props.get("DestinationConfig")
+        for kind, key in (("on_success", "OnSuccess"), ("on_failure", "OnFailure")):
+            target = dc.get(key) if isinstance(dc, dict) else None
+            if not isinstance(target, dict) or "Destination" not in target:
+                continue
+            raw = target["Destination"]
+            value = self.resolve(raw)
+            if value is NO_VALUE:
+                continue
+            ref = self._referenced(raw, None)
+            config.destinations.append(Destination(
+                kind=kind,  # type: ignore[arg-type]
+                arn=value,
+                ref=ref or (raw if isinstance(raw, str) else self.source(raw)),
+                location=_key_location(self.path, target, "Destination", _location(self.path, target, loc)),
+                resource_address=ref,
+                source=self.source(raw),
+            ))
+        unit.invoke_configs.append(config)
+
+    def _referenced(self, node: Any, rtype: str | None) -> str | None:
+        """The logical id a Ref/GetAtt points at, when it is a resource (of ``rtype``, if given)."""
+        target = None
+        if isinstance(node, dict) and len(node) == 1:
+            key, arg = next(iter(node.items()))
+            if key == "Ref" and isinstance(arg, str):
+                target = arg
+            elif key == "Fn::GetAtt":
+                parts = arg.split(".", 1) if isinstance(arg, str) else arg
+                if isinstance(parts, list) and parts and isinstance(parts[0], str):
+                    target = parts[0]
+        if target is None or target not in self.resources:
+            return None
+        if rtype is not None and self.type_of(target) != rtype:
+            return None
+        return str(target)
+
+
+# -- intrinsic function handlers --------------------------------------------------------------------------------
+def _fn_ref(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    return t.ref(str(arg)) if isinstance(arg, str) else Unknown("Ref", "a Ref to a computed name")
+
+
+def _fn_get_att(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    if isinstance(arg, str) and "." in arg:
+        name, attribute = arg.split(".", 1)
+    elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
+        name = arg[0]
+        attribute = plain(t.resolve(arg[1], depth))
+        if attribute is None:
+            return Unknown(f"{name}.?", f"an attribute of {name} chosen at deploy time")
+    else:
+        return Unknown("Fn::GetAtt", "a malformed Fn::GetAtt")
+    return t.get_att(str(name), str(attribute))
+
+
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+def _fn_sub(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    variables: dict[str, Any] = {}
+    if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
+        template = arg[0]
+        variables = {str(k): t.resolve(v, depth) for k, v in arg[1].items()}
+    else:
+        template = arg
+    if not isinstance(template, str):
+        return Unknown("Fn::Sub", "an Fn::Sub over a computed template")
+    pieces: list[Any] = []
+    pos = 0
+    for m in _SUB_VAR.finditer(template):
+        pieces.append(template[pos:m.start()])
+        pos = m.end()
+        name = m.group(1).strip()
+        if name.startswith("!"):
+            pieces.append("${" + name[1:] + "}")  # ${!Literal} is written out as ${Literal}
+        elif name in variables:
+            pieces.append(variables[name])
+        elif "." in name and name.split(".", 1)[0] in t.resources:
+            res, attribute = name.split(".", 1)
+            pieces.append(t.get_att(res, attribute))
+        else:
+            pieces.append(t.ref(name))
+    pieces.append(template[pos:])
+    if any(p is NO_VALUE for p in pieces):
+        return Unknown("Fn::Sub", "an Fn::Sub that uses AWS::NoValue")
+    return make_text(pieces)
+
+
+def _fn_join(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    if not (isinstance(arg, list) and len(arg) == 2):
+        return Unknown("Fn::Join", "a malformed Fn::Join")
+    delimiter = t.resolve(arg[0], depth)
+    items = t.resolve(arg[1], depth)
+    if not isinstance(items, list):
+        return Unknown("Fn::Join", "an Fn::Join over a list not known statically")
+    pieces: list[Any] = []
+    for i, item in enumerate(items):
+        if i:
+            pieces.append(delimiter)
+        pieces.append(item if not isinstance(item, (list, dict)) else Unknown("Fn::Join item", "a list item"))
+    return make_text(pieces)
+
+
+def _fn_select(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    if isinstance(arg, list) and len(arg) == 2:
+        index = plain(t.resolve(arg[0], depth))
+        items = t.resolve(arg[1], depth)
+        if index is not None and index.isdigit() and isinstance(items, list) and int(index) < len(items):
+            return items[int(index)]
+    return Unknown("Fn::Select", "an Fn::Select not known statically")
+
+
+def _fn_split(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    if isinstance(arg, list) and len(arg) == 2:
+        delimiter, source = plain(t.resolve(arg[0], depth)), plain(t.resolve(arg[1], depth))
+        if delimiter and source is not None:
+            return source.split(delimiter)
+    return Unknown("Fn::Split", "an Fn::Split not known statically")
+
+
+def _fn_if(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
+        return Unknown("Fn::If", "a malformed Fn::If")
+    chosen = t.condition(arg[0])
+    if isinstance(chosen, bool):
+        return t.resolve(arg[1] if chosen else arg[2], depth)
+    a, b = t.resolve(arg[1], depth), t.resolve(arg[2], depth)
+    if a == b:
+        return a
+    return Unknown(f"Fn::If {arg[0]}", f"an Fn::If on condition {arg[0]}, which is not known statically")
+
+
+def _fn_find_in_map(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    if isinstance(arg, list) and len(arg) >= 3:
+        keys = [plain(t.resolve(k, depth)) for k in arg[:3]]
+        if all(k is not None for k in keys):
+            node: Any = t.mappings
+            for k in keys:
+                node = node.get(k) if isinstance(node, dict) else None
+            if node is not None:
+                return t.resolve(node, depth)
+            if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
+                return t.resolve(arg[3]["DefaultValue"], depth)
+    return Unknown("Fn::FindInMap", "an Fn::FindInMap whose keys are not known statically")
+
+
+def _fn_import(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
+    name = plain(t.resolve(arg, depth))
+    label = f"Fn::ImportValue {name}" if name else "Fn::ImportValue"
+    return Unknown(label, f"{label}, an export of another stack")
+
+
+def _unknown_fn(key: str) -> Callable[[CloudFormationTemplate, Any, int], Any]:
+    return lambda t, arg, depth: Unknown(key, f"the result of {key}")
+
+
+_INTRINSICS: dict[str, Callable[[CloudFormationTemplate, Any, int], Any]] = {
+    "Ref": _fn_ref,
+    "Fn::GetAtt": _fn_get_att,
+    "Fn::Sub": _fn_sub,
+    "Fn::Join": _fn_join,
+    "Fn::Select": _fn_select,
+    "Fn::Split": _fn_split,
+    "Fn::If": _fn_if,
+    "Fn::FindInMap": _fn_find_in_map,
+    "Fn::ImportValue": _fn_import,
+    **{k: _unknown_fn(k) for k in ("Fn::GetAZs", "Fn::Base64", "Fn::Cidr", "Fn::Transform", "Fn::ToJsonString",
+                                   "Fn::Length", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or")},
+}
+
+_PSEUDO: dict[str, Callable[[], Any]] = {
+    "AWS::Region": region,
+    "AWS::AccountId": account,
+    "AWS::Partition": lambda: aws.PARTITION,
+    "AWS::URLSuffix": lambda: "amazonaws.com",
+    "AWS::StackName": lambda: Unknown("AWS::StackName", "the stack name"),
+    "AWS::StackId": lambda: Unknown("AWS::StackId", "the stack id"),
+    "AWS::NotificationARNs": lambda: Unknown("AWS::NotificationARNs", "the stack's notification ARNs"),
+}
+
+
+# -- what Ref and GetAtt return, per resource type (one table, used by resolution and by rules via the ARN) ------
+def _queue_name(t: CloudFormationTemplate, i: str) -> Any:
+    return t._name(i, "QueueName")
+
+
+def _queue_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return aws.arn("sqs", region(), account(), _queue_name(t, i))
+
+
+def _queue_url(t: CloudFormationTemplate, i: str) -> Any:
+    return make_text(["https://sqs.", region(), ".amazonaws.com/", account(), "/", _queue_name(t, i)])
+
+
+def _topic_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return aws.arn("sns", region(), account(), t._name(i, "TopicName"))
+
+
+def _function_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return aws.arn("lambda", region(), account(), make_text(["function:", t._name(i, "FunctionName")]))
+
+
+def _bus_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return aws.arn("events", region(), account(), make_text(["event-bus/", t._name(i, "Name")]))
+
+
+def _bucket_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return make_text(["arn:", aws.PARTITION, ":s3:::", t._name(i, "BucketName")])
+
+
+def _iam_path(t: CloudFormationTemplate, i: str) -> Any:
+    props = t.props(i)
+    return t.resolve(props["Path"]) if "Path" in props else "/"
+
+
+def _role_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return make_text(["arn:", aws.PARTITION, ":iam::", account(), ":role", _iam_path(t, i), t._name(i, "RoleName")])
+
+
+def _managed_policy_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return make_text(["arn:", aws.PARTITION, ":iam::", account(), ":policy", _iam_path(t, i),
+                      t._name(i, "ManagedPolicyName")])
+
+
+def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
+    props = t.props(i)
+    fn = t.resolve(props.get("FunctionName"))
+    from linter.link import function_name_of
+    return aws.arn("lambda", region(), account(), make_text(["function:", function_name_of(fn), ":",
+                                                             t._name(i, "Name")]))
+
+
+_REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
+    "AWS::SQS::Queue": _queue_url,
+    "AWS::SNS::Topic": _topic_arn,
+    "AWS::Lambda::Function": lambda t, i: t._name(i, "FunctionName"),
+    "AWS::Lambda::Alias": _alias_arn,
+    "AWS::Events::EventBus": lambda t, i: t._name(i, "Name"),
+    "AWS::IAM::Role": lambda t, i: t._name(i, "RoleName"),
+    "AWS::IAM::ManagedPolicy": _managed_policy_arn,
+    "AWS::S3::Bucket": lambda t, i: t._name(i, "BucketName"),
+}
+
+_GETATT: dict[tuple[str, str], Callable[[CloudFormationTemplate, str], Any]] = {
+    ("AWS::SQS::Queue", "Arn"): _queue_arn,
+    ("AWS::SQS::Queue", "QueueName"): _queue_name,
+    ("AWS::SQS::Queue", "QueueUrl"): _queue_url,
+    ("AWS::SNS::Topic", "TopicArn"): _topic_arn,
+    ("AWS::SNS::Topic", "TopicName"): lambda t, i: t._name(i, "TopicName"),
+    ("AWS::Lambda::Function", "Arn"): _function_arn,
+    ("AWS::Events::EventBus", "Arn"): _bus_arn,
+    ("AWS::Events::EventBus", "Name"): lambda t, i: t._name(i, "Name"),
+    ("AWS::IAM::Role", "Arn"): _role_arn,
+    ("AWS::IAM::ManagedPolicy", "PolicyArn"): _managed_policy_arn,
+    ("AWS::S3::Bucket", "Arn"): _bucket_arn,
+}
+
+_BUILDERS: dict[str, Callable[[CloudFormationTemplate, Unit, str], None]] = {
+    "AWS::Lambda::Function": CloudFormationTemplate._function,
+    "AWS::IAM::Role": CloudFormationTemplate._role,
+    "AWS::IAM::Policy": CloudFormationTemplate._iam_policy,
+    "AWS::IAM::RolePolicy": CloudFormationTemplate._role_policy,
+    "AWS::IAM::ManagedPolicy": CloudFormationTemplate._managed_policy,
+    "AWS::Lambda::EventInvokeConfig": CloudFormationTemplate._invoke_config,
+}
+
+
+# -- writing values back as YAML/JSON for fixes ----------------------------------------------------------------
+def _plain_data(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain_data(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain_data(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+_YAML_PLAIN = re.compile(r"^[A-Za-z0-9_./:*$@-][A-Za-z0-9_./:*$@ -]*$")
+
+
+def _yaml_scalar(value: str) -> str:
+    if _YAML_PLAIN.match(value) and not value.endswith(" ") and ": " not in value:
+        return value
+    return json.dumps(value)
+
+
+def _yaml_source(node: Any) -> str:
+    if isinstance(node, dict) and len(node) == 1:
+        key, arg = next(iter(node.items()))
+        if key == "Ref" and isinstance(arg, str):
+            return f"!Ref {arg}"
+        if key == "Fn::GetAtt":
+            if isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
+                return f"!GetAtt {arg[0]}.{arg[1]}"
+            if isinstance(arg, str):
+                return f"!GetAtt {arg}"
+        if key == "Fn::Sub" and isinstance(arg, str):
+            return f"!Sub {json.dumps(str(arg))}"
+        if key == "Fn::ImportValue" and isinstance(arg, str):
+            return f"!ImportValue {arg}"
+    if isinstance(node, str):
+        return _yaml_scalar(str(node))
+    return json.dumps(_plain_data(node))
+
+
+def build_template(template: Template) -> Unit:
+    unit = Unit(format="cloudformation", name=template.path, files=[template.path],
+                languages={template.path: template.language})
+    CloudFormationTemplate(template).build(unit)
+    return unit

@@ -1,0 +1,797 @@
+"""Terraform module -> model: resolves references, locals, variables, functions and policy documents."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from linter import aws
+from linter.model import (
+    Destination, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
+    Role, Statement, Unit,
+)
+from linter.parsers.hcl_expressions import HclExpressionError, Node, parse_value
+from linter.parsers.terraform import TfFile, find_attribute
+from linter.policy_document import policy_from_value
+from linter.values import Text, Unknown, account, generated_name, make_text, plain, region, with_assumption
+
+META_KEYS = ("__start_line__", "__end_line__")
+
+
+@dataclass
+class Block:
+    kind: str  # "resource" | "data"
+    type: str
+    name: str
+    body: dict[str, Any]
+    file: TfFile
+
+    @property
+    def address(self) -> str:
+        return f"{self.type}.{self.name}" if self.kind == "resource" else f"data.{self.type}.{self.name}"
+
+    @property
+    def start(self) -> int:
+        return int(self.body.get("__start_line__", 1))
+
+    @property
+    def end(self) -> int:
+        return int(self.body.get("__end_line__", self.start))
+
+
+@dataclass
+class DocumentValue:
+    """The ``json`` of a ``data "aws_iam_policy_document"``: kept as statements, not re-encoded JSON."""
+
+    statements: list[Statement]
+    problem: str | None = None
+
+
+@dataclass
+class Scope:
+    count_index: Any = None
+    each_key: Any = None
+    each_value: Any = None
+
+
+@dataclass
+class _Attr:
+    """How a computed attribute of a resource type is derived from its arguments."""
+
+    fn: Callable[["TerraformModule", Block, Scope], Any]
+
+
+def _name_arg(*keys: str, prefix_key: str | None = None) -> Callable[["TerraformModule", Block, Scope], Any]:
+    def get(module: "TerraformModule", block: Block, scope: Scope) -> Any:
+        for key in keys:
+            if key in block.body:
+                return module.argument(block, key, scope)
+        generated = generated_name(block.address, "Terraform")
+        if prefix_key and prefix_key in block.body:
+            return make_text([module.argument(block, prefix_key, scope), generated])
+        return generated
+    return get
+
+
+_NAMES: dict[str, Callable[["TerraformModule", Block, Scope], Any]] = {
+    "aws_sqs_queue": _name_arg("name", prefix_key="name_prefix"),
+    "aws_sns_topic": _name_arg("name", prefix_key="name_prefix"),
+    "aws_lambda_function": _name_arg("function_name"),
+    "aws_cloudwatch_event_bus": _name_arg("name"),
+    "aws_s3_bucket": _name_arg("bucket", prefix_key="bucket_prefix"),
+    "aws_iam_role": _name_arg("name", prefix_key="name_prefix"),
+    "aws_iam_policy": _name_arg("name", prefix_key="name_prefix"),
+    "aws_lambda_alias": _name_arg("name"),
+}
+
+
+def _function_name_from(value: Any) -> Any:
+    """A function name from a name or (partial) ARN, dropping any qualifier."""
+    fields = aws.arn_fields(value)
+    if fields is not None:
+        resource = fields[5]
+        text = plain(resource)
+        if text is not None and text.startswith("function:"):
+            return text.split(":")[1]
+        if isinstance(resource, Text) and isinstance(resource.parts[0], str) and resource.parts[0].startswith("function:"):
+            head = resource.parts[0][len("function:"):]
+            rest = list(resource.parts[1:])
+            return make_text([head.split(":")[0]] + ([] if ":" in head else rest))
+        return resource
+    text = plain(value)
+    if text is not None and ":" in text:
+        return text.split(":")[0]
+    return value
+
+
+class TerraformModule:
+    """One Terraform module directory: its blocks, and lazy evaluation of any expression in it."""
+
+    def __init__(self, name: str, files: list[TfFile], tfvars: list[TfFile]) -> None:
+        self.name = name
+        self.files = files
+        self.resources: dict[tuple[str, str], Block] = {}
+        self.data: dict[tuple[str, str], Block] = {}
+        self.variables: dict[str, dict[str, Any]] = {}
+        self.locals: dict[str, tuple[Any, TfFile]] = {}
+        self.providers: dict[str, dict[str, Any]] = {}
+        self.tfvars: dict[str, Any] = {}
+        self._cache: dict[tuple, Any] = {}
+        self._active: set[tuple] = set()
+        for tf in files:
+            self._index(tf)
+        for tf in tfvars:
+            for key, raw in tf.body.items():
+                if key not in META_KEYS:
+                    self.tfvars[key] = raw
+
+    def _index(self, tf: TfFile) -> None:
+        body = tf.body
+        for kind, table in (("resource", self.resources), ("data", self.data)):
+            for entry in body.get(kind, []) or []:
+                for rtype, named in _items(entry):
+                    for rname, rbody in _items(named):
+                        if isinstance(rbody, dict):
+                            table.setdefault((rtype, rname), Block(kind, rtype, rname, rbody, tf))
+        for entry in body.get("variable", []) or []:
+            for vname, vbody in _items(entry):
+                if isinstance(vbody, dict):
+                    self.variables.setdefault(vname, vbody)
+        for entry in body.get("locals", []) or []:
+            for lname, raw in _items(entry):
+                self.locals.setdefault(lname, (raw, tf))
+        for entry in body.get("provider", []) or []:
+            for pname, pbody in _items(entry):
+                if pname == "aws" and isinstance(pbody, dict):
+                    alias = pbody.get("alias", "")
+                    self.providers.setdefault(alias if isinstance(alias, str) else "", pbody)
+
+    # -- evaluation ------------------------------------------------------------------------------------------
+    def evaluate_raw(self, raw: Any, scope: Scope | None = None) -> Any:
+        try:
+            node = parse_value(raw)
+        except HclExpressionError as exc:
+            return Unknown("expression", f"an expression the linter cannot read ({exc})")
+        return self.evaluate(node, scope or Scope())
+
+    def argument(self, block: Block, key: str, scope: Scope | None = None) -> Any:
+        scope = scope or Scope()
+        cache_key = ("arg", block.kind, block.type, block.name, key, _scope_key(scope))
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        if cache_key in self._active:
+            return Unknown(f"{block.address}.{key}", f"{block.address}.{key} refers to itself")
+        self._active.add(cache_key)
+        try:
+            value = self.evaluate_raw(block.body.get(key), scope)
+        finally:
+            self._active.discard(cache_key)
+        self._cache[cache_key] = value
+        return value
+
+    def evaluate(self, node: Node, scope: Scope) -> Any:
+        kind = node[0]
+        if kind == "lit":
+            return node[1]
+        if kind == "tmpl":
+            return make_text([p if isinstance(p, str) else self._template_piece(p, scope) for p in node[1]])
+        if kind == "ref":
+            return self._reference(node, scope)
+        if kind == "tuple":
+            return [self.evaluate(item, scope) for item in node[1]]
+        if kind == "object":
+            out: dict[str, Any] = {}
+            for key_node, value_node in node[1]:
+                key = self.evaluate(key_node, scope) if key_node[0] != "ref" or key_node[2] else key_node[1]
+                key = plain(key)
+                if key is None:
+                    return Unknown("object", "an object with a computed key")
+                out[key] = self.evaluate(value_node, scope)
+            return out
+        if kind == "call":
+            return self._call(node[1], node[2], node[3], scope)
+        if kind == "cond":
+            test = self.evaluate(node[1], scope)
+            if isinstance(test, bool):
+                return self.evaluate(node[2] if test else node[3], scope)
+            then, other = self.evaluate(node[2], scope), self.evaluate(node[3], scope)
+            if then == other:
+                return then
+            return Unknown("conditional", "a conditional expression whose condition is not known statically")
+        if kind == "op":
+            return self._operator(node[1], node[2], node[3], scope)
+        if kind == "for":
+            return Unknown("for expression", "a for expression")
+        return Unknown("directive", "a template directive")
+
+    def _template_piece(self, node: Node, scope: Scope) -> Any:
+        value = self.evaluate(node, scope)
+        if isinstance(value, DocumentValue):
+            return Unknown("policy document json", "a policy document's JSON inside a string")
+        return value
+
+    def _operator(self, op: str, left: Node | None, right: Node, scope: Scope) -> Any:
+        b = self.evaluate(right, scope)
+        if left is None:
+            if op == "!" and isinstance(b, bool):
+                return not b
+            if op == "-" and isinstance(b, (int, float)) and not isinstance(b, bool):
+                return -b
+            return Unknown("expression", "an expression over unknown values")
+        a = self.evaluate(left, scope)
+        if op in ("==", "!="):
+            if isinstance(a, (Unknown, Text)) or isinstance(b, (Unknown, Text)):
+                return Unknown("comparison", "a comparison of values not known statically")
+            return (a == b) if op == "==" else (a != b)
+        if op in ("&&", "||") and isinstance(a, bool) and isinstance(b, bool):
+            return (a and b) if op == "&&" else (a or b)
+        numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
+        if numbers:
+            try:
+                return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
+                        "%": lambda: a % b, "<": lambda: a < b, ">": lambda: a > b, "<=": lambda: a <= b,
+                        ">=": lambda: a >= b}[op]()
+            except (KeyError, ZeroDivisionError):
+                pass
+        return Unknown("expression", "an expression over unknown values")
+
+    def _call(self, name: str, arg_nodes: list[Node], expand: bool, scope: Scope) -> Any:
+        args = [self.evaluate(a, scope) for a in arg_nodes]
+        if expand and args and isinstance(args[-1], list):
+            args = args[:-1] + args[-1]
+        return call_function(name, args)
+
+    def _reference(self, node: Node, scope: Scope) -> Any:
+        root, steps = node[1], list(node[2])
+        if not isinstance(root, str):
+            return self._apply_steps(self.evaluate(root, scope), steps, scope)
+        if root == "var":
+            name = _attr(steps, 0)
+            if name is None:
+                return Unknown("var", "a reference to var")
+            return self._apply_steps(self.variable(name), steps[1:], scope)
+        if root == "local":
+            name = _attr(steps, 0)
+            if name is None:
+                return Unknown("local", "a reference to local")
+            return self._apply_steps(self.local(name), steps[1:], scope)
+        if root == "count" and _attr(steps, 0) == "index":
+            return scope.count_index if scope.count_index is not None else Unknown("count.index", "count.index")
+        if root == "each":
+            which = _attr(steps, 0)
+            value = scope.each_key if which == "key" else scope.each_value if which == "value" else None
+            return value if value is not None else Unknown(f"each.{which}", f"each.{which}")
+        if root == "module":
+            name, output = _attr(steps, 0), _attr(steps, 1)
+            return Unknown(f"module.{name}.{output}",
+                           f"output {output!r} of module {name!r} (module outputs are not followed)")
+        if root == "data":
+            rtype, rname = _attr(steps, 0), _attr(steps, 1)
+            block = self.data.get((rtype or "", rname or ""))
+            if block is None:
+                return Unknown(f"data.{rtype}.{rname}", f"data.{rtype}.{rname} is not declared in this module")
+            return self._resource_reference(block, steps[2:], scope)
+        if root in ("path", "terraform", "self"):
+            return Unknown(f"{root}.{_attr(steps, 0)}", f"{root}.{_attr(steps, 0)}")
+        rname = _attr(steps, 0)
+        block = self.resources.get((root, rname or ""))
+        if block is None:
+            return Unknown(f"{root}.{rname}", f"{root}.{rname} is not declared in this module")
+        return self._resource_reference(block, steps[1:], scope)
+
+    def _resource_reference(self, block: Block, steps: list[tuple], scope: Scope) -> Any:
+        inner = Scope()
+        if steps and steps[0][0] == "index":
+            index = self.evaluate(steps[0][1], scope)
+            if "count" in block.body:
+                inner = Scope(count_index=index if isinstance(index, int) else None)
+            elif "for_each" in block.body:
+                inner = Scope(each_key=index if isinstance(index, str) else None)
+            steps = steps[1:]
+        elif steps and steps[0][0] == "splat":
+            return Unknown(f"{block.address}[*]", f"a splat over {block.address}")
+        attr = _attr(steps, 0)
+        if attr is None:
+            return Unknown(block.address, f"{block.address} used as a whole object")
+        return self._apply_steps(self.resource_attribute(block, attr, inner), steps[1:], scope)
+
+    def _apply_steps(self, value: Any, steps: list[tuple], scope: Scope) -> Any:
+        for step in steps:
+            if isinstance(value, Unknown):
+                return value
+            if step[0] == "attr":
+                key: Any = step[1]
+            elif step[0] == "index":
+                key = self.evaluate(step[1], scope)
+            else:
+                return Unknown("splat", "a splat expression")
+            if isinstance(value, dict) and isinstance(key, str) and key in value:
+                value = value[key]
+            elif isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool) and -len(value) <= key < len(value):
+                value = value[key]
+            else:
+                return Unknown("index", "an index into a value that is not known statically")
+        return value
+
+    def variable(self, name: str) -> Any:
+        key = ("var", name)
+        if key in self._cache:
+            return self._cache[key]
+        if name in self.tfvars:
+            value = self.evaluate_raw(self.tfvars[name])
+        elif name in self.variables and "default" in self.variables[name]:
+            value = self.evaluate_raw(self.variables[name]["default"])
+            if value is not None:
+                value = with_assumption(value, f"var.{name} takes its default")
+            else:
+                value = Unknown(f"var.{name}", f"var.{name} defaults to null")
+        elif name in self.variables:
+            value = Unknown(f"var.{name}", f"var.{name} has no default")
+        else:
+            value = Unknown(f"var.{name}", f"var.{name} is not declared in this module")
+        self._cache[key] = value
+        return value
+
+    def local(self, name: str) -> Any:
+        key = ("local", name)
+        if key in self._cache:
+            return self._cache[key]
+        if key in self._active:
+            return Unknown(f"local.{name}", f"local.{name} refers to itself")
+        if name not in self.locals:
+            return Unknown(f"local.{name}", f"local.{name} is not declared in this module")
+        self._active.add(key)
+        try:
+            value = self.evaluate_raw(self.locals[name][0])
+        finally:
+            self._active.discard(key)
+        self._cache[key] = value
+        return value
+
+    def provider_region(self, block: Block | None) -> Any:
+        alias = ""
+        if block is not None and isinstance(block.body.get("provider"), str):
+            ref = block.body["provider"].strip("${}")
+            alias = ref.split(".", 1)[1] if "." in ref else ""
+        provider = self.providers.get(alias)
+        if provider is not None and "region" in provider:
+            value = self.evaluate_raw(provider["region"])
+            if isinstance(value, (str, Text)):
+                return value
+        return region()
+
+    def resource_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
+        rtype = block.type
+        if block.kind == "data":
+            special = self._data_attribute(block, attr, scope)
+            if special is not None:
+                return special
+        name_of = _NAMES.get(rtype)
+        if name_of is not None:
+            computed = self._computed(block, attr, scope, name_of)
+            if computed is not None:
+                return computed
+        if attr in block.body and attr not in META_KEYS:
+            return self.argument(block, attr, scope)
+        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr} is known only after apply")
+
+    def _computed(self, block: Block, attr: str, scope: Scope, name_of: Callable) -> Any:
+        rtype = block.type
+        if block.kind == "data" and rtype == "aws_iam_policy" and attr == "arn" and "arn" in block.body:
+            return self.argument(block, "arn", scope)
+        name = name_of(self, block, scope)
+        reg = self.provider_region(block)
+        acct = account()
+        if rtype == "aws_sqs_queue":
+            table = {"name": name, "arn": aws.arn("sqs", reg, acct, name),
+                     "id": make_text(["https://sqs.", reg, ".amazonaws.com/", acct, "/", name])}
+            table["url"] = table["id"]
+        elif rtype == "aws_sns_topic":
+            table = {"name": name, "arn": aws.arn("sns", reg, acct, name)}
+            table["id"] = table["arn"]
+        elif rtype == "aws_lambda_function":
+            fn_arn = aws.arn("lambda", reg, acct, make_text(["function:", name]))
+            table = {"function_name": name, "id": name, "arn": fn_arn,
+                     "qualified_arn": make_text([fn_arn, ":", Unknown(f"{block.address}.version",
+                                                                      f"the version {block.address} publishes")])}
+        elif rtype == "aws_lambda_alias":
+            fn = _function_name_from(self.argument(block, "function_name", scope))
+            table = {"name": name, "arn": aws.arn("lambda", reg, acct, make_text(["function:", fn, ":", name]))}
+        elif rtype == "aws_cloudwatch_event_bus":
+            table = {"name": name, "id": name, "arn": aws.arn("events", reg, acct, make_text(["event-bus/", name]))}
+        elif rtype == "aws_s3_bucket":
+            table = {"bucket": name, "id": name, "arn": make_text(["arn:", aws.PARTITION, ":s3:::", name])}
+        elif rtype in ("aws_iam_role", "aws_iam_policy"):
+            path = self.argument(block, "path", scope) if "path" in block.body else "/"
+            kind = "role" if rtype == "aws_iam_role" else "policy"
+            arn = make_text(["arn:", aws.PARTITION, ":iam::", acct, ":", kind, path, name])
+            table = {"name": name, "arn": arn, "id": name if kind == "role" else arn}
+        else:
+            return None
+        return table.get(attr)
+
+    def _data_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
+        rtype = block.type
+        if rtype == "aws_caller_identity" and attr in ("account_id", "id"):
+            return account()
+        if rtype == "aws_region" and attr in ("name", "id", "region"):
+            return self.provider_region(block)
+        if rtype == "aws_partition" and attr == "partition":
+            return aws.PARTITION
+        if rtype == "aws_partition" and attr == "dns_suffix":
+            return "amazonaws.com"
+        if rtype == "aws_iam_policy_document" and attr in ("json", "minified_json"):
+            key = ("doc", block.name)
+            if key not in self._cache:
+                if key in self._active:
+                    return Unknown(block.address, f"{block.address} refers to itself")
+                self._active.add(key)
+                try:
+                    self._cache[key] = self._policy_document(block)
+                finally:
+                    self._active.discard(key)
+            return self._cache[key]
+        return None
+
+    # -- policy documents ------------------------------------------------------------------------------------
+    def _policy_document(self, block: Block) -> DocumentValue:
+        statements: list[Statement] = []
+        problems: list[str] = []
+        for raw in _list(self.argument(block, "source_policy_documents")) if "source_policy_documents" in block.body else []:
+            docs = self._document_statements(raw, problems)
+            statements = _merge_by_sid(statements, docs)
+        own = [self._statement_block(block, raw) for raw in block.body.get("statement", []) or []
+               if isinstance(raw, dict)]
+        statements = _merge_by_sid(statements, own)
+        for _dyn in block.body.get("dynamic", []) or []:
+            problems.append("a dynamic statement block")
+        if "override_policy_documents" in block.body:
+            for raw in _list(self.argument(block, "override_policy_documents")):
+                statements = _merge_by_sid(statements, self._document_statements(raw, problems))
+        return DocumentValue(statements, "; ".join(problems) or None)
+
+    def _document_statements(self, raw: Any, problems: list[str]) -> list[Statement]:
+        if isinstance(raw, DocumentValue):
+            if raw.problem:
+                problems.append(raw.problem)
+            return list(raw.statements)
+        policy = policy_from_value("document", raw, None)
+        if policy.unresolved:
+            problems.append(policy.unresolved)
+        return policy.statements
+
+    def _statement_block(self, block: Block, raw: dict[str, Any]) -> Statement:
+        start = int(raw.get("__start_line__", block.start))
+        location = Location(block.file.path, start, 1, int(raw.get("__end_line__", start)), 1)
+        scope = Scope()
+        stmt = Statement(
+            effect=self.evaluate_raw(raw["effect"], scope) if "effect" in raw else "Allow",
+            actions=_list_or_none(self.evaluate_raw(raw["actions"], scope)) if "actions" in raw else None,
+            not_actions=_list_or_none(self.evaluate_raw(raw["not_actions"], scope)) if "not_actions" in raw else None,
+            resources=_list_or_none(self.evaluate_raw(raw["resources"], scope)) if "resources" in raw else None,
+            not_resources=(_list_or_none(self.evaluate_raw(raw["not_resources"], scope))
+                           if "not_resources" in raw else None),
+            sid=self.evaluate_raw(raw["sid"], scope) if "sid" in raw else None,
+            location=location,
+        )
+        conditions = [c for c in raw.get("condition", []) or [] if isinstance(c, dict)]
+        if conditions:
+            cond: dict[str, Any] = {}
+            for c in conditions:
+                test = plain(self.evaluate_raw(c.get("test"), scope)) or "?"
+                variable = plain(self.evaluate_raw(c.get("variable"), scope)) or "?"
+                cond.setdefault(test, {})[variable] = self.evaluate_raw(c.get("values"), scope)
+            stmt.condition = cond
+        if stmt.effect not in ("Allow", "Deny") and not isinstance(stmt.effect, Unknown):
+            stmt.problem = f"effect {stmt.effect!r} is neither Allow nor Deny"
+            stmt.effect = Unknown("effect", stmt.problem)
+        if stmt.resources is None and stmt.not_resources is None:
+            # The data source defaults to no Resource, which AWS rejects; Terraform users omit it only by mistake.
+            stmt.problem = "a statement with neither resources nor not_resources"
+        if stmt.actions is None and stmt.not_actions is None:
+            stmt.problem = "a statement with neither actions nor not_actions"
+        return stmt
+
+    def policy(self, name: str, raw_value: Any, location: Location, address: str | None) -> Policy:
+        value = self.evaluate_raw(raw_value)
+        if isinstance(value, DocumentValue):
+            statements = []
+            for s in value.statements:
+                statements.append(s)
+            return Policy(name, statements, location, unresolved=value.problem, address=address)
+        if isinstance(value, Encoded):
+            value = value.value
+        policy = policy_from_value(name, value, location, address)
+        return policy
+
+    # -- building the model ----------------------------------------------------------------------------------
+    def location(self, block: Block) -> Location:
+        line = block.file.lines[block.start - 1] if 0 < block.start <= len(block.file.lines) else ""
+        return Location(block.file.path, block.start, 1, block.start, len(line.rstrip()) + 1)
+
+    def attribute_location(self, block: Block, raw: dict[str, Any] | None, key: str) -> Location:
+        start = int(raw.get("__start_line__", block.start)) if raw else block.start
+        end = int(raw.get("__end_line__", block.end)) if raw else block.end
+        found = find_attribute(block.file, start, end, key)
+        if found is None:
+            return self.location(block)
+        line, column, end_column = found
+        return Location(block.file.path, line, column, line, end_column)
+
+    def blocks_of(self, rtype: str) -> Iterator[Block]:
+        for (t, _), block in sorted(self.resources.items()):
+            if t == rtype:
+                yield block
+
+    def build(self, unit: Unit) -> None:
+        for block in self.blocks_of("aws_lambda_function"):
+            unit.functions.append(Function(
+                address=block.address,
+                name=self.resource_attribute(block, "function_name", Scope()),
+                arn=self.resource_attribute(block, "arn", Scope()),
+                role=self.argument(block, "role") if "role" in block.body else Unknown(
+                    f"{block.address}.role", f"{block.address} sets no role"),
+                location=self.location(block),
+                role_location=self.attribute_location(block, None, "role"),
+            ))
+        for block in self.blocks_of("aws_iam_role"):
+            role = Role(
+                address=block.address,
+                name=self.resource_attribute(block, "name", Scope()),
+                arn=self.resource_attribute(block, "arn", Scope()),
+                location=self.location(block),
+                boundary=self.argument(block, "permissions_boundary") if "permissions_boundary" in block.body else None,
+                name_source=f"{block.address}.name",
+            )
+            for raw in block.body.get("inline_policy", []) or []:
+                if not isinstance(raw, dict) or "policy" not in raw:
+                    continue
+                pname = plain(self.evaluate_raw(raw.get("name"))) or "unnamed"
+                loc = self.attribute_location(block, raw, "policy")
+                role.inline_policies.append(self.policy(f"inline policy {pname!r} of {block.address}",
+                                                        raw["policy"], loc, block.address))
+            if "managed_policy_arns" in block.body:
+                arns = self.argument(block, "managed_policy_arns")
+                loc = self.attribute_location(block, None, "managed_policy_arns")
+                for arn in _list(arns):
+                    role.managed_policy_arns.append((arn, loc))
+            unit.roles.append(role)
+        for block in self.blocks_of("aws_iam_policy"):
+            loc = self.attribute_location(block, None, "policy")
+            unit.managed_policies.append(ManagedPolicy(
+                address=block.address,
+                arn=self.resource_attribute(block, "arn", Scope()),
+                policy=self.policy(block.address, block.body.get("policy"), loc, block.address),
+                location=self.location(block),
+            ))
+        for block in self.blocks_of("aws_iam_role_policy"):
+            loc = self.attribute_location(block, None, "policy")
+            unit.inline_attachments.append(InlineAttachment(
+                role=self.argument(block, "role"),
+                policy=self.policy(block.address, block.body.get("policy"), loc, block.address),
+                location=self.location(block),
+            ))
+        for block in self.blocks_of("aws_iam_role_policy_attachment"):
+            unit.managed_attachments.append(ManagedAttachment(
+                role=self.argument(block, "role"), policy_arn=self.argument(block, "policy_arn"),
+                location=self.location(block), address=block.address))
+        for block in self.blocks_of("aws_iam_policy_attachment"):
+            for role_name in _list(self.argument(block, "roles")) if "roles" in block.body else []:
+                unit.managed_attachments.append(ManagedAttachment(
+                    role=role_name, policy_arn=self.argument(block, "policy_arn"),
+                    location=self.location(block), address=block.address))
+        for block in self.blocks_of("aws_lambda_function_event_invoke_config"):
+            unit.invoke_configs.append(self._invoke_config(block))
+
+    def _invoke_config(self, block: Block) -> InvokeConfig:
+        raw_fn = block.body.get("function_name")
+        config = InvokeConfig(
+            address=block.address,
+            function=self.argument(block, "function_name") if raw_fn is not None else Unknown(
+                f"{block.address}.function_name", "no function_name"),
+            location=self.location(block),
+            qualifier=self.argument(block, "qualifier") if "qualifier" in block.body else None,
+            function_address=self._direct_reference(raw_fn, "aws_lambda_function"),
+        )
+        for dc in block.body.get("destination_config", []) or []:
+            if not isinstance(dc, dict):
+                continue
+            for kind in ("on_success", "on_failure"):
+                for target in dc.get(kind, []) or []:
+                    if not isinstance(target, dict) or "destination" not in target:
+                        continue
+                    raw = target["destination"]
+                    value = self.evaluate_raw(raw)
+                    ref = self._direct_reference(raw, None)
+                    config.destinations.append(Destination(
+                        kind=kind,  # type: ignore[arg-type]
+                        arn=value,
+                        ref=ref or (raw if isinstance(raw, str) else json.dumps(raw)),
+                        location=self.attribute_location(block, target, "destination"),
+                        resource_address=ref,
+                        source=_hcl_source(raw),
+                    ))
+        return config
+
+    def _direct_reference(self, raw: Any, rtype: str | None) -> str | None:
+        """The address of the resource a value references directly (``aws_sqs_queue.q.arn`` -> ``aws_sqs_queue.q``)."""
+        try:
+            node = parse_value(raw)
+        except HclExpressionError:
+            return None
+        if node[0] != "ref" or not isinstance(node[1], str):
+            return None
+        root, steps = node[1], node[2]
+        if root == "data":
+            address = f"data.{_attr(steps, 0)}.{_attr(steps, 1)}"
+            wanted = rtype is None
+        else:
+            address = f"{root}.{_attr(steps, 0)}"
+            wanted = rtype is None or root == rtype
+        if not wanted or (root != "data" and (root, _attr(steps, 0) or "") not in self.resources):
+            return None
+        return address
+
+
+@dataclass
+class Encoded:
+    """The result of jsonencode(): kept as the value it encodes, since policies are read back as documents."""
+
+    value: Any
+
+
+def call_function(name: str, args: list[Any]) -> Any:
+    """The Terraform functions that matter for ARNs and policies; any other call gives an unknown value."""
+    known = all(not isinstance(a, (Unknown, Text)) for a in args)
+    if name == "jsonencode" and len(args) == 1:
+        return Encoded(args[0])
+    if name == "jsondecode" and len(args) == 1:
+        if isinstance(args[0], Encoded):
+            return args[0].value
+        if isinstance(args[0], str):
+            try:
+                return json.loads(args[0])
+            except ValueError:
+                pass
+    if name in ("tolist", "toset", "tomap", "tostring", "sensitive", "nonsensitive") and len(args) == 1:
+        if name == "toset" and isinstance(args[0], list):
+            return _distinct(args[0])
+        return args[0]
+    if name == "concat" and all(isinstance(a, list) for a in args):
+        return [x for a in args for x in a]
+    if name == "flatten" and len(args) == 1 and isinstance(args[0], list):
+        return _flatten(args[0])
+    if name == "distinct" and len(args) == 1 and isinstance(args[0], list):
+        return _distinct(args[0])
+    if name == "compact" and len(args) == 1 and isinstance(args[0], list):
+        return [x for x in args[0] if x not in ("", None)]
+    if name == "join" and len(args) == 2 and isinstance(args[1], list):
+        pieces: list[Any] = []
+        for i, item in enumerate(args[1]):
+            if i:
+                pieces.append(args[0])
+            pieces.append(item)
+        return make_text(pieces)
+    if name == "format" and args and isinstance(args[0], str):
+        return _format(args[0], args[1:])
+    if name in ("lower", "upper") and len(args) == 1 and isinstance(args[0], str):
+        return args[0].lower() if name == "lower" else args[0].upper()
+    if name == "merge" and all(isinstance(a, dict) for a in args):
+        merged: dict[str, Any] = {}
+        for a in args:
+            merged.update(a)
+        return merged
+    if name == "element" and len(args) == 2 and isinstance(args[0], list) and isinstance(args[1], int) and args[0]:
+        return args[0][args[1] % len(args[0])]
+    if name == "lookup" and len(args) in (2, 3) and isinstance(args[0], dict) and isinstance(args[1], str):
+        return args[0].get(args[1], args[2] if len(args) == 3 else Unknown("lookup", "a missing map key"))
+    if name in ("coalesce", "try"):
+        for a in args:
+            if a not in (None, "") and not isinstance(a, Unknown):
+                return a
+    if name == "split" and len(args) == 2 and known and isinstance(args[0], str) and isinstance(args[1], str):
+        return args[1].split(args[0])
+    if name == "replace" and len(args) == 3 and known and all(isinstance(a, str) for a in args):
+        if not (args[1].startswith("/") and args[1].endswith("/")):
+            return args[2].join(args[0].split(args[1]))
+    return Unknown(f"{name}()", f"the result of {name}()")
+
+
+def _format(spec: str, args: list[Any]) -> Any:
+    pieces: list[Any] = []
+    i = 0
+    arg = 0
+    while i < len(spec):
+        if spec.startswith("%%", i):
+            pieces.append("%")
+            i += 2
+        elif spec.startswith("%s", i) or spec.startswith("%d", i) or spec.startswith("%v", i):
+            if arg >= len(args):
+                return Unknown("format()", "format() with too few arguments")
+            pieces.append(args[arg])
+            arg += 1
+            i += 2
+        elif spec[i] == "%":
+            return Unknown("format()", "the result of format()")
+        else:
+            pieces.append(spec[i])
+            i += 1
+    return make_text(pieces)
+
+
+def _flatten(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    return out
+
+
+def _distinct(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _merge_by_sid(base: list[Statement], newer: list[Statement]) -> list[Statement]:
+    """Statements with a sid replace earlier ones with the same sid; others are appended (Terraform's rule)."""
+    out = list(base)
+    for stmt in newer:
+        sid = plain(stmt.sid) if stmt.sid is not None else None
+        if sid:
+            for i, old in enumerate(out):
+                if old.sid is not None and plain(old.sid) == sid:
+                    out[i] = stmt
+                    break
+            else:
+                out.append(stmt)
+        else:
+            out.append(stmt)
+    return out
+
+
+def _hcl_source(raw: Any) -> str:
+    """The HCL text of an attribute value as python-hcl2 7.x returns it."""
+    if isinstance(raw, str):
+        if raw.startswith("${") and raw.endswith("}") and raw.count("${") == 1:
+            return raw[2:-1]
+        return json.dumps(raw)
+    return json.dumps(raw)
+
+
+def _items(entry: Any) -> list[tuple[str, Any]]:
+    if not isinstance(entry, dict):
+        return []
+    return [(k, v) for k, v in entry.items() if k not in META_KEYS]
+
+
+def _attr(steps: list[tuple], i: int) -> str | None:
+    if i < len(steps) and steps[i][0] == "attr":
+        return steps[i][1]
+    return None
+
+
+def _list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if value is None:
+        return []
+    return [value]
+
+
+def _list_or_none(value: Any) -> list[Any] | None:
+    return None if value is None else _list(value)
+
+
+def _scope_key(scope: Scope) -> tuple:
+    return (repr(scope.count_index), repr(scope.each_key))
+
+
+def build_module(name: str, files: list[TfFile], tfvars: list[TfFile]) -> Unit:
+    module = TerraformModule(name, files, tfvars)
+    unit = Unit(format="terraform", name=name, files=sorted(f.path for f in files),
+                languages={f.path: "hcl" for f in files})
+    module.build(unit)
+    return unit

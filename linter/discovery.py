@@ -1,0 +1,73 @@
+"""Which files to read and how they group into units (Terraform module directories, CloudFormation templates)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv"})
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+@dataclass
+class Plan:
+    modules: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> .tf files
+    tfvars: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> auto-loaded variable files
+    templates: list[Path] = field(default_factory=list)
+    problems: list[tuple[Path, str]] = field(default_factory=list)  # paths that cannot be walked or read
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Relative to the current directory when possible, always POSIX style."""
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    return Path(rel).as_posix()
+
+
+def is_auto_tfvars(name: str) -> bool:
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars",
+                                                                                    ".auto.tfvars.json"))
+
+
+def _classify(path: Path, plan: Plan) -> None:
+    name = path.name
+    if name.endswith(".tf"):
+        plan.modules.setdefault(path.parent, []).append(path)
+    elif is_auto_tfvars(name):
+        plan.tfvars.setdefault(path.parent, []).append(path)
+    elif name.endswith(TEMPLATE_SUFFIXES) and not name.endswith(".tfvars.json"):
+        plan.templates.append(path)
+
+
+def discover(paths: list[Path]) -> Plan:
+    plan = Plan()
+    for root in paths:
+        if root.is_file():
+            if root.name.endswith(".tf"):
+                # A Terraform file is judged with its whole module: cross-resource checks need every file.
+                for sibling in sorted(root.parent.iterdir()):
+                    if sibling.is_file() and (sibling.name.endswith(".tf") or is_auto_tfvars(sibling.name)):
+                        _classify(sibling, plan)
+            else:
+                _classify(root, plan)
+            continue
+        if not root.is_dir():
+            plan.problems.append((root, "no such file or directory"))
+            continue
+
+        def on_error(err: OSError) -> None:
+            plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
+
+        for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            for filename in sorted(filenames):
+                _classify(Path(dirpath) / filename, plan)
+    for directory in plan.modules:
+        plan.modules[directory] = sorted(set(plan.modules[directory]))
+    for directory in plan.tfvars:
+        plan.tfvars[directory] = sorted(set(plan.tfvars[directory]))
+    plan.templates = sorted(set(plan.templates))
+    return plan

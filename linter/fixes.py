@@ -1,0 +1,60 @@
+"""Fixes written in the file's own language: a statement granting exactly one action on exactly one resource."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from linter.model import Language
+
+
+def _identifier(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_").lower() or "destination"
+
+
+def _kebab(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "destination"
+
+
+def grant_fix(language: Language, role_source: str, role_label: str, name_hint: str, action: str,
+              resource_source: str) -> str:
+    """A snippet that grants ``action`` on the resource written as ``resource_source`` to the role.
+
+    ``role_source`` is how the role's name is written in that language (``aws_iam_role.r.name``, ``!Ref Role``
+    or ``{"Ref": "Role"}``); ``resource_source`` likewise for the resource.
+    """
+    if language == "hcl":
+        return (
+            f'resource "aws_iam_role_policy" "{_identifier(name_hint)}" {{\n'
+            f'  name = "{_kebab(name_hint)}"\n'
+            f"  role = {role_source}\n"
+            f"  policy = jsonencode({{\n"
+            f'    Version = "2012-10-17"\n'
+            f"    Statement = [{{\n"
+            f'      Effect   = "Allow"\n'
+            f'      Action   = "{action}"\n'
+            f"      Resource = {resource_source}\n"
+            f"    }}]\n"
+            f"  }})\n"
+            f"}}"
+        )
+    if language == "yaml":
+        return (
+            f"# add under Properties.Policies of {role_label}\n"
+            f"- PolicyName: {_kebab(name_hint)}\n"
+            f"  PolicyDocument:\n"
+            f'    Version: "2012-10-17"\n'
+            f"    Statement:\n"
+            f"      - Effect: Allow\n"
+            f"        Action: {action}\n"
+            f"        Resource: {resource_source}"
+        )
+    resource = json.loads(resource_source) if resource_source.startswith(("{", "[", '"')) else resource_source
+    snippet = {
+        "PolicyName": _kebab(name_hint),
+        "PolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}],
+        },
+    }
+    return f"// add to Properties.Policies of {role_label}\n" + json.dumps(snippet, indent=2)

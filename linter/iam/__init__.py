@@ -1,0 +1,1 @@
+"""IAM policy semantics: pattern matching, evaluation and the AWS managed policy snapshot."""

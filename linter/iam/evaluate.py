@@ -1,0 +1,207 @@
+"""The IAM evaluator: does a set of identity policies allow one action on one resource?
+
+Pure functions, no I/O. Follows the documented evaluation order for a single account's identity policies
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html): an explicit Deny
+wins over any Allow; without an applicable Allow the request is implicitly denied. A statement with a Condition
+cannot be proven statically, so a grant that rests only on one is "conditional".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from linter.iam.match import Tri, match, tri_and, tri_not, tri_or
+from linter.model import Policy, Statement
+from linter.values import Unknown, assumptions_in, display, unknowns_in
+
+
+class Outcome(str, Enum):
+    GRANTED = "granted"
+    MISSING = "missing"
+    WRONG_RESOURCE = "wrong_resource"
+    DENIED = "denied"
+    CONDITIONAL = "conditional"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Decision:
+    outcome: Outcome
+    # The statements that decided: the Deny for DENIED, the Allows on other resources for WRONG_RESOURCE,
+    # the conditional Allows for CONDITIONAL, the Allow for GRANTED.
+    deciding: list[tuple[Policy, Statement]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # for UNKNOWN/CONDITIONAL: what could not be decided
+    assumptions: list[str] = field(default_factory=list)
+
+
+def _flat(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        out.extend(_flat(v) if isinstance(v, list) else [v])
+    return out
+
+
+def _any_match(patterns: list[Any], subject: Any, fold_case: bool) -> Tri:
+    result: Tri = False
+    for pattern in _flat(patterns):
+        if isinstance(pattern, dict) or isinstance(pattern, (int, float, bool)) or pattern is None:
+            continue  # not a valid pattern: matches nothing
+        result = tri_or(result, match(pattern, subject, fold_case))
+        if result is True:
+            return True
+    return result
+
+
+def action_applies(stmt: Statement, action: str) -> Tri:
+    if stmt.actions is not None:
+        return _any_match(stmt.actions, action, True)
+    if stmt.not_actions is not None:
+        return tri_not(_any_match(stmt.not_actions, action, True))
+    return None
+
+
+def resource_applies(stmt: Statement, resource: Any) -> Tri:
+    if stmt.resources is not None:
+        return _any_match(stmt.resources, resource, False)
+    if stmt.not_resources is not None:
+        return tri_not(_any_match(stmt.not_resources, resource, False))
+    return None
+
+
+def is_conditional(stmt: Statement) -> bool:
+    return stmt.condition is not None and stmt.condition != {}
+
+
+def _never_applies_to_lambda(stmt: Statement) -> bool:
+    """A Deny guarded by aws:SecureTransport = false never hits Lambda, which always delivers over TLS."""
+    cond = stmt.condition
+    if not isinstance(cond, dict) or list(cond) != ["Bool"] or not isinstance(cond["Bool"], dict):
+        return False
+    inner = cond["Bool"]
+    if list(k.lower() for k in inner) != ["aws:securetransport"]:
+        return False
+    value = next(iter(inner.values()))
+    values = value if isinstance(value, list) else [value]
+    return all(isinstance(v, (str, bool)) and str(v).lower() == "false" for v in values)
+
+
+def describe_condition(stmt: Statement) -> str:
+    cond = stmt.condition
+    if isinstance(cond, dict):
+        keys = []
+        for op, body in cond.items():
+            if isinstance(body, dict):
+                keys.extend(f"{op} {k}" for k in body)
+            else:
+                keys.append(str(op))
+        if keys:
+            return ", ".join(keys)
+    return display(cond)
+
+
+def _why_unknown(stmt: Statement, action: str, resource: Any) -> str:
+    if stmt.problem:
+        return stmt.problem
+    for values in (stmt.actions, stmt.not_actions, stmt.resources, stmt.not_resources):
+        for unknown in unknowns_in(values or []):
+            return f"{unknown.reason or unknown.name} in the policy"
+    for unknown in unknowns_in(resource):
+        return unknown.reason or unknown.name
+    return "a value that cannot be resolved statically"
+
+
+def evaluate(policies: list[Policy], action: str, resource: Any, unresolved: list[str] | None = None) -> Decision:
+    """Decide whether ``policies`` allow ``action`` on ``resource``.
+
+    ``unresolved`` names policies known to reach the principal whose contents are unknown (an unknown managed
+    policy, a document that cannot be resolved): they can only turn a denial into "unknown".
+    """
+    certain_denies: list[tuple[Policy, Statement]] = []
+    maybe_denies: list[tuple[Policy, Statement, str]] = []
+    certain_allows: list[tuple[Policy, Statement]] = []
+    conditional_allows: list[tuple[Policy, Statement]] = []
+    maybe_allows: list[tuple[Policy, Statement, str]] = []
+    other_resources: list[tuple[Policy, Statement]] = []
+    reasons = list(unresolved or [])
+    assumptions: set[str] = assumptions_in(resource)
+
+    for policy in policies:
+        if policy.unresolved:
+            reasons.append(f"{policy.name} cannot be read: {policy.unresolved}")
+        for stmt in policy.statements:
+            act = action_applies(stmt, action)
+            if act is False:
+                continue
+            res = resource_applies(stmt, resource)
+            applies = tri_and(act, res)
+            effect = stmt.effect
+            if isinstance(effect, Unknown):
+                if applies is not False:
+                    why = stmt.problem or effect.reason or "an effect that cannot be resolved"
+                    maybe_allows.append((policy, stmt, why))
+                    maybe_denies.append((policy, stmt, why))
+                continue
+            if applies is not False:
+                assumptions |= assumptions_in([stmt.actions, stmt.not_actions, stmt.resources, stmt.not_resources])
+            if effect == "Deny":
+                if applies is False or _never_applies_to_lambda(stmt):
+                    continue
+                if applies is True and not is_conditional(stmt):
+                    certain_denies.append((policy, stmt))
+                elif applies is True:
+                    maybe_denies.append((policy, stmt, f"a Deny in {policy.name} applies when its condition "
+                                                        f"({describe_condition(stmt)}) holds"))
+                else:
+                    maybe_denies.append((policy, stmt, f"a Deny in {policy.name} may apply: "
+                                                        f"{_why_unknown(stmt, action, resource)}"))
+                continue
+            if applies is True:
+                (conditional_allows if is_conditional(stmt) else certain_allows).append((policy, stmt))
+            elif applies is None:
+                maybe_allows.append((policy, stmt, _why_unknown(stmt, action, resource)))
+            elif act is True and res is False and not is_conditional(stmt):
+                other_resources.append((policy, stmt))
+
+    decided = sorted(assumptions)
+    if certain_denies:
+        return Decision(Outcome.DENIED, certain_denies, [], decided)
+    if certain_allows:
+        if maybe_denies:
+            only_conditions = all(resource_applies(s, resource) is True and action_applies(s, action) is True
+                                  and is_conditional(s) for _, s, _ in maybe_denies)
+            outcome = Outcome.CONDITIONAL if only_conditions else Outcome.UNKNOWN
+            return Decision(outcome, [(p, s) for p, s, _ in maybe_denies], [r for _, _, r in maybe_denies], decided)
+        return Decision(Outcome.GRANTED, certain_allows[:1], [], decided)
+    if maybe_allows or reasons:
+        return Decision(Outcome.UNKNOWN, [(p, s) for p, s, _ in maybe_allows],
+                        _dedupe([r for _, _, r in maybe_allows] + reasons), decided)
+    if conditional_allows:
+        return Decision(Outcome.CONDITIONAL, conditional_allows,
+                        [f"the Allow in {p.name} holds only when its condition ({describe_condition(s)}) holds"
+                         for p, s in conditional_allows], decided)
+    if other_resources:
+        return Decision(Outcome.WRONG_RESOURCE, other_resources, [], decided)
+    return Decision(Outcome.MISSING, [], [], decided)
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def intersect_boundary(identity: Decision, boundary: Decision, boundary_name: str) -> Decision:
+    """A permissions boundary caps the identity policies: both must allow."""
+    if identity.outcome is not Outcome.GRANTED:
+        return identity
+    if boundary.outcome is Outcome.GRANTED:
+        return identity
+    if boundary.outcome in (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED):
+        return Decision(Outcome.DENIED, boundary.deciding, [f"the permissions boundary {boundary_name} does not "
+                                                            f"allow it"], identity.assumptions)
+    return Decision(boundary.outcome, boundary.deciding,
+                    [f"permissions boundary {boundary_name}: {r}" for r in boundary.reasons], identity.assumptions)

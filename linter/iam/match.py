@@ -1,0 +1,185 @@
+"""Three-valued matching of IAM patterns (``*``, ``?``) against values that may be partly unknown.
+
+``match`` answers True (matches whatever the unknowns turn out to be), False (cannot match, whatever they are)
+or None (depends on what the unknowns are). A ``*`` in a pattern covers any unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from linter.values import Text, Unknown
+
+Tri = bool | None
+
+# Tokens: a one-character str is a literal, STAR/ANY are the wildcards, an Unknown is a named unknown piece.
+STAR = object()
+ANY = object()
+
+
+def tri_or(a: Tri, b: Tri) -> Tri:
+    if a is True or b is True:
+        return True
+    if a is None or b is None:
+        return None
+    return False
+
+
+def tri_and(a: Tri, b: Tri) -> Tri:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+def tri_not(a: Tri) -> Tri:
+    return None if a is None else not a
+
+
+@lru_cache(maxsize=8192)
+def _glob_regex(pattern: str, fold_case: bool) -> re.Pattern[str]:
+    out = []
+    for ch in pattern:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if fold_case else 0))
+
+
+def _tokens(value: Any, wildcards: bool, fold_case: bool) -> list[Any]:
+    parts = value.parts if isinstance(value, Text) else (value,)
+    tokens: list[Any] = []
+    for part in parts:
+        if isinstance(part, Unknown):
+            tokens.append(part)
+            continue
+        text = part.lower() if fold_case else part
+        for ch in text:
+            if wildcards and ch == "*":
+                tokens.append(STAR)
+            elif wildcards and ch == "?":
+                tokens.append(ANY)
+            else:
+                tokens.append(ch)
+    return tokens
+
+
+def _certain(pattern: list[Any], subject: list[Any]) -> bool:
+    """Does the pattern match for every value the subject's unknowns could take?
+
+    An unknown in the subject is an opaque run of characters: only ``*`` or the same named unknown covers it.
+    """
+    reachable = {0}
+    for token in subject:
+        reachable = _closure(pattern, reachable)
+        nxt = set()
+        for i in reachable:
+            if i >= len(pattern):
+                continue
+            p = pattern[i]
+            if p is STAR:
+                nxt.add(i)
+            elif isinstance(token, Unknown):
+                if isinstance(p, Unknown) and p.name == token.name:
+                    nxt.add(i + 1)
+            elif p is ANY or p == token:
+                nxt.add(i + 1)
+        reachable = nxt
+        if not reachable:
+            return False
+    return len(pattern) in _closure(pattern, reachable)
+
+
+def _closure(pattern: list[Any], states: set[int]) -> set[int]:
+    out = set(states)
+    for i in sorted(states):
+        j = i
+        while j < len(pattern) and pattern[j] is STAR:
+            j += 1
+            out.add(j)
+    return out
+
+
+def _possible(pattern: list[Any], subject: list[Any]) -> bool:
+    """Could the pattern match for some value of the unknowns (on either side)?
+
+    Both sides are then regular languages over characters: a literal, ANY (one character), a run of any
+    characters (a ``*`` or an opaque unknown), or an atom (a generated name: one opaque, unique token). The
+    answer is whether their intersection is non-empty.
+    """
+
+    def is_run(t: Any) -> bool:
+        return t is STAR or (isinstance(t, Unknown) and not t.atom)
+
+    def compatible(p: Any, s: Any) -> bool:
+        if isinstance(p, Unknown) or isinstance(s, Unknown):
+            return isinstance(p, Unknown) and isinstance(s, Unknown) and p.name == s.name
+        return p is ANY or s is ANY or p == s
+
+    n, m = len(pattern), len(subject)
+    seen = {(0, 0)}
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if i == n and j == m:
+            return True
+        moves = []
+        p = pattern[i] if i < n else None
+        s = subject[j] if j < m else None
+        if p is not None and is_run(p):
+            moves.append((i + 1, j))  # the run ends
+            if s is not None and not is_run(s):
+                moves.append((i, j + 1))  # the run takes one more subject token
+        if s is not None and is_run(s):
+            moves.append((i, j + 1))
+            if p is not None and not is_run(p):
+                moves.append((i + 1, j))
+        if p is not None and s is not None and not is_run(p) and not is_run(s) and compatible(p, s):
+            moves.append((i + 1, j + 1))
+        for mv in moves:
+            if mv not in seen:
+                seen.add(mv)
+                stack.append(mv)
+    return False
+
+
+def match(pattern: Any, subject: Any, fold_case: bool = False) -> Tri:
+    """Match an IAM pattern (with ``*`` and ``?``) against a subject; both may hold unknown pieces."""
+    if isinstance(pattern, str) and isinstance(subject, str):
+        return _glob_regex(pattern, fold_case).fullmatch(subject) is not None
+    if isinstance(pattern, Unknown):
+        pattern = Text((pattern,))
+    if isinstance(subject, Unknown):
+        subject = Text((subject,))
+    if not isinstance(pattern, (str, Text)) or not isinstance(subject, (str, Text)):
+        return False
+    ptoks = _tokens(pattern, True, fold_case)
+    stoks = _tokens(subject, False, fold_case)
+    if _certain(ptoks, stoks):
+        return True
+    if _possible(ptoks, stoks):
+        return None
+    return False
+
+
+def same(a: Any, b: Any) -> Tri:
+    """Are two values (no wildcards) equal: True, False, or None when it depends on unknowns."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if isinstance(a, Unknown):
+        a = Text((a,))
+    if isinstance(b, Unknown):
+        b = Text((b,))
+    if not isinstance(a, (str, Text)) or not isinstance(b, (str, Text)):
+        return a == b
+    at = _tokens(a, False, False)
+    bt = _tokens(b, False, False)
+    if at == bt:
+        return True
+    return None if _possible(at, bt) else False

@@ -1,0 +1,191 @@
+"""Joining the model: invoke config -> function -> execution role -> every policy that reaches the role.
+
+Format-neutral: works on :class:`~linter.model.Unit` only. Joins compare resolved values, so a role referenced
+by name in one place and by ARN in another is still the same role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter import aws
+from linter.iam.managed import aws_managed_document, aws_managed_path
+from linter.iam.match import same
+from linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
+from linter.policy_document import policy_from_value
+from linter.values import Text, Unknown, display, make_text, plain
+
+
+@dataclass
+class RoleGrants:
+    """Everything that reaches one execution role."""
+
+    role: Role
+    policies: list[Policy] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)  # policies that reach the role but cannot be read
+    boundary: Policy | None = None
+    boundary_unresolved: str | None = None
+    evidence: list[Location] = field(default_factory=list)  # where those policies and attachments are written
+
+
+def function_name_of(value: Any) -> Any:
+    """The bare function name from a name, ``name:qualifier``, a full ARN or a partial ARN."""
+    fields = aws.arn_fields(value)
+    if fields is not None:
+        resource = fields[5]
+    else:
+        text = plain(value)
+        if text is not None and text.count(":") >= 2 and ":function:" in text:
+            resource = "function:" + text.split(":function:", 1)[1]  # partial ARN 123456789012:function:name
+        else:
+            resource = value
+    text = plain(resource)
+    if text is not None:
+        if text.startswith("function:"):
+            text = text[len("function:"):]
+        return text.split(":")[0]
+    if isinstance(resource, Text):
+        parts = list(resource.parts)
+        if isinstance(parts[0], str) and parts[0].startswith("function:"):
+            parts[0] = parts[0][len("function:"):]
+        kept: list[Any] = []
+        for part in parts:
+            if isinstance(part, str) and ":" in part:
+                kept.append(part.split(":")[0])
+                break
+            kept.append(part)
+        return make_text(kept)
+    return resource
+
+
+def find_function(unit: Unit, config: InvokeConfig) -> tuple[Function | None, str | None]:
+    """The function an invoke config configures, or the reason it cannot be found in this unit."""
+    if config.function_address:
+        for fn in unit.functions:
+            if fn.address == config.function_address:
+                return fn, None
+    wanted = function_name_of(config.function)
+    maybe: list[Function] = []
+    for fn in unit.functions:
+        verdict = same(function_name_of(fn.name), wanted)
+        if verdict is True:
+            return fn, None
+        if verdict is None:
+            maybe.append(fn)
+    if isinstance(config.function, Unknown):
+        return None, f"the function is {config.function.reason or config.function.name}"
+    if maybe:
+        return None, (f"the function {display(config.function)} cannot be matched to a function defined here "
+                      f"with certainty")
+    return None, f"the function {display(config.function)} is not defined in {unit.name}"
+
+
+def find_role(unit: Unit, fn: Function) -> tuple[Role | None, str | None]:
+    maybe = []
+    for role in unit.roles:
+        verdict = same(role.arn, fn.role)
+        if verdict is True:
+            return role, None
+        if verdict is None:
+            maybe.append(role)
+    if isinstance(fn.role, Unknown):
+        return None, f"its execution role is {fn.role.reason or fn.role.name}"
+    if maybe:
+        return None, (f"its execution role {display(fn.role)} may be {maybe[0].address}, "
+                      f"but that cannot be decided statically")
+    return None, f"its execution role {display(fn.role)} is not defined in {unit.name}, so its policies cannot be seen"
+
+
+def _role_matches(role: Role, reference: Any) -> bool | None:
+    by_name = same(role.name, reference)
+    if by_name is True:
+        return True
+    by_arn = same(role.arn, reference)
+    if by_arn is True:
+        return True
+    if by_name is None and by_arn is None:
+        return None
+    return False if by_name is False and by_arn is False else None
+
+
+def resolve_managed(unit: Unit, arn: Any) -> tuple[Policy | None, str | None]:
+    """The document behind a managed policy ARN: one defined in the unit, or a known AWS managed policy."""
+    maybe = None
+    for mp in unit.managed_policies:
+        verdict = same(mp.arn, arn)
+        if verdict is True:
+            return mp.policy, None
+        if verdict is None:
+            maybe = mp
+    found = aws_managed_document(arn)
+    if found is not None:
+        name, document = found
+        return policy_from_value(f"AWS managed policy {name}", document, None), None
+    if aws_managed_path(arn) is not None:
+        return None, (f"the AWS managed policy {display(arn)} is not in the linter's snapshot, so what it "
+                      f"grants is unknown")
+    if maybe is not None:
+        return None, f"the managed policy {display(arn)} may be {maybe.address}, but that cannot be decided statically"
+    if isinstance(arn, Unknown):
+        return None, f"a managed policy whose ARN is {arn.reason or arn.name}"
+    return None, f"the managed policy {display(arn)} is not defined in {unit.name}, so what it grants is unknown"
+
+
+def role_grants(unit: Unit, role: Role) -> RoleGrants:
+    grants = RoleGrants(role)
+    grants.unresolved.extend(unit.incomplete)
+    grants.policies.extend(role.inline_policies)
+    grants.evidence.extend(p.location for p in role.inline_policies if p.location)
+    for arn, location in role.managed_policy_arns:
+        policy, problem = resolve_managed(unit, arn)
+        if policy is not None:
+            grants.policies.append(policy)
+            grants.evidence.append(policy.location or location)
+        else:
+            grants.unresolved.append(problem or "")
+    for attachment in unit.inline_attachments:
+        verdict = _role_matches(role, attachment.role)
+        if verdict is True:
+            grants.policies.append(attachment.policy)
+            if attachment.policy.location:
+                grants.evidence.append(attachment.policy.location)
+        elif verdict is None:
+            grants.unresolved.append(f"{attachment.policy.name} may be attached to {role.address} "
+                                     f"(its role is {display(attachment.role)})")
+    for attachment in unit.managed_attachments:
+        verdict = _role_matches(role, attachment.role)
+        if verdict is False:
+            continue
+        if verdict is None:
+            grants.unresolved.append(f"{attachment.address or 'an attachment'} may attach a policy to {role.address} "
+                                     f"(its role is {display(attachment.role)})")
+            continue
+        if attachment.policy is not None:
+            policy, problem = attachment.policy, None
+        else:
+            policy, problem = resolve_managed(unit, attachment.policy_arn)
+        if policy is not None:
+            grants.policies.append(policy)
+            if attachment.location:
+                grants.evidence.append(attachment.location)
+            if policy.location:
+                grants.evidence.append(policy.location)
+        else:
+            grants.unresolved.append(problem or "")
+    if role.boundary is not None:
+        policy, problem = resolve_managed(unit, role.boundary)
+        grants.boundary = policy
+        grants.boundary_unresolved = problem
+    grants.policies = _unique(grants.policies)
+    return grants
+
+
+def _unique(policies: list[Policy]) -> list[Policy]:
+    seen: set[int] = set()
+    out = []
+    for p in policies:
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append(p)
+    return out

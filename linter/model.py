@@ -1,0 +1,149 @@
+"""The format-neutral model: what rules see. Parsers and builders produce it; nothing here knows HCL or YAML.
+
+Every value that comes from infrastructure code is a resolved value (see :mod:`linter.values`): a str, a
+:class:`~linter.values.Text` with unknown pieces, an :class:`~linter.values.Unknown`, or a list/dict of those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Format = Literal["terraform", "cloudformation"]
+Language = Literal["hcl", "yaml", "json"]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    path: str
+    line: int
+    column: int = 1
+    end_line: int = 0
+    end_column: int = 0
+
+    def __post_init__(self) -> None:
+        if self.end_line < self.line:
+            object.__setattr__(self, "end_line", self.line)
+        if self.end_line == self.line and self.end_column < self.column:
+            object.__setattr__(self, "end_column", self.column)
+
+
+@dataclass
+class Statement:
+    effect: Any  # "Allow", "Deny" or an Unknown
+    actions: list[Any] | None = None
+    not_actions: list[Any] | None = None
+    resources: list[Any] | None = None
+    not_resources: list[Any] | None = None
+    condition: Any = None  # resolved Condition block, or None when absent
+    sid: Any = None
+    location: Location | None = None
+    problem: str | None = None  # why part of the statement could not be read (it is then treated as unknown)
+
+
+@dataclass
+class Policy:
+    """A policy document as it reaches a role: an inline policy, a customer or an AWS managed policy."""
+
+    name: str  # how a message names it: "aws_iam_policy.queue_send", "inline policy 'x' of Role", "AWS managed ..."
+    statements: list[Statement]
+    location: Location | None = None
+    unresolved: str | None = None  # the document itself could not be resolved: why
+    address: str | None = None
+
+
+@dataclass
+class ManagedPolicy:
+    """A customer managed policy defined in the unit, attachable by ARN."""
+
+    address: str
+    arn: Any
+    policy: Policy
+    location: Location | None = None
+
+
+@dataclass
+class Role:
+    address: str
+    name: Any
+    arn: Any
+    location: Location
+    inline_policies: list[Policy] = field(default_factory=list)
+    managed_policy_arns: list[tuple[Any, Location]] = field(default_factory=list)
+    boundary: Any = None
+    name_source: str = ""  # how to write this role's name in the file's own language, for fixes
+
+
+@dataclass
+class InlineAttachment:
+    """An inline policy defined outside the role (aws_iam_role_policy, AWS::IAM::Policy, AWS::IAM::RolePolicy)."""
+
+    role: Any  # the role's name (or, when only that is known, its ARN)
+    policy: Policy
+    location: Location | None = None
+
+
+@dataclass
+class ManagedAttachment:
+    """A managed policy attached to a role from outside it (aws_iam_role_policy_attachment, ManagedPolicy.Roles)."""
+
+    role: Any
+    policy_arn: Any
+    location: Location | None = None
+    address: str = ""
+    policy: Policy | None = None  # set when the attachment itself carries the document (AWS::IAM::ManagedPolicy)
+
+
+@dataclass
+class Function:
+    address: str
+    name: Any
+    arn: Any
+    role: Any  # the execution role's ARN as written
+    location: Location
+    role_location: Location | None = None
+
+
+@dataclass
+class Destination:
+    kind: Literal["on_success", "on_failure"]
+    arn: Any
+    ref: str  # how the destination is written: a resource address / logical id, or the literal value
+    location: Location  # the destination attribute / Destination key
+    resource_address: str | None = None  # the resource in this unit the destination points at, when known
+    source: str = ""  # the destination value written in the file's own language, for fixes
+
+
+@dataclass
+class InvokeConfig:
+    address: str
+    function: Any  # function name or ARN as written (may carry a qualifier)
+    location: Location
+    destinations: list[Destination] = field(default_factory=list)
+    qualifier: Any = None
+    function_address: str | None = None  # set when the builder saw a direct reference to a function
+
+
+@dataclass
+class ParseError:
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+
+
+@dataclass
+class Unit:
+    """One Terraform root module or one CloudFormation template, with everything needed to judge it."""
+
+    format: Format
+    name: str
+    files: list[str] = field(default_factory=list)
+    languages: dict[str, Language] = field(default_factory=dict)  # path -> language of that file
+    functions: list[Function] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    managed_policies: list[ManagedPolicy] = field(default_factory=list)
+    inline_attachments: list[InlineAttachment] = field(default_factory=list)
+    managed_attachments: list[ManagedAttachment] = field(default_factory=list)
+    invoke_configs: list[InvokeConfig] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # files of the unit that could not be parsed

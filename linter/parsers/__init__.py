@@ -1,0 +1,1 @@
+"""Parsers turn files into documents with source positions; they never decide verdicts."""

@@ -1,0 +1,74 @@
+"""Reading CloudFormation templates through cfn-lint's decoder (JSON and YAML, short-form tags, positions).
+
+cfn-lint is imported lazily: a Terraform-only run never pays its start-up cost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from linter.model import Language, ParseError
+from linter.parsers.terraform import read_text
+
+# A cheap textual sniff deciding whether a YAML/JSON file is meant to be a template. A file that passes the sniff
+# but does not decode is an error (a broken template must not pass the gate); one that fails it is skipped.
+_SNIFF = re.compile(
+    r"AWSTemplateFormatVersion|Transform[\"']?\s*:\s*[\"']?AWS::Serverless|[\"']?Type[\"']?\s*:\s*[\"']?AWS::"
+)
+
+
+@dataclass
+class Template:
+    path: str
+    body: dict[str, Any]
+    language: Language
+
+
+def looks_like_template(text: str) -> bool:
+    return _SNIFF.search(text) is not None
+
+
+def is_template(body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    if "AWSTemplateFormatVersion" in body:
+        return True
+    resources = body.get("Resources")
+    if not isinstance(resources, dict) or not resources:
+        return False
+    return any(isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith(("AWS::", "Custom::"))
+               for r in resources.values())
+
+
+def parse_template(path: Path, display: str, text: str | None = None) -> Template | ParseError | None:
+    """Decode a template; None when the file is not a CloudFormation template at all."""
+    if text is None:
+        try:
+            text = read_text(path)
+        except UnicodeDecodeError as exc:
+            return ParseError(display, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
+        except OSError as exc:
+            return ParseError(display, None, None, f"cannot read file: {exc.strerror or exc}")
+    if not looks_like_template(text):
+        return None
+    from cfnlint.decode import decode_str
+
+    try:
+        body, matches = decode_str(text)
+    except RecursionError:
+        return ParseError(display, None, None, "invalid template: nesting too deep")
+    except Exception as exc:  # the decoder reports most problems as matches; anything else is still bad input
+        return ParseError(display, None, None, f"invalid template: {exc}")
+    if matches or body is None:
+        first = matches[0] if matches else None
+        line = getattr(first, "linenumber", None) if first else None
+        column = getattr(first, "columnnumber", None) if first else None
+        message = getattr(first, "message", "could not be decoded") if first else "could not be decoded"
+        return ParseError(display, line, column, f"invalid template: {message}")
+    if not is_template(body):
+        return None
+    language: Language = "json" if text.lstrip().startswith("{") else "yaml"
+    return Template(display, body, language)

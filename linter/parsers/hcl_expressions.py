@@ -1,0 +1,434 @@
+"""A parser for HCL expressions as python-hcl2 7.x hands them back.
+
+python-hcl2 returns every attribute value that is not a plain literal as text (``"${aws_sqs_queue.q.arn}"``,
+``"${jsonencode({...})}"``, ``"arn:aws:sqs:${var.region}:..."``). Resolving references means parsing that text
+properly, not matching it with regular expressions. This module turns it into a small syntax tree:
+
+    ("lit", value)                       number, bool, null or a string without interpolation
+    ("tmpl", [part, ...])                a string template; a part is a str or a node
+    ("ref", root, [step, ...])           a traversal: var.x, aws_sqs_queue.q[0].arn; step = ("attr", name) | ("index", node) | ("splat",)
+    ("call", name, [node, ...], expand)  a function call
+    ("tuple", [node, ...])
+    ("object", [(key_node, value_node), ...])
+    ("cond", test, then, else)
+    ("op", operator, left, right)         binary operators; unary ones have left = None
+    ("for", text)                         a for expression (kept opaque)
+    ("directive", text)                   a %{ } template directive (kept opaque)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Node = tuple
+
+
+class HclExpressionError(ValueError):
+    pass
+
+
+_BINARY = [
+    ("||",),
+    ("&&",),
+    ("==", "!="),
+    ("<=", ">=", "<", ">"),
+    ("+", "-"),
+    ("*", "/", "%"),
+]
+
+
+def parse_value(raw: Any) -> Node:
+    """Parse an attribute value as python-hcl2 7.x returns it (str, number, bool, list, dict, None)."""
+    if isinstance(raw, str):
+        return parse_template(raw)
+    if isinstance(raw, list):
+        return ("tuple", [parse_value(v) for v in raw])
+    if isinstance(raw, dict):
+        return ("object", [(("lit", k), parse_value(v)) for k, v in raw.items() if not _is_meta_key(k)])
+    return ("lit", raw)
+
+
+def _is_meta_key(key: str) -> bool:
+    return key.startswith("__") and key.endswith("__")
+
+
+def parse_template(text: str) -> Node:
+    """Parse string contents with ``${...}`` interpolations. A lone interpolation yields the expression itself."""
+    parser = _Parser(text)
+    parts = parser.template_parts(terminator=None)
+    if len(parts) == 1 and not isinstance(parts[0], str):
+        return parts[0]
+    if all(isinstance(p, str) for p in parts):
+        return ("lit", "".join(parts))
+    return ("tmpl", parts)
+
+
+def parse_expression(text: str) -> Node:
+    parser = _Parser(text)
+    node = parser.expression()
+    parser.skip_space()
+    if parser.pos != len(text):
+        raise HclExpressionError(f"unexpected {text[parser.pos:parser.pos + 10]!r} in expression")
+    return node
+
+
+class _Parser:
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.pos = 0
+        # python-hcl2 already validated the syntax; this guard only stops pathological nesting.
+        self.depth = 0
+
+    # -- scanning -------------------------------------------------------------------------------------------
+    def skip_space(self) -> None:
+        src = self.src
+        while self.pos < len(src):
+            ch = src[self.pos]
+            if ch in " \t\r\n":
+                self.pos += 1
+            elif src.startswith("#", self.pos) or src.startswith("//", self.pos):
+                end = src.find("\n", self.pos)
+                self.pos = len(src) if end < 0 else end + 1
+            elif src.startswith("/*", self.pos):
+                end = src.find("*/", self.pos + 2)
+                self.pos = len(src) if end < 0 else end + 2
+            else:
+                break
+
+    def peek(self, token: str) -> bool:
+        self.skip_space()
+        return self.src.startswith(token, self.pos)
+
+    def accept(self, token: str) -> bool:
+        if self.peek(token):
+            self.pos += len(token)
+            return True
+        return False
+
+    def expect(self, token: str) -> None:
+        if not self.accept(token):
+            found = self.src[self.pos:self.pos + 12] or "end of expression"
+            raise HclExpressionError(f"expected {token!r}, found {found!r}")
+
+    def ident(self) -> str | None:
+        self.skip_space()
+        start = self.pos
+        src = self.src
+        if start < len(src) and (src[start].isalpha() or src[start] == "_"):
+            end = start + 1
+            while end < len(src) and (src[end].isalnum() or src[end] in "_-"):
+                end += 1
+            self.pos = end
+            return src[start:end]
+        return None
+
+    # -- expressions ----------------------------------------------------------------------------------------
+    def expression(self) -> Node:
+        self.depth += 1
+        if self.depth > 200:
+            raise HclExpressionError("expression nested too deeply")
+        try:
+            test = self.binary(0)
+            if self.peek("?"):
+                self.pos += 1
+                then = self.expression()
+                self.expect(":")
+                other = self.expression()
+                return ("cond", test, then, other)
+            return test
+        finally:
+            self.depth -= 1
+
+    def binary(self, level: int) -> Node:
+        if level == len(_BINARY):
+            return self.unary()
+        left = self.binary(level + 1)
+        while True:
+            self.skip_space()
+            op = next((o for o in _BINARY[level] if self.src.startswith(o, self.pos)), None)
+            # "=>" and "==" share a first character with "="; "*" may start a splat; none is a binary operator.
+            if op is None or self.src.startswith("=>", self.pos):
+                return left
+            if op in ("<", ">") and self.src.startswith(op + "=", self.pos):
+                op = op + "="
+            self.pos += len(op)
+            right = self.binary(level + 1)
+            left = ("op", op, left, right)
+
+    def unary(self) -> Node:
+        self.skip_space()
+        if self.src.startswith("!", self.pos) and not self.src.startswith("!=", self.pos):
+            self.pos += 1
+            return ("op", "!", None, self.unary())
+        if self.src.startswith("-", self.pos):
+            self.pos += 1
+            return ("op", "-", None, self.unary())
+        return self.postfix(self.primary())
+
+    def postfix(self, node: Node) -> Node:
+        while True:
+            self.skip_space()
+            src = self.src
+            if src.startswith(".*", self.pos) or src.startswith("[*]", self.pos):
+                self.pos += 2 if src.startswith(".*", self.pos) else 3
+                node = self._step(node, ("splat",))
+            elif src.startswith(".", self.pos) and not src.startswith("..", self.pos):
+                self.pos += 1
+                self.skip_space()
+                name = self.ident()
+                if name is None:
+                    digits = self._digits()
+                    if digits is None:
+                        raise HclExpressionError("expected an attribute name after '.'")
+                    node = self._step(node, ("index", ("lit", int(digits))))
+                else:
+                    node = self._step(node, ("attr", name))
+            elif src.startswith("[", self.pos):
+                self.pos += 1
+                index = self.expression()
+                self.expect("]")
+                node = self._step(node, ("index", index))
+            else:
+                return node
+
+    @staticmethod
+    def _step(node: Node, step: tuple) -> Node:
+        if node[0] == "ref":
+            return ("ref", node[1], node[2] + [step])
+        return ("ref", node, [step])
+
+    def _digits(self) -> str | None:
+        start = self.pos
+        while self.pos < len(self.src) and self.src[self.pos].isdigit():
+            self.pos += 1
+        return self.src[start:self.pos] if self.pos > start else None
+
+    def primary(self) -> Node:
+        self.skip_space()
+        src = self.src
+        if self.pos >= len(src):
+            raise HclExpressionError("unexpected end of expression")
+        ch = src[self.pos]
+        if ch == '"':
+            self.pos += 1
+            parts = self.template_parts(terminator='"')
+            if len(parts) == 1 and not isinstance(parts[0], str):
+                # "${x}" is x itself in HCL, keeping its type.
+                return parts[0]
+            if all(isinstance(p, str) for p in parts):
+                return ("lit", "".join(parts))
+            return ("tmpl", parts)
+        if ch.isdigit():
+            return ("lit", self.number())
+        if ch == "(":
+            self.pos += 1
+            inner = self.expression()
+            self.expect(")")
+            return inner
+        if ch == "[":
+            return self.tuple_or_for()
+        if ch == "{":
+            return self.object_or_for()
+        if src.startswith("<<", self.pos):
+            return self.heredoc()
+        name = self.ident()
+        if name is None:
+            raise HclExpressionError(f"unexpected {src[self.pos:self.pos + 12]!r}")
+        if name == "true":
+            return ("lit", True)
+        if name == "false":
+            return ("lit", False)
+        if name == "null":
+            return ("lit", None)
+        if self.peek("(") or self.peek("::"):
+            while self.accept("::"):  # provider-defined functions: provider::aws::arn_parse(...)
+                name += "::" + (self.ident() or "")
+            self.expect("(")
+            args: list[Node] = []
+            expand = False
+            while not self.accept(")"):
+                args.append(self.expression())
+                if self.accept("..."):
+                    expand = True
+                if not self.accept(","):
+                    self.expect(")")
+                    break
+            return ("call", name, args, expand)
+        return ("ref", name, [])
+
+    def number(self) -> int | float:
+        src = self.src
+        start = self.pos
+        while self.pos < len(src) and (src[self.pos].isdigit() or src[self.pos] in ".eE" or
+                                       (src[self.pos] in "+-" and src[self.pos - 1] in "eE")):
+            if src[self.pos] == "." and not (self.pos + 1 < len(src) and src[self.pos + 1].isdigit()):
+                break
+            self.pos += 1
+        text = src[start:self.pos]
+        try:
+            return int(text)
+        except ValueError:
+            return float(text)
+
+    def tuple_or_for(self) -> Node:
+        start = self.pos
+        self.expect("[")
+        if self._keyword_ahead("for"):
+            return ("for", self._skip_balanced(start))
+        items: list[Node] = []
+        while not self.accept("]"):
+            items.append(self.expression())
+            if not self.accept(","):
+                self.expect("]")
+                break
+        return ("tuple", items)
+
+    def object_or_for(self) -> Node:
+        start = self.pos
+        self.expect("{")
+        if self._keyword_ahead("for"):
+            return ("for", self._skip_balanced(start))
+        items: list[tuple[Node, Node]] = []
+        while not self.accept("}"):
+            key = self.object_key()
+            if not (self.accept("=") or self.accept(":")):
+                raise HclExpressionError("expected '=' or ':' after an object key")
+            value = self.expression()
+            items.append((key, value))
+            self.accept(",")
+        return ("object", items)
+
+    def object_key(self) -> Node:
+        self.skip_space()
+        if self.src.startswith("(", self.pos):
+            return self.primary()
+        if self.src.startswith('"', self.pos):
+            return self.primary()
+        name = self.ident()
+        if name is None:
+            raise HclExpressionError(f"expected an object key, found {self.src[self.pos:self.pos + 12]!r}")
+        # A bare key is its own name, unless it is a longer expression such as var.key (not a plain key then).
+        if self.peek(".") or self.peek("["):
+            return self.postfix(("ref", name, []))
+        return ("lit", name)
+
+    def _keyword_ahead(self, word: str) -> bool:
+        self.skip_space()
+        src = self.src
+        end = self.pos + len(word)
+        return src.startswith(word, self.pos) and (end >= len(src) or not (src[end].isalnum() or src[end] == "_"))
+
+    def _skip_balanced(self, start: int) -> str:
+        """Skip to the bracket closing the one at ``start`` (strings and templates respected)."""
+        src = self.src
+        depth = 0
+        i = start
+        while i < len(src):
+            ch = src[i]
+            if ch == '"':
+                i = self._skip_string(i + 1)
+                continue
+            if ch in "[{(":
+                depth += 1
+            elif ch in "]})":
+                depth -= 1
+                if depth == 0:
+                    self.pos = i + 1
+                    return src[start:i + 1]
+            i += 1
+        raise HclExpressionError("unbalanced brackets")
+
+    def _skip_string(self, i: int) -> int:
+        src = self.src
+        while i < len(src):
+            ch = src[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == '"':
+                return i + 1
+            if src.startswith("${", i) or src.startswith("%{", i):
+                saved = self.pos
+                self._skip_balanced(i + 1)
+                i = self.pos
+                self.pos = saved
+                continue
+            i += 1
+        raise HclExpressionError("unterminated string")
+
+    def heredoc(self) -> Node:
+        src = self.src
+        self.pos += 2
+        indent = self.accept("-")
+        marker = self.ident()
+        if marker is None:
+            raise HclExpressionError("bad heredoc marker")
+        line_end = src.find("\n", self.pos)
+        if line_end < 0:
+            raise HclExpressionError("unterminated heredoc")
+        lines = []
+        i = line_end + 1
+        while True:
+            nl = src.find("\n", i)
+            line = src[i:] if nl < 0 else src[i:nl]
+            if line.strip() == marker:
+                self.pos = len(src) if nl < 0 else nl
+                break
+            lines.append(line)
+            if nl < 0:
+                raise HclExpressionError("unterminated heredoc")
+            i = nl + 1
+        if indent:
+            margin = min((len(l) - len(l.lstrip()) for l in lines if l.strip()), default=0)
+            lines = [l[margin:] for l in lines]
+        return parse_template("\n".join(lines) + "\n")
+
+    # -- templates ------------------------------------------------------------------------------------------
+    def template_parts(self, terminator: str | None) -> list[Any]:
+        """Read template text up to ``terminator`` (or the end), returning literal strings and nodes."""
+        src = self.src
+        parts: list[Any] = []
+        buf: list[str] = []
+        quoted = terminator is not None
+        while True:
+            if self.pos >= len(src):
+                if quoted:
+                    raise HclExpressionError("unterminated string")
+                break
+            ch = src[self.pos]
+            if quoted and ch == terminator:
+                self.pos += 1
+                break
+            if quoted and ch == "\\" and self.pos + 1 < len(src):
+                esc = src[self.pos + 1]
+                buf.append({"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}.get(esc, "\\" + esc))
+                self.pos += 2
+                continue
+            if src.startswith("$${", self.pos) or src.startswith("%%{", self.pos):
+                buf.append(src[self.pos + 1:self.pos + 3])
+                self.pos += 3
+                continue
+            if src.startswith("${", self.pos):
+                if buf:
+                    parts.append("".join(buf))
+                    buf = []
+                self.pos += 2
+                self.accept("~")
+                node = self.expression()
+                self.accept("~")
+                self.expect("}")
+                parts.append(node)
+                continue
+            if src.startswith("%{", self.pos):
+                start = self.pos
+                self._skip_balanced(self.pos + 1)
+                if buf:
+                    parts.append("".join(buf))
+                    buf = []
+                parts.append(("directive", src[start:self.pos]))
+                continue
+            buf.append(ch)
+            self.pos += 1
+        if buf or not parts:
+            parts.append("".join(buf))
+        return parts

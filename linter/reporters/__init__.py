@@ -1,0 +1,1 @@
+"""Reporters only format a finished report; they decide nothing."""

@@ -1,0 +1,157 @@
+"""Values that are only partly known.
+
+Infrastructure code rarely spells ARNs out: a queue ARN is built from the deployment region, the account id
+and a name that may itself come from a variable. Every resolved value in the model is a JSON-like Python object
+whose strings are either a plain ``str`` (fully known) or a :class:`Text` (a sequence of literal pieces and
+named :class:`Unknown` pieces). A value that is not known at all is an :class:`Unknown`.
+
+The same unknown carries the same name wherever it appears (``region``, ``account``, or a resource-derived name
+such as ``aws_sqs_queue.q.name``), so two values built from it compare equal without guessing what it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Union
+
+REGION = "region"
+ACCOUNT = "account"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be known statically. ``name`` is its identity, ``reason`` says why it is unknown."""
+
+    name: str
+    reason: str = field(default="", compare=False, hash=False)
+    # A generated physical name (CloudFormation or Terraform picks it at deploy time). It is opaque but unique:
+    # only a ``*`` or the same unknown matches it, never literal text or another resource's generated name.
+    atom: bool = field(default=False, compare=False, hash=False)
+
+    def __str__(self) -> str:
+        return "<" + self.name + ">"
+
+
+def generated_name(owner: str, tool: str) -> Unknown:
+    return Unknown(f"{owner}.name", f"the name {tool} generates for {owner}", atom=True)
+
+
+def region() -> Unknown:
+    return Unknown(REGION, "the deployment region")
+
+
+def account() -> Unknown:
+    return Unknown(ACCOUNT, "the AWS account id")
+
+
+Part = Union[str, Unknown]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string made of literal pieces and unknown pieces, plus the assumptions made to build it."""
+
+    parts: tuple[Part, ...]
+    assumptions: frozenset[str] = frozenset()
+
+    def __str__(self) -> str:
+        return "".join(str(p) for p in self.parts)
+
+    @property
+    def unknowns(self) -> list[Unknown]:
+        return [p for p in self.parts if isinstance(p, Unknown)]
+
+
+def make_text(pieces: Iterable[Any], assumptions: Iterable[str] = ()) -> Any:
+    """Concatenate resolved values into one string value; returns ``str`` when everything is known."""
+    parts: list[Part] = []
+    assumed: set[str] = set(assumptions)
+    for piece in pieces:
+        if isinstance(piece, Text):
+            parts.extend(piece.parts)
+            assumed |= piece.assumptions
+        elif isinstance(piece, Unknown):
+            parts.append(piece)
+        elif isinstance(piece, bool):
+            parts.append("true" if piece else "false")
+        elif isinstance(piece, (int, float)):
+            parts.append(format_number(piece))
+        elif isinstance(piece, str):
+            parts.append(piece)
+        elif piece is None:
+            continue
+        else:
+            # A list or object interpolated into a string is a Terraform error; treat it as unknown text.
+            parts.append(Unknown("non-string value", "a list or object used inside a string"))
+    merged: list[Part] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] = merged[-1] + part
+        elif part != "":
+            merged.append(part)
+    if not assumed and all(isinstance(p, str) for p in merged):
+        return "".join(merged)  # type: ignore[arg-type]
+    if not merged:
+        merged = [""]
+    return Text(tuple(merged), frozenset(assumed))
+
+
+def with_assumption(value: Any, assumption: str) -> Any:
+    """Mark a value as resting on an assumption (a variable default, a pseudo parameter's usual value)."""
+    if isinstance(value, (str, Text)):
+        return make_text([value], [assumption])
+    if isinstance(value, list):
+        return [with_assumption(v, assumption) for v in value]
+    if isinstance(value, dict):
+        return {k: with_assumption(v, assumption) for k, v in value.items()}
+    return value
+
+
+def format_number(n: int | float) -> str:
+    if isinstance(n, float) and n.is_integer():
+        return str(int(n))
+    return str(n)
+
+
+def is_stringish(value: Any) -> bool:
+    return isinstance(value, (str, Text))
+
+
+def plain(value: Any) -> str | None:
+    """The literal string when the value is fully known, else None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Text) and not value.unknowns:
+        return "".join(value.parts)  # type: ignore[arg-type]
+    return None
+
+
+def display(value: Any) -> str:
+    """How a value reads in a message: unknown pieces appear as ``<name>``."""
+    if isinstance(value, (str, Text, Unknown)):
+        return str(value)
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+def unknowns_in(value: Any) -> list[Unknown]:
+    if isinstance(value, Unknown):
+        return [value]
+    if isinstance(value, Text):
+        return value.unknowns
+    if isinstance(value, list):
+        return [u for v in value for u in unknowns_in(v)]
+    if isinstance(value, dict):
+        return [u for v in value.values() for u in unknowns_in(v)]
+    return []
+
+
+def assumptions_in(value: Any) -> set[str]:
+    if isinstance(value, Text):
+        return set(value.assumptions)
+    if isinstance(value, list):
+        return {a for v in value for a in assumptions_in(v)}
+    if isinstance(value, dict):
+        return {a for v in value.values() for a in assumptions_in(v)}
+    return set()

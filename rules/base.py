@@ -1,0 +1,34 @@
+"""What every rule declares beside its check."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable
+
+from linter.findings import Finding
+from linter.model import Unit
+
+DOCS_URL = "https://github.com/infra-policy-linter/infra-policy-linter/blob/main/docs/rules.md"
+
+
+class Rule:
+    id: ClassVar[str]
+    name: ClassVar[str]  # kebab-case, used as SARIF rule name
+    title: ClassVar[str]  # one line
+    level: ClassVar[str]  # "error" | "warning" | "note"
+    rationale: ClassVar[str]  # why it matters
+    remediation: ClassVar[str]  # how to fix
+    example: ClassVar[str]  # a short bad example
+    tags: ClassVar[tuple[str, ...]] = ("security", "iam", "lambda")
+
+    @property
+    def help_url(self) -> str:
+        return f"{DOCS_URL}#{self.id.lower()}"
+
+    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
+        """Findings for one unit. ``shared`` lets rules of one family compute common work once per unit."""
+        raise NotImplementedError
+
+    def documentation(self) -> str:
+        return (f"{self.id} ({self.name}): {self.title}\n\nDefault level: {self.level}\n\n"
+                f"Why it matters\n{self.rationale}\n\nExample\n{self.example}\n\nHow to fix\n{self.remediation}\n\n"
+                f"More: {self.help_url}\n")

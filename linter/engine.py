@@ -86,7 +86,9 @@ def check_units(units: list[Unit]) -> list[Finding]:
 
 def run(paths: list[Path], cwd: Path | None = None, progress: Callable[[int, int], None] | None = None) -> Report:
     cwd = cwd or Path.cwd()
-    units, errors, total = load_units(paths, cwd, progress)
+    units, errors, _ = load_units(paths, cwd, progress)
     findings = check_units(units)
     errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
-    return Report(findings, errors, len(units), total)
+    # Files that are infrastructure: read into a unit, or meant to be and broken. Skipped YAML/JSON do not count.
+    files = {f for u in units for f in u.files} | {e.path for e in errors}
+    return Report(findings, errors, len(units), len(files))

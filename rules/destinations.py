@@ -227,8 +227,9 @@ class WrongResource(DestinationRule):
             values = stmt.resources if stmt.resources is not None else [f"everything except {display(stmt.not_resources)}"]
             others.extend(display(r) for r in values)
         listed = ", ".join(sorted(set(others))[:3])
+        target = aws.resource_for_fix(v.service or "", v.action or "", v.destination.arn)
         return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)} "
-                f"({display(v.resource)}), but its execution role {v.role.address if v.role else ''} allows "
+                f"({display(target)}), but its execution role {v.role.address if v.role else ''} allows "
                 f"{v.action} only on {listed}")
 
 
@@ -291,7 +292,7 @@ class Unverifiable(DestinationRule):
     )
 
     def message(self, v: Verdict) -> str:
-        what = v.action or "its action"
+        what = v.action or "the destination's action"
         role = f"its execution role {v.role.address}" if v.role else "its execution role"
         reasons = "; ".join(v.decision.reasons) or "a value that cannot be resolved"
         return (f"cannot verify that {role} allows {what} for {v.function_label}'s on-{_kind(v.destination)} "

@@ -270,14 +270,14 @@ class TerraformModule:
             rtype, rname = _attr(steps, 0), _attr(steps, 1)
             block = self.data.get((rtype or "", rname or ""))
             if block is None:
-                return Unknown(f"data.{rtype}.{rname}", f"data.{rtype}.{rname} is not declared in this module")
+                return Unknown(f"data.{rtype}.{rname}", f"data.{rtype}.{rname}, which is not declared in this module")
             return self._resource_reference(block, steps[2:], scope)
         if root in ("path", "terraform", "self"):
             return Unknown(f"{root}.{_attr(steps, 0)}", f"{root}.{_attr(steps, 0)}")
         rname = _attr(steps, 0)
         block = self.resources.get((root, rname or ""))
         if block is None:
-            return Unknown(f"{root}.{rname}", f"{root}.{rname} is not declared in this module")
+            return Unknown(f"{root}.{rname}", f"{root}.{rname}, which is not declared in this module")
         return self._resource_reference(block, steps[1:], scope)
 
     def _resource_reference(self, block: Block, steps: list[tuple], scope: Scope) -> Any:
@@ -325,11 +325,11 @@ class TerraformModule:
             if value is not None:
                 value = with_assumption(value, f"var.{name} takes its default")
             else:
-                value = Unknown(f"var.{name}", f"var.{name} defaults to null")
+                value = Unknown(f"var.{name}", f"var.{name}, which defaults to null")
         elif name in self.variables:
-            value = Unknown(f"var.{name}", f"var.{name} has no default")
+            value = Unknown(f"var.{name}", f"var.{name}, which has no default")
         else:
-            value = Unknown(f"var.{name}", f"var.{name} is not declared in this module")
+            value = Unknown(f"var.{name}", f"var.{name}, which is not declared in this module")
         self._cache[key] = value
         return value
 
@@ -338,9 +338,9 @@ class TerraformModule:
         if key in self._cache:
             return self._cache[key]
         if key in self._active:
-            return Unknown(f"local.{name}", f"local.{name} refers to itself")
+            return Unknown(f"local.{name}", f"local.{name}, which refers to itself")
         if name not in self.locals:
-            return Unknown(f"local.{name}", f"local.{name} is not declared in this module")
+            return Unknown(f"local.{name}", f"local.{name}, which is not declared in this module")
         self._active.add(key)
         try:
             value = self.evaluate_raw(self.locals[name][0])
@@ -374,7 +374,7 @@ class TerraformModule:
                 return computed
         if attr in block.body and attr not in META_KEYS:
             return self.argument(block, attr, scope)
-        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr} is known only after apply")
+        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply")
 
     def _computed(self, block: Block, attr: str, scope: Scope, name_of: Callable) -> Any:
         rtype = block.type
@@ -531,7 +531,7 @@ class TerraformModule:
                 name=self.resource_attribute(block, "function_name", Scope()),
                 arn=self.resource_attribute(block, "arn", Scope()),
                 role=self.argument(block, "role") if "role" in block.body else Unknown(
-                    f"{block.address}.role", f"{block.address} sets no role"),
+                    f"{block.address}.role", f"missing: {block.address} sets no role"),
                 location=self.location(block),
                 role_location=self.attribute_location(block, None, "role"),
             ))
@@ -607,7 +607,7 @@ class TerraformModule:
                     config.destinations.append(Destination(
                         kind=kind,  # type: ignore[arg-type]
                         arn=value,
-                        ref=ref or (raw if isinstance(raw, str) else json.dumps(raw)),
+                        ref=ref or _hcl_source(raw),
                         location=self.attribute_location(block, target, "destination"),
                         resource_address=ref,
                         source=_hcl_source(raw),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from linter.model import Language, ParseError
-from linter.parsers.terraform import read_text
+from linter.parsers.terraform import describe_os_error, read_text
 
 # A cheap textual sniff deciding whether a YAML/JSON file is meant to be a template. A file that passes the sniff
 # but does not decode is an error (a broken template must not pass the gate); one that fails it is skipped.
@@ -51,7 +51,7 @@ def parse_template(path: Path, display: str, text: str | None = None) -> Templat
         except UnicodeDecodeError as exc:
             return ParseError(display, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
         except OSError as exc:
-            return ParseError(display, None, None, f"cannot read file: {exc.strerror or exc}")
+            return ParseError(display, None, None, describe_os_error(path, exc))
     if not looks_like_template(text):
         return None
     from cfnlint.decode import decode_str

@@ -125,7 +125,7 @@ class _Parser:
     # -- expressions ----------------------------------------------------------------------------------------
     def expression(self) -> Node:
         self.depth += 1
-        if self.depth > 200:
+        if self.depth > 50:
             raise HclExpressionError("expression nested too deeply")
         try:
             test = self.binary(0)

@@ -14,7 +14,7 @@ from typing import Any
 
 from linter.model import ParseError
 
-MAX_NESTING = 400
+MAX_NESTING = 100
 
 
 @dataclass
@@ -51,22 +51,31 @@ def _nesting_too_deep(text: str) -> int | None:
 
 def parse_hcl(path: Path, display: str) -> TfFile | ParseError:
     import hcl2
-    from lark.exceptions import LarkError, UnexpectedInput
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
     try:
         text = read_text(path)
     except UnicodeDecodeError as exc:
         return ParseError(display, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
     except OSError as exc:
-        return ParseError(display, None, None, f"cannot read file: {exc.strerror or exc}")
+        return ParseError(display, None, None, describe_os_error(path, exc))
     deep = _nesting_too_deep(text)
     if deep is not None:
         return ParseError(display, deep, 1, f"nesting deeper than {MAX_NESTING} levels")
     try:
         body = hcl2.loads(text, with_meta=True)
     except UnexpectedInput as exc:
-        return ParseError(display, exc.line if exc.line > 0 else None, exc.column if exc.column > 0 else None,
-                          "invalid HCL: " + _first_line(exc))
+        if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+            what = "unexpected end of file"
+        elif isinstance(exc, UnexpectedToken):
+            what = f"unexpected {_snippet(str(exc.token.value))}"
+        elif isinstance(exc, UnexpectedCharacters):
+            what = f"unexpected character {_snippet(exc.char)}"
+        else:
+            what = _first_line(exc)
+        line = getattr(exc, "line", -1)
+        column = getattr(exc, "column", -1)
+        return ParseError(display, line if line > 0 else None, column if column > 0 else None, "invalid HCL: " + what)
     except LarkError as exc:
         return ParseError(display, None, None, "invalid HCL: " + _first_line(exc))
     except RecursionError:
@@ -74,6 +83,14 @@ def parse_hcl(path: Path, display: str) -> TfFile | ParseError:
     except Exception as exc:  # python-hcl2's transformer raises plain exceptions on some malformed input
         return ParseError(display, None, None, f"invalid HCL: {type(exc).__name__}: {_first_line(exc)}")
     return TfFile(display, body, text.split("\n"))
+
+
+def describe_os_error(path: Path, exc: OSError) -> str:
+    if path.is_symlink() and not path.exists():
+        return "broken symbolic link"
+    if path.is_dir():
+        return "a directory, not a file"
+    return f"cannot read file: {exc.strerror or exc}"
 
 
 def parse_tfvars_json(path: Path, display: str) -> TfFile | ParseError:
@@ -85,6 +102,11 @@ def parse_tfvars_json(path: Path, display: str) -> TfFile | ParseError:
     if not isinstance(body, dict):
         return ParseError(display, 1, 1, "a .tfvars.json file must hold an object")
     return TfFile(display, body, [])
+
+
+def _snippet(text: str) -> str:
+    text = text.split("\n")[0] if text.strip() else text
+    return repr(text[:20]) if text.strip() else "line break"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, run_cli, run_json
+
+BAD_TF = "fixtures/terraform/DST001/bad"
+GOOD_TF = "fixtures/terraform/DST001/good"
+
+
+def test_exit_codes(in_repo: Path) -> None:
+    assert run_cli(GOOD_TF)[0] == 0
+    assert run_cli(BAD_TF)[0] == 1
+    assert run_cli("fixtures/terraform/DST004/bad")[0] == 0  # warnings only
+    assert run_cli("does/not/exist")[0] == 2
+
+
+def test_json_shape(in_repo: Path) -> None:
+    code, report = run_json(BAD_TF)
+    assert code == 1
+    assert set(report) == {"tool", "findings", "errors", "summary"}
+    assert report["tool"]["name"] == "infra-policy-linter"
+    (finding,) = report["findings"]
+    assert set(finding) >= {"rule", "level", "message", "path", "line", "column", "end_line", "end_column",
+                            "function", "role", "destination", "action", "fix"}
+    assert finding["role"] == "aws_iam_role.worker"
+    assert finding["destination"] == "aws_sqs_queue.failures"
+    assert finding["level"] == "error"
+    assert 'Action   = "sqs:SendMessage"' in finding["fix"]
+    assert "Resource = aws_sqs_queue.failures.arn" in finding["fix"]
+    assert "role = aws_iam_role.worker.name" in finding["fix"]
+    assert report["summary"] == {"files": 1, "units": 1, "findings": 1, "errors": 1, "warnings": 0, "notes": 0,
+                                 "parse_errors": 0}
+
+
+def test_fix_is_in_the_templates_language(in_repo: Path) -> None:
+    _, report = run_json("fixtures/cloudformation/DST001/bad")
+    by_path = {f["path"].rsplit(".", 1)[1]: f["fix"] for f in report["findings"]}
+    assert "Resource: !GetAtt FailureQueue.Arn" in by_path["yaml"]
+    assert "Action: sqs:SendMessage" in by_path["yaml"]
+    snippet = json.loads(by_path["json"].split("\n", 1)[1])
+    assert snippet["PolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "StatusTopic"}}]
+
+
+def test_s3_fix_names_objects(in_repo: Path) -> None:
+    _, report = run_json("fixtures/terraform/DST002/bad")
+    s3 = [f for f in report["findings"] if f["action"] == "s3:PutObject"][0]
+    assert 'Resource = "${aws_s3_bucket.failures.arn}/*"' in s3["fix"]
+
+
+def test_text_output(in_repo: Path) -> None:
+    code, out, _ = run_cli(BAD_TF, env={"NO_COLOR": "1"})
+    assert code == 1
+    first = out.splitlines()[0]
+    assert re.match(r"^fixtures/terraform/DST001/bad/main\.tf:52:7 DST001 aws_lambda_function\.worker sends", first)
+    assert "  >" in out and "destination = aws_sqs_queue.failures.arn" in out
+    assert "fix:" in out
+    assert out.rstrip().endswith("Checked 1 file in 1 unit: 1 error.")
+    assert "\x1b[" not in out
+
+
+def test_output_file_and_determinism(in_repo: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert run_cli("--format", "json", "--output", str(a), "fixtures")[0] == 1
+    assert run_cli("--format", "json", "--output", str(b), "fixtures")[0] == 1
+    assert a.read_bytes() == b.read_bytes()
+    findings = json.loads(a.read_text())["findings"]
+    keys = [(f["path"], f["line"], f["column"], f["rule"]) for f in findings]
+    assert keys == sorted(keys)
+
+
+def test_rules_and_explain() -> None:
+    code, out, _ = run_cli("rules")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["DST001", "DST002", "DST003", "DST004"]
+    code, out, _ = run_cli("explain", "dst003")
+    assert code == 0 and "explicit Deny" in out and "How to fix" in out
+    assert run_cli("explain", "NOPE")[0] == 2
+
+
+def test_a_directory_named_like_a_subcommand_is_linted(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "rules").mkdir()
+    shutil.copy(REPO / BAD_TF / "main.tf", tmp_path / "rules" / "main.tf")
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("./rules")
+    assert code == 1 and report["findings"][0]["path"] == "rules/main.tf"
+
+
+def test_default_path_is_current_directory(tmp_path: Path, monkeypatch) -> None:
+    shutil.copy(REPO / BAD_TF / "main.tf", tmp_path / "main.tf")
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json()
+    assert code == 1 and report["findings"][0]["path"] == "main.tf"
+
+
+def test_console_script_version() -> None:
+    exe = Path(sys.executable).with_name("lint")
+    result = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout.startswith("infra-policy-linter, version ")
+
+
+def test_terraform_only_run_does_not_import_cfn_lint(tmp_path: Path) -> None:
+    code = ("import sys; from linter.engine import run; from pathlib import Path; "
+            f"run([Path({str(REPO / BAD_TF)!r})]); print('cfnlint' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+
+from linter.iam.match import match, same
+from linter.values import Text, Unknown, account, generated_name, region
+
+R, A = region(), account()
+QUEUE = Text(("arn:aws:sqs:", R, ":", A, ":orders"))
+
+
+@pytest.mark.parametrize("pattern, subject, fold, want", [
+    ("*", "anything", False, True),
+    ("sqs:Send*", "sqs:SendMessage", True, True),
+    ("SQS:SENDMESSAGE", "sqs:SendMessage", True, True),
+    ("SQS:SENDMESSAGE", "sqs:SendMessage", False, False),
+    ("sqs:SendMess?ge", "sqs:SendMessage", True, True),
+    ("sqs:SendMess?ge", "sqs:SendMesage", True, False),
+    ("sqs:Send", "sqs:SendMessage", True, False),
+    ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b", False, True),
+    ("arn:aws:s3:::bucket", "arn:aws:s3:::bucket/a", False, False),
+    ("arn:aws:sqs:*:*:Orders", "arn:aws:sqs:eu-west-1:1:orders", False, False),  # resources are case-sensitive
+])
+def test_literal_matching(pattern: str, subject: str, fold: bool, want: bool) -> None:
+    assert match(pattern, subject, fold) is want
+
+
+def test_star_covers_unknown_pieces() -> None:
+    assert match("*", QUEUE) is True
+    assert match("arn:aws:sqs:*:*:orders", QUEUE) is True
+    assert match("arn:aws:sqs:*", Unknown("var.x")) is None
+    assert match("*", Unknown("var.x")) is True
+
+
+def test_same_unknowns_match_each_other() -> None:
+    assert match(Text(("arn:aws:sqs:", R, ":", A, ":ord*")), QUEUE) is True
+
+
+def test_literal_against_unknown_region_is_undecided() -> None:
+    assert match("arn:aws:sqs:eu-west-1:123456789012:orders", QUEUE) is None
+
+
+def test_literal_tail_mismatch_is_false_despite_unknowns() -> None:
+    assert match(Text(("arn:aws:sqs:", R, ":", A, ":billing")), QUEUE) is False
+
+
+def test_question_mark_does_not_cover_an_unknown_for_certain() -> None:
+    assert match("arn:aws:sqs:?:*", QUEUE) is None
+
+
+def test_generated_names_are_distinct_atoms() -> None:
+    a = Text(("arn:aws:s3:::", generated_name("A", "CloudFormation")))
+    b = Text(("arn:aws:s3:::", generated_name("B", "CloudFormation")))
+    assert match(a, b) is False
+    assert match(a, a) is True
+    assert match("arn:aws:s3:::*", b) is True
+    assert match("arn:aws:s3:::mybucket", b) is False
+    assert same(a, b) is False
+
+
+def test_same() -> None:
+    assert same("a", "a") is True
+    assert same("a", "b") is False
+    assert same(QUEUE, Text(("arn:aws:sqs:", R, ":", A, ":orders"))) is True
+    assert same(QUEUE, "arn:aws:sqs:eu-west-1:1:orders") is None
+    assert same(QUEUE, "arn:aws:sns:eu-west-1:1:orders") is False

@@ -54,10 +54,9 @@ def parse_template(path: Path, display: str, text: str | None = None) -> Templat
             return ParseError(display, None, None, describe_os_error(path, exc))
     if not looks_like_template(text):
         return None
-    from cfnlint.decode import decode_str
-
+    language: Language = "json" if text.lstrip().startswith("{") else "yaml"
     try:
-        body, matches = decode_str(text)
+        body, matches = _decode_json(text) if language == "json" else _decode_yaml(text)
     except RecursionError:
         return ParseError(display, None, None, "invalid template: nesting too deep")
     except Exception as exc:  # the decoder reports most problems as matches; anything else is still bad input
@@ -70,5 +69,29 @@ def parse_template(path: Path, display: str, text: str | None = None) -> Templat
         return ParseError(display, line, column, f"invalid template: {message}")
     if not is_template(body):
         return None
-    language: Language = "json" if text.lstrip().startswith("{") else "yaml"
     return Template(display, body, language)
+
+
+def _decode_yaml(text: str) -> tuple[Any, list[Any]]:
+    from cfnlint.decode import decode_str
+
+    return decode_str(text)
+
+
+def _decode_json(text: str) -> tuple[Any, list[Any]]:
+    """JSON templates: the standard decoder checks the syntax first, since its errors point where JSON went wrong;
+    cfn-lint's decoder then builds the positioned nodes (and catches duplicate keys)."""
+    import json
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [_Problem(exc.lineno, exc.colno, exc.msg)]
+    return _decode_yaml(text)
+
+
+@dataclass
+class _Problem:
+    linenumber: int | None
+    columnnumber: int | None
+    message: str

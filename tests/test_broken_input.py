@@ -1,0 +1,128 @@
+"""Broken and hostile input: an error entry each, every good file still linted, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli, run_json
+
+BAD_TF = REPO / "fixtures" / "terraform" / "DST001" / "bad" / "main.tf"
+BAD_YAML = REPO / "fixtures" / "cloudformation" / "DST001" / "bad" / "template.yaml"
+
+
+@pytest.fixture
+def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "good").mkdir()
+    shutil.copy(BAD_TF, tmp_path / "good" / "main.tf")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "main.tf").write_text('resource "a" "b" {\n  x = \n}\n')
+    (tmp_path / "truncated").mkdir()
+    (tmp_path / "truncated" / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n')
+    cfn = tmp_path / "cfn"
+    cfn.mkdir()
+    (cfn / "broken.yaml").write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  A:\n'
+                                     '    Type: AWS::SQS::Queue\n   Properties: {}\n')
+    (cfn / "dup.yaml").write_text("Resources:\n  A:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::SQS::Queue\n")
+    (cfn / "broken.json").write_text('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"A": }\n')
+    (cfn / "deep.json").write_text('{"AWSTemplateFormatVersion": "x", "Resources": ' + '{"a":' * 3000 + "1"
+                                   + "}" * 3000 + "}")
+    (cfn / "deep.yaml").write_text("AWSTemplateFormatVersion: x\nResources: " + "[" * 3000 + "]" * 3000 + "\n")
+    (cfn / "bomb.yaml").write_text(
+        "AWSTemplateFormatVersion: x\na: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+        + "Resources: *i\n")
+    crlf = b"\xef\xbb\xbf" + BAD_YAML.read_bytes().replace(b"\n", b"\r\n")
+    (cfn / "crlf-bom.yaml").write_bytes(crlf)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n")
+    (other / "package.json").write_text('{"name": "x", "version": "1.0.0"}\n')
+    (other / "workflow.yml").write_text("on: push\njobs: {}\n")
+    (other / "vars.tfvars.json").write_text('{"a": 1}\n')
+    (other / "binary.tf").write_bytes(bytes(range(256)))
+    (other / "latin1.yaml").write_bytes("AWSTemplateFormatVersion: caf\xe9\n".encode("latin-1"))
+    (other / "empty.tf").write_text("")
+    (other / "empty.yaml").write_text("")
+    (other / "deep.tf").write_text("locals {\n  x = " + "[" * 3000 + "]" * 3000 + "\n}\n")
+    (other / "dir.tf").mkdir()
+    (other / "dangling.yaml").symlink_to(other / "nowhere.yaml")
+    (other / "loop").symlink_to(other)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_hostile_tree(hostile: Path) -> None:
+    code, report = run_json(".")
+    assert code == 2
+    findings = {(f["rule"], f["path"], f["line"], f["function"]) for f in report["findings"]}
+    assert ("DST001", "good/main.tf", 52, "aws_lambda_function.worker") in findings
+    assert ("DST001", "cfn/crlf-bom.yaml", 38, "Worker") in findings
+    errors = [(e["path"], e["line"], e["column"]) for e in report["errors"]]
+    assert errors == [
+        ("broken/main.tf", 2, 7),
+        ("cfn/bomb.yaml", 1, 1),
+        ("cfn/broken.json", 1, 63),
+        ("cfn/broken.yaml", 5, 4),
+        ("cfn/deep.json", None, None),
+        ("cfn/deep.yaml", 2, 1011),
+        ("cfn/dup.yaml", 2, 3),
+        ("other/binary.tf", None, None),
+        ("other/dangling.yaml", None, None),
+        ("other/deep.tf", 2, 1),
+        ("other/latin1.yaml", None, None),
+        ("truncated/main.tf", 3, 1),
+    ]
+    messages = {e["path"]: e["message"] for e in report["errors"]}
+    assert messages["broken/main.tf"] == "invalid HCL: unexpected line break"
+    assert messages["truncated/main.tf"] == "invalid HCL: unexpected end of file"
+    assert messages["other/dangling.yaml"] == "broken symbolic link"
+    assert messages["other/binary.tf"].startswith("not a UTF-8 text file")
+    assert "250000 nodes" in messages["cfn/bomb.yaml"]
+
+
+def test_text_output_never_shows_a_traceback(hostile: Path) -> None:
+    code, out, err = run_cli(".")
+    assert code == 2
+    assert "Traceback" not in out + err
+    assert "broken/main.tf:2:7 error invalid HCL: unexpected line break" in out
+
+
+def test_unreadable_and_vanishing_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Permissions cannot make a file unreadable for root (CI may run as root), so the read itself fails here.
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "gone").mkdir()
+    shutil.copy(BAD_TF, tmp_path / "locked" / "main.tf")
+    shutil.copy(BAD_TF, tmp_path / "gone" / "main.tf")
+    shutil.copy(BAD_YAML, tmp_path / "template.yaml")
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.parent.name == "locked":
+            raise PermissionError(13, "Permission denied", str(self))
+        if self.parent.name == "gone":
+            raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert code == 2
+    assert [(e["path"], e["message"]) for e in report["errors"]] == [
+        ("gone/main.tf", "cannot read file: No such file or directory"),
+        ("locked/main.tf", "cannot read file: Permission denied"),
+    ]
+    assert [f["path"] for f in report["findings"]] == ["template.yaml"]
+
+
+def test_broken_file_in_a_module_turns_verdicts_into_warnings(tmp_path: Path, monkeypatch) -> None:
+    shutil.copy(BAD_TF, tmp_path / "main.tf")
+    (tmp_path / "iam.tf").write_text('resource "aws_iam_role_policy" "p" {\n  role = \n}\n')
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert code == 2
+    (finding,) = report["findings"]
+    assert finding["rule"] == "DST004"
+    assert "iam.tf could not be parsed" in finding["message"]

@@ -38,27 +38,104 @@ def _use_color(stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+LEVEL_RANK = {"note": 1, "warning": 2, "error": 3}
+
+
+def _rule_ids(values: tuple[str, ...]) -> list[str]:
+    return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
+               fail_on: str | None, exclude: tuple[str, ...], account_id: str | None, region: str | None,
+               max_file_size: int | None) -> Any:
+    from dataclasses import replace
+
+    from linter.config import (
+        Config, ConfigError, check_account_id, check_region, find_config_file, load_config,
+    )
+    from rules import ALL_RULES
+
+    known = {rule.id for rule in ALL_RULES}
+    try:
+        path = config_file or find_config_file(cwd)
+        config = load_config(path, known) if path else Config()
+        if select:
+            ids = _rule_ids(select)
+            unknown = [r for r in ids if r not in known]
+            if unknown:
+                raise ConfigError(f"--select names unknown rule {unknown[0]!r} (see `lint rules`)")
+            config = replace(config, select=frozenset(ids))
+        if ignore:
+            ids = _rule_ids(ignore)
+            unknown = [r for r in ids if r not in known]
+            if unknown:
+                raise ConfigError(f"--ignore names unknown rule {unknown[0]!r} (see `lint rules`)")
+            config = replace(config, ignore=config.ignore | frozenset(ids))
+        if fail_on:
+            config = replace(config, fail_on=fail_on)
+        if exclude:
+            config = replace(config, exclude=config.exclude + tuple(exclude))
+        if account_id:
+            config = replace(config, account_id=check_account_id(account_id, "--account-id"))
+        if region:
+            config = replace(config, region=check_region(region, "--region"))
+        if max_file_size:
+            config = replace(config, max_file_size=max_file_size)
+    except ConfigError as exc:
+        _fail(str(exc))
+    return config
+
+
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Configuration file (default: the nearest .infra-policy-linter.toml or pyproject.toml).")
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (comma-separated).")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+              help="Lowest finding level that makes the exit code 1 (default: error).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (repeatable).")
+@click.option("--account-id", metavar="ID", help="Account id to assume where ARNs leave it open.")
+@click.option("--region", metavar="REGION", help="Region to assume where ARNs leave it open.")
+@click.option("--max-file-size", type=click.IntRange(min=1), metavar="BYTES",
+              help="Skip (and report) files larger than this (default: 5 MB).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in this baseline file.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-def check(paths: tuple[Path, ...], fmt: str, output: Path | None, debug: bool) -> None:
+def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: Path | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exclude: tuple[str, ...],
+          account_id: str | None, region: str | None, max_file_size: int | None, baseline_file: Path | None,
+          write_baseline: Path | None, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
+    from linter.baseline import BaselineError, new_findings, read_baseline, write_baseline as save_baseline
     from linter.engine import run
 
     cwd = Path.cwd()
+    config = _configure(cwd, config_file, select, ignore, fail_on, exclude, account_id, region, max_file_size)
     targets = list(paths) or [cwd]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
     if missing:
-        for p in missing:
-            click.echo(f"lint: error: {p}: no such file or directory", err=True)
-        sys.exit(EXIT_ERROR)
+        _fail(f"{missing[0]}: no such file or directory")
+    known = None
+    if baseline_file:
+        try:
+            known = read_baseline(baseline_file)
+        except BaselineError as exc:
+            _fail(str(exc))
     progress, finish = _progress_bar()
     try:
-        report = run(targets, cwd, progress)
+        report = run(targets, cwd, config, progress)
     except KeyboardInterrupt:
         finish()
         click.echo("lint: interrupted", err=True)
@@ -70,12 +147,26 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, debug: bool) -
         click.echo(f"lint: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
         sys.exit(EXIT_ERROR)
     finish()
+    if write_baseline:
+        save_baseline(write_baseline, report.findings)
+        click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
+    if known is not None:
+        report.findings = new_findings(report.findings, known)
 
-    stream = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
+    try:
+        stream = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror or exc}")
     try:
         if fmt == "json":
             from linter.reporters.json_report import render as render_json
             stream.write(render_json(report))
+        elif fmt == "sarif":
+            from linter.reporters.sarif import render as render_sarif
+            stream.write(render_sarif(report))
+        elif fmt == "github":
+            from linter.reporters.github import render as render_github
+            stream.write(render_github(report))
         else:
             from linter.reporters.text import render as render_text
             render_text(report, stream, _use_color(stream) and output is None, cwd)
@@ -84,7 +175,10 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, debug: bool) -
             stream.close()
     if report.errors:
         sys.exit(EXIT_ERROR)
-    if any(f.level == "error" for f in report.findings):
+    if write_baseline:
+        sys.exit(EXIT_OK)
+    threshold = LEVEL_RANK.get(config.fail_on)
+    if threshold is not None and any(LEVEL_RANK[f.level] >= threshold for f in report.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
 

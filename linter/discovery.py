@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv"})
@@ -42,16 +43,32 @@ def _classify(path: Path, plan: Plan) -> None:
         plan.templates.append(path)
 
 
-def discover(paths: list[Path]) -> Plan:
+def excluded(shown: str, patterns: tuple[str, ...]) -> bool:
+    """Glob patterns against the POSIX path relative to the current directory; a pattern naming a directory
+    excludes everything under it."""
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatchcase(shown, pattern) or fnmatchcase(shown, pattern + "/*"):
+            return True
+    return False
+
+
+def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...] = ()) -> Plan:
+    cwd = cwd or Path.cwd()
     plan = Plan()
+    if exclude:
+        keep = lambda p: not excluded(display_path(p, cwd), exclude)  # noqa: E731
+    else:
+        keep = lambda p: True  # noqa: E731
     for root in paths:
         if root.is_file():
             if root.name.endswith(".tf"):
                 # A Terraform file is judged with its whole module: cross-resource checks need every file.
                 for sibling in sorted(root.parent.iterdir()):
-                    if sibling.is_file() and (sibling.name.endswith(".tf") or is_auto_tfvars(sibling.name)):
+                    if (sibling.is_file() and (sibling.name.endswith(".tf") or is_auto_tfvars(sibling.name))
+                            and keep(sibling)):
                         _classify(sibling, plan)
-            else:
+            elif keep(root):
                 _classify(root, plan)
             continue
         if not root.is_dir():
@@ -62,9 +79,10 @@ def discover(paths: list[Path]) -> Plan:
             plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
 
         for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and keep(Path(dirpath) / d))
             for filename in sorted(filenames):
-                _classify(Path(dirpath) / filename, plan)
+                if keep(Path(dirpath) / filename):
+                    _classify(Path(dirpath) / filename, plan)
     for directory in plan.modules:
         plan.modules[directory] = sorted(set(plan.modules[directory]))
     for directory in plan.tfvars:

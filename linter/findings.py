@@ -27,6 +27,9 @@ class Finding:
     action: str | None
     fix: str | None = None
     related: tuple[Related, ...] = field(default_factory=tuple)
+    # Files whose content decides this finding (the destination, function, role, policies, attachments): a
+    # change to any of them can change the verdict. Used to report only what a pre-commit change touches.
+    evidence: frozenset[str] = frozenset()
 
     @property
     def fingerprint(self) -> str:

@@ -7,6 +7,7 @@ Every value that comes from infrastructure code is a resolved value (see :mod:`l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 Format = Literal["terraform", "cloudformation"]
@@ -112,6 +113,7 @@ class Destination:
     location: Location  # the destination attribute / Destination key
     resource_address: str | None = None  # the resource in this unit the destination points at, when known
     source: str = ""  # the destination value written in the file's own language, for fixes
+    target_location: Location | None = None  # where the destination resource is defined, when in this unit
 
 
 @dataclass
@@ -122,6 +124,19 @@ class InvokeConfig:
     destinations: list[Destination] = field(default_factory=list)
     qualifier: Any = None
     function_address: str | None = None  # set when the builder saw a direct reference to a function
+
+
+@dataclass
+class Suppression:
+    """An inline ``lint:ignore`` comment or a CloudFormation Metadata entry, and the lines it covers."""
+
+    rules: tuple[str, ...]
+    reason: str
+    location: Location  # where it is written
+    start: int  # first and last line it covers, in location.path
+    end: int
+    expires: date | None = None
+    problem: str | None = None  # malformed: why
 
 
 @dataclass
@@ -147,3 +162,4 @@ class Unit:
     managed_attachments: list[ManagedAttachment] = field(default_factory=list)
     invoke_configs: list[InvokeConfig] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)  # files of the unit that could not be parsed
+    suppressions: list[Suppression] = field(default_factory=list)

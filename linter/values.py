@@ -44,6 +44,20 @@ def account() -> Unknown:
     return Unknown(ACCOUNT, "the AWS account id")
 
 
+@dataclass(frozen=True)
+class Environment:
+    """What the user told the linter about the deployment (configuration ``account-id`` and ``region``)."""
+
+    account_id: str | None = None
+    region_name: str | None = None
+
+    def account(self) -> Any:
+        return self.account_id if self.account_id else account()
+
+    def region(self) -> Any:
+        return self.region_name if self.region_name else region()
+
+
 Part = Union[str, Unknown]
 
 

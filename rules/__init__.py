@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from rules.base import Rule
 from rules.destinations import ExplicitDeny, MissingGrant, Unverifiable, WrongResource
+from rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
 
-ALL_RULES: tuple[Rule, ...] = (MissingGrant(), WrongResource(), ExplicitDeny(), Unverifiable())
+ALL_RULES: tuple[Rule, ...] = (
+    MissingGrant(), WrongResource(), ExplicitDeny(), Unverifiable(),
+    InvalidSuppression(), UnusedSuppression(), ExpiredSuppression(),
+)
 
 
 def rule_by_id(rule_id: str) -> Rule | None:

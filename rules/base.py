@@ -19,6 +19,8 @@ class Rule:
     remediation: ClassVar[str]  # how to fix
     example: ClassVar[str]  # a short bad example
     tags: ClassVar[tuple[str, ...]] = ("security", "iam", "lambda")
+    # GitHub code scanning's scale: 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low. Only used with the "security" tag.
+    security_severity: ClassVar[str] = "5.0"
 
     @property
     def help_url(self) -> str:

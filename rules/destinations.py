@@ -29,6 +29,7 @@ class Verdict:
     resource: Any
     service: str | None
     decision: Decision
+    evidence: frozenset[str] = frozenset()
 
 
 def _kind(destination: Destination) -> str:
@@ -47,20 +48,25 @@ def _verdicts(unit: Unit) -> Iterable[Verdict]:
         label = fn.address if fn else (config.function_address or display(config.function))
         role, role_problem = find_role(unit, fn) if fn else (None, None)
         grants = role_grants(unit, role) if role else None
+        places = [config.location] + ([fn.location] if fn else []) + ([role.location] if role else [])
+        places += grants.evidence if grants else []
         for dest in config.destinations:
+            evidence = frozenset(loc.path for loc in places + [dest.location, dest.target_location] if loc)
             if plain(dest.arn) == "":
                 continue  # an empty destination means "none"
             service = aws.service_of(dest.arn)
             fn_name = fn.name if fn else Unknown("function name", "the function name")
             if service not in aws.DESTINATION_SERVICES:
-                yield _unknown_service(config, dest, fn, label, role, grants, fn_problem or role_problem, service)
+                verdict = _unknown_service(config, dest, fn, label, role, grants, fn_problem or role_problem, service)
+                verdict.evidence = evidence
+                yield verdict
                 continue
             for action, resource in aws.requests_for(service, dest.arn, fn_name):
                 if grants is None:
                     decision = Decision(Outcome.UNKNOWN, reasons=[fn_problem or role_problem or "no role"])
                 else:
                     decision = _decide(grants, action, resource)
-                yield Verdict(config, dest, fn, label, role, action, resource, service, decision)
+                yield Verdict(config, dest, fn, label, role, action, resource, service, decision, evidence)
 
 
 def _decide(grants: RoleGrants, action: str, resource: Any) -> Decision:
@@ -124,6 +130,7 @@ class DestinationRule(Rule):
             action=v.action,
             fix=self.fix(unit, v),
             related=tuple(related),
+            evidence=v.evidence | {r.location.path for r in related},
         )
 
     def message(self, v: Verdict) -> str:
@@ -176,6 +183,7 @@ class MissingGrant(DestinationRule):
     name = "destination-action-not-granted"
     title = "The execution role is not granted the destination's action"
     level = "error"
+    security_severity = "7.0"
     outcomes = (Outcome.MISSING,)
     rationale = (
         "Lambda delivers asynchronous invocation records to a destination as the function's execution role. "
@@ -209,6 +217,7 @@ class WrongResource(DestinationRule):
     name = "destination-action-granted-on-other-resources"
     title = "The execution role is granted the destination's action only on other resources"
     level = "error"
+    security_severity = "7.0"
     outcomes = (Outcome.WRONG_RESOURCE,)
     rationale = (
         "A grant on the wrong ARN is as good as none: the action is allowed, but not on the queue, topic, "
@@ -238,6 +247,7 @@ class ExplicitDeny(DestinationRule):
     name = "destination-action-denied"
     title = "An explicit Deny blocks the destination's action"
     level = "error"
+    security_severity = "7.0"
     outcomes = (Outcome.DENIED,)
     rationale = (
         "In IAM an explicit Deny wins over every Allow. A Deny that covers the destination's action and "
@@ -274,6 +284,7 @@ class Unverifiable(DestinationRule):
     name = "destination-permission-unverifiable"
     title = "The destination's permission cannot be verified statically"
     level = "warning"
+    security_severity = "4.0"
     outcomes = (Outcome.UNKNOWN, Outcome.CONDITIONAL)
     rationale = (
         "Some grants cannot be proven from the code alone: the only Allow carries a Condition, the role or a "

@@ -24,7 +24,7 @@ def test_exit_codes(in_repo: Path) -> None:
 def test_json_shape(in_repo: Path) -> None:
     code, report = run_json(BAD_TF)
     assert code == 1
-    assert set(report) == {"tool", "findings", "errors", "summary"}
+    assert set(report) == {"tool", "findings", "suppressed", "errors", "summary"}
     assert report["tool"]["name"] == "infra-policy-linter"
     (finding,) = report["findings"]
     assert set(finding) >= {"rule", "level", "message", "path", "line", "column", "end_line", "end_column",
@@ -36,7 +36,7 @@ def test_json_shape(in_repo: Path) -> None:
     assert "Resource = aws_sqs_queue.failures.arn" in finding["fix"]
     assert "role = aws_iam_role.worker.name" in finding["fix"]
     assert report["summary"] == {"files": 1, "units": 1, "findings": 1, "errors": 1, "warnings": 0, "notes": 0,
-                                 "parse_errors": 0}
+                                 "suppressed": 0, "parse_errors": 0}
 
 
 def test_fix_is_in_the_templates_language(in_repo: Path) -> None:
@@ -79,7 +79,8 @@ def test_output_file_and_determinism(in_repo: Path, tmp_path: Path) -> None:
 def test_rules_and_explain() -> None:
     code, out, _ = run_cli("rules")
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == ["DST001", "DST002", "DST003", "DST004"]
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "DST001", "DST002", "DST003", "DST004", "LNT001", "LNT002", "LNT003"]
     code, out, _ = run_cli("explain", "dst003")
     assert code == 0 and "explicit Deny" in out and "How to fix" in out
     assert run_cli("explain", "NOPE")[0] == 2

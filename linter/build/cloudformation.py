@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any, Callable
 
 from linter import aws
 from linter.model import (
     Destination, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
-    Role, Unit,
+    Role, Suppression, Unit,
 )
 from linter.parsers.cloudformation import Template
+from linter.parsers.suppressions import comment_suppressions
 from linter.policy_document import policy_from_value
-from linter.values import Unknown, account, generated_name, make_text, plain, region, with_assumption
+from linter.values import Environment, Unknown, generated_name, make_text, plain, with_assumption
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -47,7 +49,8 @@ def _key_location(path: str, mapping: Any, key: str, fallback: Location) -> Loca
 
 
 class CloudFormationTemplate:
-    def __init__(self, template: Template) -> None:
+    def __init__(self, template: Template, env: Environment | None = None) -> None:
+        self.env = env or Environment()
         self.path = template.path
         self.language = template.language
         body = template.body
@@ -86,6 +89,10 @@ class CloudFormationTemplate:
 
     # -- Ref and GetAtt ------------------------------------------------------------------------------------
     def ref(self, name: str) -> Any:
+        if name == "AWS::Region":
+            return self.env.region()
+        if name == "AWS::AccountId":
+            return self.env.account()
         pseudo = _PSEUDO.get(name)
         if pseudo is not None:
             return pseudo()
@@ -308,8 +315,31 @@ class CloudFormationTemplate:
                 location=_key_location(self.path, target, "Destination", _location(self.path, target, loc)),
                 resource_address=ref,
                 source=self.source(raw),
+                target_location=self.location_of(ref) if ref else None,
             ))
         unit.invoke_configs.append(config)
+
+    def metadata_suppressions(self) -> list[Suppression]:
+        """``Metadata: {infra-policy-linter: {ignore: [{rule, reason, expires}]}}`` on a resource covers it whole."""
+        found = []
+        for key in self.resources:
+            res = self.resources[key]
+            meta = res.get("Metadata") if isinstance(res, dict) else None
+            ours = meta.get(METADATA_KEY) if isinstance(meta, dict) else None
+            if ours is None:
+                continue
+            span = _location(self.path, res)
+            start = _location(self.path, key).line
+            entries = ours.get("ignore") if isinstance(ours, dict) else None
+            if not isinstance(entries, list):
+                loc = _location(self.path, ours, span)
+                found.append(Suppression((), "", loc, start, span.end_line,
+                                         problem=f"{METADATA_KEY} Metadata needs an 'ignore' list"))
+                continue
+            for entry in entries:
+                loc = _location(self.path, entry, span)
+                found.append(_metadata_entry(entry, loc, start, span.end_line))
+        return found
 
     def _referenced(self, node: Any, rtype: str | None) -> str | None:
         """The logical id a Ref/GetAtt points at, when it is a resource (of ``rtype``, if given)."""
@@ -463,8 +493,6 @@ _INTRINSICS: dict[str, Callable[[CloudFormationTemplate, Any, int], Any]] = {
 }
 
 _PSEUDO: dict[str, Callable[[], Any]] = {
-    "AWS::Region": region,
-    "AWS::AccountId": account,
     "AWS::Partition": lambda: aws.PARTITION,
     "AWS::URLSuffix": lambda: "amazonaws.com",
     "AWS::StackName": lambda: Unknown("AWS::StackName", "the stack name"),
@@ -479,23 +507,23 @@ def _queue_name(t: CloudFormationTemplate, i: str) -> Any:
 
 
 def _queue_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("sqs", region(), account(), _queue_name(t, i))
+    return aws.arn("sqs", t.env.region(), t.env.account(), _queue_name(t, i))
 
 
 def _queue_url(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(["https://sqs.", region(), ".amazonaws.com/", account(), "/", _queue_name(t, i)])
+    return make_text(["https://sqs.", t.env.region(), ".amazonaws.com/", t.env.account(), "/", _queue_name(t, i)])
 
 
 def _topic_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("sns", region(), account(), t._name(i, "TopicName"))
+    return aws.arn("sns", t.env.region(), t.env.account(), t._name(i, "TopicName"))
 
 
 def _function_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("lambda", region(), account(), make_text(["function:", t._name(i, "FunctionName")]))
+    return aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", t._name(i, "FunctionName")]))
 
 
 def _bus_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("events", region(), account(), make_text(["event-bus/", t._name(i, "Name")]))
+    return aws.arn("events", t.env.region(), t.env.account(), make_text(["event-bus/", t._name(i, "Name")]))
 
 
 def _bucket_arn(t: CloudFormationTemplate, i: str) -> Any:
@@ -508,11 +536,12 @@ def _iam_path(t: CloudFormationTemplate, i: str) -> Any:
 
 
 def _role_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(["arn:", aws.PARTITION, ":iam::", account(), ":role", _iam_path(t, i), t._name(i, "RoleName")])
+    return make_text(["arn:", aws.PARTITION, ":iam::", t.env.account(), ":role", _iam_path(t, i),
+                      t._name(i, "RoleName")])
 
 
 def _managed_policy_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(["arn:", aws.PARTITION, ":iam::", account(), ":policy", _iam_path(t, i),
+    return make_text(["arn:", aws.PARTITION, ":iam::", t.env.account(), ":policy", _iam_path(t, i),
                       t._name(i, "ManagedPolicyName")])
 
 
@@ -520,7 +549,7 @@ def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
     props = t.props(i)
     fn = t.resolve(props.get("FunctionName"))
     from linter.link import function_name_of
-    return aws.arn("lambda", region(), account(), make_text(["function:", function_name_of(fn), ":",
+    return aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", function_name_of(fn), ":",
                                                              t._name(i, "Name")]))
 
 
@@ -598,8 +627,30 @@ def _yaml_source(node: Any) -> str:
     return json.dumps(_plain_data(node))
 
 
-def build_template(template: Template) -> Unit:
+METADATA_KEY = "infra-policy-linter"
+
+
+def _metadata_entry(entry: Any, loc: Location, start: int, end: int) -> Suppression:
+    if not isinstance(entry, dict) or not isinstance(entry.get("rule"), str):
+        return Suppression((), "", loc, start, end, problem="an ignore entry needs 'rule' and 'reason'")
+    rules = tuple(r.strip().upper() for r in str(entry["rule"]).split(","))
+    reason = str(entry.get("reason") or "").strip()
+    expires = None
+    problem = None
+    if "expires" in entry:
+        try:
+            expires = date.fromisoformat(str(entry["expires"]))
+        except ValueError:
+            problem = f"has an invalid expiry date {str(entry['expires'])!r} (use YYYY-MM-DD)"
+    return Suppression(rules, reason, loc, start, end, expires, problem)
+
+
+def build_template(template: Template, env: Environment | None = None) -> Unit:
     unit = Unit(format="cloudformation", name=template.path, files=[template.path],
                 languages={template.path: template.language})
-    CloudFormationTemplate(template).build(unit)
+    builder = CloudFormationTemplate(template, env)
+    builder.build(unit)
+    if template.language == "yaml":
+        unit.suppressions.extend(comment_suppressions(template.path, template.lines, "yaml"))
+    unit.suppressions.extend(builder.metadata_suppressions())
     return unit

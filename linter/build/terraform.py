@@ -12,9 +12,10 @@ from linter.model import (
     Role, Statement, Unit,
 )
 from linter.parsers.hcl_expressions import HclExpressionError, Node, parse_value
+from linter.parsers.suppressions import comment_suppressions
 from linter.parsers.terraform import TfFile, find_attribute
 from linter.policy_document import policy_from_value
-from linter.values import Text, Unknown, account, generated_name, make_text, plain, region, with_assumption
+from linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
 
 META_KEYS = ("__start_line__", "__end_line__")
 
@@ -108,8 +109,9 @@ def _function_name_from(value: Any) -> Any:
 class TerraformModule:
     """One Terraform module directory: its blocks, and lazy evaluation of any expression in it."""
 
-    def __init__(self, name: str, files: list[TfFile], tfvars: list[TfFile]) -> None:
+    def __init__(self, name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None) -> None:
         self.name = name
+        self.env = env or Environment()
         self.files = files
         self.resources: dict[tuple[str, str], Block] = {}
         self.data: dict[tuple[str, str], Block] = {}
@@ -359,7 +361,7 @@ class TerraformModule:
             value = self.evaluate_raw(provider["region"])
             if isinstance(value, (str, Text)):
                 return value
-        return region()
+        return self.env.region()
 
     def resource_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
         rtype = block.type
@@ -382,7 +384,7 @@ class TerraformModule:
             return self.argument(block, "arn", scope)
         name = name_of(self, block, scope)
         reg = self.provider_region(block)
-        acct = account()
+        acct = self.env.account()
         if rtype == "aws_sqs_queue":
             table = {"name": name, "arn": aws.arn("sqs", reg, acct, name),
                      "id": make_text(["https://sqs.", reg, ".amazonaws.com/", acct, "/", name])}
@@ -414,7 +416,7 @@ class TerraformModule:
     def _data_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
         rtype = block.type
         if rtype == "aws_caller_identity" and attr in ("account_id", "id"):
-            return account()
+            return self.env.account()
         if rtype == "aws_region" and attr in ("name", "id", "region"):
             return self.provider_region(block)
         if rtype == "aws_partition" and attr == "partition":
@@ -611,8 +613,19 @@ class TerraformModule:
                         location=self.attribute_location(block, target, "destination"),
                         resource_address=ref,
                         source=_hcl_source(raw),
+                        target_location=self._address_location(ref),
                     ))
         return config
+
+    def _address_location(self, address: str | None) -> Location | None:
+        if address is None:
+            return None
+        parts = address.split(".")
+        if parts[0] == "data" and len(parts) >= 3:
+            block = self.data.get((parts[1], parts[2]))
+        else:
+            block = self.resources.get((parts[0], parts[1])) if len(parts) >= 2 else None
+        return self.location(block) if block else None
 
     def _direct_reference(self, raw: Any, rtype: str | None) -> str | None:
         """The address of the resource a value references directly (``aws_sqs_queue.q.arn`` -> ``aws_sqs_queue.q``)."""
@@ -789,9 +802,11 @@ def _scope_key(scope: Scope) -> tuple:
     return (repr(scope.count_index), repr(scope.each_key))
 
 
-def build_module(name: str, files: list[TfFile], tfvars: list[TfFile]) -> Unit:
-    module = TerraformModule(name, files, tfvars)
+def build_module(name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None) -> Unit:
+    module = TerraformModule(name, files, tfvars, env)
     unit = Unit(format="terraform", name=name, files=sorted(f.path for f in files),
                 languages={f.path: "hcl" for f in files})
     module.build(unit)
+    for tf in files:
+        unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
     return unit

@@ -6,7 +6,7 @@ cfn-lint is imported lazily: a Terraform-only run never pays its start-up cost.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ class Template:
     path: str
     body: dict[str, Any]
     language: Language
+    lines: list[str] = field(default_factory=list)
 
 
 def looks_like_template(text: str) -> bool:
@@ -69,7 +70,7 @@ def parse_template(path: Path, display: str, text: str | None = None) -> Templat
         return ParseError(display, line, column, f"invalid template: {message}")
     if not is_template(body):
         return None
-    return Template(display, body, language)
+    return Template(display, body, language, text.split("\n"))
 
 
 def _decode_yaml(text: str) -> tuple[Any, list[Any]]:

@@ -18,5 +18,6 @@ def summary(report: Report) -> dict[str, Any]:
         "errors": levels["error"],
         "warnings": levels["warning"],
         "notes": levels["note"],
+        "suppressed": len(report.suppressed),
         "parse_errors": len(report.errors),
     }

@@ -1,0 +1,155 @@
+"""Configuration from ``[tool.infra-policy-linter]`` in pyproject.toml or ``.infra-policy-linter.toml``.
+
+Command-line flags override the file. Unknown keys are errors that name the key: a misspelt ``ignore`` must not
+silently change what the gate checks.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+LEVELS = ("error", "warning", "note")
+FAIL_ON = ("error", "warning", "note", "never")
+CONFIG_FILE = ".infra-policy-linter.toml"
+DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    select: frozenset[str] | None = None  # None: every rule
+    ignore: frozenset[str] = frozenset()
+    levels: dict[str, str] = field(default_factory=dict)  # rule id -> level override
+    exclude: tuple[str, ...] = ()
+    fail_on: str = "error"
+    account_id: str | None = None
+    region: str | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    source: str | None = None  # where the configuration came from
+
+    def rule_enabled(self, rule_id: str) -> bool:
+        if rule_id in self.ignore:
+            return False
+        return self.select is None or rule_id in self.select
+
+
+_KEYS = {"select", "ignore", "severity", "exclude", "fail-on", "account-id", "region", "max-file-size"}
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest configuration file from ``start`` upwards, stopping at the repository root."""
+    for directory in [start, *start.parents]:
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+        if (directory / ".git").exists():
+            return None
+    return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("tool"), dict) and "infra-policy-linter" in data["tool"]
+
+
+def load_config(path: Path, known_rules: set[str]) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("infra-policy-linter", {})
+        where = f"{path} [tool.infra-policy-linter]"
+    else:
+        table = data
+        where = str(path)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    return parse_table(table, where, known_rules)
+
+
+def parse_table(table: dict[str, Any], where: str, known_rules: set[str]) -> Config:
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+    config = Config(source=where)
+    if "select" in table:
+        config = replace(config, select=frozenset(_rule_list(table["select"], "select", where, known_rules)))
+    if "ignore" in table:
+        config = replace(config, ignore=frozenset(_rule_list(table["ignore"], "ignore", where, known_rules)))
+    if "severity" in table:
+        levels = table["severity"]
+        if not isinstance(levels, dict):
+            raise ConfigError(f"{where}: 'severity' must be a table of RULE = \"error\"|\"warning\"|\"note\"")
+        out = {}
+        for rule, level in levels.items():
+            _check_rule(rule, "severity", where, known_rules)
+            if level not in LEVELS:
+                raise ConfigError(f"{where}: severity.{rule} must be one of {', '.join(LEVELS)}, not {level!r}")
+            out[rule.upper()] = level
+        config = replace(config, levels=out)
+    if "exclude" in table:
+        config = replace(config, exclude=tuple(_string_list(table["exclude"], "exclude", where)))
+    if "fail-on" in table:
+        config = replace(config, fail_on=check_fail_on(table["fail-on"], where))
+    if "account-id" in table:
+        config = replace(config, account_id=check_account_id(table["account-id"], where))
+    if "region" in table:
+        config = replace(config, region=check_region(table["region"], where))
+    if "max-file-size" in table:
+        size = table["max-file-size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
+        config = replace(config, max_file_size=size)
+    return config
+
+
+def _string_list(value: Any, key: str, where: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key!r} must be a list of strings")
+    return value
+
+
+def _check_rule(rule: str, key: str, where: str, known_rules: set[str]) -> str:
+    if rule.upper() not in known_rules:
+        raise ConfigError(f"{where}: {key} names unknown rule {rule!r} (see `lint rules`)")
+    return rule.upper()
+
+
+def _rule_list(value: Any, key: str, where: str, known_rules: set[str]) -> list[str]:
+    return [_check_rule(r, key, where, known_rules) for r in _string_list(value, key, where)]
+
+
+def check_fail_on(value: Any, where: str) -> str:
+    if value not in FAIL_ON:
+        raise ConfigError(f"{where}: fail-on must be one of {', '.join(FAIL_ON)}, not {value!r}")
+    return str(value)
+
+
+def check_account_id(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{12}", value):
+        raise ConfigError(f"{where}: account-id must be a 12-digit string, not {value!r}")
+    return value
+
+
+def check_region(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", value):
+        raise ConfigError(f"{where}: region must look like 'eu-west-1', not {value!r}")
+    return value

@@ -209,10 +209,14 @@ def _progress_bar() -> tuple[Any, Any]:
 
 
 @main.command("rules")
-def list_rules() -> None:
+@click.option("--markdown", is_flag=True, help="Print the full rule documentation as Markdown (docs/rules.md).")
+def list_rules(markdown: bool) -> None:
     """List every rule with its id, level and title."""
-    from rules import ALL_RULES
+    from rules import ALL_RULES, rules_markdown
 
+    if markdown:
+        click.echo(rules_markdown(), nl=False)
+        return
     for rule in ALL_RULES:
         click.echo(f"{rule.id}  {rule.level:<7}  {rule.name:<46}  {rule.title}")
 

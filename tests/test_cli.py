@@ -114,3 +114,9 @@ def test_terraform_only_run_does_not_import_cfn_lint(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert out.stdout.strip() == "False"
+
+
+def test_rule_documentation_page_is_current() -> None:
+    code, out, _ = run_cli("rules", "--markdown")
+    assert code == 0
+    assert (REPO / "docs" / "rules.md").read_text() == out, "regenerate with: lint rules --markdown > docs/rules.md"

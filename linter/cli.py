@@ -112,15 +112,20 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
               help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings in this baseline file.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: all cores).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exclude: tuple[str, ...],
           account_id: str | None, region: str | None, max_file_size: int | None, baseline_file: Path | None,
-          write_baseline: Path | None, debug: bool) -> None:
+          write_baseline: Path | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
     from linter.baseline import BaselineError, new_findings, read_baseline, write_baseline as save_baseline
+    from linter.cache import default_cache_dir
     from linter.engine import run
 
+    if debug:
+        os.environ["INFRA_POLICY_LINTER_DEBUG"] = "1"  # workers re-raise instead of reporting an internal error
     cwd = Path.cwd()
     config = _configure(cwd, config_file, select, ignore, fail_on, exclude, account_id, region, max_file_size)
     targets = list(paths) or [cwd]
@@ -135,7 +140,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
             _fail(str(exc))
     progress, finish = _progress_bar()
     try:
-        report = run(targets, cwd, config, progress)
+        report = run(targets, cwd, config, progress, jobs=jobs, cache_dir=None if no_cache else default_cache_dir())
     except KeyboardInterrupt:
         finish()
         click.echo("lint: interrupted", err=True)

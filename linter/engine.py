@@ -1,18 +1,23 @@
-"""The pipeline: discovery -> parsers -> builders (model) -> rules -> suppressions -> sorted findings."""
+"""The pipeline: discovery -> reading -> per unit (parse, build, rules, suppressions; parallel, cached) -> report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import os
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
+from linter.analysis import UnitResult, Work, analyse
+from linter.cache import ResultCache, cache_key
 from linter.config import Config
 from linter.discovery import Plan, discover, display_path
 from linter.findings import Finding
-from linter.model import ParseError, Unit
-from linter.suppress import Suppressed, apply_suppressions
-from linter.values import Environment
+from linter.model import ParseError
+from linter.sources import Source, read_head, read_source
+from linter.suppress import Suppressed
 
 Progress = Callable[[int, int], None]
 
@@ -26,108 +31,139 @@ class Report:
     suppressed: list[Suppressed] = field(default_factory=list)
 
 
-def _too_large(path: Path, shown: str, limit: int) -> ParseError | None:
+def default_jobs() -> int:
     try:
-        size = path.stat().st_size
-    except OSError:
-        return None  # the parser reports unreadable files itself
-    if size <= limit:
-        return None
-    return ParseError(shown, None, None, f"skipped: {size:,} bytes is over the {limit:,}-byte limit "
-                                          f"(max-file-size)")
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
-def _template_too_large(path: Path, shown: str, limit: int) -> ParseError | None:
-    """Over the limit and looks like a template: an error. Big JSON that is not CloudFormation: skipped silently."""
-    error = _too_large(path, shown, limit)
-    if error is None:
-        return None
-    from linter.parsers.cloudformation import looks_like_template
+def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], list[ParseError]]:
+    """Read every input once. Templates are sniffed on their bytes: other YAML/JSON never reaches a parser."""
+    from linter.parsers.cloudformation import bytes_look_like_template
 
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(65536).decode("utf-8", "replace")
-    except OSError:
-        return error
-    return error if looks_like_template(head) else None
-
-
-def load_terraform(plan: Plan, cwd: Path, config: Config, env: Environment, progress: Callable[[], None]
-                   ) -> tuple[list[Unit], list[ParseError]]:
-    from linter.build.terraform import build_module
-    from linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
-
-    units: list[Unit] = []
-    errors: list[ParseError] = []
+    works: list[Work] = []
+    errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
     for directory in sorted(plan.modules):
-        files: list[TfFile] = []
+        sources: list[Source] = []
         broken: list[str] = []
         for path in plan.modules[directory]:
-            shown = display_path(path, cwd)
-            parsed = _too_large(path, shown, config.max_file_size) or parse_hcl(path, shown)
-            progress()
-            if isinstance(parsed, ParseError):
-                errors.append(parsed)
-                broken.append(parsed.path)
+            read = read_source(path, display_path(path, cwd), config.max_file_size)
+            if isinstance(read, ParseError):
+                errors.append(read)
+                broken.append(read.path)
             else:
-                files.append(parsed)
-        tfvars: list[TfFile] = []
+                sources.append(read)
+        tfvars: list[Source] = []
         for path in plan.tfvars.get(directory, []):
-            shown = display_path(path, cwd)
-            parsed = _too_large(path, shown, config.max_file_size) or (
-                parse_tfvars_json(path, shown) if path.name.endswith(".json") else parse_hcl(path, shown))
-            if isinstance(parsed, ParseError):
-                errors.append(parsed)
-                broken.append(parsed.path)
+            read = read_source(path, display_path(path, cwd), config.max_file_size)
+            if isinstance(read, ParseError):
+                errors.append(read)
+                broken.append(read.path)
             else:
-                tfvars.append(parsed)
-        if files:
-            unit = build_module(display_path(directory, cwd), files, tfvars, env)
-            unit.incomplete = [f"{b} could not be parsed" for b in broken]
-            units.append(unit)
-    return units, errors
-
-
-def load_templates(plan: Plan, cwd: Path, config: Config, env: Environment, progress: Callable[[], None]
-                   ) -> tuple[list[Unit], list[ParseError]]:
-    units: list[Unit] = []
-    errors: list[ParseError] = []
-    if not plan.templates:
-        return units, errors
-    from linter.build.cloudformation import build_template
-    from linter.parsers.cloudformation import parse_template
-
+                tfvars.append(read)
+        if sources:
+            works.append(Work("terraform", display_path(directory, cwd), tuple(sources), tuple(tfvars),
+                              tuple(broken)))
     for path in plan.templates:
         shown = display_path(path, cwd)
-        too_large = _template_too_large(path, shown, config.max_file_size)
-        parsed = too_large or (None if _too_large(path, shown, config.max_file_size) else parse_template(path, shown))
-        progress()
-        if parsed is None:
+        read = read_source(path, shown, config.max_file_size)
+        if isinstance(read, ParseError):
+            # Too large or unreadable: an error only if it looks like a template (or cannot be looked at).
+            if not read.message.startswith("skipped:") or bytes_look_like_template(read_head(path)):
+                errors.append(read)
             continue
-        if isinstance(parsed, ParseError):
-            errors.append(parsed)
-            continue
-        units.append(build_template(parsed, env))
-    return units, errors
+        if bytes_look_like_template(read.data):
+            works.append(Work("cloudformation", shown, (read,)))
+    return works, errors
 
 
-def check_units(units: list[Unit], config: Config, today: date) -> tuple[list[Finding], list[Suppressed]]:
-    from rules import ALL_RULES
+def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache: ResultCache) -> UnitResult:
+    """Runs in a worker: the cache entry is written where the result is made, not in the parent."""
+    work, key = item
+    result = analyse(work, config, today)
+    cache.put(key, result)
+    return result
 
-    enabled = {rule.id for rule in ALL_RULES if config.rule_enabled(rule.id)}
-    findings: list[Finding] = []
-    suppressed: list[Suppressed] = []
-    for unit in units:
-        shared: dict[str, Any] = {}
-        raw: list[Finding] = []
-        for rule in ALL_RULES:
-            if rule.id in enabled:
-                raw.extend(rule.check(unit, shared))
-        active, hidden, meta = apply_suppressions(unit, raw, today, enabled)
-        findings.extend(active + meta)
-        suppressed.extend(hidden)
-    findings = [replace(f, level=config.levels[f.rule]) if f.rule in config.levels else f for f in findings]
-    return sorted(findings, key=Finding.sort_key), sorted(suppressed, key=lambda s: s.finding.sort_key())
+
+def _batch(job: Callable[[tuple[Work, str]], UnitResult], items: list[tuple[Work, str]]) -> list[UnitResult]:
+    return [job(item) for item in items]
+
+
+def _chunks(indices: list[int], jobs: int) -> list[list[int]]:
+    """Small batches (fewer round trips to the workers), smaller still towards the end (no idle core)."""
+    size = max(1, min(8, len(indices) // (jobs * 8)))
+    return [indices[i:i + size] for i in range(0, len(indices), size)]
+
+
+class _Deferred(ResultCache):
+    """A cache whose writes run on a background thread."""
+
+    def __init__(self, cache: ResultCache, writer: ThreadPoolExecutor) -> None:
+        super().__init__(cache.directory)
+        self.writer = writer
+
+    def put(self, key: str, result: UnitResult) -> None:
+        self.writer.submit(ResultCache.put, self, key, result)
+
+
+def analyse_all(works: list[Work], config: Config, today: date, jobs: int, cache: ResultCache,
+                progress: Progress | None) -> list[UnitResult]:
+    results: list[UnitResult | None] = [None] * len(works)
+    keys = [cache_key(w, config, today) for w in works]
+    pending = []
+    for i, key in enumerate(keys):
+        results[i] = cache.get(key)
+        if results[i] is None:
+            pending.append(i)
+    done = [len(works) - len(pending)]
+
+    def finished(i: int, result: UnitResult) -> None:
+        results[i] = result
+        done[0] += 1
+        if progress:
+            progress(done[0], len(works))
+
+    if progress:
+        progress(done[0], len(works))
+    job = partial(analyse_and_store, config=config, today=today, cache=cache)
+    if jobs <= 1 or len(pending) <= 1:
+        for i in pending:
+            finished(i, job((works[i], keys[i])))
+        return [r for r in results if r is not None]
+
+    # Largest units first: the last ones are short, so no core idles at the end.
+    pending.sort(key=lambda i: -sum(len(s.data) for s in works[i].sources))
+    modules = [i for i in pending if works[i].kind == "terraform"]
+    templates = [i for i in pending if works[i].kind == "cloudformation"]
+    if modules:
+        from linter.parsers.terraform import parse_hcl
+        parse_hcl("warm-up.tf", "")  # build python-hcl2's grammar once, before forking, not once per worker
+    # This process writes its cache entries from a thread: file creation blocks on the file system, not the CPU.
+    with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool, ThreadPoolExecutor(1) as writer:
+        local = partial(analyse_and_store, config=config, today=today, cache=_Deferred(cache, writer))
+        try:
+            first = modules if modules and templates else pending
+            futures = {pool.submit(_batch, job, [(works[i], keys[i]) for i in chunk]): chunk
+                       for chunk in _chunks(first, jobs)}
+            if modules and templates:
+                # Modules go to the workers; this process takes the templates meanwhile, so cfn-lint's import
+                # (the largest fixed cost) happens once, beside the work rather than before it. If the workers
+                # run dry first, they take the rest of the templates.
+                for n, i in enumerate(templates):
+                    if all(f.done() for f in futures):
+                        rest = templates[n:]
+                        futures.update({pool.submit(_batch, job, [(works[j], keys[j]) for j in chunk]): chunk
+                                        for chunk in _chunks(rest, jobs)})
+                        break
+                    finished(i, local((works[i], keys[i])))
+            for future in as_completed(futures):
+                for i, result in zip(futures[future], future.result()):
+                    finished(i, result)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [r for r in results if r is not None]
 
 
 def in_focus(finding: Finding, files: set[str], dirs: list[str]) -> bool:
@@ -138,31 +174,24 @@ def in_focus(finding: Finding, files: set[str], dirs: list[str]) -> bool:
 
 
 def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None, progress: Progress | None = None,
-        today: date | None = None) -> Report:
+        today: date | None = None, jobs: int | None = None, cache_dir: Path | None = None) -> Report:
     cwd = cwd or Path.cwd()
     config = config or Config()
-    env = Environment(config.account_id, config.region)
     plan = discover(paths, cwd, config.exclude)
-    errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
-    total = sum(len(v) for v in plan.modules.values()) + len(plan.templates)
-    done = [0]
-
-    def tick() -> None:
-        done[0] += 1
-        if progress:
-            progress(done[0], total)
-
-    tf_units, tf_errors = load_terraform(plan, cwd, config, env, tick)
-    cfn_units, cfn_errors = load_templates(plan, cwd, config, env, tick)
-    units = tf_units + cfn_units
-    errors += tf_errors + cfn_errors
-    findings, suppressed = check_units(units, config, today or date.today())
+    works, errors = collect_work(plan, cwd, config)
+    results = analyse_all(works, config, today or date.today(), jobs or default_jobs(), ResultCache(cache_dir),
+                          progress)
+    findings = [f for r in results for f in r.findings]
+    suppressed = [s for r in results for s in r.suppressed]
+    errors += [e for r in results for e in r.errors]
     focus_files = {display_path(p, cwd) for p in paths if p.is_file()}
     if focus_files:
         focus_dirs = [display_path(p, cwd) for p in paths if p.is_dir()]
         findings = [f for f in findings if in_focus(f, focus_files, focus_dirs)]
         suppressed = [s for s in suppressed if in_focus(s.finding, focus_files, focus_dirs)]
+    findings.sort(key=Finding.sort_key)
+    suppressed.sort(key=lambda s: s.finding.sort_key())
     errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
     # Files that are infrastructure: read into a unit, or meant to be and broken. Skipped YAML/JSON do not count.
-    files = {f for u in units for f in u.files} | {e.path for e in errors}
-    return Report(findings, errors, len(units), len(files), suppressed)
+    files = {f for r in results for f in r.files} | {e.path for e in errors}
+    return Report(findings, errors, sum(r.units for r in results), len(files), suppressed)

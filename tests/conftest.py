@@ -11,6 +11,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = Path(os.environ.get("SHARED_CORPUS", REPO.parent / "shared" / "corpus"))
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty result cache, never the user's."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache / "infra-policy-linter"
+
+
 @pytest.fixture
 def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(REPO)

@@ -205,7 +205,7 @@ class CloudFormationTemplate:
         return policy
 
     def build(self, unit: Unit) -> None:
-        for logical_id in sorted(self.resources):
+        for logical_id in sorted(str(k) for k in self.resources):  # plain str: results cross process boundaries
             rtype = self.type_of(logical_id)
             builder = _BUILDERS.get(rtype or "")
             if builder is not None:

@@ -52,6 +52,26 @@ def _glob_regex(pattern: str, fold_case: bool) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if fold_case else 0))
 
 
+def _literal_ends_differ(pattern: list[Any], subject: list[Any]) -> bool:
+    """Quick rejection: where both sides start (or end) with plain characters, those must agree."""
+    for p, s in zip(pattern, subject):
+        if not (isinstance(p, str) and isinstance(s, str)):
+            break
+        if p != s:
+            return True
+    for p, s in zip(reversed(pattern), reversed(subject)):
+        if not (isinstance(p, str) and isinstance(s, str)):
+            break
+        if p != s:
+            return True
+    return False
+
+
+@lru_cache(maxsize=16384)
+def _tokens_cached(value: Any, wildcards: bool, fold_case: bool) -> tuple[Any, ...]:
+    return tuple(_tokens(value, wildcards, fold_case))
+
+
 def _tokens(value: Any, wildcards: bool, fold_case: bool) -> list[Any]:
     parts = value.parts if isinstance(value, Text) else (value,)
     tokens: list[Any] = []
@@ -159,8 +179,10 @@ def match(pattern: Any, subject: Any, fold_case: bool = False) -> Tri:
         subject = Text((subject,))
     if not isinstance(pattern, (str, Text)) or not isinstance(subject, (str, Text)):
         return False
-    ptoks = _tokens(pattern, True, fold_case)
-    stoks = _tokens(subject, False, fold_case)
+    ptoks = list(_tokens_cached(pattern, True, fold_case))
+    stoks = list(_tokens_cached(subject, False, fold_case))
+    if _literal_ends_differ(ptoks, stoks):
+        return False
     if _certain(ptoks, stoks):
         return True
     if _possible(ptoks, stoks):

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from linter.model import Language, ParseError
-from linter.parsers.terraform import describe_os_error, read_text
 
 # A cheap textual sniff deciding whether a YAML/JSON file is meant to be a template. A file that passes the sniff
 # but does not decode is an error (a broken template must not pass the gate); one that fails it is skipped.
-_SNIFF = re.compile(
+_SNIFF_PATTERN = (
     r"AWSTemplateFormatVersion|Transform[\"']?\s*:\s*[\"']?AWS::Serverless|[\"']?Type[\"']?\s*:\s*[\"']?AWS::"
 )
+_SNIFF = re.compile(_SNIFF_PATTERN)
+_SNIFF_BYTES = re.compile(_SNIFF_PATTERN.encode())
 
 
 @dataclass
@@ -32,6 +32,11 @@ def looks_like_template(text: str) -> bool:
     return _SNIFF.search(text) is not None
 
 
+def bytes_look_like_template(data: bytes) -> bool:
+    """The same sniff on raw bytes (UTF-8 or any ASCII-compatible encoding), before decoding."""
+    return _SNIFF_BYTES.search(data) is not None
+
+
 def is_template(body: Any) -> bool:
     if not isinstance(body, dict):
         return False
@@ -44,15 +49,8 @@ def is_template(body: Any) -> bool:
                for r in resources.values())
 
 
-def parse_template(path: Path, display: str, text: str | None = None) -> Template | ParseError | None:
+def parse_template(display: str, text: str) -> Template | ParseError | None:
     """Decode a template; None when the file is not a CloudFormation template at all."""
-    if text is None:
-        try:
-            text = read_text(path)
-        except UnicodeDecodeError as exc:
-            return ParseError(display, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
-        except OSError as exc:
-            return ParseError(display, None, None, describe_os_error(path, exc))
     if not looks_like_template(text):
         return None
     language: Language = "json" if text.lstrip().startswith("{") else "yaml"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from linter.model import ParseError
@@ -22,15 +21,6 @@ class TfFile:
     path: str  # display path
     body: dict[str, Any]
     lines: list[str] = field(default_factory=list)
-
-
-def read_text(path: Path) -> str:
-    """Read a source file as text: UTF-8 with an optional BOM, any line ending normalised to LF."""
-    data = path.read_bytes()
-    text = data.decode("utf-8-sig")
-    if "\x00" in text:
-        raise UnicodeDecodeError("utf-8", data, text.index("\x00"), text.index("\x00") + 1, "binary content (NUL byte)")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _nesting_too_deep(text: str) -> int | None:
@@ -49,16 +39,10 @@ def _nesting_too_deep(text: str) -> int | None:
     return None
 
 
-def parse_hcl(path: Path, display: str) -> TfFile | ParseError:
+def parse_hcl(display: str, text: str) -> TfFile | ParseError:
     import hcl2
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-    try:
-        text = read_text(path)
-    except UnicodeDecodeError as exc:
-        return ParseError(display, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
-    except OSError as exc:
-        return ParseError(display, None, None, describe_os_error(path, exc))
     deep = _nesting_too_deep(text)
     if deep is not None:
         return ParseError(display, deep, 1, f"nesting deeper than {MAX_NESTING} levels")
@@ -85,18 +69,10 @@ def parse_hcl(path: Path, display: str) -> TfFile | ParseError:
     return TfFile(display, body, text.split("\n"))
 
 
-def describe_os_error(path: Path, exc: OSError) -> str:
-    if path.is_symlink() and not path.exists():
-        return "broken symbolic link"
-    if path.is_dir():
-        return "a directory, not a file"
-    return f"cannot read file: {exc.strerror or exc}"
-
-
-def parse_tfvars_json(path: Path, display: str) -> TfFile | ParseError:
+def parse_tfvars_json(display: str, text: str) -> TfFile | ParseError:
     try:
-        body = json.loads(read_text(path))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        body = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         return ParseError(display, getattr(exc, "lineno", None), getattr(exc, "colno", None),
                           f"invalid JSON: {_first_line(exc)}")
     if not isinstance(body, dict):

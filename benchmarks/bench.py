@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Speed benchmark: the linter cold and warm against checkov and cfn-lint on the same generated corpora.
+
+    .venv/bin/python benchmarks/bench.py [--projects 200] [--large 2000] [--checkov PATH] [--cfn-lint PATH]
+
+Generates the corpora with ../shared/corpus/generate.py, then prints wall time, files per second and peak RSS
+(summed over the process tree) for each run, and the ratios the speed goals are stated in. Nothing here is a test:
+timings depend on the machine, so this prints figures and leaves judging them to the reader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc), in KB."""
+    total = 0
+    pending = [pid]
+    while pending:
+        p = pending.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                pending.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """(wall seconds, peak tree RSS in MB, exit code)."""
+    peak = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kb(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    return wall, peak // 1024, code
+
+
+def count_files(root: Path) -> int:
+    return sum(1 for p in root.rglob("*") if p.is_file() and p.suffix in (".tf", ".yaml", ".yml", ".json"))
+
+
+def generate(corpus: Path, out: Path, projects: int, ratio: int | None) -> None:
+    cmd = [sys.executable, str(corpus / "generate.py"), "--out", str(out), "--projects", str(projects), "--seed", "0"]
+    if ratio is not None:
+        cmd += ["--unrelated-ratio", str(ratio)]
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def row(label: str, wall: float, files: int, rss: int) -> None:
+    print(f"  {label:<44} {wall:8.2f} s {files / wall:10.0f} files/s {rss:7d} MB")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--projects", type=int, default=200)
+    ap.add_argument("--large", type=int, default=2000, help="projects in the large corpus (0 to skip)")
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--lint", default=str(Path(sys.executable).with_name("lint")))
+    ap.add_argument("--checkov", default=shutil.which("checkov"))
+    ap.add_argument("--cfn-lint", dest="cfn_lint", default=None,
+                    help="cfn-lint to compare with (default: none; the linter's own dependency is not a peer run)")
+    ap.add_argument("--jobs", type=int, default=None)
+    a = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="lint-bench-"))
+    try:
+        small = work / "small"
+        generate(a.corpus, small, a.projects, None)
+        n = count_files(small)
+        print(f"corpus: {a.projects} projects, {n} files ({small})")
+        lint = [a.lint, "--format", "json"] + (["--jobs", str(a.jobs)] if a.jobs else [])
+        env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
+        cold = measure(lint + ["."], small, env)
+        warm = measure(lint + ["."], small, env)
+        one = measure(lint + ["--no-cache"] + ["--jobs", "1"] + ["."], small, env)
+        row("lint cold (empty cache)", cold[0], n, cold[1])
+        row("lint warm (nothing changed)", warm[0], n, warm[1])
+        row("lint --no-cache --jobs 1", one[0], n, one[1])
+        changed = sorted(glob.glob(str(small / "terraform" / "p0000" / "*.tf")))[0]
+        Path(changed).write_text(Path(changed).read_text() + "\n# touched\n")
+        pre = measure(lint + [os.path.relpath(changed, small)], small, env)
+        row("lint one changed .tf file (pre-commit)", pre[0], 1, pre[1])
+        if a.checkov:
+            flags = ["--quiet", "--compact", "-o", "json", "--skip-download"]
+            ck_tf = measure([a.checkov, "-d", "terraform", "--framework", "terraform", *flags], small)
+            ck_cfn = measure([a.checkov, "-d", "cloudformation", "--framework", "cloudformation", *flags], small)
+            checkov = ck_tf[0] + ck_cfn[0]
+            row("checkov (terraform + cloudformation)", checkov, n, max(ck_tf[1], ck_cfn[1]))
+            print(f"  ratio checkov / lint cold: {checkov / cold[0]:6.1f}x   (goal: >= 10x)")
+            print(f"  ratio checkov / lint warm: {checkov / warm[0]:6.1f}x   (goal: >= 50x)")
+        else:
+            print("  checkov not found: pass --checkov PATH to compare")
+        if a.cfn_lint:
+            templates = sorted(glob.glob(str(small / "cloudformation" / "*")))
+            cl = measure([a.cfn_lint, *templates], small)
+            row("cfn-lint (templates only)", cl[0], len(templates), cl[1])
+        if a.large:
+            large = work / "large"
+            generate(a.corpus, large, a.large, 4)
+            n_large = count_files(large)
+            size = sum(p.stat().st_size for p in large.rglob("*") if p.is_file()) / 1e6
+            print(f"corpus: {a.large} projects, unrelated ratio 4, {n_large} files, {size:.0f} MB")
+            big = measure(lint + ["."], large, {**env, "XDG_CACHE_HOME": str(work / "cache-large")})
+            row("lint cold", big[0], n_large, big[1])
+            big_warm = measure(lint + ["."], large, {**env, "XDG_CACHE_HOME": str(work / "cache-large")})
+            row("lint warm", big_warm[0], n_large, big_warm[1])
+            print(f"  per file: small {cold[0] / n * 1000:.2f} ms, large {big[0] / n_large * 1000:.2f} ms "
+                  f"(linear growth keeps these close)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

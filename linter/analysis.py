@@ -1,0 +1,134 @@
+"""One unit, start to finish: parse its files, build the model, run the rules, apply suppressions.
+
+Units are independent, so this is what runs in parallel and what the cache stores.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from linter.config import Config
+from linter.findings import Finding
+from linter.model import ParseError, Unit
+from linter.sources import Source, decode
+from linter.suppress import Suppressed, apply_suppressions
+from linter.values import Environment
+
+
+@dataclass(frozen=True)
+class Work:
+    kind: Literal["terraform", "cloudformation"]
+    name: str  # module directory or template path (display form)
+    sources: tuple[Source, ...]
+    tfvars: tuple[Source, ...] = ()
+    broken: tuple[str, ...] = ()  # files of the module that could not even be read
+
+
+@dataclass
+class UnitResult:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    units: int = 0
+
+
+def analyse(work: Work, config: Config, today: date) -> UnitResult:
+    try:
+        return _analyse(work, config, today)
+    except RecursionError:
+        return UnitResult(errors=[ParseError(work.name, None, None, "nesting too deep to analyse")])
+    except Exception as exc:  # a bug must cost one unit, not the run, and must not pass silently
+        if os.environ.get("INFRA_POLICY_LINTER_DEBUG"):
+            raise
+        return UnitResult(errors=[ParseError(work.name, None, None, f"internal error while analysing this "
+                                                                   f"{'module' if work.kind == 'terraform' else 'template'}: "
+                                                                   f"{type(exc).__name__}: {exc}")])
+
+
+def _analyse(work: Work, config: Config, today: date) -> UnitResult:
+    env = Environment(config.account_id, config.region)
+    result = UnitResult()
+    unit = _terraform(work, env, result) if work.kind == "terraform" else _template(work, env, result)
+    if unit is None:
+        return result
+    result.units = 1
+    result.files = list(unit.files)
+    result.findings, result.suppressed = check_unit(unit, config, today)
+    return result
+
+
+def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
+    from linter.build.terraform import build_module
+    from linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
+
+    files: list[TfFile] = []
+    broken = list(work.broken)
+    texts: dict[str, str] = {}
+    for source in work.sources:
+        text = decode(source)
+        if isinstance(text, ParseError):
+            result.errors.append(text)
+            broken.append(source.path)
+        else:
+            texts[source.path] = text
+    for path, text in texts.items():
+        parsed = parse_hcl(path, text)
+        if isinstance(parsed, ParseError):
+            result.errors.append(parsed)
+            broken.append(path)
+        else:
+            files.append(parsed)
+    tfvars: list[TfFile] = []
+    for source in work.tfvars:
+        text = decode(source)
+        if isinstance(text, ParseError):
+            parsed = text
+        elif source.path.endswith(".json"):
+            parsed = parse_tfvars_json(source.path, text)
+        else:
+            parsed = parse_hcl(source.path, text)
+        if isinstance(parsed, ParseError):
+            result.errors.append(parsed)
+            broken.append(source.path)
+        else:
+            tfvars.append(parsed)
+    if not files:
+        return None
+    unit = build_module(work.name, files, tfvars, env)
+    unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
+    return unit
+
+
+def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
+    from linter.build.cloudformation import build_template
+    from linter.parsers.cloudformation import parse_template
+
+    (source,) = work.sources
+    text = decode(source)
+    parsed = text if isinstance(text, ParseError) else parse_template(source.path, text)
+    if parsed is None:
+        return None
+    if isinstance(parsed, ParseError):
+        result.errors.append(parsed)
+        return None
+    return build_template(parsed, env)
+
+
+def check_unit(unit: Unit, config: Config, today: date) -> tuple[list[Finding], list[Suppressed]]:
+    from dataclasses import replace
+
+    from rules import ALL_RULES
+
+    enabled = {rule.id for rule in ALL_RULES if config.rule_enabled(rule.id)}
+    shared: dict[str, Any] = {}
+    raw: list[Finding] = []
+    for rule in ALL_RULES:
+        if rule.id in enabled:
+            raw.extend(rule.check(unit, shared))
+    active, hidden, meta = apply_suppressions(unit, raw, today, enabled)
+    findings = [replace(f, level=config.levels[f.rule]) if f.rule in config.levels else f for f in active + meta]
+    return findings, hidden

@@ -1,0 +1,115 @@
+"""The result cache is correct, and the output does not depend on the number of workers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from linter.analysis import Work
+from linter.cache import ResultCache, cache_key
+from linter.config import Config
+from linter.sources import Source
+from tests.conftest import REPO, run_cli
+
+BAD_TF = REPO / "fixtures/terraform/DST001/bad/main.tf"
+GOOD_TF = REPO / "fixtures/terraform/DST001/good/main.tf"
+
+
+def entries(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*.json")) if cache.exists() else []
+
+
+@pytest.fixture
+def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "m").mkdir()
+    shutil.copy(BAD_TF, tmp_path / "m" / "main.tf")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "m"
+
+
+def test_second_run_reads_the_cache(module: Path, private_cache: Path) -> None:
+    first = run_cli("--format", "json", ".")
+    assert len(entries(private_cache)) == 1
+    (entry,) = entries(private_cache)
+    stamp = entry.stat().st_mtime_ns
+    second = run_cli("--format", "json", ".")
+    assert first == second
+    assert entry.stat().st_mtime_ns == stamp  # served from the cache, not rewritten
+
+
+def test_a_changed_file_is_read_again(module: Path, private_cache: Path) -> None:
+    code, out, _ = run_cli("--format", "json", ".")
+    assert code == 1
+    shutil.copy(GOOD_TF, module / "main.tf")
+    code, out, _ = run_cli("--format", "json", ".")
+    assert code == 0 and json.loads(out)["findings"] == []
+    assert len(entries(private_cache)) == 2
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(module: Path, private_cache: Path) -> None:
+    expected = run_cli("--format", "json", ".")
+    (entry,) = entries(private_cache)
+    entry.write_text('{"findings": [{"rule": ')
+    assert run_cli("--format", "json", ".") == expected
+    assert json.loads(entry.read_text())["units"] == 1
+    entry.write_text('{"findings": "not a list"}')
+    assert run_cli("--format", "json", ".") == expected
+
+
+def test_no_cache_neither_reads_nor_writes(module: Path, private_cache: Path) -> None:
+    run_cli("--no-cache", ".")
+    assert entries(private_cache) == []
+
+
+def test_key_covers_version_content_options_and_date() -> None:
+    work = Work("terraform", "m", (Source("m/main.tf", b"a"),))
+    base = cache_key(work, Config(), date(2026, 1, 1), "1.0")
+    assert cache_key(work, Config(), date(2026, 1, 1), "1.0") == base
+    assert cache_key(work, Config(), date(2026, 1, 1), "1.1") != base
+    assert cache_key(Work("terraform", "m", (Source("m/main.tf", b"b"),)), Config(), date(2026, 1, 1), "1.0") != base
+    assert cache_key(work, Config(region="eu-west-1"), date(2026, 1, 1), "1.0") != base
+    assert cache_key(work, Config(), date(2026, 1, 2), "1.0") != base
+
+
+def test_unwritable_cache_directory_is_not_an_error(module: Path, tmp_path: Path, monkeypatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    code, out, _ = run_cli("--format", "json", ".")
+    assert code == 1 and len(json.loads(out)["findings"]) == 1
+
+
+def test_jobs_do_not_change_the_output(tmp_path: Path, monkeypatch) -> None:
+    shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")
+    monkeypatch.chdir(tmp_path)
+    outputs = {}
+    for jobs in ("1", "2", "3"):
+        for fmt in ("json", "sarif", "text"):
+            code, out, _ = run_cli("--no-cache", "--jobs", jobs, "--format", fmt, "fixtures")
+            outputs.setdefault(fmt, set()).add(out)
+            assert code == 1
+    assert all(len(v) == 1 for v in outputs.values())
+
+
+def test_cached_and_fresh_results_are_identical(tmp_path: Path, monkeypatch) -> None:
+    shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")
+    monkeypatch.chdir(tmp_path)
+    fresh = run_cli("--no-cache", "--format", "sarif", "fixtures")
+    cold = run_cli("--format", "sarif", "fixtures")
+    warm = run_cli("--format", "sarif", "fixtures")
+    assert fresh == cold == warm
+
+
+def test_result_cache_round_trip(module: Path) -> None:
+    from linter.analysis import analyse
+
+    work = Work("terraform", "m", (Source("m/main.tf", (module / "main.tf").read_bytes()),))
+    result = analyse(work, Config(), date(2026, 1, 1))
+    cache = ResultCache(module.parent / "c")
+    cache.put("k", result)
+    assert cache.get("k") == result
+    assert cache.get("missing") is None

@@ -16,6 +16,19 @@ def _kebab(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "destination"
 
 
+def sam_policies_fix(language: Language, function: str, action: str, resource_source: str) -> str:
+    """A statement for a SAM function's ``Policies``: SAM puts it on the role it generates."""
+    if language == "yaml":
+        return (f"# add under Properties.Policies of {function}\n"
+                f"- Statement:\n"
+                f"    - Effect: Allow\n"
+                f"      Action: {action}\n"
+                f"      Resource: {resource_source}")
+    resource = json.loads(resource_source) if resource_source.startswith(("{", "[", '"')) else resource_source
+    snippet = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
+    return f"// add to Properties.Policies of {function}\n" + json.dumps(snippet, indent=2)
+
+
 def grant_fix(language: Language, role_source: str, role_label: str, name_hint: str, action: str,
               resource_source: str) -> str:
     """A snippet that grants ``action`` on the resource written as ``resource_source`` to the role.

@@ -73,6 +73,7 @@ class Role:
     managed_policy_arns: list[tuple[Any, Location]] = field(default_factory=list)
     boundary: Any = None
     name_source: str = ""  # how to write this role's name in the file's own language, for fixes
+    generated_for: str | None = None  # a SAM function whose generated role this is (fixes go to its Policies)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Iterable
 
 from linter import aws
 from linter.findings import Finding, Related
-from linter.fixes import grant_fix
+from linter.fixes import grant_fix, sam_policies_fix
 from linter.iam.evaluate import Decision, Outcome, evaluate, intersect_boundary
 from linter.link import RoleGrants, find_function, find_role, role_grants
 from linter.model import Destination, Function, InvokeConfig, Role, Unit
@@ -151,6 +151,8 @@ def _grant_fix(unit: Unit, v: Verdict) -> str | None:
         return None
     language = unit.languages.get(v.destination.location.path, "hcl")
     resource_source = _resource_source(language, v.destination.source, v.service, v.action)
+    if v.role.generated_for:
+        return sam_policies_fix(language, v.role.generated_for, v.action, resource_source)
     role_source = v.role.name_source
     if not role_source:
         return None

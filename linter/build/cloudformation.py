@@ -58,6 +58,8 @@ class CloudFormationTemplate:
         self.parameters: dict[str, Any] = body.get("Parameters") if isinstance(body.get("Parameters"), dict) else {}
         self.mappings: dict[str, Any] = body.get("Mappings") if isinstance(body.get("Mappings"), dict) else {}
         self.conditions: dict[str, Any] = body.get("Conditions") if isinstance(body.get("Conditions"), dict) else {}
+        globals_ = body.get("Globals")
+        self.sam_globals: Any = globals_.get("Function") if isinstance(globals_, dict) else None
         self._condition_cache: dict[str, Any] = {}
         self._active: set[str] = set()
 
@@ -554,6 +556,7 @@ def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
 
 
 _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
+    "AWS::Serverless::Function": lambda t, i: t._name(i, "FunctionName"),
     "AWS::SQS::Queue": _queue_url,
     "AWS::SNS::Topic": _topic_arn,
     "AWS::Lambda::Function": lambda t, i: t._name(i, "FunctionName"),
@@ -571,6 +574,7 @@ _GETATT: dict[tuple[str, str], Callable[[CloudFormationTemplate, str], Any]] = {
     ("AWS::SNS::Topic", "TopicArn"): _topic_arn,
     ("AWS::SNS::Topic", "TopicName"): lambda t, i: t._name(i, "TopicName"),
     ("AWS::Lambda::Function", "Arn"): _function_arn,
+    ("AWS::Serverless::Function", "Arn"): _function_arn,
     ("AWS::Events::EventBus", "Arn"): _bus_arn,
     ("AWS::Events::EventBus", "Name"): lambda t, i: t._name(i, "Name"),
     ("AWS::IAM::Role", "Arn"): _role_arn,
@@ -578,7 +582,14 @@ _GETATT: dict[tuple[str, str], Callable[[CloudFormationTemplate, str], Any]] = {
     ("AWS::S3::Bucket", "Arn"): _bucket_arn,
 }
 
+def _serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id: str) -> None:
+    from linter.build.sam import build_serverless_function
+
+    build_serverless_function(t, unit, logical_id)
+
+
 _BUILDERS: dict[str, Callable[[CloudFormationTemplate, Unit, str], None]] = {
+    "AWS::Serverless::Function": _serverless_function,
     "AWS::Lambda::Function": CloudFormationTemplate._function,
     "AWS::IAM::Role": CloudFormationTemplate._role,
     "AWS::IAM::Policy": CloudFormationTemplate._iam_policy,

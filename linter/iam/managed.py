@@ -47,3 +47,9 @@ def aws_managed_document(arn: Any) -> tuple[str, dict[str, Any]] | None:
     if entry is None or not entry["arn"].endswith(_MARKER + path):
         return None
     return path.rsplit("/", 1)[-1], entry["document"]
+
+
+def aws_managed_arn(name: str) -> str:
+    """The ARN of an AWS managed policy given by name (SAM's Policies accept names); path from the snapshot."""
+    entry = _snapshot()["policies"].get(name)
+    return entry["arn"] if entry else f"arn:aws:iam::aws:policy/{name}"

@@ -1,0 +1,175 @@
+"""AWS::Serverless::Function (SAM) -> model, following what the SAM transform generates.
+
+Facts (aws-sam-translator's model/sam_resources.py and model/iam.py, and the SAM developer guide):
+* Without ``Role``, SAM generates ``<Function>Role`` with AWSLambdaBasicExecutionRole, the ``Policies`` entries
+  (managed policy names or ARNs, inline documents, policy templates), the DeadLetterQueue permission and, for
+  every EventInvokeConfig destination with a ``Type``, the destination's permission (S3: PutObject on
+  ``bucket/*`` and ListBucket on the bucket). ``Policies`` is ignored when ``Role`` is given.
+* A destination without ``Destination`` (Type SQS or SNS) is a queue/topic SAM creates and grants itself.
+* ``Globals.Function`` supplies defaults for every function's properties.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from linter import aws
+from linter.iam.managed import aws_managed_arn
+from linter.model import Destination, Function, InvokeConfig, Location, Policy, Role, Unit
+from linter.policy_document import policy_from_value
+from linter.values import generated_name, make_text, plain
+
+if TYPE_CHECKING:
+    from linter.build.cloudformation import CloudFormationTemplate
+
+SAM_TYPES = {"SQS": "sqs", "SNS": "sns", "Lambda": "lambda", "EventBridge": "events", "S3Bucket": "s3", "S3": "s3"}
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
+
+@lru_cache(maxsize=1)
+def policy_templates() -> dict[str, Any]:
+    """SAM's policy templates, from the aws-sam-translator package's own data file."""
+    from importlib import resources
+
+    text = resources.files("samtranslator").joinpath("policy_templates_data/policy_templates.json").read_text()
+    return json.loads(text)["Templates"]
+
+
+def merged_properties(globals_: Any, props: Any) -> dict[str, Any]:
+    """Globals.Function under the function's own properties (maps merge, the function's values win)."""
+    if not isinstance(globals_, dict):
+        return props if isinstance(props, dict) else {}
+    if not isinstance(props, dict):
+        return dict(globals_)
+    out = dict(globals_)
+    for key, value in props.items():
+        if isinstance(out.get(key), dict) and isinstance(value, dict) and not _is_intrinsic(value):
+            out[key] = merged_properties(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _is_intrinsic(node: Any) -> bool:
+    return isinstance(node, dict) and len(node) == 1 and (next(iter(node)) == "Ref" or
+                                                          str(next(iter(node))).startswith("Fn::"))
+
+
+def _substitute(node: Any, params: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if len(node) == 1 and "Ref" in node and node["Ref"] in params:
+            return params[node["Ref"]]
+        return {k: _substitute(v, params) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, params) for v in node]
+    return node
+
+
+def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_id: str) -> None:
+    from linter.build.cloudformation import _key_location, _location
+
+    raw_props = t.props(logical_id)
+    props = merged_properties(t.sam_globals, raw_props)
+    loc = t.location_of(logical_id)
+    name = t.resolve(props["FunctionName"]) if "FunctionName" in props else generated_name(logical_id,
+                                                                                            "CloudFormation")
+    fn_arn = aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", name]))
+    role: Role | None = None
+    if "Role" in props:
+        role_value = t.resolve(props["Role"])
+    else:
+        role_name = generated_name(f"{logical_id}Role", "SAM")
+        role_value = make_text(["arn:", aws.PARTITION, ":iam::", t.env.account(), ":role/", role_name])
+        role = Role(address=f"{logical_id}Role", name=role_name, arn=role_value, location=loc,
+                    generated_for=logical_id)
+        role.managed_policy_arns.append((BASIC_EXECUTION, loc))
+        _sam_policies(t, role, props.get("Policies"), _key_location(t.path, raw_props, "Policies", loc), logical_id)
+        if "PermissionsBoundary" in props:
+            role.boundary = t.resolve(props["PermissionsBoundary"])
+        dlq = props.get("DeadLetterQueue")
+        if isinstance(dlq, dict) and dlq.get("Type") in ("SQS", "SNS") and "TargetArn" in dlq:
+            action = "sqs:SendMessage" if dlq["Type"] == "SQS" else "sns:Publish"
+            role.inline_policies.append(policy_from_value(
+                f"the DeadLetterQueue policy SAM generates for {logical_id}",
+                {"Statement": [{"Effect": "Allow", "Action": action, "Resource": t.resolve(dlq["TargetArn"])}]},
+                loc, role.address))
+        unit.roles.append(role)
+    unit.functions.append(Function(address=logical_id, name=name, arn=fn_arn, role=role_value, location=loc,
+                                   role_location=_key_location(t.path, raw_props, "Role", loc)))
+
+    eic = props.get("EventInvokeConfig")
+    dc = eic.get("DestinationConfig") if isinstance(eic, dict) else None
+    if not isinstance(dc, dict):
+        return
+    config = InvokeConfig(address=logical_id, function=name, location=loc, function_address=logical_id,
+                          qualifier=None)
+    for kind, key in (("on_success", "OnSuccess"), ("on_failure", "OnFailure")):
+        target = dc.get(key)
+        if not isinstance(target, dict):
+            continue
+        sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
+        if "Destination" not in target:
+            continue  # SAM creates the queue or topic and grants it (or rejects the template)
+        raw = target["Destination"]
+        value = t.resolve(raw)
+        dest_loc = _key_location(t.path, target, "Destination", _location(t.path, target, loc))
+        if role is not None and sam_type in SAM_TYPES:
+            role.inline_policies.append(_auto_policy(logical_id, key, SAM_TYPES[sam_type], value, dest_loc,
+                                                     role.address))
+        ref = t._referenced(raw, None)
+        config.destinations.append(Destination(
+            kind=kind,  # type: ignore[arg-type]
+            arn=value, ref=ref or (raw if isinstance(raw, str) else t.source(raw)), location=dest_loc,
+            resource_address=ref, source=t.source(raw), target_location=t.location_of(ref) if ref else None))
+    if config.destinations:
+        unit.invoke_configs.append(config)
+
+
+def _auto_policy(fn: str, key: str, service: str, destination: Any, loc: Location, role: str) -> Policy:
+    """The policy SAM adds for a destination with a Type (model/iam.py in aws-sam-translator)."""
+    if service == "s3":
+        statements = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": make_text([destination, "/*"])},
+                      {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": destination}]
+    else:
+        action = {"sqs": "sqs:SendMessage", "sns": "sns:publish", "lambda": "lambda:InvokeFunction",
+                  "events": "events:PutEvents"}[service]
+        statements = [{"Effect": "Allow", "Action": action, "Resource": destination}]
+    return policy_from_value(f"the {key} destination policy SAM generates for {fn}", {"Statement": statements},
+                             loc, role)
+
+
+def _sam_policies(t: "CloudFormationTemplate", role: Role, node: Any, loc: Location, fn: str) -> None:
+    from linter.build.cloudformation import _location
+
+    if node is None:
+        return
+    items = node if isinstance(node, list) else [node]
+    for n, item in enumerate(items):
+        item_loc = _location(t.path, item, loc)
+        if isinstance(item, str) or _is_intrinsic(item):
+            value = t.resolve(item)
+            text = plain(value)
+            if text is not None and not text.startswith("arn:"):
+                value = aws_managed_arn(text)  # a managed policy given by name
+            role.managed_policy_arns.append((value, item_loc))
+        elif isinstance(item, dict) and "Statement" in item:
+            role.inline_policies.append(t.policy(f"policy {n + 1} in Policies of {fn}", item, item_loc, role.address))
+        elif isinstance(item, dict) and len(item) == 1:
+            template_name = str(next(iter(item)))
+            template = policy_templates().get(template_name)
+            if template is None:
+                role.inline_policies.append(Policy(f"{template_name} in Policies of {fn}", [], item_loc,
+                                                   unresolved=f"{template_name} is not a SAM policy template",
+                                                   address=role.address))
+                continue
+            params = item[template_name] if isinstance(item[template_name], dict) else {}
+            document = _substitute(template["Definition"], {str(k): v for k, v in params.items()})
+            policy = policy_from_value(f"SAM policy template {template_name} in Policies of {fn}",
+                                       t.resolve(document), item_loc, role.address)
+            role.inline_policies.append(policy)
+        else:
+            role.inline_policies.append(Policy(f"policy {n + 1} in Policies of {fn}", [], item_loc,
+                                               unresolved="an entry SAM does not accept", address=role.address))
+

@@ -1,0 +1,52 @@
+"""SAM: the linter's own model of the transform agrees with the real aws-sam-translator, run offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_json
+
+SAM_FIXTURES = sorted((REPO / "fixtures" / "sam").glob("*/*/template.yaml"))
+
+
+class _ManagedPolicies:
+    """The translator asks IAM for managed policy ARNs by name; answer from the linter's snapshot instead."""
+
+    def load(self) -> dict[str, str]:
+        from linter.iam.managed import _snapshot
+
+        return {name: entry["arn"] for name, entry in _snapshot()["policies"].items()}
+
+
+def _plain(node):
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return str(node) if isinstance(node, str) else node
+
+
+def verdicts(report: dict) -> set[tuple[str, str, str]]:
+    return {(f["rule"], f["function"], f["action"]) for f in report["findings"]}
+
+
+@pytest.mark.parametrize("template", SAM_FIXTURES, ids=lambda p: str(p.relative_to(REPO / "fixtures")))
+def test_agrees_with_aws_sam_translator(template: Path, tmp_path: Path, monkeypatch) -> None:
+    from cfnlint.decode import decode_str
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the translator insists on a region; no call is made
+    body, matches = decode_str(template.read_text())
+    assert not matches
+    translated = transform(body, {}, _ManagedPolicies())
+    out = tmp_path / "translated.json"
+    out.write_text(json.dumps(_plain(translated), indent=1))
+    monkeypatch.chdir(tmp_path)
+    _, from_translator = run_json("translated.json")
+    monkeypatch.chdir(REPO)
+    _, direct = run_json(str(template.relative_to(REPO)))
+    assert verdicts(direct) == verdicts(from_translator)
+    assert from_translator["errors"] == []

@@ -91,6 +91,9 @@ def main() -> int:
                     help="cfn-lint to compare with (default: none; the linter's own dependency is not a peer run)")
     ap.add_argument("--jobs", type=int, default=None)
     a = ap.parse_args()
+    a.lint = str(Path(a.lint).resolve())
+    a.checkov = str(Path(a.checkov).resolve()) if a.checkov else None
+    a.cfn_lint = str(Path(a.cfn_lint).resolve()) if a.cfn_lint else None
 
     work = Path(tempfile.mkdtemp(prefix="lint-bench-"))
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from linter.values import Text, Unknown, make_text
+from linter.values import Text, Unknown, make_text, plain
 
 # Partition of computed ARNs. Other partitions (aws-cn, aws-us-gov) are rare enough that assuming the commercial one
 # silently is better than marking every ARN partly unknown.
@@ -88,3 +88,34 @@ def resource_for_fix(service: str, action: str, destination_arn: Any) -> Any:
     if service == "s3" and action == "s3:PutObject":
         return make_text([destination_arn, "/*"])
     return destination_arn
+
+
+def is_aws_managed_key(value: Any) -> bool:
+    """``alias/aws/sqs`` and friends: keys AWS manages, usable by the account without an IAM grant."""
+    text = plain(value)
+    return text is not None and (text.startswith("alias/aws/") or ":alias/aws/" in text)
+
+
+def kms_key_arn(value: Any, region: Any, account: Any) -> Any:
+    """The key ARN a KMS grant must name, from a key ARN or a key id. Aliases are resolved by the builders."""
+    fields = arn_fields(value)
+    if fields is not None:
+        return value
+    return arn("kms", region, account, make_text(["key/", value]))
+
+
+def not_an_arn(value: Any) -> bool:
+    """A value whose known beginning shows it is not an ARN (a queue URL, a bare name)."""
+    first = value if isinstance(value, str) else value.parts[0] if isinstance(value, Text) else None
+    if not isinstance(first, str) or first == "":
+        return False
+    return not ("arn:".startswith(first) if len(first) < 4 else first.startswith("arn:"))
+
+
+def kms_actions_for(service: str) -> tuple[str, ...]:
+    """What the execution role needs on a customer managed key encrypting the destination (aws-semantics 2)."""
+    if service == "s3":
+        return ("kms:GenerateDataKey",)
+    if service in ("sqs", "sns"):
+        return ("kms:GenerateDataKey", "kms:Decrypt")
+    return ()

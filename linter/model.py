@@ -115,6 +115,9 @@ class Destination:
     resource_address: str | None = None  # the resource in this unit the destination points at, when known
     source: str = ""  # the destination value written in the file's own language, for fixes
     target_location: Location | None = None  # where the destination resource is defined, when in this unit
+    fifo: bool = False  # a FIFO queue or topic (Lambda cannot deliver to those)
+    kms_key: Any = None  # ARN of the customer managed key encrypting the destination; None without one
+    kms_source: str = ""  # the key written in the file's own language, for fixes
 
 
 @dataclass
@@ -125,6 +128,10 @@ class InvokeConfig:
     destinations: list[Destination] = field(default_factory=list)
     qualifier: Any = None
     function_address: str | None = None  # set when the builder saw a direct reference to a function
+    retry_attempts: Any = None  # maximum_retry_attempts / MaximumRetryAttempts as written, with its location
+    retry_location: Location | None = None
+    event_age: Any = None  # maximum_event_age_in_seconds / MaximumEventAgeInSeconds
+    event_age_location: Location | None = None
 
 
 @dataclass

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from rules.base import Rule
-from rules.destinations import ExplicitDeny, MissingGrant, Unverifiable, WrongResource
+from rules.actions import UnknownAction
+from rules.destination_config import InvalidDestination, RetryLimits
+from rules.destinations import ExplicitDeny, KmsKeyNotGranted, MissingGrant, Unverifiable, WrongResource
 from rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
 
 ALL_RULES: tuple[Rule, ...] = (
-    MissingGrant(), WrongResource(), ExplicitDeny(), Unverifiable(),
+    MissingGrant(), WrongResource(), ExplicitDeny(), Unverifiable(), KmsKeyNotGranted(), InvalidDestination(),
+    RetryLimits(), UnknownAction(),
     InvalidSuppression(), UnusedSuppression(), ExpiredSuppression(),
 )
 

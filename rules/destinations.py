@@ -13,7 +13,7 @@ from linter.findings import Finding, Related
 from linter.fixes import grant_fix, sam_policies_fix
 from linter.iam.evaluate import Decision, Outcome, evaluate, intersect_boundary
 from linter.link import RoleGrants, find_function, find_role, role_grants
-from linter.model import Destination, Function, InvokeConfig, Role, Unit
+from linter.model import Destination, Function, InvokeConfig, Policy, Role, Unit
 from linter.values import Unknown, display, plain
 from rules.base import Rule
 
@@ -30,6 +30,8 @@ class Verdict:
     service: str | None
     decision: Decision
     evidence: frozenset[str] = frozenset()
+    purpose: str = "destination"  # "destination": the delivery action; "kms": the key encrypting the destination
+    policies: tuple[Policy, ...] = ()  # everything that reaches the role, for messages
 
 
 def _kind(destination: Destination) -> str:
@@ -52,8 +54,8 @@ def _verdicts(unit: Unit) -> Iterable[Verdict]:
         places += grants.evidence if grants else []
         for dest in config.destinations:
             evidence = frozenset(loc.path for loc in places + [dest.location, dest.target_location] if loc)
-            if plain(dest.arn) == "":
-                continue  # an empty destination means "none"
+            if plain(dest.arn) == "" or aws.not_an_arn(dest.arn):
+                continue  # empty means "none"; a URL or bare name is DST006's to report
             service = aws.service_of(dest.arn)
             fn_name = fn.name if fn else Unknown("function name", "the function name")
             if service not in aws.DESTINATION_SERVICES:
@@ -61,12 +63,19 @@ def _verdicts(unit: Unit) -> Iterable[Verdict]:
                 verdict.evidence = evidence
                 yield verdict
                 continue
-            for action, resource in aws.requests_for(service, dest.arn, fn_name):
+            if service == "s3" and dest.kind == "on_success" or dest.fifo:
+                continue  # not a destination Lambda can use at all: DST006
+            policies = tuple(grants.policies) if grants else ()
+            requests = [(a, r, "destination") for a, r in aws.requests_for(service, dest.arn, fn_name)]
+            if dest.kms_key is not None:
+                requests += [(a, dest.kms_key, "kms") for a in aws.kms_actions_for(service)]
+            for action, resource, purpose in requests:
                 if grants is None:
                     decision = Decision(Outcome.UNKNOWN, reasons=[fn_problem or role_problem or "no role"])
                 else:
                     decision = _decide(grants, action, resource)
-                yield Verdict(config, dest, fn, label, role, action, resource, service, decision, evidence)
+                yield Verdict(config, dest, fn, label, role, action, resource, service, decision, evidence,
+                              purpose, policies)
 
 
 def _decide(grants: RoleGrants, action: str, resource: Any) -> Decision:
@@ -102,10 +111,11 @@ def _unknown_service(config: InvokeConfig, dest: Destination, fn: Function | Non
 
 class DestinationRule(Rule):
     outcomes: ClassVar[tuple[Outcome, ...]]
+    purposes: ClassVar[tuple[str, ...]] = ("destination",)
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         for verdict in destination_verdicts(unit, shared):
-            if verdict.decision.outcome in self.outcomes:
+            if verdict.decision.outcome in self.outcomes and verdict.purpose in self.purposes:
                 yield self.finding(unit, verdict)
 
     def finding(self, unit: Unit, v: Verdict) -> Finding:
@@ -138,6 +148,19 @@ class DestinationRule(Rule):
 
     def fix(self, unit: Unit, v: Verdict) -> str | None:
         return _grant_fix(unit, v)
+
+
+def _misspelling_of(action: str, policies: tuple[Policy, ...]) -> str | None:
+    """A statement's action that is not a real action and is one typo away from the needed one."""
+    from linter.iam.catalogue import closest, problem
+
+    for policy in policies:
+        for stmt in policy.statements:
+            for written in stmt.actions or []:
+                if (isinstance(written, str) and "*" not in written and written.lower() != action.lower()
+                        and problem(written) and closest(written) == action):
+                    return f"{policy.name} grants {written}, a misspelling of {action}"
+    return None
 
 
 def _assumed(v: Verdict) -> str:
@@ -209,9 +232,11 @@ class MissingGrant(DestinationRule):
     )
 
     def message(self, v: Verdict) -> str:
-        return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, but no statement "
+        text = (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, but no statement "
                 f"on its execution role {v.role.address if v.role else ''} allows {v.action}; "
                 f"Lambda will drop those records")
+        typo = _misspelling_of(v.action or "", v.policies)
+        return text + (f" ({typo})" if typo else "")
 
 
 class WrongResource(DestinationRule):
@@ -288,6 +313,7 @@ class Unverifiable(DestinationRule):
     level = "warning"
     security_severity = "4.0"
     outcomes = (Outcome.UNKNOWN, Outcome.CONDITIONAL)
+    purposes = ("destination", "kms")
     rationale = (
         "Some grants cannot be proven from the code alone: the only Allow carries a Condition, the role or a "
         "policy is defined elsewhere, an ARN comes from a variable without a default or an import, or a managed "
@@ -318,3 +344,65 @@ class Unverifiable(DestinationRule):
                     "unless that is intended, grant the action without the Condition" +
                     (":\n" + grant if grant else "."))
         return "Make the unknown value resolvable in this unit, or suppress this finding with a reason."
+
+
+class KmsKeyNotGranted(DestinationRule):
+    id = "DST005"
+    name = "destination-kms-key-not-granted"
+    title = "The destination is encrypted with a customer managed KMS key the execution role cannot use"
+    level = "error"
+    security_severity = "7.0"
+    outcomes = (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED)
+    purposes = ("kms",)
+    rationale = (
+        "Lambda encrypts what it delivers to a queue or topic encrypted with a customer managed key, and writes "
+        "S3 objects under SSE-KMS, as the execution role: SQS and SNS need kms:GenerateDataKey and kms:Decrypt on "
+        "the key, S3 needs kms:GenerateDataKey. Without them delivery fails although the destination's own "
+        "action is granted. The key policy must allow the role too; the linter checks the role's side."
+    )
+    remediation = "Grant the KMS actions on the key's ARN to the execution role (and check the key policy)."
+    example = (
+        'resource "aws_sqs_queue" "dlq" {\n'
+        '  name              = "dlq"\n'
+        "  kms_master_key_id = aws_kms_key.queues.arn\n"
+        "}\n"
+        "# the role allows sqs:SendMessage but no kms:GenerateDataKey / kms:Decrypt on aws_kms_key.queues"
+    )
+
+    def message(self, v: Verdict) -> str:
+        how = {Outcome.MISSING: "no statement allows it",
+               Outcome.WRONG_RESOURCE: "it is granted only on other keys",
+               Outcome.DENIED: "a Deny blocks it"}[v.decision.outcome]
+        return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, which is encrypted "
+                f"with the KMS key {display(v.resource)}, but its execution role "
+                f"{v.role.address if v.role else ''} cannot use the key: {v.action} is needed and {how}")
+
+    def fix(self, unit: Unit, v: Verdict) -> str | None:
+        if v.role is None or not v.action:
+            return None
+        language = unit.languages.get(v.destination.location.path, "hcl")
+        key = _key_arn_source(language, v.destination.kms_source) or (
+            f'"{display(v.resource)}"' if language != "yaml" else display(v.resource))
+        if v.role.generated_for:
+            return sam_policies_fix(language, v.role.generated_for, v.action, key)
+        if not v.role.name_source:
+            return None
+        hint = f"{v.function_label.split('.')[-1]}-kms-{v.destination.kind}"
+        return grant_fix(language, v.role.name_source, v.role.address, hint, v.action, key)
+
+
+def _key_arn_source(language: str, source: str) -> str | None:
+    """The key written as an ARN in the file's language, from how the destination names the key."""
+    if not source:
+        return None
+    if language == "hcl":
+        for suffix in (".key_id", ".id"):
+            if source.startswith("aws_kms_key.") and source.endswith(suffix):
+                return source[: -len(suffix)] + ".arn"
+        return source if source.startswith(("aws_kms_key.", '"arn:')) else None
+    if language == "yaml" and source.startswith("!Ref "):
+        return f"!GetAtt {source[len('!Ref '):]}.Arn"
+    if language == "json" and source.startswith('{"Ref": '):
+        import json
+        return json.dumps({"Fn::GetAtt": [json.loads(source)["Ref"], "Arn"]})
+    return source if "arn:" in source or "Arn" in source else None

@@ -15,7 +15,7 @@ from linter.model import (
 from linter.parsers.cloudformation import Template
 from linter.parsers.suppressions import comment_suppressions
 from linter.policy_document import policy_from_value
-from linter.values import Environment, Unknown, generated_name, make_text, plain, with_assumption
+from linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -309,17 +309,69 @@ class CloudFormationTemplate:
             value = self.resolve(raw)
             if value is NO_VALUE:
                 continue
-            ref = self._referenced(raw, None)
-            config.destinations.append(Destination(
-                kind=kind,  # type: ignore[arg-type]
-                arn=value,
-                ref=ref or (raw if isinstance(raw, str) else self.source(raw)),
-                location=_key_location(self.path, target, "Destination", _location(self.path, target, loc)),
-                resource_address=ref,
-                source=self.source(raw),
-                target_location=self.location_of(ref) if ref else None,
-            ))
+            config.destinations.append(self.destination(kind, target, loc))
+        self.limits(config, props, loc)
         unit.invoke_configs.append(config)
+
+    def destination(self, kind: str, target: dict[str, Any], fallback: Location) -> Destination:
+        raw = target["Destination"]
+        value = self.resolve(raw)
+        ref = self._referenced(raw, None)
+        fifo, key, key_source = self.target_facts(ref, value)
+        return Destination(
+            kind=kind,  # type: ignore[arg-type]
+            arn=value,
+            ref=ref or (str(raw) if isinstance(raw, str) else self.source(raw)),
+            location=_key_location(self.path, target, "Destination", _location(self.path, target, fallback)),
+            resource_address=ref,
+            source=self.source(raw),
+            target_location=self.location_of(ref) if ref else None,
+            fifo=fifo,
+            kms_key=key,
+            kms_source=key_source,
+        )
+
+    def limits(self, config: InvokeConfig, props: dict[str, Any], fallback: Location) -> None:
+        if "MaximumRetryAttempts" in props:
+            config.retry_attempts = self.resolve(props["MaximumRetryAttempts"])
+            config.retry_location = _key_location(self.path, props, "MaximumRetryAttempts", fallback)
+        if "MaximumEventAgeInSeconds" in props:
+            config.event_age = self.resolve(props["MaximumEventAgeInSeconds"])
+            config.event_age_location = _key_location(self.path, props, "MaximumEventAgeInSeconds", fallback)
+
+    def target_facts(self, ref: str | None, value: Any) -> tuple[bool, Any, str]:
+        """(FIFO?, customer managed key ARN or None, the key as written) for the resource a destination names."""
+        fifo = str(value).endswith(".fifo") if isinstance(value, (str, Text)) else False
+        rtype = self.type_of(ref) if ref else None
+        props = self.props(ref) if ref else {}
+        raw_key = None
+        if rtype == "AWS::SQS::Queue":
+            fifo = fifo or _truthy(self.resolve(props.get("FifoQueue")))
+            raw_key = props.get("KmsMasterKeyId")
+        elif rtype == "AWS::SNS::Topic":
+            fifo = fifo or _truthy(self.resolve(props.get("FifoTopic")))
+            raw_key = props.get("KmsMasterKeyId")
+        elif rtype == "AWS::S3::Bucket":
+            raw_key = _bucket_key(props.get("BucketEncryption"))
+        if raw_key is None:
+            return fifo, None, ""
+        key = self.resolve(raw_key)
+        if aws.is_aws_managed_key(key):
+            return fifo, None, ""
+        return fifo, self.key_arn(raw_key, key), self.source(raw_key)
+
+    def key_arn(self, raw: Any, key: Any) -> Any:
+        target = self._referenced(raw, "AWS::KMS::Alias")
+        text = plain(key)
+        if target is None and text is not None and text.startswith("alias/"):
+            target = next((str(k) for k in self.resources if self.type_of(str(k)) == "AWS::KMS::Alias"
+                           and plain(self.resolve(self.props(str(k)).get("AliasName"))) == text), None)
+            if target is None:
+                return Unknown(f"key behind {text}", f"the key behind {text}, which is not defined in this template")
+        if target is not None:
+            target_key = self.props(target).get("TargetKeyId")
+            return self.key_arn(target_key, self.resolve(target_key))
+        return aws.kms_key_arn(key, self.env.region(), self.env.account())
 
     def metadata_suppressions(self) -> list[Suppression]:
         """``Metadata: {infra-policy-linter: {ignore: [{rule, reason, expires}]}}`` on a resource covers it whole."""
@@ -555,7 +607,17 @@ def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
                                                              t._name(i, "Name")]))
 
 
+def _key_id(t: CloudFormationTemplate, i: str) -> Any:
+    return generated_name(i, "AWS KMS")
+
+
+def _key_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return aws.arn("kms", t.env.region(), t.env.account(), make_text(["key/", _key_id(t, i)]))
+
+
 _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
+    "AWS::KMS::Key": _key_id,
+    "AWS::KMS::Alias": lambda t, i: t.resolve(t.props(i).get("AliasName")),
     "AWS::Serverless::Function": lambda t, i: t._name(i, "FunctionName"),
     "AWS::SQS::Queue": _queue_url,
     "AWS::SNS::Topic": _topic_arn,
@@ -568,6 +630,8 @@ _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
 }
 
 _GETATT: dict[tuple[str, str], Callable[[CloudFormationTemplate, str], Any]] = {
+    ("AWS::KMS::Key", "Arn"): _key_arn,
+    ("AWS::KMS::Key", "KeyId"): _key_id,
     ("AWS::SQS::Queue", "Arn"): _queue_arn,
     ("AWS::SQS::Queue", "QueueName"): _queue_name,
     ("AWS::SQS::Queue", "QueueUrl"): _queue_url,
@@ -639,6 +703,21 @@ def _yaml_source(node: Any) -> str:
 
 
 METADATA_KEY = "infra-policy-linter"
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _bucket_key(encryption: Any) -> Any:
+    """KMSMasterKeyID of an SSE-KMS default encryption rule, if any."""
+    rules = encryption.get("ServerSideEncryptionConfiguration") if isinstance(encryption, dict) else None
+    for rule in rules if isinstance(rules, list) else []:
+        default = rule.get("ServerSideEncryptionByDefault") if isinstance(rule, dict) else None
+        if isinstance(default, dict) and default.get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse"):
+            if "KMSMasterKeyID" in default:
+                return default["KMSMasterKeyID"]
+    return None
 
 
 def _metadata_entry(entry: Any, loc: Location, start: int, end: int) -> Suppression:

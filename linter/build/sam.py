@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from linter import aws
 from linter.iam.managed import aws_managed_arn
-from linter.model import Destination, Function, InvokeConfig, Location, Policy, Role, Unit
+from linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
 from linter.policy_document import policy_from_value
 from linter.values import generated_name, make_text, plain
 
@@ -118,11 +118,8 @@ def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_i
         if role is not None and sam_type in SAM_TYPES:
             role.inline_policies.append(_auto_policy(logical_id, key, SAM_TYPES[sam_type], value, dest_loc,
                                                      role.address))
-        ref = t._referenced(raw, None)
-        config.destinations.append(Destination(
-            kind=kind,  # type: ignore[arg-type]
-            arn=value, ref=ref or (raw if isinstance(raw, str) else t.source(raw)), location=dest_loc,
-            resource_address=ref, source=t.source(raw), target_location=t.location_of(ref) if ref else None))
+        config.destinations.append(t.destination(kind, target, loc))
+    t.limits(config, eic, loc)
     if config.destinations:
         unit.invoke_configs.append(config)
 

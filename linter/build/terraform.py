@@ -15,6 +15,7 @@ from linter.parsers.hcl_expressions import HclExpressionError, Node, parse_value
 from linter.parsers.suppressions import comment_suppressions
 from linter.parsers.terraform import TfFile, find_attribute
 from linter.policy_document import policy_from_value
+from linter.iam.match import same
 from linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
 
 META_KEYS = ("__start_line__", "__end_line__")
@@ -76,6 +77,8 @@ def _name_arg(*keys: str, prefix_key: str | None = None) -> Callable[["Terraform
 
 
 _NAMES: dict[str, Callable[["TerraformModule", Block, Scope], Any]] = {
+    "aws_kms_key": lambda module, block, scope: generated_name(block.address, "AWS KMS"),
+    "aws_kms_alias": _name_arg("name", prefix_key="name_prefix"),
     "aws_sqs_queue": _name_arg("name", prefix_key="name_prefix"),
     "aws_sns_topic": _name_arg("name", prefix_key="name_prefix"),
     "aws_lambda_function": _name_arg("function_name"),
@@ -404,6 +407,12 @@ class TerraformModule:
             table = {"name": name, "id": name, "arn": aws.arn("events", reg, acct, make_text(["event-bus/", name]))}
         elif rtype == "aws_s3_bucket":
             table = {"bucket": name, "id": name, "arn": make_text(["arn:", aws.PARTITION, ":s3:::", name])}
+        elif rtype == "aws_kms_key":
+            table = {"id": name, "key_id": name, "arn": aws.arn("kms", reg, acct, make_text(["key/", name]))}
+        elif rtype == "aws_kms_alias":
+            target = self.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
+            table = {"name": name, "id": name, "arn": aws.arn("kms", reg, acct, name), "target_key_id": target,
+                     "target_key_arn": aws.kms_key_arn(target, reg, acct) if target is not None else None}
         elif rtype in ("aws_iam_role", "aws_iam_policy"):
             path = self.argument(block, "path", scope) if "path" in block.body else "/"
             kind = "role" if rtype == "aws_iam_role" else "policy"
@@ -596,6 +605,12 @@ class TerraformModule:
             qualifier=self.argument(block, "qualifier") if "qualifier" in block.body else None,
             function_address=self._direct_reference(raw_fn, "aws_lambda_function"),
         )
+        if "maximum_retry_attempts" in block.body:
+            config.retry_attempts = self.argument(block, "maximum_retry_attempts")
+            config.retry_location = self.attribute_location(block, None, "maximum_retry_attempts")
+        if "maximum_event_age_in_seconds" in block.body:
+            config.event_age = self.argument(block, "maximum_event_age_in_seconds")
+            config.event_age_location = self.attribute_location(block, None, "maximum_event_age_in_seconds")
         for dc in block.body.get("destination_config", []) or []:
             if not isinstance(dc, dict):
                 continue
@@ -606,6 +621,7 @@ class TerraformModule:
                     raw = target["destination"]
                     value = self.evaluate_raw(raw)
                     ref = self._direct_reference(raw, None)
+                    fifo, key, key_source = self._target_facts(ref, value)
                     config.destinations.append(Destination(
                         kind=kind,  # type: ignore[arg-type]
                         arn=value,
@@ -614,8 +630,70 @@ class TerraformModule:
                         resource_address=ref,
                         source=_hcl_source(raw),
                         target_location=self._address_location(ref),
+                        fifo=fifo,
+                        kms_key=key,
+                        kms_source=key_source,
                     ))
         return config
+
+    def _target_facts(self, address: str | None, value: Any) -> tuple[bool, Any, str]:
+        """(FIFO?, customer managed key ARN or None, the key as written) for the resource a destination names."""
+        arn_text = str(value) if isinstance(value, (str, Text)) else ""
+        fifo = arn_text.endswith(".fifo")
+        block = self._block_at(address)
+        if block is None or block.kind != "resource":
+            return fifo, None, ""
+        scope = Scope()
+        raw_key = None
+        if block.type == "aws_sqs_queue":
+            fifo = fifo or self.argument(block, "fifo_queue", scope) is True
+            raw_key = block.body.get("kms_master_key_id")
+        elif block.type == "aws_sns_topic":
+            fifo = fifo or self.argument(block, "fifo_topic", scope) is True
+            raw_key = block.body.get("kms_master_key_id")
+        elif block.type == "aws_s3_bucket":
+            raw_key = self._bucket_key(block)
+        if raw_key is None:
+            return fifo, None, ""
+        key = self.evaluate_raw(raw_key)
+        if aws.is_aws_managed_key(key):
+            return fifo, None, ""
+        return fifo, self._key_arn(key), _hcl_source(raw_key)
+
+    def _bucket_key(self, bucket: Block) -> Any:
+        """The raw kms_master_key_id of the bucket's SSE-KMS default encryption, if any."""
+        name = self.resource_attribute(bucket, "bucket", Scope())
+        candidates = []
+        for cfg in self.blocks_of("aws_s3_bucket_server_side_encryption_configuration"):
+            if same(self.argument(cfg, "bucket"), name) is True:
+                candidates.append(cfg.body)
+        candidates += [c for c in bucket.body.get("server_side_encryption_configuration", []) or []
+                       if isinstance(c, dict)]
+        for body in candidates:
+            for rule in body.get("rule", []) or []:
+                for default in (rule.get("apply_server_side_encryption_by_default", []) or []
+                                if isinstance(rule, dict) else []):
+                    algorithm = plain(self.evaluate_raw(default.get("sse_algorithm")))
+                    if algorithm in ("aws:kms", "aws:kms:dsse") and "kms_master_key_id" in default:
+                        return default["kms_master_key_id"]
+        return None
+
+    def _key_arn(self, key: Any) -> Any:
+        text = plain(key)
+        if text is not None and text.startswith("alias/"):
+            for alias in self.blocks_of("aws_kms_alias"):
+                if plain(self.resource_attribute(alias, "name", Scope())) == text and "target_key_id" in alias.body:
+                    return self.resource_attribute(alias, "target_key_arn", Scope())
+            return Unknown(f"key behind {text}", f"the key behind {text}, which is not defined in this module")
+        return aws.kms_key_arn(key, self.provider_region(None), self.env.account())
+
+    def _block_at(self, address: str | None) -> Block | None:
+        if address is None:
+            return None
+        parts = address.split(".")
+        if parts[0] == "data" and len(parts) >= 3:
+            return self.data.get((parts[1], parts[2]))
+        return self.resources.get((parts[0], parts[1])) if len(parts) >= 2 else None
 
     def _address_location(self, address: str | None) -> Location | None:
         if address is None:

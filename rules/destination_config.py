@@ -1,0 +1,123 @@
+"""DST006-DST007: destinations and retry settings that Lambda rejects or cannot honour, whatever the IAM policy."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from linter import aws
+from linter.findings import Finding, Related
+from linter.iam.match import same
+from linter.link import find_function, function_name_of
+from linter.model import Destination, InvokeConfig, Location, Unit
+from linter.values import display, plain
+from rules.base import Rule
+
+
+def _finding(rule: Rule, unit: Unit, config: InvokeConfig, message: str, location: Location, function: str,
+             destination: str = "", fix: str | None = None) -> Finding:
+    return Finding(rule=rule.id, level=rule.level, message=message, location=location, unit=unit.name,
+                   function=function, role=None, destination=destination, action=None, fix=fix,
+                   related=(Related(f"invoke config {config.address}", config.location),),
+                   evidence=frozenset({location.path, config.location.path}))
+
+
+def _problem(config: InvokeConfig, dest: Destination, function_name: Any) -> tuple[str, str] | None:
+    """(message, fix) when Lambda cannot use this destination at all."""
+    value = dest.arn
+    if aws.not_an_arn(value):
+        text = display(value)
+        if text.startswith("https://sqs.") or text.startswith("https://queue."):
+            return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a queue URL ({text}), but Lambda "
+                    f"needs the queue's ARN (CloudFormation's Ref of a queue, and Terraform's .id and .url, return "
+                    f"its URL)", "Use the queue's ARN: !GetAtt Queue.Arn, or aws_sqs_queue.<name>.arn.")
+        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is {text!r}, which is not an ARN",
+                "Give the destination's ARN.")
+    service = aws.service_of(value)
+    if service is None:
+        return None  # unknown: the permission rules say what cannot be verified
+    if service not in aws.DESTINATION_SERVICES:
+        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a {service} ARN; Lambda delivers only "
+                f"to SQS, SNS, Lambda, EventBridge and (on failure) S3", None)
+    if service == "s3" and dest.kind == "on_success":
+        return (f"the on-success destination {dest.ref} is an S3 bucket; S3 is supported only for on-failure "
+                f"destinations, so Lambda rejects this configuration", "Move the bucket to on_failure / OnFailure.")
+    if dest.fifo:
+        kind = "queue" if service == "sqs" else "topic"
+        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a FIFO {kind}; Lambda cannot deliver "
+                f"asynchronous invocation records to FIFO {kind}s, so every record is lost",
+                f"Use a standard {kind}.")
+    resource = plain(aws.arn_fields(value)[5]) if aws.arn_fields(value) else None  # type: ignore[index]
+    if service == "events" and resource and resource.startswith("event-bus/aws.partner/"):
+        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a partner event bus, which Lambda "
+                f"rejects as a destination", "Use the default bus or a custom event bus.")
+    if service == "lambda" and same(function_name_of(value), function_name) is True:
+        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is the function itself: every result "
+                f"invokes it again, a loop that only stops when invocations fail or age out",
+                "Send results to another function, a queue or a topic.")
+    return None
+
+
+class InvalidDestination(Rule):
+    id = "DST006"
+    name = "destination-not-usable"
+    title = "A destination Lambda rejects or cannot deliver to"
+    level = "error"
+    security_severity = "6.0"
+    tags = ("security", "lambda", "reliability")
+    rationale = (
+        "Some destinations can never work: a queue URL where an ARN is required (a CloudFormation Ref of a queue is "
+        "its URL), an S3 bucket as an on-success destination, a FIFO queue or topic, a partner event bus, or the "
+        "function itself (a loop). Lambda rejects the configuration or drops every record."
+    )
+    remediation = "Point the destination at a standard queue or topic, another function, an event bus, or (on failure) a bucket, by ARN."
+    example = "DestinationConfig:\n  OnFailure:\n    Destination: !Ref FailureQueue   # the queue URL, not its ARN"
+
+    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
+        for config in unit.invoke_configs:
+            fn, _ = find_function(unit, config)
+            label = fn.address if fn else (config.function_address or display(config.function))
+            name = fn.name if fn else function_name_of(config.function)
+            for dest in config.destinations:
+                found = _problem(config, dest, name)
+                if found:
+                    yield _finding(self, unit, config, f"{label}: {found[0]}", dest.location, label, dest.ref,
+                                   found[1])
+
+
+class RetryLimits(Rule):
+    id = "DST007"
+    name = "async-retry-settings-out-of-range"
+    title = "Retry attempts or maximum event age outside what Lambda accepts"
+    level = "error"
+    security_severity = "3.0"
+    tags = ("security", "lambda", "reliability")
+    rationale = (
+        "Lambda accepts 0 to 2 retry attempts and a maximum event age of 60 to 21600 seconds for asynchronous "
+        "invocations; anything else fails the deployment (the API rejects it)."
+    )
+    remediation = "Use maximum_retry_attempts 0-2 and maximum_event_age_in_seconds 60-21600."
+    example = "MaximumRetryAttempts: 5   # at most 2"
+
+    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
+        for config in unit.invoke_configs:
+            fn, _ = find_function(unit, config)
+            label = fn.address if fn else (config.function_address or display(config.function))
+            for value, location, low, high, what in (
+                    (config.retry_attempts, config.retry_location, 0, 2, "maximum retry attempts"),
+                    (config.event_age, config.event_age_location, 60, 21600, "maximum event age in seconds")):
+                number = _number(value)
+                if number is not None and location is not None and not low <= number <= high:
+                    yield _finding(self, unit, config, f"{label}: {what} is {number}; Lambda accepts {low} to "
+                                                       f"{high}", location, label,
+                                   fix=f"Set it between {low} and {high}.")
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    text = plain(value)
+    if text is not None and text.strip().lstrip("-").isdigit():
+        return int(text)
+    return None

@@ -132,7 +132,13 @@ def resolve_managed(unit: Unit, arn: Any) -> tuple[Policy | None, str | None]:
     return None, f"the managed policy {display(arn)} is not defined in {unit.name}, so what it grants is unknown"
 
 
-def role_grants(unit: Unit, role: Role) -> RoleGrants:
+def role_grants(unit: Unit, role: Role, memo: dict[str, Any] | None = None) -> RoleGrants:
+    """Everything that reaches ``role``; pass the rules' shared dict as ``memo`` to compute it once per unit."""
+    if memo is not None:
+        cached = memo.setdefault("role_grants", {}).get(role.address)
+        if cached is None:
+            cached = memo["role_grants"][role.address] = role_grants(unit, role)
+        return cached
     grants = RoleGrants(role)
     grants.unresolved.extend(unit.incomplete)
     grants.policies.extend(role.inline_policies)

@@ -32,7 +32,7 @@ class UnknownAction(Rule):
             role, _ = find_role(unit, fn)
             if role is None:
                 continue
-            for policy in role_grants(unit, role).policies:
+            for policy in role_grants(unit, role, shared).policies:
                 if policy.location is None or policy.name.startswith("AWS managed policy"):
                     continue
                 for stmt in policy.statements:

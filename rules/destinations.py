@@ -40,16 +40,16 @@ def _kind(destination: Destination) -> str:
 
 def destination_verdicts(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
     if "destination_verdicts" not in shared:
-        shared["destination_verdicts"] = list(_verdicts(unit))
+        shared["destination_verdicts"] = list(_verdicts(unit, shared))
     return shared["destination_verdicts"]
 
 
-def _verdicts(unit: Unit) -> Iterable[Verdict]:
+def _verdicts(unit: Unit, shared: dict[str, Any]) -> Iterable[Verdict]:
     for config in unit.invoke_configs:
         fn, fn_problem = find_function(unit, config)
         label = fn.address if fn else (config.function_address or display(config.function))
         role, role_problem = find_role(unit, fn) if fn else (None, None)
-        grants = role_grants(unit, role) if role else None
+        grants = role_grants(unit, role, shared) if role else None
         places = [config.location] + ([fn.location] if fn else []) + ([role.location] if role else [])
         places += grants.evidence if grants else []
         for dest in config.destinations:

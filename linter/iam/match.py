@@ -200,8 +200,10 @@ def same(a: Any, b: Any) -> Tri:
         b = Text((b,))
     if not isinstance(a, (str, Text)) or not isinstance(b, (str, Text)):
         return a == b
-    at = _tokens(a, False, False)
-    bt = _tokens(b, False, False)
+    at = list(_tokens_cached(a, False, False))
+    bt = list(_tokens_cached(b, False, False))
     if at == bt:
         return True
+    if _literal_ends_differ(at, bt):
+        return False
     return None if _possible(at, bt) else False

@@ -25,6 +25,8 @@ class Work:
     sources: tuple[Source, ...]
     tfvars: tuple[Source, ...] = ()
     broken: tuple[str, ...] = ()  # files of the module that could not even be read
+    modules: tuple[tuple[str, tuple[Source, ...]], ...] = ()  # called modules: (directory, files)
+    remote: tuple[tuple[str, str], ...] = ()  # module address -> directory, from .terraform/modules/modules.json
 
 
 @dataclass
@@ -62,7 +64,7 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
 
 
 def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
-    from linter.build.terraform import build_module
+    from linter.build.terraform import ModuleLibrary, build_module
     from linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
 
     files: list[TfFile] = []
@@ -98,7 +100,19 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
             tfvars.append(parsed)
     if not files:
         return None
-    unit = build_module(work.name, files, tfvars, env)
+    library = ModuleLibrary(remote=dict(work.remote))
+    for directory, sources in work.modules:
+        parsed_files = []
+        for source in sources:
+            text = decode(source)
+            parsed = text if isinstance(text, ParseError) else parse_hcl(source.path, text)
+            if isinstance(parsed, ParseError):
+                result.errors.append(parsed)
+                broken.append(source.path)
+            else:
+                parsed_files.append(parsed)
+        library.files[directory] = parsed_files
+    unit = build_module(work.name, files, tfvars, env, library)
     unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
     return unit
 

@@ -40,6 +40,8 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
         "sources": [[s.path, s.digest] for s in work.sources],
         "tfvars": [[s.path, s.digest] for s in work.tfvars],
         "broken": list(work.broken),
+        "modules": [[d, [[s.path, s.digest] for s in sources]] for d, sources in work.modules],
+        "remote": [list(r) for r in work.remote],
         "config": [sorted(config.select) if config.select is not None else None, sorted(config.ignore),
                    sorted(config.levels.items()), config.account_id, config.region],
         "today": today.isoformat(),

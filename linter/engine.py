@@ -16,6 +16,7 @@ from linter.config import Config
 from linter.discovery import Plan, discover, display_path
 from linter.findings import Finding
 from linter.model import ParseError
+from linter.module_calls import local_calls, remote_modules
 from linter.sources import Source, read_head, read_source
 from linter.suppress import Suppressed
 
@@ -44,16 +45,31 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
 
     works: list[Work] = []
     errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
+    read_dirs: dict[Path, tuple[list[Source], list[ParseError]]] = {}
+
+    def read_dir(directory: Path, files: list[Path] | None = None) -> tuple[list[Source], list[ParseError]]:
+        if directory not in read_dirs:
+            if files is None:
+                try:
+                    files = sorted(p for p in directory.iterdir() if p.name.endswith(".tf") and p.is_file())
+                except OSError:
+                    files = []
+            sources, problems = [], []
+            for path in files:
+                read = read_source(path, display_path(path, cwd), config.max_file_size)
+                (problems if isinstance(read, ParseError) else sources).append(read)  # type: ignore[arg-type]
+            read_dirs[directory] = (sources, problems)
+        return read_dirs[directory]
+
+    calls = {d: local_calls(d, [s.data.decode("utf-8", "replace") for s in read_dir(d, plan.modules[d])[0]])
+             for d in plan.modules}
+    called = {c.resolve() for d, targets in calls.items() for c in targets if c.resolve() != d.resolve()}
     for directory in sorted(plan.modules):
-        sources: list[Source] = []
-        broken: list[str] = []
-        for path in plan.modules[directory]:
-            read = read_source(path, display_path(path, cwd), config.max_file_size)
-            if isinstance(read, ParseError):
-                errors.append(read)
-                broken.append(read.path)
-            else:
-                sources.append(read)
+        if directory.resolve() in called:
+            continue  # judged as part of the module that calls it, with the inputs it is given
+        sources, problems = read_dir(directory, plan.modules[directory])
+        errors.extend(problems)
+        broken = [e.path for e in problems]
         tfvars: list[Source] = []
         for path in plan.tfvars.get(directory, []):
             read = read_source(path, display_path(path, cwd), config.max_file_size)
@@ -63,8 +79,9 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
             else:
                 tfvars.append(read)
         if sources:
+            modules, remote = _called_modules(directory, calls, read_dir, cwd, errors)
             works.append(Work("terraform", display_path(directory, cwd), tuple(sources), tuple(tfvars),
-                              tuple(broken)))
+                              tuple(broken), modules, remote))
     for path in plan.templates:
         shown = display_path(path, cwd)
         read = read_source(path, shown, config.max_file_size)
@@ -76,6 +93,27 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         if bytes_look_like_template(read.data):
             works.append(Work("cloudformation", shown, (read,)))
     return works, errors
+
+
+def _called_modules(root: Path, calls: dict[Path, list[Path]], read_dir: Callable, cwd: Path,
+                    errors: list[ParseError]) -> tuple[tuple, tuple]:
+    """Every module a root module calls, transitively: local paths and modules `terraform init` fetched."""
+    remote = remote_modules(root)
+    pending = list(calls.get(root, [])) + list(remote.values())
+    seen: set[Path] = {root.resolve()}
+    modules = []
+    while pending and len(seen) < 256:
+        directory = pending.pop(0)
+        if directory.resolve() in seen or not directory.is_dir():
+            continue
+        seen.add(directory.resolve())
+        sources, problems = read_dir(directory)
+        errors.extend(e for e in problems if e not in errors)
+        modules.append((display_path(directory, cwd), tuple(sources)))
+        texts = [s.data.decode("utf-8", "replace") for s in sources]
+        pending.extend(local_calls(directory, texts))
+    remote_dirs = tuple(sorted((address, display_path(d, cwd)) for address, d in remote.items()))
+    return tuple(sorted(modules)), remote_dirs
 
 
 def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache: ResultCache) -> UnitResult:

@@ -36,8 +36,12 @@ def test_object_with_equals_and_bare_keys() -> None:
 
 def test_conditional_operators_and_for() -> None:
     assert parse_expression('var.x == "a" ? 1 : -2')[0] == "cond"
-    assert parse_expression("[for s in var.list : upper(s)]")[0] == "for"
-    assert parse_expression("{for k, v in var.m : k => v}")[0] == "for"
+    assert parse_expression("[for s in var.list : upper(s)]") == (
+        "for", ["s"], ("ref", "var", [("attr", "list")]), None, ("call", "upper", [("ref", "s", [])], False),
+        None, False, "[")
+    node = parse_expression("{for k, v in var.m : k => v.arn... if v.enabled}")
+    assert node[0] == "for" and node[1] == ["k", "v"] and node[6] is True
+    assert node[5] == ("ref", "v", [("attr", "enabled")])
     assert parse_expression("!var.enabled") == ("op", "!", None, ("ref", "var", [("attr", "enabled")]))
 
 

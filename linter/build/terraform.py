@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -28,10 +29,12 @@ class Block:
     name: str
     body: dict[str, Any]
     file: TfFile
+    prefix: str = ""  # "module.<name>." for blocks of a called module
 
     @property
     def address(self) -> str:
-        return f"{self.type}.{self.name}" if self.kind == "resource" else f"data.{self.type}.{self.name}"
+        local = f"{self.type}.{self.name}" if self.kind == "resource" else f"data.{self.type}.{self.name}"
+        return self.prefix + local
 
     @property
     def start(self) -> int:
@@ -55,6 +58,7 @@ class Scope:
     count_index: Any = None
     each_key: Any = None
     each_value: Any = None
+    bindings: dict[str, Any] = field(default_factory=dict)  # the variables of enclosing for expressions
 
 
 @dataclass
@@ -69,7 +73,7 @@ def _name_arg(*keys: str, prefix_key: str | None = None) -> Callable[["Terraform
         for key in keys:
             if key in block.body:
                 return module.argument(block, key, scope)
-        generated = generated_name(block.address, "Terraform")
+        generated = generated_name(block.address + _instance(scope), "Terraform")
         if prefix_key and prefix_key in block.body:
             return make_text([module.argument(block, prefix_key, scope), generated])
         return generated
@@ -109,13 +113,36 @@ def _function_name_from(value: Any) -> Any:
     return value
 
 
+@dataclass
+class ModuleLibrary:
+    """The parsed files of every module a root module calls, and where each call's source lives."""
+
+    files: dict[str, list[TfFile]] = field(default_factory=dict)  # module directory (display) -> files
+    remote: dict[str, str] = field(default_factory=dict)  # "module.a.module.b" -> directory, from modules.json
+
+    def locate(self, caller_dir: str, source: str | None, address: str) -> str | None:
+        if source is None:
+            return None
+        if source.startswith(("./", "../")):
+            return posixpath.normpath(posixpath.join(caller_dir, source))
+        return self.remote.get(address)
+
+
 class TerraformModule:
     """One Terraform module directory: its blocks, and lazy evaluation of any expression in it."""
 
-    def __init__(self, name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None) -> None:
-        self.name = name
+    def __init__(self, name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None,
+                 library: "ModuleLibrary | None" = None, prefix: str = "",
+                 caller: "tuple[TerraformModule, dict[str, Any]] | None" = None, depth: int = 0) -> None:
+        self.name = name  # the module's directory, as displayed
         self.env = env or Environment()
         self.files = files
+        self.library = library or ModuleLibrary()
+        self.prefix = prefix
+        self.caller = caller  # (calling module, the module block's arguments): where input variables come from
+        self.depth = depth
+        self.calls: dict[str, dict[str, Any]] = {}
+        self._children: dict[str, "TerraformModule | str"] = {}
         self.resources: dict[tuple[str, str], Block] = {}
         self.data: dict[tuple[str, str], Block] = {}
         self.variables: dict[str, dict[str, Any]] = {}
@@ -138,7 +165,11 @@ class TerraformModule:
                 for rtype, named in _items(entry):
                     for rname, rbody in _items(named):
                         if isinstance(rbody, dict):
-                            table.setdefault((rtype, rname), Block(kind, rtype, rname, rbody, tf))
+                            table.setdefault((rtype, rname), Block(kind, rtype, rname, rbody, tf, self.prefix))
+        for entry in body.get("module", []) or []:
+            for mname, mbody in _items(entry):
+                if isinstance(mbody, dict):
+                    self.calls.setdefault(mname, mbody)
         for entry in body.get("variable", []) or []:
             for vname, vbody in _items(entry):
                 if isinstance(vbody, dict):
@@ -207,8 +238,46 @@ class TerraformModule:
         if kind == "op":
             return self._operator(node[1], node[2], node[3], scope)
         if kind == "for":
-            return Unknown("for expression", "a for expression")
+            return self._for(node, scope)
         return Unknown("directive", "a template directive")
+
+    def _for(self, node: Node, scope: Scope) -> Any:
+        _, names, collection_node, key_node, value_node, condition_node, grouping, brace = node
+        collection = self.evaluate(collection_node, scope)
+        unknown = Unknown("for expression", "a for expression over values not known statically")
+        if isinstance(collection, dict):
+            items = sorted(collection.items())
+        elif isinstance(collection, list):
+            items = list(enumerate(collection))
+        else:
+            return unknown
+        out_list: list[Any] = []
+        out_map: dict[str, Any] = {}
+        for k, v in items:
+            bindings = dict(scope.bindings)
+            if len(names) == 2:
+                bindings[names[0]], bindings[names[1]] = k, v
+            else:
+                bindings[names[0]] = v
+            inner = Scope(scope.count_index, scope.each_key, scope.each_value, bindings)
+            if condition_node is not None:
+                keep = self.evaluate(condition_node, inner)
+                if not isinstance(keep, bool):
+                    return unknown
+                if not keep:
+                    continue
+            value = self.evaluate(value_node, inner)
+            if brace == "[":
+                out_list.append(value)
+                continue
+            key = plain(self.evaluate(key_node, inner))
+            if key is None:
+                return unknown
+            if grouping:
+                out_map.setdefault(key, []).append(value)
+            else:
+                out_map[key] = value
+        return out_list if brace == "[" else out_map
 
     def _template_piece(self, node: Node, scope: Scope) -> Any:
         value = self.evaluate(node, scope)
@@ -251,6 +320,8 @@ class TerraformModule:
         root, steps = node[1], list(node[2])
         if not isinstance(root, str):
             return self._apply_steps(self.evaluate(root, scope), steps, scope)
+        if root in scope.bindings:
+            return self._apply_steps(scope.bindings[root], steps, scope)
         if root == "var":
             name = _attr(steps, 0)
             if name is None:
@@ -268,9 +339,15 @@ class TerraformModule:
             value = scope.each_key if which == "key" else scope.each_value if which == "value" else None
             return value if value is not None else Unknown(f"each.{which}", f"each.{which}")
         if root == "module":
-            name, output = _attr(steps, 0), _attr(steps, 1)
-            return Unknown(f"module.{name}.{output}",
-                           f"output {output!r} of module {name!r} (module outputs are not followed)")
+            name = _attr(steps, 0) or ""
+            rest = steps[1:]
+            if rest and rest[0][0] == "index":
+                rest = rest[1:]  # one instance of a module with count/for_each: its outputs, as for any
+            output = _attr(rest, 0)
+            child = self.child(name)
+            if isinstance(child, str):
+                return Unknown(f"{self.prefix}module.{name}.{output}", f"output {output!r} of module {name!r}: {child}")
+            return self._apply_steps(child.output(output or ""), rest[1:], scope)
         if root == "data":
             rtype, rname = _attr(steps, 0), _attr(steps, 1)
             block = self.data.get((rtype or "", rname or ""))
@@ -292,10 +369,15 @@ class TerraformModule:
             if "count" in block.body:
                 inner = Scope(count_index=index if isinstance(index, int) else None)
             elif "for_each" in block.body:
-                inner = Scope(each_key=index if isinstance(index, str) else None)
+                inner = next((sc for _, sc in self.instances(block) if sc.each_key == index), Scope())
             steps = steps[1:]
         elif steps and steps[0][0] == "splat":
-            return Unknown(f"{block.address}[*]", f"a splat over {block.address}")
+            attr = _attr(steps, 1)
+            instances = self.instances(block)
+            if attr is None or any(suffix == "[*]" for suffix, _ in instances):
+                return Unknown(f"{block.address}[*]", f"a splat over {block.address}")
+            return [self._apply_steps(self.resource_attribute(block, attr, sc), steps[2:], scope)
+                    for _, sc in instances]
         attr = _attr(steps, 0)
         if attr is None:
             return Unknown(block.address, f"{block.address} used as a whole object")
@@ -323,7 +405,9 @@ class TerraformModule:
         key = ("var", name)
         if key in self._cache:
             return self._cache[key]
-        if name in self.tfvars:
+        if self.caller is not None and name in self.caller[1]:
+            value = self.caller[0].evaluate_raw(self.caller[1][name])
+        elif name in self.tfvars:
             value = self.evaluate_raw(self.tfvars[name])
         elif name in self.variables and "default" in self.variables[name]:
             value = self.evaluate_raw(self.variables[name]["default"])
@@ -364,7 +448,43 @@ class TerraformModule:
             value = self.evaluate_raw(provider["region"])
             if isinstance(value, (str, Text)):
                 return value
+        if provider is None and self.caller is not None:
+            return self.caller[0].provider_region(None)  # a called module uses its caller's default provider
         return self.env.region()
+
+    # -- modules ---------------------------------------------------------------------------------------------
+    def child(self, name: str) -> "TerraformModule | str":
+        """The module called ``name``, or why it cannot be followed."""
+        if name in self._children:
+            return self._children[name]
+        body = self.calls.get(name)
+        if body is None:
+            found: TerraformModule | str = f"module {name!r} is not called in {self.name}"
+        elif self.depth >= 16:
+            found = "modules nested more than 16 deep"
+        else:
+            source = plain(self.evaluate_raw(body.get("source")))
+            directory = self.library.locate(self.name, source, self.prefix + f"module.{name}")
+            files = self.library.files.get(directory) if directory else None
+            if source is None:
+                found = "its source is not a literal string"
+            elif files is None:
+                found = (f"its source {source!r} is not available here (a registry or git module: run "
+                         f"`terraform init` so that .terraform/modules holds it)"
+                         if directory is None else f"its source {source!r} has no Terraform files")
+            else:
+                found = TerraformModule(directory, files, [], self.env, self.library,
+                                        f"{self.prefix}module.{name}.", (self, body), self.depth + 1)
+        self._children[name] = found
+        return found
+
+    def output(self, name: str) -> Any:
+        for tf in self.files:
+            for entry in tf.body.get("output", []) or []:
+                for oname, obody in _items(entry):
+                    if oname == name and isinstance(obody, dict) and "value" in obody:
+                        return self.evaluate_raw(obody["value"])
+        return Unknown(f"{self.prefix}output.{name}", f"output {name!r}, which {self.name} does not declare")
 
     def resource_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
         rtype = block.type
@@ -504,17 +624,30 @@ class TerraformModule:
             stmt.problem = "a statement with neither actions nor not_actions"
         return stmt
 
-    def policy(self, name: str, raw_value: Any, location: Location, address: str | None) -> Policy:
-        value = self.evaluate_raw(raw_value)
+    def policy(self, name: str, raw_value: Any, location: Location, address: str | None,
+               scope: Scope | None = None) -> Policy:
+        value = self.evaluate_raw(raw_value, scope)
         if isinstance(value, DocumentValue):
-            statements = []
-            for s in value.statements:
-                statements.append(s)
-            return Policy(name, statements, location, unresolved=value.problem, address=address)
+            return Policy(name, list(value.statements), location, unresolved=value.problem, address=address)
         if isinstance(value, Encoded):
             value = value.value
-        policy = policy_from_value(name, value, location, address)
-        return policy
+        return policy_from_value(name, value, location, address)
+
+    def instances(self, block: Block) -> list[tuple[str, Scope]]:
+        """(address suffix, scope) per instance: ``[0]`` for count, ``["key"]`` for for_each, none if 0."""
+        if "count" in block.body:
+            count = self.evaluate_raw(block.body["count"])
+            if isinstance(count, int) and not isinstance(count, bool):
+                return [(f"[{i}]", Scope(count_index=i)) for i in range(max(count, 0))]
+            return [("[*]", Scope())]  # an unknown count: one instance standing for all of them
+        if "for_each" in block.body:
+            each = self.evaluate_raw(block.body["for_each"])
+            if isinstance(each, dict):
+                return [(f'["{k}"]', Scope(each_key=k, each_value=v)) for k, v in sorted(each.items())]
+            if isinstance(each, list) and all(isinstance(k, str) for k in each):
+                return [(f'["{k}"]', Scope(each_key=k, each_value=k)) for k in sorted(set(each))]
+            return [("[*]", Scope())]
+        return [("", Scope())]
 
     # -- building the model ----------------------------------------------------------------------------------
     def location(self, block: Block) -> Location:
@@ -536,80 +669,94 @@ class TerraformModule:
                 yield block
 
     def build(self, unit: Unit) -> None:
-        for block in self.blocks_of("aws_lambda_function"):
+        for block, at, scope in self._each("aws_lambda_function"):
             unit.functions.append(Function(
-                address=block.address,
-                name=self.resource_attribute(block, "function_name", Scope()),
-                arn=self.resource_attribute(block, "arn", Scope()),
-                role=self.argument(block, "role") if "role" in block.body else Unknown(
-                    f"{block.address}.role", f"missing: {block.address} sets no role"),
+                address=at,
+                name=self.resource_attribute(block, "function_name", scope),
+                arn=self.resource_attribute(block, "arn", scope),
+                role=self.argument(block, "role", scope) if "role" in block.body else Unknown(
+                    f"{at}.role", f"missing: {at} sets no role"),
                 location=self.location(block),
                 role_location=self.attribute_location(block, None, "role"),
             ))
-        for block in self.blocks_of("aws_iam_role"):
+        for block, at, scope in self._each("aws_iam_role"):
             role = Role(
-                address=block.address,
-                name=self.resource_attribute(block, "name", Scope()),
-                arn=self.resource_attribute(block, "arn", Scope()),
+                address=at,
+                name=self.resource_attribute(block, "name", scope),
+                arn=self.resource_attribute(block, "arn", scope),
                 location=self.location(block),
-                boundary=self.argument(block, "permissions_boundary") if "permissions_boundary" in block.body else None,
-                name_source=f"{block.address}.name",
+                boundary=(self.argument(block, "permissions_boundary", scope)
+                          if "permissions_boundary" in block.body else None),
+                name_source=f"{at}.name",
             )
             for raw in block.body.get("inline_policy", []) or []:
                 if not isinstance(raw, dict) or "policy" not in raw:
                     continue
-                pname = plain(self.evaluate_raw(raw.get("name"))) or "unnamed"
+                pname = plain(self.evaluate_raw(raw.get("name"), scope)) or "unnamed"
                 loc = self.attribute_location(block, raw, "policy")
-                role.inline_policies.append(self.policy(f"inline policy {pname!r} of {block.address}",
-                                                        raw["policy"], loc, block.address))
+                role.inline_policies.append(self.policy(f"inline policy {pname!r} of {at}", raw["policy"], loc,
+                                                        at, scope))
             if "managed_policy_arns" in block.body:
-                arns = self.argument(block, "managed_policy_arns")
                 loc = self.attribute_location(block, None, "managed_policy_arns")
-                for arn in _list(arns):
+                for arn in _list(self.argument(block, "managed_policy_arns", scope)):
                     role.managed_policy_arns.append((arn, loc))
             unit.roles.append(role)
-        for block in self.blocks_of("aws_iam_policy"):
+        for block, at, scope in self._each("aws_iam_policy"):
             loc = self.attribute_location(block, None, "policy")
             unit.managed_policies.append(ManagedPolicy(
-                address=block.address,
-                arn=self.resource_attribute(block, "arn", Scope()),
-                policy=self.policy(block.address, block.body.get("policy"), loc, block.address),
+                address=at,
+                arn=self.resource_attribute(block, "arn", scope),
+                policy=self.policy(at, block.body.get("policy"), loc, at, scope),
                 location=self.location(block),
             ))
-        for block in self.blocks_of("aws_iam_role_policy"):
+        for block, at, scope in self._each("aws_iam_role_policy"):
             loc = self.attribute_location(block, None, "policy")
             unit.inline_attachments.append(InlineAttachment(
-                role=self.argument(block, "role"),
-                policy=self.policy(block.address, block.body.get("policy"), loc, block.address),
+                role=self.argument(block, "role", scope),
+                policy=self.policy(at, block.body.get("policy"), loc, at, scope),
                 location=self.location(block),
             ))
-        for block in self.blocks_of("aws_iam_role_policy_attachment"):
+        for block, at, scope in self._each("aws_iam_role_policy_attachment"):
             unit.managed_attachments.append(ManagedAttachment(
-                role=self.argument(block, "role"), policy_arn=self.argument(block, "policy_arn"),
-                location=self.location(block), address=block.address))
-        for block in self.blocks_of("aws_iam_policy_attachment"):
-            for role_name in _list(self.argument(block, "roles")) if "roles" in block.body else []:
+                role=self.argument(block, "role", scope), policy_arn=self.argument(block, "policy_arn", scope),
+                location=self.location(block), address=at))
+        for block, at, scope in self._each("aws_iam_policy_attachment"):
+            roles = self.argument(block, "roles", scope) if "roles" in block.body else []
+            for role_name in _list(roles):
                 unit.managed_attachments.append(ManagedAttachment(
-                    role=role_name, policy_arn=self.argument(block, "policy_arn"),
-                    location=self.location(block), address=block.address))
-        for block in self.blocks_of("aws_lambda_function_event_invoke_config"):
-            unit.invoke_configs.append(self._invoke_config(block))
+                    role=role_name, policy_arn=self.argument(block, "policy_arn", scope),
+                    location=self.location(block), address=at))
+        for block, at, scope in self._each("aws_lambda_function_event_invoke_config"):
+            unit.invoke_configs.append(self._invoke_config(block, at, scope))
+        for name in sorted(self.calls):
+            child = self.child(name)
+            if isinstance(child, TerraformModule):
+                child.build(unit)
+                unit.files.extend(f.path for f in child.files if f.path not in unit.files)
+                unit.languages.update({f.path: "hcl" for f in child.files})
+                for tf in child.files:
+                    unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
 
-    def _invoke_config(self, block: Block) -> InvokeConfig:
+    def _each(self, rtype: str) -> Iterator[tuple[Block, str, Scope]]:
+        for block in self.blocks_of(rtype):
+            for suffix, scope in self.instances(block):
+                yield block, block.address + suffix, scope
+
+    def _invoke_config(self, block: Block, at: str, scope: Scope) -> InvokeConfig:
         raw_fn = block.body.get("function_name")
         config = InvokeConfig(
-            address=block.address,
-            function=self.argument(block, "function_name") if raw_fn is not None else Unknown(
-                f"{block.address}.function_name", "no function_name"),
+            address=at,
+            function=self.argument(block, "function_name", scope) if raw_fn is not None else Unknown(
+                f"{at}.function_name", "no function_name"),
             location=self.location(block),
-            qualifier=self.argument(block, "qualifier") if "qualifier" in block.body else None,
-            function_address=self._direct_reference(raw_fn, "aws_lambda_function"),
+            qualifier=self.argument(block, "qualifier", scope) if "qualifier" in block.body else None,
+            function_address=self._direct_reference(raw_fn, "aws_lambda_function", scope),
         )
         if "maximum_retry_attempts" in block.body:
-            config.retry_attempts = self.argument(block, "maximum_retry_attempts")
+            config.retry_attempts = self.argument(block, "maximum_retry_attempts", scope)
             config.retry_location = self.attribute_location(block, None, "maximum_retry_attempts")
         if "maximum_event_age_in_seconds" in block.body:
-            config.event_age = self.argument(block, "maximum_event_age_in_seconds")
+            config.event_age = self.argument(block, "maximum_event_age_in_seconds", scope)
             config.event_age_location = self.attribute_location(block, None, "maximum_event_age_in_seconds")
         for dc in block.body.get("destination_config", []) or []:
             if not isinstance(dc, dict):
@@ -619,8 +766,8 @@ class TerraformModule:
                     if not isinstance(target, dict) or "destination" not in target:
                         continue
                     raw = target["destination"]
-                    value = self.evaluate_raw(raw)
-                    ref = self._direct_reference(raw, None)
+                    value = self.evaluate_raw(raw, scope)
+                    ref = self._direct_reference(raw, None, scope)
                     fifo, key, key_source = self._target_facts(ref, value)
                     config.destinations.append(Destination(
                         kind=kind,  # type: ignore[arg-type]
@@ -688,24 +835,18 @@ class TerraformModule:
         return aws.kms_key_arn(key, self.provider_region(None), self.env.account())
 
     def _block_at(self, address: str | None) -> Block | None:
-        if address is None:
+        if address is None or not address.startswith(self.prefix):
             return None
-        parts = address.split(".")
+        parts = address[len(self.prefix):].split("[")[0].split(".")
         if parts[0] == "data" and len(parts) >= 3:
             return self.data.get((parts[1], parts[2]))
         return self.resources.get((parts[0], parts[1])) if len(parts) >= 2 else None
 
     def _address_location(self, address: str | None) -> Location | None:
-        if address is None:
-            return None
-        parts = address.split(".")
-        if parts[0] == "data" and len(parts) >= 3:
-            block = self.data.get((parts[1], parts[2]))
-        else:
-            block = self.resources.get((parts[0], parts[1])) if len(parts) >= 2 else None
+        block = self._block_at(address)
         return self.location(block) if block else None
 
-    def _direct_reference(self, raw: Any, rtype: str | None) -> str | None:
+    def _direct_reference(self, raw: Any, rtype: str | None, scope: Scope | None = None) -> str | None:
         """The address of the resource a value references directly (``aws_sqs_queue.q.arn`` -> ``aws_sqs_queue.q``)."""
         try:
             node = parse_value(raw)
@@ -722,7 +863,16 @@ class TerraformModule:
             wanted = rtype is None or root == rtype
         if not wanted or (root != "data" and (root, _attr(steps, 0) or "") not in self.resources):
             return None
-        return address
+        position = 2 if root == "data" else 1
+        if len(steps) > position and steps[position][0] == "index":
+            index = self.evaluate(steps[position][1], scope or Scope())
+            if isinstance(index, int) and not isinstance(index, bool):
+                address += f"[{index}]"
+            elif isinstance(index, str):
+                address += f'["{index}"]'
+            else:
+                return None
+        return self.prefix + address
 
 
 @dataclass
@@ -749,6 +899,8 @@ def call_function(name: str, args: list[Any]) -> Any:
         if name == "toset" and isinstance(args[0], list):
             return _distinct(args[0])
         return args[0]
+    if name == "length" and len(args) == 1 and isinstance(args[0], (list, dict, str)):
+        return len(args[0])
     if name == "concat" and all(isinstance(a, list) for a in args):
         return [x for a in args for x in a]
     if name == "flatten" and len(args) == 1 and isinstance(args[0], list):
@@ -876,12 +1028,21 @@ def _list_or_none(value: Any) -> list[Any] | None:
     return None if value is None else _list(value)
 
 
+def _instance(scope: Scope) -> str:
+    if scope.count_index is not None:
+        return f"[{scope.count_index}]"
+    if scope.each_key is not None:
+        return f'["{scope.each_key}"]'
+    return ""
+
+
 def _scope_key(scope: Scope) -> tuple:
-    return (repr(scope.count_index), repr(scope.each_key))
+    return (repr(scope.count_index), repr(scope.each_key), repr(sorted(scope.bindings.items())))
 
 
-def build_module(name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None) -> Unit:
-    module = TerraformModule(name, files, tfvars, env)
+def build_module(name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None,
+                 library: ModuleLibrary | None = None) -> Unit:
+    module = TerraformModule(name, files, tfvars, env, library)
     unit = Unit(format="terraform", name=name, files=sorted(f.path for f in files),
                 languages={f.path: "hcl" for f in files})
     module.build(unit)

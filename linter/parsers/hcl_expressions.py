@@ -12,7 +12,8 @@ properly, not matching it with regular expressions. This module turns it into a 
     ("object", [(key_node, value_node), ...])
     ("cond", test, then, else)
     ("op", operator, left, right)         binary operators; unary ones have left = None
-    ("for", text)                         a for expression (kept opaque)
+    ("for", names, collection, key, value, condition, grouping, brace)
+                                         a for expression; key is None for [for ...], brace is "[" or "{"
     ("directive", text)                   a %{ } template directive (kept opaque)
 """
 
@@ -270,11 +271,33 @@ class _Parser:
         except ValueError:
             return float(text)
 
+    def for_expression(self, brace: str) -> Node:
+        """After ``[for`` or ``{for``: ``k, v in coll : [key =>] value [...] [if cond]`` and the closing bracket."""
+        self.pos += 3
+        names = [self.ident()]
+        if self.accept(","):
+            names.append(self.ident())
+        if None in names or self.ident() != "in":
+            raise HclExpressionError("malformed for expression")
+        collection = self.expression()
+        self.expect(":")
+        key = None
+        if brace == "{":
+            key = self.expression()
+            self.expect("=>")
+        value = self.expression()
+        grouping = self.accept("...")
+        condition = None
+        if self._keyword_ahead("if"):
+            self.pos += 2
+            condition = self.expression()
+        self.expect("]" if brace == "[" else "}")
+        return ("for", names, collection, key, value, condition, grouping, brace)
+
     def tuple_or_for(self) -> Node:
-        start = self.pos
         self.expect("[")
         if self._keyword_ahead("for"):
-            return ("for", self._skip_balanced(start))
+            return self.for_expression("[")
         items: list[Node] = []
         while not self.accept("]"):
             items.append(self.expression())
@@ -284,10 +307,9 @@ class _Parser:
         return ("tuple", items)
 
     def object_or_for(self) -> Node:
-        start = self.pos
         self.expect("{")
         if self._keyword_ahead("for"):
-            return ("for", self._skip_balanced(start))
+            return self.for_expression("{")
         items: list[tuple[Node, Node]] = []
         while not self.accept("}"):
             key = self.object_key()

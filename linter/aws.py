@@ -119,3 +119,22 @@ def kms_actions_for(service: str) -> tuple[str, ...]:
     if service in ("sqs", "sns"):
         return ("kms:GenerateDataKey", "kms:Decrypt")
     return ()
+
+
+# What the execution role needs to read each kind of event source (aws-semantics 3.2; the AWS managed
+# AWSLambda*ExecutionRole policies). Resource "source" means the source's ARN, "*" any resource.
+SOURCE_READ_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sqs": (("sqs:ReceiveMessage", "source"), ("sqs:DeleteMessage", "source"), ("sqs:GetQueueAttributes", "source")),
+    "kinesis": (("kinesis:GetRecords", "source"), ("kinesis:GetShardIterator", "source"),
+                ("kinesis:DescribeStream", "source"), ("kinesis:ListShards", "source")),
+    "dynamodb": (("dynamodb:GetRecords", "source"), ("dynamodb:GetShardIterator", "source"),
+                 ("dynamodb:DescribeStream", "source")),
+    "kafka": (("kafka:DescribeClusterV2", "source"), ("kafka:GetBootstrapBrokers", "source"),
+              ("ec2:CreateNetworkInterface", "*"), ("ec2:DescribeNetworkInterfaces", "*"),
+              ("ec2:DeleteNetworkInterface", "*"), ("ec2:DescribeSubnets", "*"), ("ec2:DescribeSecurityGroups", "*"),
+              ("ec2:DescribeVpcs", "*")),
+}
+SOURCE_LABELS = {"sqs": "SQS queue", "kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream",
+                 "kafka": "MSK cluster"}
+# On-failure destinations of event source mappings: SQS, SNS, S3 (and Kafka topics, for Kafka sources).
+ESM_DESTINATION_SERVICES = ("sqs", "sns", "s3")

@@ -148,6 +148,20 @@ class Suppression:
 
 
 @dataclass
+class EventSourceMapping:
+    """A poller Lambda runs as the function's execution role: it reads the source and may send failures on."""
+
+    address: str
+    function: Any
+    location: Location
+    source: Any  # the event source ARN
+    source_location: Location
+    source_ref: str  # how the source is written (a resource address / logical id, or the literal value)
+    function_address: str | None = None
+    on_failure: Destination | None = None
+
+
+@dataclass
 class ParseError:
     path: str
     line: int | None
@@ -171,3 +185,4 @@ class Unit:
     invoke_configs: list[InvokeConfig] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)  # files of the unit that could not be parsed
     suppressions: list[Suppression] = field(default_factory=list)
+    event_source_mappings: list[EventSourceMapping] = field(default_factory=list)

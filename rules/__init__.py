@@ -6,11 +6,12 @@ from rules.base import Rule
 from rules.actions import UnknownAction
 from rules.destination_config import InvalidDestination, RetryLimits
 from rules.destinations import ExplicitDeny, KmsKeyNotGranted, MissingGrant, Unverifiable, WrongResource
+from rules.event_sources import EventSourceDestinationNotGranted, EventSourceReadNotGranted
 from rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
 
 ALL_RULES: tuple[Rule, ...] = (
     MissingGrant(), WrongResource(), ExplicitDeny(), Unverifiable(), KmsKeyNotGranted(), InvalidDestination(),
-    RetryLimits(), UnknownAction(),
+    RetryLimits(), EventSourceDestinationNotGranted(), EventSourceReadNotGranted(), UnknownAction(),
     InvalidSuppression(), UnusedSuppression(), ExpiredSuppression(),
 )
 

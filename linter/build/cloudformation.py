@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from linter import aws
 from linter.model import (
-    Destination, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
+    Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
     Role, Suppression, Unit,
 )
 from linter.parsers.cloudformation import Template
@@ -312,6 +312,27 @@ class CloudFormationTemplate:
             config.destinations.append(self.destination(kind, target, loc))
         self.limits(config, props, loc)
         unit.invoke_configs.append(config)
+
+    def _event_source_mapping(self, unit: Unit, logical_id: str) -> None:
+        props = self.props(logical_id)
+        loc = self.location_of(logical_id)
+        raw_source = props.get("EventSourceArn")
+        mapping = EventSourceMapping(
+            address=logical_id,
+            function=self.resolve(props["FunctionName"]) if "FunctionName" in props else Unknown(
+                f"{logical_id}.FunctionName", "no FunctionName"),
+            location=loc,
+            source=self.resolve(raw_source) if raw_source is not None else Unknown(
+                f"{logical_id}.EventSourceArn", "no EventSourceArn (a self-managed Kafka or Amazon MQ source)"),
+            source_location=_key_location(self.path, props, "EventSourceArn", loc),
+            source_ref=self._referenced(raw_source, None) or (self.source(raw_source) if raw_source else ""),
+            function_address=self._referenced(props.get("FunctionName"), "AWS::Lambda::Function"),
+        )
+        dc = props.get("DestinationConfig")
+        target = dc.get("OnFailure") if isinstance(dc, dict) else None
+        if isinstance(target, dict) and "Destination" in target:
+            mapping.on_failure = self.destination("on_failure", target, loc)
+        unit.event_source_mappings.append(mapping)
 
     def destination(self, kind: str, target: dict[str, Any], fallback: Location) -> Destination:
         raw = target["Destination"]
@@ -616,6 +637,9 @@ def _key_arn(t: CloudFormationTemplate, i: str) -> Any:
 
 
 _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
+    "AWS::Kinesis::Stream": lambda t, i: t._name(i, "Name"),
+    "AWS::DynamoDB::Table": lambda t, i: t._name(i, "TableName"),
+    "AWS::MSK::Cluster": lambda t, i: _msk_arn(t, i),
     "AWS::KMS::Key": _key_id,
     "AWS::KMS::Alias": lambda t, i: t.resolve(t.props(i).get("AliasName")),
     "AWS::Serverless::Function": lambda t, i: t._name(i, "FunctionName"),
@@ -629,7 +653,30 @@ _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
     "AWS::S3::Bucket": lambda t, i: t._name(i, "BucketName"),
 }
 
+def _stream_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return aws.arn("kinesis", t.env.region(), t.env.account(), make_text(["stream/", t._name(i, "Name")]))
+
+
+def _table_arn(t: CloudFormationTemplate, i: str) -> Any:
+    return aws.arn("dynamodb", t.env.region(), t.env.account(), make_text(["table/", t._name(i, "TableName")]))
+
+
+def _table_stream_arn(t: CloudFormationTemplate, i: str) -> Any:
+    label = Unknown(f"{i}.StreamLabel", f"the stream label of {i}", atom=True)
+    return make_text([_table_arn(t, i), "/stream/", label])
+
+
+def _msk_arn(t: CloudFormationTemplate, i: str) -> Any:
+    uuid = Unknown(f"{i}.uuid", f"the id AWS gives {i}", atom=True)
+    return aws.arn("kafka", t.env.region(), t.env.account(), make_text(["cluster/", t._name(i, "ClusterName"), "/",
+                                                                       uuid]))
+
+
 _GETATT: dict[tuple[str, str], Callable[[CloudFormationTemplate, str], Any]] = {
+    ("AWS::Kinesis::Stream", "Arn"): _stream_arn,
+    ("AWS::DynamoDB::Table", "Arn"): _table_arn,
+    ("AWS::DynamoDB::Table", "StreamArn"): _table_stream_arn,
+    ("AWS::MSK::Cluster", "Arn"): _msk_arn,
     ("AWS::KMS::Key", "Arn"): _key_arn,
     ("AWS::KMS::Key", "KeyId"): _key_id,
     ("AWS::SQS::Queue", "Arn"): _queue_arn,
@@ -653,6 +700,7 @@ def _serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id: str)
 
 
 _BUILDERS: dict[str, Callable[[CloudFormationTemplate, Unit, str], None]] = {
+    "AWS::Lambda::EventSourceMapping": CloudFormationTemplate._event_source_mapping,
     "AWS::Serverless::Function": _serverless_function,
     "AWS::Lambda::Function": CloudFormationTemplate._function,
     "AWS::IAM::Role": CloudFormationTemplate._role,

@@ -99,6 +99,7 @@ def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_i
     unit.functions.append(Function(address=logical_id, name=name, arn=fn_arn, role=role_value, location=loc,
                                    role_location=_key_location(t.path, raw_props, "Role", loc)))
 
+    _sam_events(t, unit, logical_id, raw_props, name, role, loc)
     eic = props.get("EventInvokeConfig")
     dc = eic.get("DestinationConfig") if isinstance(eic, dict) else None
     if not isinstance(dc, dict):
@@ -170,3 +171,48 @@ def _sam_policies(t: "CloudFormationTemplate", role: Role, node: Any, loc: Locat
             role.inline_policies.append(Policy(f"policy {n + 1} in Policies of {fn}", [], item_loc,
                                                unresolved="an entry SAM does not accept", address=role.address))
 
+
+
+# SAM event types that are event source mappings, the property naming the source, and the AWS managed policy
+# SAM attaches to a role it generates for them.
+SAM_EVENT_SOURCES = {
+    "SQS": ("Queue", "service-role/AWSLambdaSQSQueueExecutionRole"),
+    "Kinesis": ("Stream", "service-role/AWSLambdaKinesisExecutionRole"),
+    "DynamoDB": ("Stream", "service-role/AWSLambdaDynamoDBExecutionRole"),
+    "MSK": ("Stream", "service-role/AWSLambdaMSKExecutionRole"),
+}
+
+
+def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props: dict[str, Any], name: Any,
+                role: Role | None, loc: Location) -> None:
+    from linter.build.cloudformation import _key_location, _location
+    from linter.model import EventSourceMapping
+
+    events = props.get("Events")
+    for event_name in sorted(str(k) for k in events) if isinstance(events, dict) else []:
+        event = events[event_name]
+        kind = event.get("Type") if isinstance(event, dict) else None
+        if kind not in SAM_EVENT_SOURCES:
+            continue
+        source_key, managed = SAM_EVENT_SOURCES[kind]
+        event_props = event.get("Properties") if isinstance(event.get("Properties"), dict) else {}
+        event_loc = _location(t.path, event, loc)
+        if role is not None:
+            role.managed_policy_arns.append((f"arn:aws:iam::aws:policy/{managed}", event_loc))
+        raw_source = event_props.get(source_key)
+        mapping = EventSourceMapping(
+            address=f"{logical_id}.Events.{event_name}", function=name, location=event_loc,
+            source=t.resolve(raw_source) if raw_source is not None else None,
+            source_location=_key_location(t.path, event_props, source_key, event_loc),
+            source_ref=t._referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
+            function_address=logical_id)
+        dc = event_props.get("DestinationConfig")
+        target = dc.get("OnFailure") if isinstance(dc, dict) else None
+        if isinstance(target, dict) and "Destination" in target:
+            mapping.on_failure = t.destination("on_failure", target, event_loc)
+            sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
+            if role is not None and sam_type in ("SQS", "SNS"):
+                role.inline_policies.append(_auto_policy(logical_id, f"Events.{event_name} OnFailure",
+                                                         SAM_TYPES[sam_type], mapping.on_failure.arn,
+                                                         mapping.on_failure.location, role.address))
+        unit.event_source_mappings.append(mapping)

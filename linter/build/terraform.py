@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 
 from linter import aws
 from linter.model import (
-    Destination, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
+    Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
     Role, Statement, Unit,
 )
 from linter.parsers.hcl_expressions import HclExpressionError, Node, parse_value
@@ -83,6 +83,9 @@ def _name_arg(*keys: str, prefix_key: str | None = None) -> Callable[["Terraform
 _NAMES: dict[str, Callable[["TerraformModule", Block, Scope], Any]] = {
     "aws_kms_key": lambda module, block, scope: generated_name(block.address, "AWS KMS"),
     "aws_kms_alias": _name_arg("name", prefix_key="name_prefix"),
+    "aws_kinesis_stream": _name_arg("name"),
+    "aws_dynamodb_table": _name_arg("name"),
+    "aws_msk_cluster": _name_arg("cluster_name"),
     "aws_sqs_queue": _name_arg("name", prefix_key="name_prefix"),
     "aws_sns_topic": _name_arg("name", prefix_key="name_prefix"),
     "aws_lambda_function": _name_arg("function_name"),
@@ -527,6 +530,18 @@ class TerraformModule:
             table = {"name": name, "id": name, "arn": aws.arn("events", reg, acct, make_text(["event-bus/", name]))}
         elif rtype == "aws_s3_bucket":
             table = {"bucket": name, "id": name, "arn": make_text(["arn:", aws.PARTITION, ":s3:::", name])}
+        elif rtype == "aws_kinesis_stream":
+            table = {"name": name, "id": None, "arn": aws.arn("kinesis", reg, acct, make_text(["stream/", name]))}
+            table["id"] = table["arn"]
+        elif rtype == "aws_dynamodb_table":
+            table_arn = aws.arn("dynamodb", reg, acct, make_text(["table/", name]))
+            label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
+            table = {"name": name, "id": name, "arn": table_arn,
+                     "stream_arn": make_text([table_arn, "/stream/", label]), "stream_label": label}
+        elif rtype == "aws_msk_cluster":
+            uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
+            table = {"cluster_name": name, "arn": aws.arn("kafka", reg, acct, make_text(["cluster/", name, "/", uuid]))}
+            table["id"] = table["arn"]
         elif rtype == "aws_kms_key":
             table = {"id": name, "key_id": name, "arn": aws.arn("kms", reg, acct, make_text(["key/", name]))}
         elif rtype == "aws_kms_alias":
@@ -728,6 +743,8 @@ class TerraformModule:
                     location=self.location(block), address=at))
         for block, at, scope in self._each("aws_lambda_function_event_invoke_config"):
             unit.invoke_configs.append(self._invoke_config(block, at, scope))
+        for block, at, scope in self._each("aws_lambda_event_source_mapping"):
+            unit.event_source_mappings.append(self._event_source_mapping(block, at, scope))
         for name in sorted(self.calls):
             child = self.child(name)
             if isinstance(child, TerraformModule):
@@ -736,6 +753,34 @@ class TerraformModule:
                 unit.languages.update({f.path: "hcl" for f in child.files})
                 for tf in child.files:
                     unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
+
+    def _event_source_mapping(self, block: Block, at: str, scope: Scope) -> EventSourceMapping:
+        raw_fn = block.body.get("function_name")
+        raw_source = block.body.get("event_source_arn")
+        mapping = EventSourceMapping(
+            address=at,
+            function=self.argument(block, "function_name", scope) if raw_fn is not None else Unknown(
+                f"{at}.function_name", "no function_name"),
+            location=self.location(block),
+            source=self.evaluate_raw(raw_source, scope) if raw_source is not None else Unknown(
+                f"{at}.event_source_arn", "no event_source_arn (a self-managed Kafka or Amazon MQ source)"),
+            source_location=self.attribute_location(block, None, "event_source_arn"),
+            source_ref=self._direct_reference(raw_source, None, scope) or _hcl_source(raw_source),
+            function_address=self._direct_reference(raw_fn, "aws_lambda_function", scope),
+        )
+        for dc in block.body.get("destination_config", []) or []:
+            for target in (dc.get("on_failure", []) or []) if isinstance(dc, dict) else []:
+                if isinstance(target, dict) and "destination_arn" in target:
+                    raw = target["destination_arn"]
+                    value = self.evaluate_raw(raw, scope)
+                    ref = self._direct_reference(raw, None, scope)
+                    fifo, key, key_source = self._target_facts(ref, value)
+                    mapping.on_failure = Destination(
+                        kind="on_failure", arn=value, ref=ref or _hcl_source(raw),
+                        location=self.attribute_location(block, target, "destination_arn"), resource_address=ref,
+                        source=_hcl_source(raw), target_location=self._address_location(ref), fifo=fifo,
+                        kms_key=key, kms_source=key_source)
+        return mapping
 
     def _each(self, rtype: str) -> Iterator[tuple[Block, str, Scope]]:
         for block in self.blocks_of(rtype):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+import multiprocessing
+import multiprocessing.context
+import signal
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -124,6 +127,16 @@ def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache
     return result
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork where the platform has it: workers then share the parsers this process already imported."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _batch(job: Callable[[tuple[Work, str]], UnitResult], items: list[tuple[Work, str]]) -> list[UnitResult]:
     return [job(item) for item in items]
 
@@ -177,30 +190,34 @@ def analyse_all(works: list[Work], config: Config, today: date, jobs: int, cache
     if modules:
         from linter.parsers.terraform import parse_hcl
         parse_hcl("warm-up.tf", "")  # build python-hcl2's grammar once, before forking, not once per worker
-    # This process writes its cache entries from a thread: file creation blocks on the file system, not the CPU.
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool, ThreadPoolExecutor(1) as writer:
-        local = partial(analyse_and_store, config=config, today=today, cache=_Deferred(cache, writer))
-        try:
+    # Workers are forked first (before this process starts its cache-writer thread) and ignore Ctrl-C: the
+    # interrupt is this process's to handle, by stopping them, so no worker prints a traceback.
+    pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)
+    try:
+        with ThreadPoolExecutor(1) as writer:
+            local = partial(analyse_and_store, config=config, today=today, cache=_Deferred(cache, writer))
             first = modules if modules and templates else pending
-            futures = {pool.submit(_batch, job, [(works[i], keys[i]) for i in chunk]): chunk
-                       for chunk in _chunks(first, jobs)}
+            batches = [(chunk, pool.apply_async(_batch, (job, [(works[i], keys[i]) for i in chunk])))
+                       for chunk in _chunks(first, jobs)]
             if modules and templates:
                 # Modules go to the workers; this process takes the templates meanwhile, so cfn-lint's import
                 # (the largest fixed cost) happens once, beside the work rather than before it. If the workers
                 # run dry first, they take the rest of the templates.
                 for n, i in enumerate(templates):
-                    if all(f.done() for f in futures):
-                        rest = templates[n:]
-                        futures.update({pool.submit(_batch, job, [(works[j], keys[j]) for j in chunk]): chunk
-                                        for chunk in _chunks(rest, jobs)})
+                    if all(r.ready() for _, r in batches):
+                        batches += [(chunk, pool.apply_async(_batch, (job, [(works[j], keys[j]) for j in chunk])))
+                                    for chunk in _chunks(templates[n:], jobs)]
                         break
                     finished(i, local((works[i], keys[i])))
-            for future in as_completed(futures):
-                for i, result in zip(futures[future], future.result()):
+            for chunk, pending_result in batches:
+                for i, result in zip(chunk, pending_result.get()):
                     finished(i, result)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
     return [r for r in results if r is not None]
 
 

@@ -291,12 +291,19 @@ class ExplicitDeny(DestinationRule):
     )
 
     def message(self, v: Verdict) -> str:
+        if v.decision.boundary:
+            return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, but the permissions "
+                    f"boundary {v.decision.boundary} of its execution role {v.role.address if v.role else ''} does "
+                    f"not allow {v.action}, so the role's own grant has no effect")
         where = ", ".join(sorted({p.name for p, _ in v.decision.deciding})) or "a policy"
         extra = f"; {v.decision.reasons[0]}" if v.decision.reasons else ""
         return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, but a Deny in "
                 f"{where} blocks {v.action} for its execution role {v.role.address if v.role else ''}{extra}")
 
     def fix(self, unit: Unit, v: Verdict) -> str | None:
+        if v.decision.boundary:
+            return (f"Allow {v.action} on {display(v.resource)} in the permissions boundary {v.decision.boundary} "
+                    f"(a boundary caps what the role's policies can grant), or use a role without that boundary.")
         lines = []
         for policy, stmt in v.decision.deciding:
             loc = stmt.location or policy.location

@@ -34,6 +34,7 @@ class Decision:
     deciding: list[tuple[Policy, Statement]] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # for UNKNOWN/CONDITIONAL: what could not be decided
     assumptions: list[str] = field(default_factory=list)
+    boundary: str | None = None  # set when a permissions boundary, not an identity policy, decided
 
 
 def _flat(values: list[Any]) -> list[Any]:
@@ -202,6 +203,6 @@ def intersect_boundary(identity: Decision, boundary: Decision, boundary_name: st
         return identity
     if boundary.outcome in (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED):
         return Decision(Outcome.DENIED, boundary.deciding, [f"the permissions boundary {boundary_name} does not "
-                                                            f"allow it"], identity.assumptions)
+                                                            f"allow it"], identity.assumptions, boundary_name)
     return Decision(boundary.outcome, boundary.deciding,
                     [f"permissions boundary {boundary_name}: {r}" for r in boundary.reasons], identity.assumptions)

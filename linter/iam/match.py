@@ -52,17 +52,28 @@ def _glob_regex(pattern: str, fold_case: bool) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if fold_case else 0))
 
 
+def _clash(p: Any, s: Any) -> bool | None:
+    """True: these two tokens can never match; False: they match; None: cannot tell token by token."""
+    if isinstance(p, str) and isinstance(s, str):
+        return p != s
+    if isinstance(p, Unknown) and isinstance(s, Unknown) and p.atom and s.atom:
+        return p.name != s.name  # two generated names are different names
+    return None
+
+
 def _literal_ends_differ(pattern: list[Any], subject: list[Any]) -> bool:
-    """Quick rejection: where both sides start (or end) with plain characters, those must agree."""
+    """Quick rejection: where both sides start (or end) with plain characters or generated names, they must agree."""
     for p, s in zip(pattern, subject):
-        if not (isinstance(p, str) and isinstance(s, str)):
+        clash = _clash(p, s)
+        if clash is None:
             break
-        if p != s:
+        if clash:
             return True
     for p, s in zip(reversed(pattern), reversed(subject)):
-        if not (isinstance(p, str) and isinstance(s, str)):
+        clash = _clash(p, s)
+        if clash is None:
             break
-        if p != s:
+        if clash:
             return True
     return False
 

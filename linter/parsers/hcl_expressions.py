@@ -19,9 +19,11 @@ properly, not matching it with regular expressions. This module turns it into a 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Node = tuple
+_ORDINARY = re.compile(r'[^$%"\\]+')
 
 
 class HclExpressionError(ValueError):
@@ -55,6 +57,8 @@ def _is_meta_key(key: str) -> bool:
 
 def parse_template(text: str) -> Node:
     """Parse string contents with ``${...}`` interpolations. A lone interpolation yields the expression itself."""
+    if "${" not in text and "%{" not in text:
+        return ("lit", text)  # most attribute values: nothing to parse
     parser = _Parser(text)
     parts = parser.template_parts(terminator=None)
     if len(parts) == 1 and not isinstance(parts[0], str):
@@ -449,8 +453,11 @@ class _Parser:
                     buf = []
                 parts.append(("directive", src[start:self.pos]))
                 continue
-            buf.append(ch)
-            self.pos += 1
+            # Copy the run of ordinary characters up to the next one that may matter, in one slice.
+            run = _ORDINARY.match(src, self.pos + 1)
+            end = run.end() if run else self.pos + 1
+            buf.append(src[self.pos:end])
+            self.pos = end
         if buf or not parts:
             parts.append("".join(buf))
         return parts

@@ -46,9 +46,9 @@ def analyse(work: Work, config: Config, today: date) -> UnitResult:
     except Exception as exc:  # a bug must cost one unit, not the run, and must not pass silently
         if os.environ.get("INFRA_POLICY_LINTER_DEBUG"):
             raise
-        return UnitResult(errors=[ParseError(work.name, None, None, f"internal error while analysing this "
-                                                                   f"{'module' if work.kind == 'terraform' else 'template'}: "
-                                                                   f"{type(exc).__name__}: {exc}")])
+        what = "module" if work.kind == "terraform" else "template"
+        message = f"internal error while analysing this {what}: {type(exc).__name__}: {exc}"
+        return UnitResult(errors=[ParseError(work.name, None, None, message)])
 
 
 def _analyse(work: Work, config: Config, today: date) -> UnitResult:

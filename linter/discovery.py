@@ -75,7 +75,7 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
             plan.problems.append((root, "no such file or directory"))
             continue
 
-        def on_error(err: OSError) -> None:
+        def on_error(err: OSError, root: Path = root) -> None:
             plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
 
         for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):

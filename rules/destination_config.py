@@ -69,7 +69,8 @@ class InvalidDestination(Rule):
         "its URL), an S3 bucket as an on-success destination, a FIFO queue or topic, a partner event bus, or the "
         "function itself (a loop). Lambda rejects the configuration or drops every record."
     )
-    remediation = "Point the destination at a standard queue or topic, another function, an event bus, or (on failure) a bucket, by ARN."
+    remediation = ("Point the destination, by ARN, at a standard queue or topic, another function, an event bus, "
+                   "or (on failure) a bucket.")
     example = "DestinationConfig:\n  OnFailure:\n    Destination: !Ref FailureQueue   # the queue URL, not its ARN"
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:

@@ -259,8 +259,9 @@ class WrongResource(DestinationRule):
 
     def message(self, v: Verdict) -> str:
         others = []
-        for policy, stmt in v.decision.deciding:
-            values = stmt.resources if stmt.resources is not None else [f"everything except {display(stmt.not_resources)}"]
+        for _, stmt in v.decision.deciding:
+            values = (stmt.resources if stmt.resources is not None
+                      else [f"everything except {display(stmt.not_resources)}"])
             others.extend(display(r) for r in values)
         listed = ", ".join(sorted(set(others))[:3])
         target = aws.resource_for_fix(v.service or "", v.action or "", v.destination.arn)

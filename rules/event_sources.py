@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Iterable
 
 from linter import aws
 from linter.findings import Finding, Related
 from linter.fixes import grant_fix, sam_policies_fix
 from linter.iam.evaluate import Decision, Outcome, evaluate
-from linter.link import find_function, find_role, role_grants
+from linter.link import RoleGrants, find_function, find_role, role_grants
 from linter.model import EventSourceMapping, Function, Role, Unit
 from linter.values import Unknown, display
 from rules.base import Rule
@@ -42,12 +43,8 @@ def _needs(unit: Unit, shared: dict[str, Any]) -> Iterable[Need]:
         label = fn.address if fn else (mapping.function_address or display(mapping.function))
         role, role_problem = find_role(unit, fn) if fn else (None, None)
         grants = role_grants(unit, role, shared) if role else None
-
-        def decide(action: str, resource: Any) -> Decision:
-            if grants is None:
-                return Decision(Outcome.UNKNOWN, reasons=[fn_problem or role_problem or "no role"])
-            return evaluate(grants.policies, action, resource, grants.unresolved)
-
+        why = fn_problem or role_problem or "no role"
+        decide = partial(_decide, grants, why)
         source_service = aws.service_of(mapping.source) if mapping.source is not None else None
         for action, where in aws.SOURCE_READ_ACTIONS.get(source_service or "", ()):
             resource = mapping.source if where == "source" else "*"
@@ -60,6 +57,12 @@ def _needs(unit: Unit, shared: dict[str, Any]) -> Iterable[Need]:
                 for action, resource in aws.requests_for(service, dest.arn, fn_name):
                     yield Need(mapping, fn, label, role, action, resource, "destination", service,
                                decide(action, resource))
+
+
+def _decide(grants: RoleGrants | None, why: str, action: str, resource: Any) -> Decision:
+    if grants is None:
+        return Decision(Outcome.UNKNOWN, reasons=[why])
+    return evaluate(grants.policies, action, resource, grants.unresolved)
 
 
 def _how(decision: Decision) -> str:

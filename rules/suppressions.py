@@ -63,7 +63,8 @@ class ExpiredSuppression(SuppressionRule):
     name = "expired-suppression"
     title = "A suppression past its expiry date"
     level = "warning"
-    rationale = "An expiry date turns a temporary exception into a reminder: once passed, the finding is reported again."
+    rationale = ("An expiry date turns a temporary exception into a reminder: once it has passed, the finding is "
+                 "reported again.")
     remediation = "Fix the underlying finding, or extend the expiry date with a fresh reason."
     example = "# lint:ignore DST001 expires=2025-01-31 migration in progress"
 

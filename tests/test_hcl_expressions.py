@@ -19,7 +19,8 @@ def test_interpolated_string() -> None:
 
 
 def test_jsonencode_as_python_hcl2_7_renders_it() -> None:
-    raw = '${jsonencode({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "${aws_sqs_queue.q.arn}"}]})}'
+    raw = ('${jsonencode({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+           '"Resource": "${aws_sqs_queue.q.arn}"}]})}')
     node = parse_template(raw)
     assert node[0] == "call" and node[1] == "jsonencode"
     obj = node[2][0]

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 from linter import aws
 from linter.model import (
-    Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
-    Role, Suppression, Unit,
+    Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
+    ManagedPolicy, Policy, Role, Suppression, Unit,
 )
 from linter.parsers.cloudformation import Template
 from linter.parsers.suppressions import comment_suppressions

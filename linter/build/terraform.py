@@ -9,14 +9,15 @@ from typing import Any, Callable, Iterator
 
 from linter import aws
 from linter.model import (
-    Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment, ManagedPolicy, Policy,
-    Role, Statement, Unit,
+    Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
+    ManagedPolicy, Policy, Role, Statement, Unit,
 )
 from linter.parsers.hcl_expressions import HclExpressionError, Node, parse_value
 from linter.parsers.suppressions import comment_suppressions
 from linter.parsers.terraform import TfFile, find_attribute
 from linter.policy_document import policy_from_value
 from linter.iam.match import same
+from linter.link import function_name_of
 from linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
 
 META_KEYS = ("__start_line__", "__end_line__")
@@ -95,25 +96,6 @@ _NAMES: dict[str, Callable[["TerraformModule", Block, Scope], Any]] = {
     "aws_iam_policy": _name_arg("name", prefix_key="name_prefix"),
     "aws_lambda_alias": _name_arg("name"),
 }
-
-
-def _function_name_from(value: Any) -> Any:
-    """A function name from a name or (partial) ARN, dropping any qualifier."""
-    fields = aws.arn_fields(value)
-    if fields is not None:
-        resource = fields[5]
-        text = plain(resource)
-        if text is not None and text.startswith("function:"):
-            return text.split(":")[1]
-        if isinstance(resource, Text) and isinstance(resource.parts[0], str) and resource.parts[0].startswith("function:"):
-            head = resource.parts[0][len("function:"):]
-            rest = list(resource.parts[1:])
-            return make_text([head.split(":")[0]] + ([] if ":" in head else rest))
-        return resource
-    text = plain(value)
-    if text is not None and ":" in text:
-        return text.split(":")[0]
-    return value
 
 
 @dataclass
@@ -398,7 +380,8 @@ class TerraformModule:
                 return Unknown("splat", "a splat expression")
             if isinstance(value, dict) and isinstance(key, str) and key in value:
                 value = value[key]
-            elif isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool) and -len(value) <= key < len(value):
+            elif (isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool)
+                  and -len(value) <= key < len(value)):
                 value = value[key]
             else:
                 return Unknown("index", "an index into a value that is not known statically")
@@ -524,7 +507,7 @@ class TerraformModule:
                      "qualified_arn": make_text([fn_arn, ":", Unknown(f"{block.address}.version",
                                                                       f"the version {block.address} publishes")])}
         elif rtype == "aws_lambda_alias":
-            fn = _function_name_from(self.argument(block, "function_name", scope))
+            fn = function_name_of(self.argument(block, "function_name", scope))
             table = {"name": name, "arn": aws.arn("lambda", reg, acct, make_text(["function:", fn, ":", name]))}
         elif rtype == "aws_cloudwatch_event_bus":
             table = {"name": name, "id": name, "arn": aws.arn("events", reg, acct, make_text(["event-bus/", name]))}
@@ -584,7 +567,8 @@ class TerraformModule:
     def _policy_document(self, block: Block) -> DocumentValue:
         statements: list[Statement] = []
         problems: list[str] = []
-        for raw in _list(self.argument(block, "source_policy_documents")) if "source_policy_documents" in block.body else []:
+        sources = self.argument(block, "source_policy_documents") if "source_policy_documents" in block.body else []
+        for raw in _list(sources):
             docs = self._document_statements(raw, problems)
             statements = _merge_by_sid(statements, docs)
         own = [self._statement_block(block, raw) for raw in block.body.get("statement", []) or []

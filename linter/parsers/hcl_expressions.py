@@ -6,7 +6,8 @@ properly, not matching it with regular expressions. This module turns it into a 
 
     ("lit", value)                       number, bool, null or a string without interpolation
     ("tmpl", [part, ...])                a string template; a part is a str or a node
-    ("ref", root, [step, ...])           a traversal: var.x, aws_sqs_queue.q[0].arn; step = ("attr", name) | ("index", node) | ("splat",)
+    ("ref", root, [step, ...])           a traversal: var.x, aws_sqs_queue.q[0].arn;
+                                         step = ("attr", name) | ("index", node) | ("splat",)
     ("call", name, [node, ...], expand)  a function call
     ("tuple", [node, ...])
     ("object", [(key_node, value_node), ...])
@@ -405,8 +406,8 @@ class _Parser:
                 raise HclExpressionError("unterminated heredoc")
             i = nl + 1
         if indent:
-            margin = min((len(l) - len(l.lstrip()) for l in lines if l.strip()), default=0)
-            lines = [l[margin:] for l in lines]
+            margin = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+            lines = [line[margin:] for line in lines]
         return parse_template("\n".join(lines) + "\n")
 
     # -- templates ------------------------------------------------------------------------------------------

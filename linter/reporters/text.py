@@ -74,7 +74,9 @@ def render(report: Report, stream: IO[str], color: bool, cwd: Path) -> None:
         if s[key]:
             parts.append(f"{s[key]} {word}{'s' if s[key] != 1 else ''}")
     found = ", ".join(parts) if parts else "no findings"
-    tail = f"Checked {s['files']} file{'s' if s['files'] != 1 else ''} in {s['units']} unit{'s' if s['units'] != 1 else ''}: {found}."
+    files = f"{s['files']} file{'s' if s['files'] != 1 else ''}"
+    units = f"{s['units']} unit{'s' if s['units'] != 1 else ''}"
+    tail = f"Checked {files} in {units}: {found}."
     if s["parse_errors"]:
         tail += f" {s['parse_errors']} input{'s' if s['parse_errors'] != 1 else ''} could not be read."
     if report.errors or report.findings:

@@ -20,7 +20,7 @@ from linter.values import Environment
 
 @dataclass(frozen=True)
 class Work:
-    kind: Literal["terraform", "cloudformation"]
+    kind: Literal["terraform", "cloudformation", "terraform-plan"]
     name: str  # module directory or template path (display form)
     sources: tuple[Source, ...]
     tfvars: tuple[Source, ...] = ()
@@ -54,7 +54,12 @@ def analyse(work: Work, config: Config, today: date) -> UnitResult:
 def _analyse(work: Work, config: Config, today: date) -> UnitResult:
     env = Environment(config.account_id, config.region)
     result = UnitResult()
-    unit = _terraform(work, env, result) if work.kind == "terraform" else _template(work, env, result)
+    if work.kind == "terraform":
+        unit = _terraform(work, env, result)
+    elif work.kind == "terraform-plan":
+        unit = _plan(work, env, result)
+    else:
+        unit = _template(work, env, result)
     if unit is None:
         return result
     result.units = 1
@@ -115,6 +120,18 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
     unit = build_module(work.name, files, tfvars, env, library)
     unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
     return unit
+
+
+def _plan(work: Work, env: Environment, result: UnitResult) -> Unit | None:
+    from linter.build.terraform_plan import build_plan
+
+    (source,) = work.sources
+    text = decode(source)
+    built = text if isinstance(text, ParseError) else build_plan(source.path, text, env)
+    if isinstance(built, ParseError):
+        result.errors.append(built)
+        return None
+    return built
 
 
 def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:

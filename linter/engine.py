@@ -19,6 +19,7 @@ from linter.config import Config
 from linter.discovery import Plan, discover, display_path
 from linter.findings import Finding
 from linter.model import ParseError
+from linter.build.terraform_plan import looks_like_plan
 from linter.module_calls import local_calls, remote_modules
 from linter.sources import Source, read_head, read_source
 from linter.suppress import Suppressed
@@ -95,6 +96,8 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
             continue
         if bytes_look_like_template(read.data):
             works.append(Work("cloudformation", shown, (read,)))
+        elif path.suffix == ".json" and looks_like_plan(read.data):
+            works.append(Work("terraform-plan", shown, (read,)))
     return works, errors
 
 
@@ -185,8 +188,8 @@ def analyse_all(works: list[Work], config: Config, today: date, jobs: int, cache
 
     # Largest units first: the last ones are short, so no core idles at the end.
     pending.sort(key=lambda i: -sum(len(s.data) for s in works[i].sources))
-    modules = [i for i in pending if works[i].kind == "terraform"]
     templates = [i for i in pending if works[i].kind == "cloudformation"]
+    modules = [i for i in pending if works[i].kind != "cloudformation"]
     if modules:
         from linter.parsers.terraform import parse_hcl
         parse_hcl("warm-up.tf", "")  # build python-hcl2's grammar once, before forking, not once per worker

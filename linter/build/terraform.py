@@ -339,6 +339,9 @@ class TerraformModule:
             if block is None:
                 return Unknown(f"data.{rtype}.{rname}", f"data.{rtype}.{rname}, which is not declared in this module")
             return self._resource_reference(block, steps[2:], scope)
+        if root == "__plan__":  # written by the plan reader for values the plan leaves open
+            what = _attr(steps, 0)
+            return Unknown(f"{self.prefix}{what} after apply", f"{what}, which the plan knows only after apply")
         if root in ("path", "terraform", "self"):
             return Unknown(f"{root}.{_attr(steps, 0)}", f"{root}.{_attr(steps, 0)}")
         rname = _attr(steps, 0)
@@ -686,7 +689,7 @@ class TerraformModule:
                 location=self.location(block),
                 boundary=(self.argument(block, "permissions_boundary", scope)
                           if "permissions_boundary" in block.body else None),
-                name_source=f"{at}.name",
+                name_source=f"{at[len(self.prefix):]}.name",  # the fix goes into this module's own files
             )
             for raw in block.body.get("inline_policy", []) or []:
                 if not isinstance(raw, dict) or "policy" not in raw:

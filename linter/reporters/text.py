@@ -41,7 +41,8 @@ def _frame(sources: _Sources, f: Finding) -> Text:
     for number in range(first, last + 1):
         marker = ">" if f.location.line <= number <= f.location.end_line else " "
         out.append(f"  {marker} {number:>{width}} | ", style="dim" if marker == " " else "bold")
-        out.append(lines[number - 1].rstrip() + "\n")
+        text = lines[number - 1].rstrip()
+        out.append((text if len(text) <= 160 else text[:157] + "...") + "\n")
     return out
 
 

@@ -6,7 +6,6 @@ import os
 import multiprocessing
 import multiprocessing.context
 import signal
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -130,6 +129,16 @@ def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache
     return result
 
 
+def _prepare_workers(kinds: set[str]) -> None:
+    """Load what every worker needs once, here, before they are forked, instead of once per worker."""
+    if kinds - {"cloudformation"}:
+        from linter.parsers.terraform import parse_hcl
+        parse_hcl("warm-up.tf", "")
+    import rules  # noqa: F401
+    from linter.iam.catalogue import services
+    services()
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """Fork where the platform has it: workers then share the parsers this process already imported."""
     methods = multiprocessing.get_all_start_methods()
@@ -148,17 +157,6 @@ def _chunks(indices: list[int], jobs: int) -> list[list[int]]:
     """Small batches (fewer round trips to the workers), smaller still towards the end (no idle core)."""
     size = max(1, min(8, len(indices) // (jobs * 8)))
     return [indices[i:i + size] for i in range(0, len(indices), size)]
-
-
-class _Deferred(ResultCache):
-    """A cache whose writes run on a background thread."""
-
-    def __init__(self, cache: ResultCache, writer: ThreadPoolExecutor) -> None:
-        super().__init__(cache.directory)
-        self.writer = writer
-
-    def put(self, key: str, result: UnitResult) -> None:
-        self.writer.submit(ResultCache.put, self, key, result)
 
 
 def analyse_all(works: list[Work], config: Config, today: date, jobs: int, cache: ResultCache,
@@ -189,32 +187,22 @@ def analyse_all(works: list[Work], config: Config, today: date, jobs: int, cache
     # Largest units first: the last ones are short, so no core idles at the end.
     pending.sort(key=lambda i: -sum(len(s.data) for s in works[i].sources))
     templates = [i for i in pending if works[i].kind == "cloudformation"]
-    modules = [i for i in pending if works[i].kind != "cloudformation"]
-    if modules:
-        from linter.parsers.terraform import parse_hcl
-        parse_hcl("warm-up.tf", "")  # build python-hcl2's grammar once, before forking, not once per worker
-    # Workers are forked first (before this process starts its cache-writer thread) and ignore Ctrl-C: the
-    # interrupt is this process's to handle, by stopping them, so no worker prints a traceback.
+    others = [i for i in pending if works[i].kind != "cloudformation"]
+    # Templates go first, in one task per half of the workers (all of them, if there is nothing else): only the
+    # workers that take them import cfn-lint (half a second each), while the others start on Terraform at once.
+    shares = max(1, min(len(templates), jobs // 2 if others else jobs))
+    order = [templates[n::shares] for n in range(shares)] if templates else []
+    order += _chunks(others, jobs)
+    _prepare_workers({works[i].kind for i in others})
+    # Workers are forked after the HCL parser is loaded (they share it) and ignore Ctrl-C: the interrupt is
+    # this process's to handle, by stopping them, so no worker prints a traceback.
     pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)
     try:
-        with ThreadPoolExecutor(1) as writer:
-            local = partial(analyse_and_store, config=config, today=today, cache=_Deferred(cache, writer))
-            first = modules if modules and templates else pending
-            batches = [(chunk, pool.apply_async(_batch, (job, [(works[i], keys[i]) for i in chunk])))
-                       for chunk in _chunks(first, jobs)]
-            if modules and templates:
-                # Modules go to the workers; this process takes the templates meanwhile, so cfn-lint's import
-                # (the largest fixed cost) happens once, beside the work rather than before it. If the workers
-                # run dry first, they take the rest of the templates.
-                for n, i in enumerate(templates):
-                    if all(r.ready() for _, r in batches):
-                        batches += [(chunk, pool.apply_async(_batch, (job, [(works[j], keys[j]) for j in chunk])))
-                                    for chunk in _chunks(templates[n:], jobs)]
-                        break
-                    finished(i, local((works[i], keys[i])))
-            for chunk, pending_result in batches:
-                for i, result in zip(chunk, pending_result.get()):
-                    finished(i, result)
+        batches = [(chunk, pool.apply_async(_batch, (job, [(works[i], keys[i]) for i in chunk])))
+                   for chunk in order]
+        for chunk, pending_result in batches:
+            for i, result in zip(chunk, pending_result.get()):
+                finished(i, result)
         pool.close()
     except BaseException:
         pool.terminate()

@@ -7,13 +7,79 @@ both heredoc forms cleanly, and parses about twice as fast as 8.x. It is pinned 
 from __future__ import annotations
 
 import json
+import os
 import re
+from functools import lru_cache
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
 from linter.model import ParseError
 
 MAX_NESTING = 100
+
+# python-hcl2's grammar, with one change: the block rule keeps its braces, whose tokens carry the block's first and
+# last line. That replaces lark's propagate_positions, which tracked positions for every node of every file and
+# cost about a third of all parsing time. The output is python-hcl2's, including __start_line__/__end_line__.
+_BLOCK_RULE = 'block : identifier (identifier | string)* new_line_or_comment? "{" body "}"'
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    import hcl2
+    import lark
+    from lark import Lark
+
+    grammar = (Path(hcl2.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    if _BLOCK_RULE not in grammar:  # a python-hcl2 whose grammar differs: use its own parser as it is
+        return None
+    grammar = grammar.replace(_BLOCK_RULE, "!" + _BLOCK_RULE)
+    options = {"parser": "lalr", "propagate_positions": False}
+    # Building the LALR tables takes a second, so the built parser is kept in the user cache directory.
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    version = getattr(hcl2, "__version__", "x")
+    final = Path(base) / "infra-policy-linter" / f"hcl2-{version}-lark-{lark.__version__}.grammar"
+    if final.is_file():
+        try:
+            return Lark(grammar, cache=str(final), **options)
+        except Exception:  # a damaged file: build afresh below
+            pass
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        partial = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        parser = Lark(grammar, cache=str(partial), **options)
+        os.replace(partial, final)  # atomic: a concurrent run reads the old file or the whole new one
+        return parser
+    except OSError:
+        return Lark(grammar, **options)
+
+
+@lru_cache(maxsize=1)
+def _transformer_class() -> Any:
+    from hcl2.transformer import END_LINE, START_LINE, DictTransformer
+    from lark import Token
+
+    class Transformer(DictTransformer):
+        def block(self, args: list[Any]) -> dict[str, Any]:  # type: ignore[override]
+            braces = [a for a in args if isinstance(a, Token) and a.type in ("LBRACE", "RBRACE")]
+            *labels, body = [a for a in args if not (isinstance(a, Token) and a.type in ("LBRACE", "RBRACE"))]
+            result: dict[str, Any] = body
+            result.update({START_LINE: braces[0].line, END_LINE: braces[-1].end_line})
+            for label in reversed(labels):
+                result = {self.strip_quotes(label): result}
+            return result
+
+    return Transformer
+
+
+def _loads(text: str) -> dict[str, Any]:
+    import hcl2
+
+    parser = _parser()
+    if parser is None:
+        return hcl2.loads(text, with_meta=True)
+    # python-hcl2 appends a newline too: its grammar needs one at the end of every block
+    return _transformer_class()(with_meta=True).transform(parser.parse(text + "\n"))
 
 
 @dataclass
@@ -40,14 +106,13 @@ def _nesting_too_deep(text: str) -> int | None:
 
 
 def parse_hcl(display: str, text: str) -> TfFile | ParseError:
-    import hcl2
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
     deep = _nesting_too_deep(text)
     if deep is not None:
         return ParseError(display, deep, 1, f"nesting deeper than {MAX_NESTING} levels")
     try:
-        body = hcl2.loads(text, with_meta=True)
+        body = _loads(text)
     except UnexpectedInput as exc:
         if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
             what = "unexpected end of file"

@@ -35,21 +35,15 @@ def _parser() -> Any:
         return None
     grammar = grammar.replace(_BLOCK_RULE, "!" + _BLOCK_RULE)
     options = {"parser": "lalr", "propagate_positions": False}
-    # Building the LALR tables takes a second, so the built parser is kept in the user cache directory.
+    # Building the LALR tables takes a second, so lark keeps the built parser in the user cache directory. Lark
+    # hashes the file's own path into it, so it is always written and read under this one name; a reader that
+    # meets a half-written file (two first runs at once) rebuilds rather than fails.
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     version = getattr(hcl2, "__version__", "x")
     final = Path(base) / "infra-policy-linter" / f"hcl2-{version}-lark-{lark.__version__}.grammar"
-    if final.is_file():
-        try:
-            return Lark(grammar, cache=str(final), **options)
-        except Exception:  # a damaged file: build afresh below
-            pass
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        partial = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        parser = Lark(grammar, cache=str(partial), **options)
-        os.replace(partial, final)  # atomic: a concurrent run reads the old file or the whole new one
-        return parser
+        return Lark(grammar, cache=str(final), **options)
     except OSError:
         return Lark(grammar, **options)
 

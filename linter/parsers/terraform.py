@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -24,28 +25,63 @@ MAX_NESTING = 100
 _BLOCK_RULE = 'block : identifier (identifier | string)* new_line_or_comment? "{" body "}"'
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Any:
+SHIPPED_GRAMMAR = Path(__file__).parent / "data" / "hcl2-grammar.bin"
+_OPTIONS = {"parser": "lalr", "propagate_positions": False}
+
+
+def _grammar() -> tuple[str, str] | None:
+    """(grammar text, stamp) for python-hcl2's grammar with the block rule keeping its braces."""
+    import hashlib
+
     import hcl2
     import lark
-    from lark import Lark
 
     grammar = (Path(hcl2.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
     if _BLOCK_RULE not in grammar:  # a python-hcl2 whose grammar differs: use its own parser as it is
         return None
     grammar = grammar.replace(_BLOCK_RULE, "!" + _BLOCK_RULE)
-    options = {"parser": "lalr", "propagate_positions": False}
-    # Building the LALR tables takes a second, so lark keeps the built parser in the user cache directory. Lark
-    # hashes the file's own path into it, so it is always written and read under this one name; a reader that
-    # meets a half-written file (two first runs at once) rebuilds rather than fails.
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    return grammar, f"lark {lark.__version__} python {sys.version_info[0]}.{sys.version_info[1]} grammar {digest}"
+
+
+def write_shipped_grammar(path: Path = SHIPPED_GRAMMAR) -> None:
+    """Build the parser and store it in the package, so that no first run has to (``python -m
+    linter.parsers.terraform``). A stamp line says which lark, Python and grammar it was built from."""
+    from lark import Lark
+
+    found = _grammar()
+    assert found is not None
+    grammar, stamp = found
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        fh.write(stamp.encode() + b"\n")
+        Lark(grammar, **_OPTIONS).save(fh)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    from lark import Lark
+
+    found = _grammar()
+    if found is None:
+        return None
+    grammar, stamp = found
+    try:  # the parser shipped in the package, when it was built from this very lark, Python and grammar
+        with SHIPPED_GRAMMAR.open("rb") as fh:
+            if fh.readline().rstrip(b"\n") == stamp.encode():
+                return Lark.load(fh)
+    except Exception:  # missing or unreadable: build one below
+        pass
+    # Otherwise lark builds the tables (about a second) and keeps them in the user cache directory. Lark hashes
+    # the file's own path into it, so it is always written and read under this one name; a reader that meets a
+    # half-written file (two first runs at once) rebuilds rather than fails.
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    version = getattr(hcl2, "__version__", "x")
-    final = Path(base) / "infra-policy-linter" / f"hcl2-{version}-lark-{lark.__version__}.grammar"
+    final = Path(base) / "infra-policy-linter" / f"hcl2-{stamp.replace(' ', '-')}.grammar"
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        return Lark(grammar, cache=str(final), **options)
+        return Lark(grammar, cache=str(final), **_OPTIONS)
     except OSError:
-        return Lark(grammar, **options)
+        return Lark(grammar, **_OPTIONS)
 
 
 @lru_cache(maxsize=1)
@@ -159,3 +195,8 @@ def find_attribute(tf: TfFile, start: int, end: int, name: str) -> tuple[int, in
         if m and not text.lstrip().startswith(("#", "//")):
             return number, m.start() + 1, len(text.rstrip()) + 1
     return None
+
+
+if __name__ == "__main__":
+    write_shipped_grammar()
+    print(f"wrote {SHIPPED_GRAMMAR}")

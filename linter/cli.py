@@ -190,7 +190,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
 
 def _progress_bar() -> tuple[Any, Any]:
     """A transient progress bar on stderr for long runs, only when stderr is a terminal."""
-    if not sys.stderr.isatty() or os.environ.get("NO_COLOR") is not None and not sys.stderr.isatty():
+    if not sys.stderr.isatty():
         return None, lambda: None
     from rich.console import Console
     from rich.progress import Progress

@@ -27,6 +27,7 @@ class Work:
     broken: tuple[str, ...] = ()  # files of the module that could not even be read
     modules: tuple[tuple[str, tuple[Source, ...]], ...] = ()  # called modules: (directory, files)
     remote: tuple[tuple[str, str], ...] = ()  # module address -> directory, from .terraform/modules/modules.json
+    texts: tuple[Source, ...] = ()  # files the modules read with file() / templatefile()
 
 
 @dataclass
@@ -106,6 +107,10 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
     if not files:
         return None
     library = ModuleLibrary(remote=dict(work.remote))
+    for source in work.texts:
+        text = decode(source)
+        if not isinstance(text, ParseError):
+            library.texts[source.path] = text
     for directory, sources in work.modules:
         parsed_files = []
         for source in sources:

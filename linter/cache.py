@@ -42,6 +42,7 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
         "broken": list(work.broken),
         "modules": [[d, [[s.path, s.digest] for s in sources]] for d, sources in work.modules],
         "remote": [list(r) for r in work.remote],
+        "texts": [[s.path, s.digest] for s in work.texts],
         "config": [sorted(config.select) if config.select is not None else None, sorted(config.ignore),
                    sorted(config.levels.items()), config.account_id, config.region],
         "today": today.isoformat(),

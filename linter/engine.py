@@ -19,7 +19,7 @@ from linter.discovery import Plan, discover, display_path
 from linter.findings import Finding
 from linter.model import ParseError
 from linter.build.terraform_plan import looks_like_plan
-from linter.module_calls import local_calls, remote_modules
+from linter.module_calls import local_calls, read_paths, remote_modules
 from linter.sources import Source, read_head, read_source
 from linter.suppress import Suppressed
 
@@ -83,8 +83,9 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
                 tfvars.append(read)
         if sources:
             modules, remote = _called_modules(directory, calls, read_dir, cwd, errors)
+            texts = _read_files(directory, [sources] + [list(m[1]) for m in modules], cwd, config)
             works.append(Work("terraform", display_path(directory, cwd), tuple(sources), tuple(tfvars),
-                              tuple(broken), modules, remote))
+                              tuple(broken), modules, remote, texts))
     for path in plan.templates:
         shown = display_path(path, cwd)
         read = read_source(path, shown, config.max_file_size)
@@ -98,6 +99,25 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         elif path.suffix == ".json" and looks_like_plan(read.data):
             works.append(Work("terraform-plan", shown, (read,)))
     return works, errors
+
+
+def _read_files(root: Path, groups: list[list[Source]], cwd: Path, config: Config) -> tuple[Source, ...]:
+    """The files a module reads with file()/templatefile() and a literal path, so that they are part of the unit
+    (and of its cache key)."""
+    found: dict[str, Source] = {}
+    for sources in groups:
+        for source in sources:
+            directory = Path(source.path).parent
+            for path in read_paths(source.data.decode("utf-8", "replace")):
+                # ${path.module}/x is the module's own directory; a bare relative path is terraform's cwd (the root)
+                target = (cwd / directory / path[len("${path.module}/"):] if path.startswith("${path.module}/")
+                          else root / path)
+                shown = display_path(target, cwd)
+                if shown not in found and target.is_file():
+                    read = read_source(target, shown, config.max_file_size)
+                    if isinstance(read, Source):
+                        found[shown] = read
+    return tuple(found[k] for k in sorted(found))
 
 
 def _called_modules(root: Path, calls: dict[Path, list[Path]], read_dir: Callable, cwd: Path,

@@ -26,6 +26,14 @@ def local_calls(directory: Path, texts: list[str]) -> list[Path]:
     return found
 
 
+_READ = re.compile(r'\b(?:file|templatefile)\(\s*"((?:\$\{path\.module\}/)?[^"$]+)"')
+
+
+def read_paths(text: str) -> list[str]:
+    """Literal paths given to file() or templatefile(), as written (possibly starting with ${path.module}/)."""
+    return list(dict.fromkeys(_READ.findall(text)))
+
+
 def remote_modules(root: Path) -> dict[str, Path]:
     """``module.a.module.b`` -> directory, for the modules `terraform init` placed under .terraform/modules."""
     manifest = root / ".terraform" / "modules" / "modules.json"

@@ -12,7 +12,7 @@ from linter.model import (
     Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
     ManagedPolicy, Policy, Role, Statement, Unit,
 )
-from linter.parsers.hcl_expressions import HclExpressionError, Node, parse_value
+from linter.parsers.hcl_expressions import HclExpressionError, Node, parse_template, parse_value
 from linter.parsers.suppressions import comment_suppressions
 from linter.parsers.terraform import TfFile, find_attribute
 from linter.policy_document import policy_from_value
@@ -104,6 +104,7 @@ class ModuleLibrary:
 
     files: dict[str, list[TfFile]] = field(default_factory=dict)  # module directory (display) -> files
     remote: dict[str, str] = field(default_factory=dict)  # "module.a.module.b" -> directory, from modules.json
+    texts: dict[str, str] = field(default_factory=dict)  # files read by file()/templatefile() (display path)
 
     def locate(self, caller_dir: str, source: str | None, address: str) -> str | None:
         if source is None:
@@ -299,7 +300,31 @@ class TerraformModule:
         args = [self.evaluate(a, scope) for a in arg_nodes]
         if expand and args and isinstance(args[-1], list):
             args = args[:-1] + args[-1]
+        if name in ("file", "templatefile") and args:
+            return self._file(name, args)
         return call_function(name, args)
+
+    def _root(self) -> "TerraformModule":
+        return self.caller[0]._root() if self.caller is not None else self
+
+    def _file(self, name: str, args: list[Any]) -> Any:
+        """file() and templatefile(): files the module reads itself (never run, only read)."""
+        path = plain(args[0])
+        if path is None:
+            return Unknown(f"{name}()", f"{name}() of a path not known statically")
+        # Relative paths are relative to where terraform runs: the root module's directory.
+        shown = posixpath.normpath(posixpath.join(self._root().name, path)) if not path.startswith("/") else path
+        text = self.library.texts.get(shown)
+        if text is None:
+            return Unknown(f"{name}({path})", f"the contents of {path}, which the linter could not read")
+        if name == "file":
+            return text
+        variables = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+        try:
+            node = parse_template(text)
+        except HclExpressionError as exc:
+            return Unknown(f"{name}({path})", f"{path}, a template the linter cannot read ({exc})")
+        return self.evaluate(node, Scope(bindings=dict(variables)))
 
     def _reference(self, node: Node, scope: Scope) -> Any:
         root, steps = node[1], list(node[2])
@@ -342,6 +367,9 @@ class TerraformModule:
         if root == "__plan__":  # written by the plan reader for values the plan leaves open
             what = _attr(steps, 0)
             return Unknown(f"{self.prefix}{what} after apply", f"{what}, which the plan knows only after apply")
+        if root == "path" and _attr(steps, 0) in ("module", "root"):
+            # Terraform gives them relative to where it runs, the root module's directory.
+            return posixpath.relpath(self.name, self._root().name) if _attr(steps, 0) == "module" else "."
         if root in ("path", "terraform", "self"):
             return Unknown(f"{root}.{_attr(steps, 0)}", f"{root}.{_attr(steps, 0)}")
         rname = _attr(steps, 0)

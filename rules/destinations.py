@@ -322,6 +322,12 @@ class Unverifiable(DestinationRule):
     security_severity = "4.0"
     outcomes = (Outcome.UNKNOWN, Outcome.CONDITIONAL)
     purposes = ("destination", "kms")
+
+    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
+        from rules.event_sources import unverifiable
+
+        yield from super().check(unit, shared)
+        yield from unverifiable(self, unit, shared)  # event source mappings: reads and failure destinations
     rationale = (
         "Some grants cannot be proven from the code alone: the only Allow carries a Condition, the role or a "
         "policy is defined elsewhere, an ARN comes from a variable without a default or an import, or a managed "

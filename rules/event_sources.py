@@ -119,6 +119,30 @@ class _EsmRule(Rule):
         return grant_fix(language, n.role.name_source, n.role.address, hint, n.action, source)
 
 
+def unverifiable(rule: Rule, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
+    """DST004 findings for what an event source mapping needs but the linter cannot decide: one per mapping,
+    purpose and reason, naming every action concerned."""
+    groups: dict[tuple[str, str, str], list[Need]] = {}
+    for n in needs(unit, shared):
+        if n.decision.outcome in (Outcome.UNKNOWN, Outcome.CONDITIONAL):
+            reasons = "; ".join(n.decision.reasons) or "a value that cannot be resolved"
+            groups.setdefault((n.mapping.address, n.purpose, reasons), []).append(n)
+    for (_, purpose, reasons), group in groups.items():
+        n = group[0]
+        dest = n.mapping.on_failure if purpose == "destination" else None
+        location = dest.location if dest is not None else n.mapping.source_location
+        what = f"send failed batches to {dest.ref}" if dest is not None else f"read {n.mapping.source_ref}"
+        role = f"its execution role {n.role.address}" if n.role else "its execution role"
+        actions = ", ".join(g.action for g in group)
+        yield Finding(rule=rule.id, level=rule.level, location=location, unit=unit.name, function=n.label,
+                      role=n.role.address if n.role else None,
+                      destination=dest.ref if dest is not None else n.mapping.source_ref, action=n.action,
+                      message=(f"cannot verify that {role} allows {actions} for {n.label}'s event source mapping "
+                               f"{n.mapping.address} to {what}: {reasons}"),
+                      fix="Make the unknown value resolvable in this unit, or suppress this finding with a reason.",
+                      evidence=frozenset({location.path, n.mapping.location.path}))
+
+
 class EventSourceDestinationNotGranted(_EsmRule):
     id = "ESM001"
     name = "event-source-failure-destination-not-granted"

@@ -115,8 +115,9 @@ def test_github_annotations(in_repo: Path) -> None:
     code, out, _ = run_cli("--format", "github", "fixtures/terraform/DST001/bad", "fixtures/terraform/DST004/bad")
     assert code == 1
     lines = out.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert lines[0].startswith("::error file=fixtures/terraform/DST001/bad/main.tf,line=52,col=7,endLine=52,"
                                "endColumn=47,title=DST001::aws_lambda_function.worker sends on-failure records")
     assert "%0A%0AFix%3A" not in lines[0] and "%0A%0AFix:%0A" in lines[0]
-    assert lines[1].startswith("::warning file=fixtures/terraform/DST004/bad/main.tf,line=55,")
+    assert lines[1].startswith("::warning file=fixtures/terraform/DST004/bad/esm.tf,line=7,")
+    assert lines[2].startswith("::warning file=fixtures/terraform/DST004/bad/main.tf,line=55,")

@@ -786,16 +786,27 @@ class TerraformModule:
         for dc in block.body.get("destination_config", []) or []:
             for target in (dc.get("on_failure", []) or []) if isinstance(dc, dict) else []:
                 if isinstance(target, dict) and "destination_arn" in target:
-                    raw = target["destination_arn"]
-                    value = self.evaluate_raw(raw, scope)
-                    ref = self._direct_reference(raw, None, scope)
-                    fifo, key, key_source = self._target_facts(ref, value)
-                    mapping.on_failure = Destination(
-                        kind="on_failure", arn=value, ref=ref or _hcl_source(raw),
-                        location=self.attribute_location(block, target, "destination_arn"), resource_address=ref,
-                        source=_hcl_source(raw), target_location=self._address_location(ref), fifo=fifo,
-                        kms_key=key, kms_source=key_source)
+                    mapping.on_failure = self._destination(block, target, "destination_arn", "on_failure", scope)
         return mapping
+
+    def _destination(self, block: Block, target: dict[str, Any], key: str, kind: str, scope: Scope) -> Destination:
+        """The destination named by ``key`` in an on_success/on_failure block, with what its resource says."""
+        raw = target[key]
+        value = self.evaluate_raw(raw, scope)
+        ref = self._direct_reference(raw, None, scope)
+        fifo, kms_key, kms_source = self._target_facts(ref, value)
+        return Destination(
+            kind=kind,  # type: ignore[arg-type]
+            arn=value,
+            ref=ref or _hcl_source(raw),
+            location=self.attribute_location(block, target, key),
+            resource_address=ref,
+            source=_hcl_source(raw),
+            target_location=self._address_location(ref),
+            fifo=fifo,
+            kms_key=kms_key,
+            kms_source=kms_source,
+        )
 
     def _each(self, rtype: str) -> Iterator[tuple[Block, str, Scope]]:
         for block in self.blocks_of(rtype):
@@ -825,22 +836,7 @@ class TerraformModule:
                 for target in dc.get(kind, []) or []:
                     if not isinstance(target, dict) or "destination" not in target:
                         continue
-                    raw = target["destination"]
-                    value = self.evaluate_raw(raw, scope)
-                    ref = self._direct_reference(raw, None, scope)
-                    fifo, key, key_source = self._target_facts(ref, value)
-                    config.destinations.append(Destination(
-                        kind=kind,  # type: ignore[arg-type]
-                        arn=value,
-                        ref=ref or _hcl_source(raw),
-                        location=self.attribute_location(block, target, "destination"),
-                        resource_address=ref,
-                        source=_hcl_source(raw),
-                        target_location=self._address_location(ref),
-                        fifo=fifo,
-                        kms_key=key,
-                        kms_source=key_source,
-                    ))
+                    config.destinations.append(self._destination(block, target, "destination", kind, scope))
         return config
 
     def _target_facts(self, address: str | None, value: Any) -> tuple[bool, Any, str]:

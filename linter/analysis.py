@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from linter.config import Config
-from linter.findings import Finding
-from linter.model import ParseError, Unit
-from linter.sources import Source, decode
-from linter.suppress import Suppressed, apply_suppressions
-from linter.values import Environment
+from infra_policy_linter.config import Config
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.model import ParseError, Unit
+from infra_policy_linter.sources import Source, decode
+from infra_policy_linter.suppress import Suppressed, apply_suppressions
+from infra_policy_linter.values import Environment
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
 
 
 def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
-    from linter.build.terraform import ModuleLibrary, build_module
-    from linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
+    from infra_policy_linter.resolve.terraform import ModuleLibrary, build_module
+    from infra_policy_linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
 
     files: list[TfFile] = []
     broken = list(work.broken)
@@ -128,7 +128,7 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
 
 
 def _plan(work: Work, env: Environment, result: UnitResult) -> Unit | None:
-    from linter.build.terraform_plan import build_plan
+    from infra_policy_linter.resolve.terraform_plan import build_plan
 
     (source,) = work.sources
     text = decode(source)
@@ -140,8 +140,8 @@ def _plan(work: Work, env: Environment, result: UnitResult) -> Unit | None:
 
 
 def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
-    from linter.build.cloudformation import build_template
-    from linter.parsers.cloudformation import parse_template
+    from infra_policy_linter.resolve.cloudformation import build_template
+    from infra_policy_linter.parsers.cloudformation import parse_template
 
     (source,) = work.sources
     text = decode(source)
@@ -157,7 +157,7 @@ def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
 def check_unit(unit: Unit, config: Config, today: date) -> tuple[list[Finding], list[Suppressed]]:
     from dataclasses import replace
 
-    from rules import ALL_RULES
+    from infra_policy_linter.rules import ALL_RULES
 
     enabled = {rule.id for rule in ALL_RULES if config.rule_enabled(rule.id)}
     shared: dict[str, Any] = {}

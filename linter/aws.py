@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from linter.values import Text, Unknown, make_text, plain
+from infra_policy_linter.values import Text, Unknown, make_text, plain
 
 # Partition of computed ARNs. Other partitions (aws-cn, aws-us-gov) are rare enough that assuming the commercial one
 # silently is better than marking every ARN partly unknown.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from linter import TOOL_NAME, __version__
-from linter.findings import Finding
+from infra_policy_linter import TOOL_NAME, __version__
+from infra_policy_linter.findings import Finding
 
 
 class BaselineError(ValueError):

@@ -12,18 +12,39 @@ import hashlib
 import json
 import os
 import threading
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from linter import __version__
-from linter.analysis import UnitResult, Work
-from linter.config import Config
-from linter.findings import Finding, Related
-from linter.model import Location, ParseError, Suppression
-from linter.suppress import Suppressed
+from infra_policy_linter import __version__
+from infra_policy_linter.analysis import UnitResult, Work
+from infra_policy_linter.config import Config
+from infra_policy_linter.findings import Finding, Related
+from infra_policy_linter.model import Location, ParseError, Suppression
+from infra_policy_linter.suppress import Suppressed
 
 FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of the linter's own source files (the engine and the rules), computed once per process.
+
+    The version string alone is not enough: in a development checkout or an editable install, editing a rule
+    message must not keep serving results computed by the old code.
+    """
+    import infra_policy_linter
+    import infra_policy_linter.rules
+
+    digest = hashlib.sha256()
+    roots = {Path(infra_policy_linter.__file__).parent, Path(infra_policy_linter.rules.__file__).parent}
+    for root in sorted(roots):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".json") and path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def default_cache_dir() -> Path:
@@ -35,6 +56,7 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
     material = {
         "format": FORMAT,
         "version": version,
+        "code": code_digest(),
         "kind": work.kind,
         "name": work.name,
         "sources": [[s.path, s.digest] for s in work.sources],

@@ -1,6 +1,6 @@
 """The destination checks as cfn-lint rules, for teams that already run cfn-lint:
 
-    cfn-lint --append-rules linter.cfnlint_rules -- template.yaml
+    cfn-lint --append-rules infra_policy_linter.cfnlint_rules -- template.yaml
 
 cfn-lint decodes the template (and expands SAM first); each rule turns it into this linter's model and reports
 the destinations whose action the execution role does not grant, at the ``Destination`` key. cfn-lint rule ids
@@ -9,8 +9,8 @@ carry the severity in their first letter, so DST001-DST003 become E9101-E9103 an
 
 from __future__ import annotations
 
-from linter import cfnlint_support
-from rules.destinations import ExplicitDeny, MissingGrant, Unverifiable, WrongResource
+from infra_policy_linter import cfnlint_support
+from infra_policy_linter.rules.destinations import ExplicitDeny, MissingGrant, Unverifiable, WrongResource
 
 
 class DestinationNotGranted(cfnlint_support.DestinationCheck):

@@ -1,4 +1,4 @@
-"""The shared half of the cfn-lint plugin (kept out of ``linter.cfnlint_rules``: cfn-lint instantiates every
+"""The shared half of the cfn-lint plugin (kept out of ``infra_policy_linter.cfnlint_rules``: cfn-lint instantiates every
 rule class it finds in that module, and this base class is not a rule)."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from linter.build.cloudformation import build_template
-from linter.parsers.cloudformation import Template
-from rules.destinations import DestinationRule, destination_verdicts
+from infra_policy_linter.resolve.cloudformation import build_template
+from infra_policy_linter.parsers.cloudformation import Template
+from infra_policy_linter.rules.destinations import DestinationRule, destination_verdicts
 
 
 class DestinationCheck(CloudFormationLintRule):

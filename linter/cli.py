@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from linter import TOOL_NAME, __version__
+from infra_policy_linter import TOOL_NAME, __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -55,10 +55,10 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
                max_file_size: int | None) -> Any:
     from dataclasses import replace
 
-    from linter.config import (
+    from infra_policy_linter.config import (
         Config, ConfigError, check_account_id, check_region, find_config_file, load_config,
     )
-    from rules import ALL_RULES
+    from infra_policy_linter.rules import ALL_RULES
 
     known = {rule.id for rule in ALL_RULES}
     try:
@@ -120,9 +120,9 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
           account_id: str | None, region: str | None, max_file_size: int | None, baseline_file: Path | None,
           write_baseline: Path | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
-    from linter.baseline import BaselineError, new_findings, read_baseline, write_baseline as save_baseline
-    from linter.cache import default_cache_dir
-    from linter.engine import run
+    from infra_policy_linter.baseline import BaselineError, new_findings, read_baseline, write_baseline as save_baseline
+    from infra_policy_linter.cache import default_cache_dir
+    from infra_policy_linter.engine import run
 
     if debug:
         os.environ["INFRA_POLICY_LINTER_DEBUG"] = "1"  # workers re-raise instead of reporting an internal error
@@ -164,16 +164,16 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
         _fail(f"{output}: cannot write: {exc.strerror or exc}")
     try:
         if fmt == "json":
-            from linter.reporters.json_report import render as render_json
+            from infra_policy_linter.reporters.json_report import render as render_json
             stream.write(render_json(report))
         elif fmt == "sarif":
-            from linter.reporters.sarif import render as render_sarif
+            from infra_policy_linter.reporters.sarif import render as render_sarif
             stream.write(render_sarif(report))
         elif fmt == "github":
-            from linter.reporters.github import render as render_github
+            from infra_policy_linter.reporters.github import render as render_github
             stream.write(render_github(report))
         else:
-            from linter.reporters.text import render as render_text
+            from infra_policy_linter.reporters.text import render as render_text
             render_text(report, stream, _use_color(stream) and output is None, cwd)
     finally:
         if output:
@@ -217,7 +217,7 @@ def _progress_bar() -> tuple[Any, Any]:
 @click.option("--markdown", is_flag=True, help="Print the full rule documentation as Markdown (docs/rules.md).")
 def list_rules(markdown: bool) -> None:
     """List every rule with its id, level and title."""
-    from rules import ALL_RULES, rules_markdown
+    from infra_policy_linter.rules import ALL_RULES, rules_markdown
 
     if markdown:
         click.echo(rules_markdown(), nl=False)
@@ -230,7 +230,7 @@ def list_rules(markdown: bool) -> None:
 @click.argument("rule_id")
 def explain(rule_id: str) -> None:
     """Print a rule's full documentation."""
-    from rules import rule_by_id
+    from infra_policy_linter.rules import rule_by_id
 
     rule = rule_by_id(rule_id)
     if rule is None:

@@ -12,16 +12,16 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from linter.analysis import UnitResult, Work, analyse
-from linter.cache import ResultCache, cache_key
-from linter.config import Config
-from linter.discovery import Plan, discover, display_path
-from linter.findings import Finding
-from linter.model import ParseError
-from linter.build.terraform_plan import looks_like_plan
-from linter.module_calls import local_calls, read_paths, remote_modules
-from linter.sources import Source, read_head, read_source
-from linter.suppress import Suppressed
+from infra_policy_linter.analysis import UnitResult, Work, analyse
+from infra_policy_linter.cache import ResultCache, cache_key
+from infra_policy_linter.config import Config
+from infra_policy_linter.discovery import Plan, discover, display_path
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.model import ParseError
+from infra_policy_linter.resolve.terraform_plan import looks_like_plan
+from infra_policy_linter.module_calls import local_calls, read_paths, remote_modules
+from infra_policy_linter.sources import Source, read_head, read_source
+from infra_policy_linter.suppress import Suppressed
 
 Progress = Callable[[int, int], None]
 
@@ -44,7 +44,7 @@ def default_jobs() -> int:
 
 def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], list[ParseError]]:
     """Read every input once. Templates are sniffed on their bytes: other YAML/JSON never reaches a parser."""
-    from linter.parsers.cloudformation import bytes_look_like_template
+    from infra_policy_linter.parsers.cloudformation import bytes_look_like_template
 
     works: list[Work] = []
     errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
@@ -152,10 +152,10 @@ def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache
 def _prepare_workers(kinds: set[str]) -> None:
     """Load what every worker needs once, here, before they are forked, instead of once per worker."""
     if kinds - {"cloudformation"}:
-        from linter.parsers.terraform import parse_hcl
+        from infra_policy_linter.parsers.terraform import parse_hcl
         parse_hcl("warm-up.tf", "")
-    import rules  # noqa: F401
-    from linter.iam.catalogue import services
+    import infra_policy_linter.rules  # noqa: F401
+    from infra_policy_linter.iam.catalogue import services
     services()
 
 

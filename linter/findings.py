@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from linter.model import Location
+from infra_policy_linter.model import Location
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from linter.model import Language
+from infra_policy_linter.model import Language
 
 
 def _identifier(text: str) -> str:

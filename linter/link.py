@@ -1,6 +1,6 @@
 """Joining the model: invoke config -> function -> execution role -> every policy that reaches the role.
 
-Format-neutral: works on :class:`~linter.model.Unit` only. Joins compare resolved values, so a role referenced
+Format-neutral: works on :class:`~infra_policy_linter.model.Unit` only. Joins compare resolved values, so a role referenced
 by name in one place and by ARN in another is still the same role.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter import aws
-from linter.iam.managed import aws_managed_document, aws_managed_path
-from linter.iam.match import same
-from linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
-from linter.policy_document import policy_from_value
-from linter.values import Text, Unknown, display, make_text, plain
+from infra_policy_linter import aws
+from infra_policy_linter.iam.managed import aws_managed_document, aws_managed_path
+from infra_policy_linter.iam.match import same
+from infra_policy_linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
+from infra_policy_linter.policy_document import policy_from_value
+from infra_policy_linter.values import Text, Unknown, display, make_text, plain
 
 
 @dataclass

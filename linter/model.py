@@ -1,7 +1,7 @@
 """The format-neutral model: what rules see. Parsers and builders produce it; nothing here knows HCL or YAML.
 
-Every value that comes from infrastructure code is a resolved value (see :mod:`linter.values`): a str, a
-:class:`~linter.values.Text` with unknown pieces, an :class:`~linter.values.Unknown`, or a list/dict of those.
+Every value that comes from infrastructure code is a resolved value (see :mod:`infra_policy_linter.values`): a str, a
+:class:`~infra_policy_linter.values.Text` with unknown pieces, an :class:`~infra_policy_linter.values.Unknown`, or a list/dict of those.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from linter.model import Location, Policy, Statement
-from linter.values import Text, Unknown, display, make_text
+from infra_policy_linter.model import Location, Policy, Statement
+from infra_policy_linter.values import Text, Unknown, display, make_text
 
 # Unknown pieces survive a trip through json.loads as private-use characters.
 _MARK_START = "\ue000"

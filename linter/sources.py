@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from linter.model import ParseError
+from infra_policy_linter.model import ParseError
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from linter.findings import Finding
-from linter.model import Suppression, Unit
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.model import Suppression, Unit
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Suppressed:
 def apply_suppressions(unit: Unit, findings: list[Finding], today: date, enabled: set[str]
                        ) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
     """Split a unit's findings into active and suppressed ones, plus findings about the suppressions."""
-    from rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
+    from infra_policy_linter.rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
 
     invalid, unused, expired = InvalidSuppression(), UnusedSuppression(), ExpiredSuppression()
     active: list[Finding] = []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from rules.base import Rule
-from rules.actions import UnknownAction
-from rules.destination_config import InvalidDestination, RetryLimits
-from rules.destinations import ExplicitDeny, KmsKeyNotGranted, MissingGrant, Unverifiable, WrongResource
-from rules.event_sources import EventSourceDestinationNotGranted, EventSourceReadNotGranted
-from rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
+from infra_policy_linter.rules.base import Rule
+from infra_policy_linter.rules.actions import UnknownAction
+from infra_policy_linter.rules.destination_config import InvalidDestination, RetryLimits
+from infra_policy_linter.rules.destinations import ExplicitDeny, KmsKeyNotGranted, MissingGrant, Unverifiable, WrongResource
+from infra_policy_linter.rules.event_sources import EventSourceDestinationNotGranted, EventSourceReadNotGranted
+from infra_policy_linter.rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
 
 ALL_RULES: tuple[Rule, ...] = (
     MissingGrant(), WrongResource(), ExplicitDeny(), Unverifiable(), KmsKeyNotGranted(), InvalidDestination(),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from linter.findings import Finding
-from linter.iam.catalogue import problem
-from linter.link import find_role, role_grants
-from linter.model import Unit
-from rules.base import Rule
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.iam.catalogue import problem
+from infra_policy_linter.link import find_role, role_grants
+from infra_policy_linter.model import Unit
+from infra_policy_linter.rules.base import Rule
 
 
 class UnknownAction(Rule):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-from linter.findings import Finding
-from linter.model import Unit
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.model import Unit
 
 DOCS_URL = "https://github.com/infra-policy-linter/infra-policy-linter/blob/main/docs/rules.md"
 

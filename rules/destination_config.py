@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from linter import aws
-from linter.findings import Finding, Related
-from linter.iam.match import same
-from linter.link import find_function, function_name_of
-from linter.model import Destination, InvokeConfig, Location, Unit
-from linter.values import display, plain
-from rules.base import Rule
+from infra_policy_linter import aws
+from infra_policy_linter.findings import Finding, Related
+from infra_policy_linter.iam.match import same
+from infra_policy_linter.link import find_function, function_name_of
+from infra_policy_linter.model import Destination, InvokeConfig, Location, Unit
+from infra_policy_linter.values import display, plain
+from infra_policy_linter.rules.base import Rule
 
 
 def _finding(rule: Rule, unit: Unit, config: InvokeConfig, message: str, location: Location, function: str,

@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
-from linter import aws
-from linter.findings import Finding, Related
-from linter.fixes import grant_fix, sam_policies_fix
-from linter.iam.evaluate import Decision, Outcome, evaluate, intersect_boundary
-from linter.link import RoleGrants, find_function, find_role, role_grants
-from linter.model import Destination, Function, InvokeConfig, Policy, Role, Unit
-from linter.values import Unknown, display, plain
-from rules.base import Rule
+from infra_policy_linter import aws
+from infra_policy_linter.findings import Finding, Related
+from infra_policy_linter.fixes import grant_fix, sam_policies_fix
+from infra_policy_linter.iam.evaluate import Decision, Outcome, evaluate, intersect_boundary
+from infra_policy_linter.link import RoleGrants, find_function, find_role, role_grants
+from infra_policy_linter.model import Destination, Function, InvokeConfig, Policy, Role, Unit
+from infra_policy_linter.values import Unknown, display, plain
+from infra_policy_linter.rules.base import Rule
 
 
 @dataclass
@@ -152,7 +152,7 @@ class DestinationRule(Rule):
 
 def _misspelling_of(action: str, policies: tuple[Policy, ...]) -> str | None:
     """A statement's action that is not a real action and is one typo away from the needed one."""
-    from linter.iam.catalogue import closest, problem
+    from infra_policy_linter.iam.catalogue import closest, problem
 
     for policy in policies:
         for stmt in policy.statements:
@@ -324,7 +324,7 @@ class Unverifiable(DestinationRule):
     purposes = ("destination", "kms")
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
-        from rules.event_sources import unverifiable
+        from infra_policy_linter.rules.event_sources import unverifiable
 
         yield from super().check(unit, shared)
         yield from unverifiable(self, unit, shared)  # event source mappings: reads and failure destinations

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar, Iterable
 
-from linter import aws
-from linter.findings import Finding, Related
-from linter.fixes import grant_fix, sam_policies_fix
-from linter.iam.evaluate import Decision, Outcome, evaluate
-from linter.link import RoleGrants, find_function, find_role, role_grants
-from linter.model import EventSourceMapping, Function, Role, Unit
-from linter.values import Unknown, display
-from rules.base import Rule
+from infra_policy_linter import aws
+from infra_policy_linter.findings import Finding, Related
+from infra_policy_linter.fixes import grant_fix, sam_policies_fix
+from infra_policy_linter.iam.evaluate import Decision, Outcome, evaluate
+from infra_policy_linter.link import RoleGrants, find_function, find_role, role_grants
+from infra_policy_linter.model import EventSourceMapping, Function, Role, Unit
+from infra_policy_linter.values import Unknown, display
+from infra_policy_linter.rules.base import Rule
 
 NOT_GRANTED = (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED)
 

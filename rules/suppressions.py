@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from linter.findings import Finding
-from linter.model import Suppression, Unit
-from rules.base import Rule
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.model import Suppression, Unit
+from infra_policy_linter.rules.base import Rule
 
 
 class SuppressionRule(Rule):

@@ -26,7 +26,7 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    from linter.cli import main
+    from infra_policy_linter.cli import main
 
     runner = CliRunner()
     result = runner.invoke(main, list(args), env=env, catch_exceptions=False)

@@ -1,4 +1,4 @@
-"""The destination checks run inside cfn-lint itself (``--append-rules linter.cfnlint_rules``)."""
+"""The destination checks run inside cfn-lint itself (``--append-rules infra_policy_linter.cfnlint_rules``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.conftest import REPO
 
 def cfn_lint(*templates: str) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("cfn-lint")
-    return subprocess.run([str(exe), "--append-rules", "linter.cfnlint_rules", "--format", "parseable", "--",
+    return subprocess.run([str(exe), "--append-rules", "infra_policy_linter.cfnlint_rules", "--format", "parseable", "--",
                            *templates], cwd=REPO, capture_output=True, text=True)
 
 
@@ -41,7 +41,7 @@ def test_no_findings_on_good_templates() -> None:
 
 def test_rules_are_listed() -> None:
     exe = Path(sys.executable).with_name("cfn-lint")
-    out = subprocess.run([str(exe), "--append-rules", "linter.cfnlint_rules", "--list-rules"], capture_output=True,
+    out = subprocess.run([str(exe), "--append-rules", "infra_policy_linter.cfnlint_rules", "--list-rules"], capture_output=True,
                          text=True, cwd=REPO).stdout
     for rule_id in ("E9101", "E9102", "E9103", "W9104"):
         assert rule_id in out

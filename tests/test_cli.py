@@ -110,7 +110,7 @@ def test_console_script_version() -> None:
 
 
 def test_terraform_only_run_does_not_import_cfn_lint(tmp_path: Path) -> None:
-    code = ("import sys; from linter.engine import run; from pathlib import Path; "
+    code = ("import sys; from infra_policy_linter.engine import run; from pathlib import Path; "
             f"run([Path({str(REPO / BAD_TF)!r})]); print('cfnlint' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(REPO)})

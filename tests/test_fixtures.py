@@ -15,7 +15,7 @@ KEYS = ("rule", "path", "line", "column", "function", "action")
 
 
 def test_every_rule_has_fixtures_in_every_format() -> None:
-    from rules import ALL_RULES
+    from infra_policy_linter.rules import ALL_RULES
 
     for fmt in ("terraform", "cloudformation"):
         for rule in ALL_RULES:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from linter.parsers.hcl_expressions import HclExpressionError, parse_expression, parse_template, parse_value
+from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, parse_expression, parse_template, parse_value
 
 
 def test_reference_with_index() -> None:

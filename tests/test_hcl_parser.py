@@ -7,7 +7,7 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from linter.parsers import terraform
+from infra_policy_linter.parsers import terraform
 from tests.conftest import REPO
 
 TF_FILES = sorted(p for p in (REPO / "fixtures").rglob("*.tf"))

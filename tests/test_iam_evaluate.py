@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.iam.evaluate import Outcome, evaluate, intersect_boundary
-from linter.model import Policy, Statement
-from linter.values import Text, Unknown, account, region
+from infra_policy_linter.iam.evaluate import Outcome, evaluate, intersect_boundary
+from infra_policy_linter.model import Policy, Statement
+from infra_policy_linter.values import Text, Unknown, account, region
 
 R, A = region(), account()
 QUEUE = Text(("arn:aws:sqs:", R, ":", A, ":orders"))

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from linter.iam.match import match, same
-from linter.values import Text, Unknown, account, generated_name, region
+from infra_policy_linter.iam.match import match, same
+from infra_policy_linter.values import Text, Unknown, account, generated_name, region
 
 R, A = region(), account()
 QUEUE = Text(("arn:aws:sqs:", R, ":", A, ":orders"))

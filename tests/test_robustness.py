@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linter.analysis import Work, analyse
-from linter.config import Config
-from linter.sources import Source
+from infra_policy_linter.analysis import Work, analyse
+from infra_policy_linter.config import Config
+from infra_policy_linter.sources import Source
 from tests.conftest import REPO, SHARED_CORPUS, run_cli, run_json
 
 FIXTURE_FILES = sorted(p for p in (REPO / "fixtures").rglob("*") if p.suffix in (".tf", ".yaml", ".json")

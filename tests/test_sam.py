@@ -16,7 +16,7 @@ class _ManagedPolicies:
     """The translator asks IAM for managed policy ARNs by name; answer from the linter's snapshot instead."""
 
     def load(self) -> dict[str, str]:
-        from linter.iam.managed import _snapshot
+        from infra_policy_linter.iam.managed import _snapshot
 
         return {name: entry["arn"] for name, entry in _snapshot()["policies"].items()}
 

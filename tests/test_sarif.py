@@ -34,7 +34,7 @@ def test_fixtures_sarif_is_schema_valid(in_repo: Path, validator: jsonschema.Dra
 
 
 def test_driver_describes_every_rule(in_repo: Path) -> None:
-    from rules import ALL_RULES
+    from infra_policy_linter.rules import ALL_RULES
 
     _, doc = sarif("fixtures/terraform/DST001/good")
     driver = doc["runs"][0]["tool"]["driver"]

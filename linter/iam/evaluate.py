@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from linter.iam.match import Tri, match, tri_and, tri_not, tri_or
-from linter.model import Policy, Statement
-from linter.values import Unknown, assumptions_in, display, unknowns_in
+from infra_policy_linter.iam.match import Tri, match, tri_and, tri_not, tri_or
+from infra_policy_linter.model import Policy, Statement
+from infra_policy_linter.values import Unknown, assumptions_in, display, unknowns_in
 
 
 class Outcome(str, Enum):

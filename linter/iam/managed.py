@@ -7,14 +7,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from linter.values import Text
+from infra_policy_linter.values import Text
 
 _MARKER = ":iam::aws:policy/"
 
 
 @lru_cache(maxsize=1)
 def _snapshot() -> dict[str, Any]:
-    text = resources.files("linter.iam").joinpath("data/aws_managed_policies.json").read_text(encoding="utf-8")
+    text = resources.files("infra_policy_linter.iam").joinpath("data/aws_managed_policies.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from linter.values import Text, Unknown
+from infra_policy_linter.values import Text, Unknown
 
 Tri = bool | None
 

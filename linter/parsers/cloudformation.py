@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.model import Language, ParseError
+from infra_policy_linter.model import Language, ParseError
 
 # A cheap textual sniff deciding whether a YAML/JSON file is meant to be a template. A file that passes the sniff
 # but does not decode is an error (a broken template must not pass the gate); one that fails it is skipped.

@@ -15,7 +15,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.model import ParseError
+from infra_policy_linter.model import ParseError
 
 MAX_NESTING = 100
 
@@ -46,7 +46,7 @@ def _grammar() -> tuple[str, str] | None:
 
 def write_shipped_grammar(path: Path = SHIPPED_GRAMMAR) -> None:
     """Build the parser and store it in the package, so that no first run has to (``python -m
-    linter.parsers.terraform``). A stamp line says which lark, Python and grammar it was built from."""
+    infra_policy_linter.parsers.terraform``). A stamp line says which lark, Python and grammar it was built from."""
     from lark import Lark
 
     found = _grammar()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linter.engine import Report
+from infra_policy_linter.engine import Report
 
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from linter import INFORMATION_URI, TOOL_NAME, __version__
-from linter.engine import Report
-from linter.findings import Finding
-from linter.reporters.summary import summary
+from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
+from infra_policy_linter.engine import Report
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.reporters.summary import summary
 
 
 def _finding(f: Finding) -> dict[str, Any]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from linter import INFORMATION_URI, TOOL_NAME, __version__
-from linter.engine import Report
-from linter.findings import Finding
-from linter.model import Location
+from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
+from infra_policy_linter.engine import Report
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.model import Location
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -65,7 +65,7 @@ def _result(f: Finding, index: dict[str, int], justification: str | None) -> dic
 
 
 def render(report: Report) -> str:
-    from rules import ALL_RULES
+    from infra_policy_linter.rules import ALL_RULES
 
     index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
     results = [_result(f, index, None) for f in report.findings]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.engine import Report
+from infra_policy_linter.engine import Report
 
 
 def summary(report: Report) -> dict[str, Any]:

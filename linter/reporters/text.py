@@ -8,9 +8,9 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from linter.engine import Report
-from linter.findings import Finding
-from linter.reporters.summary import summary
+from infra_policy_linter.engine import Report
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.reporters.summary import summary
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold blue"}
 

@@ -7,15 +7,15 @@ import re
 from datetime import date
 from typing import Any, Callable
 
-from linter import aws
-from linter.model import (
+from infra_policy_linter import aws
+from infra_policy_linter.model import (
     Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
     ManagedPolicy, Policy, Role, Suppression, Unit,
 )
-from linter.parsers.cloudformation import Template
-from linter.parsers.suppressions import comment_suppressions
-from linter.policy_document import policy_from_value
-from linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
+from infra_policy_linter.parsers.cloudformation import Template
+from infra_policy_linter.parsers.suppressions import comment_suppressions
+from infra_policy_linter.policy_document import policy_from_value
+from infra_policy_linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -623,7 +623,7 @@ def _managed_policy_arn(t: CloudFormationTemplate, i: str) -> Any:
 def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
     props = t.props(i)
     fn = t.resolve(props.get("FunctionName"))
-    from linter.link import function_name_of
+    from infra_policy_linter.link import function_name_of
     return aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", function_name_of(fn), ":",
                                                              t._name(i, "Name")]))
 
@@ -694,7 +694,7 @@ _GETATT: dict[tuple[str, str], Callable[[CloudFormationTemplate, str], Any]] = {
 }
 
 def _serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id: str) -> None:
-    from linter.build.sam import build_serverless_function
+    from infra_policy_linter.resolve.sam import build_serverless_function
 
     build_serverless_function(t, unit, logical_id)
 

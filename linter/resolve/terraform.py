@@ -7,18 +7,18 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from linter import aws
-from linter.model import (
+from infra_policy_linter import aws
+from infra_policy_linter.model import (
     Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
     ManagedPolicy, Policy, Role, Statement, Unit,
 )
-from linter.parsers.hcl_expressions import HclExpressionError, Node, parse_template, parse_value
-from linter.parsers.suppressions import comment_suppressions
-from linter.parsers.terraform import TfFile, find_attribute
-from linter.policy_document import policy_from_value
-from linter.iam.match import same
-from linter.link import function_name_of
-from linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
+from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, Node, parse_template, parse_value
+from infra_policy_linter.parsers.suppressions import comment_suppressions
+from infra_policy_linter.parsers.terraform import TfFile, find_attribute
+from infra_policy_linter.policy_document import policy_from_value
+from infra_policy_linter.iam.match import same
+from infra_policy_linter.link import function_name_of
+from infra_policy_linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
 
 META_KEYS = ("__start_line__", "__end_line__")
 

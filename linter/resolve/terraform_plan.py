@@ -14,10 +14,10 @@ import json
 import re
 from typing import Any
 
-from linter.build.terraform import ModuleLibrary, TerraformModule
-from linter.model import ParseError, Unit
-from linter.parsers.terraform import TfFile
-from linter.values import Environment
+from infra_policy_linter.resolve.terraform import ModuleLibrary, TerraformModule
+from infra_policy_linter.model import ParseError, Unit
+from infra_policy_linter.parsers.terraform import TfFile
+from infra_policy_linter.values import Environment
 
 
 def looks_like_plan(data: bytes) -> bool:

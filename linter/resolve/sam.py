@@ -15,14 +15,14 @@ import json
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from linter import aws
-from linter.iam.managed import aws_managed_arn
-from linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
-from linter.policy_document import policy_from_value
-from linter.values import generated_name, make_text, plain
+from infra_policy_linter import aws
+from infra_policy_linter.iam.managed import aws_managed_arn
+from infra_policy_linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
+from infra_policy_linter.policy_document import policy_from_value
+from infra_policy_linter.values import generated_name, make_text, plain
 
 if TYPE_CHECKING:
-    from linter.build.cloudformation import CloudFormationTemplate
+    from infra_policy_linter.resolve.cloudformation import CloudFormationTemplate
 
 SAM_TYPES = {"SQS": "sqs", "SNS": "sns", "Lambda": "lambda", "EventBridge": "events", "S3Bucket": "s3", "S3": "s3"}
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -68,7 +68,7 @@ def _substitute(node: Any, params: dict[str, Any]) -> Any:
 
 
 def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_id: str) -> None:
-    from linter.build.cloudformation import _key_location, _location
+    from infra_policy_linter.resolve.cloudformation import _key_location, _location
 
     raw_props = t.props(logical_id)
     props = merged_properties(t.sam_globals, raw_props)
@@ -139,7 +139,7 @@ def _auto_policy(fn: str, key: str, service: str, destination: Any, loc: Locatio
 
 
 def _sam_policies(t: "CloudFormationTemplate", role: Role, node: Any, loc: Location, fn: str) -> None:
-    from linter.build.cloudformation import _location
+    from infra_policy_linter.resolve.cloudformation import _location
 
     if node is None:
         return
@@ -185,8 +185,8 @@ SAM_EVENT_SOURCES = {
 
 def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props: dict[str, Any], name: Any,
                 role: Role | None, loc: Location) -> None:
-    from linter.build.cloudformation import _key_location, _location
-    from linter.model import EventSourceMapping
+    from infra_policy_linter.resolve.cloudformation import _key_location, _location
+    from infra_policy_linter.model import EventSourceMapping
 
     events = props.get("Events")
     for event_name in sorted(str(k) for k in events) if isinstance(events, dict) else []:

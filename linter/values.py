@@ -27,9 +27,17 @@ class Unknown:
     # A generated physical name (CloudFormation or Terraform picks it at deploy time). It is opaque but unique:
     # only a ``*`` or the same unknown matches it, never literal text or another resource's generated name.
     atom: bool = field(default=False, compare=False, hash=False)
+    # Terraform itself would stop here (a missing map key, an index out of range): try() skips such a value and
+    # can() is false for it.
+    failed: bool = field(default=False, compare=False, hash=False)
 
     def __str__(self) -> str:
         return "<" + self.name + ">"
+
+
+def failure(name: str, reason: str) -> Unknown:
+    """A value Terraform would refuse to compute (an error at plan time)."""
+    return Unknown(name, reason, failed=True)
 
 
 def generated_name(owner: str, tool: str) -> Unknown:

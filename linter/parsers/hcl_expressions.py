@@ -31,6 +31,35 @@ class HclExpressionError(ValueError):
     pass
 
 
+class ParsedExpression(str):
+    """An attribute value that is an expression, read from the file's own text rather than from python-hcl2.
+
+    python-hcl2 7.x hands expressions back as text it rebuilds from its tree, and the rebuilding loses facts:
+    string literals inside tuples lose their quotes (``concat(["a"], x)`` comes back as ``concat([a], x)``) and
+    objects come back as Python reprs. The parser keeps the source slice and its syntax tree instead. As a str it
+    reads ``${<source>}``, the shape python-hcl2 gives a lone expression, so code that only passes it on works.
+    """
+
+    node: Node
+    source: str
+
+    def __new__(cls, source: str, node: Node) -> "ParsedExpression":
+        value = super().__new__(cls, "${" + source + "}")
+        value.source = source
+        value.node = node
+        return value
+
+
+def parse_attribute_value(text: str, start: int) -> tuple[Node, str]:
+    """Parse the expression that starts at ``start`` in ``text`` (after an attribute's ``=``): (tree, source)."""
+    parser = _Parser(text)
+    parser.pos = start
+    parser.skip_space()
+    begin = parser.pos
+    node = parser.expression()
+    return node, text[begin:parser.token_end]
+
+
 _BINARY = [
     ("||",),
     ("&&",),
@@ -43,6 +72,8 @@ _BINARY = [
 
 def parse_value(raw: Any) -> Node:
     """Parse an attribute value as python-hcl2 7.x returns it (str, number, bool, list, dict, None)."""
+    if isinstance(raw, ParsedExpression):
+        return raw.node
     if isinstance(raw, str):
         return parse_template(raw)
     if isinstance(raw, list):
@@ -84,6 +115,7 @@ class _Parser:
         self.pos = 0
         # python-hcl2 already validated the syntax; this guard only stops pathological nesting.
         self.depth = 0
+        self.token_end = 0  # where the last token read ends (trailing space and comments are not part of it)
 
     # -- scanning -------------------------------------------------------------------------------------------
     def skip_space(self) -> None:
@@ -108,6 +140,7 @@ class _Parser:
     def accept(self, token: str) -> bool:
         if self.peek(token):
             self.pos += len(token)
+            self.token_end = self.pos
             return True
         return False
 
@@ -124,7 +157,7 @@ class _Parser:
             end = start + 1
             while end < len(src) and (src[end].isalnum() or src[end] in "_-"):
                 end += 1
-            self.pos = end
+            self.pos = self.token_end = end
             return src[start:end]
         return None
 
@@ -177,6 +210,7 @@ class _Parser:
             src = self.src
             if src.startswith(".*", self.pos) or src.startswith("[*]", self.pos):
                 self.pos += 2 if src.startswith(".*", self.pos) else 3
+                self.token_end = self.pos
                 node = self._step(node, ("splat",))
             elif src.startswith(".", self.pos) and not src.startswith("..", self.pos):
                 self.pos += 1
@@ -207,6 +241,7 @@ class _Parser:
         start = self.pos
         while self.pos < len(self.src) and self.src[self.pos].isdigit():
             self.pos += 1
+        self.token_end = self.pos
         return self.src[start:self.pos] if self.pos > start else None
 
     def primary(self) -> Node:
@@ -271,6 +306,7 @@ class _Parser:
                 break
             self.pos += 1
         text = src[start:self.pos]
+        self.token_end = self.pos
         try:
             return int(text)
         except ValueError:
@@ -399,7 +435,7 @@ class _Parser:
             nl = src.find("\n", i)
             line = src[i:] if nl < 0 else src[i:nl]
             if line.strip() == marker:
-                self.pos = len(src) if nl < 0 else nl
+                self.pos = self.token_end = len(src) if nl < 0 else nl
                 break
             lines.append(line)
             if nl < 0:
@@ -425,6 +461,7 @@ class _Parser:
             ch = src[self.pos]
             if quoted and ch == terminator:
                 self.pos += 1
+                self.token_end = self.pos
                 break
             if quoted and ch == "\\" and self.pos + 1 < len(src):
                 esc = src[self.pos + 1]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra_policy_linter.model import ParseError
+from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, ParsedExpression, parse_attribute_value
 
 MAX_NESTING = 100
 
@@ -90,6 +91,21 @@ def _transformer_class() -> Any:
     from lark import Token
 
     class Transformer(DictTransformer):
+        text = ""  # the file being transformed: expressions are read from it, not rebuilt from the tree
+
+        def attribute(self, args: list[Any]) -> Any:
+            attribute = super().attribute(args)
+            if not _has_expression(attribute.value):
+                return attribute
+            equals = args[1]
+            try:
+                node, source = parse_attribute_value(self.text, equals.end_pos)
+            except HclExpressionError:
+                return attribute  # python-hcl2's rebuilt text: the evaluator reports what it cannot read
+            if source.startswith("<<"):
+                return attribute  # a heredoc is template text, which python-hcl2 keeps as written
+            return type(attribute)(attribute.key, ParsedExpression(source, node))
+
         def block(self, args: list[Any]) -> dict[str, Any]:  # type: ignore[override]
             braces = [a for a in args if isinstance(a, Token) and a.type in ("LBRACE", "RBRACE")]
             *labels, body = [a for a in args if not (isinstance(a, Token) and a.type in ("LBRACE", "RBRACE"))]
@@ -109,7 +125,20 @@ def _loads(text: str) -> dict[str, Any]:
     if parser is None:
         return hcl2.loads(text, with_meta=True)
     # python-hcl2 appends a newline too: its grammar needs one at the end of every block
-    return _transformer_class()(with_meta=True).transform(parser.parse(text + "\n"))
+    transformer = _transformer_class()(with_meta=True)
+    transformer.text = text + "\n"
+    return transformer.transform(parser.parse(transformer.text))
+
+
+def _has_expression(value: Any) -> bool:
+    """Whether python-hcl2 rebuilt this value from an expression (a reference, call, operator, template)."""
+    if isinstance(value, str):
+        return "${" in value or "%{" in value
+    if isinstance(value, list):
+        return any(_has_expression(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_expression(v) for k, v in value.items() if not k.startswith("__"))
+    return False
 
 
 @dataclass

@@ -12,13 +12,18 @@ from infra_policy_linter.model import (
     Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
     ManagedPolicy, Policy, Role, Statement, Unit,
 )
-from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, Node, parse_template, parse_value
+from infra_policy_linter.parsers.hcl_expressions import (
+    HclExpressionError, Node, ParsedExpression, parse_template, parse_value,
+)
 from infra_policy_linter.parsers.suppressions import comment_suppressions
 from infra_policy_linter.parsers.terraform import TfFile, find_attribute
 from infra_policy_linter.policy_document import policy_from_value
 from infra_policy_linter.iam.match import same
 from infra_policy_linter.link import function_name_of
-from infra_policy_linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
+from infra_policy_linter.resolve.hcl_functions import Encoded, call_function
+from infra_policy_linter.values import (
+    Environment, Text, Unknown, failure, generated_name, make_text, plain, unknowns_in, with_assumption,
+)
 
 META_KEYS = ("__start_line__", "__end_line__")
 
@@ -217,10 +222,12 @@ class TerraformModule:
             test = self.evaluate(node[1], scope)
             if isinstance(test, bool):
                 return self.evaluate(node[2] if test else node[3], scope)
+            if isinstance(test, Unknown) and test.failed:
+                return test
             then, other = self.evaluate(node[2], scope), self.evaluate(node[3], scope)
             if then == other:
                 return then
-            return Unknown("conditional", "a conditional expression whose condition is not known statically")
+            return _unknown_over("conditional", "a conditional expression", [test])
         if kind == "op":
             return self._operator(node[1], node[2], node[3], scope)
         if kind == "for":
@@ -274,27 +281,29 @@ class TerraformModule:
     def _operator(self, op: str, left: Node | None, right: Node, scope: Scope) -> Any:
         b = self.evaluate(right, scope)
         if left is None:
-            if op == "!" and isinstance(b, bool):
-                return not b
-            if op == "-" and isinstance(b, (int, float)) and not isinstance(b, bool):
-                return -b
-            return Unknown("expression", "an expression over unknown values")
+            return _unary(op, b)
         a = self.evaluate(left, scope)
+        for side in (a, b):
+            if isinstance(side, Unknown) and side.failed:
+                return side
+        if op in ("&&", "||"):
+            return _logical(op, a, b)
         if op in ("==", "!="):
-            if isinstance(a, (Unknown, Text)) or isinstance(b, (Unknown, Text)):
-                return Unknown("comparison", "a comparison of values not known statically")
-            return (a == b) if op == "==" else (a != b)
-        if op in ("&&", "||") and isinstance(a, bool) and isinstance(b, bool):
-            return (a and b) if op == "&&" else (a or b)
-        numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
-        if numbers:
+            equal = _equal(a, b)
+            if equal is None:
+                return _unknown_over("comparison", "a comparison", [a, b])
+            return equal if op == "==" else not equal
+        a, b = _number(a), _number(b)
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             try:
                 return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
                         "%": lambda: a % b, "<": lambda: a < b, ">": lambda: a > b, "<=": lambda: a <= b,
                         ">=": lambda: a >= b}[op]()
-            except (KeyError, ZeroDivisionError):
+            except ZeroDivisionError:
+                return failure("division", "a division by zero")
+            except KeyError:
                 pass
-        return Unknown("expression", "an expression over unknown values")
+        return _unknown_over("expression", f"an {op!r} expression", [a, b])
 
     def _call(self, name: str, arg_nodes: list[Node], expand: bool, scope: Scope) -> Any:
         args = [self.evaluate(a, scope) for a in arg_nodes]
@@ -400,20 +409,36 @@ class TerraformModule:
         return self._apply_steps(self.resource_attribute(block, attr, inner), steps[1:], scope)
 
     def _apply_steps(self, value: Any, steps: list[tuple], scope: Scope) -> Any:
-        for step in steps:
+        for position, step in enumerate(steps):
             if isinstance(value, Unknown):
                 return value
             if step[0] == "attr":
                 key: Any = step[1]
             elif step[0] == "index":
                 key = self.evaluate(step[1], scope)
-            else:
-                return Unknown("splat", "a splat expression")
-            if isinstance(value, dict) and isinstance(key, str) and key in value:
+            else:  # a splat: the rest of the traversal applies to each element; null is no element
+                rest = steps[position + 1:]
+                if value is None:
+                    return []
+                if isinstance(value, list):
+                    return [self._apply_steps(item, rest, scope) for item in value]
+                if isinstance(value, (dict, str, Text)):
+                    return [self._apply_steps(value, rest, scope)]
+                return Unknown("splat", "a splat over a value that is not known statically")
+            if isinstance(key, Unknown):
+                return key
+            if isinstance(key, Text):
+                return Unknown("index", f"an index that is not known statically ({key})")
+            if isinstance(value, dict) and isinstance(key, str):
+                if key not in value:
+                    return failure(f"[{key!r}]", f"the key {key!r}, which the object does not have")
                 value = value[key]
-            elif (isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool)
-                  and -len(value) <= key < len(value)):
+            elif isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool):
+                if not 0 <= key < len(value):  # Terraform has no negative indices
+                    return failure(f"[{key}]", f"index {key} of a list of {len(value)}")
                 value = value[key]
+            elif isinstance(value, (dict, list, str, int, float, bool, Text)) or value is None:
+                return failure("index", f"an index or attribute {key!r} of a value that has none")
             else:
                 return Unknown("index", "an index into a value that is not known statically")
         return value
@@ -931,107 +956,59 @@ class TerraformModule:
         return self.prefix + address
 
 
-@dataclass
-class Encoded:
-    """The result of jsonencode(): kept as the value it encodes, since policies are read back as documents."""
-
-    value: Any
-
-
-def call_function(name: str, args: list[Any]) -> Any:
-    """The Terraform functions that matter for ARNs and policies; any other call gives an unknown value."""
-    known = all(not isinstance(a, (Unknown, Text)) for a in args)
-    if name == "jsonencode" and len(args) == 1:
-        return Encoded(args[0])
-    if name == "jsondecode" and len(args) == 1:
-        if isinstance(args[0], Encoded):
-            return args[0].value
-        if isinstance(args[0], str):
-            try:
-                return json.loads(args[0])
-            except ValueError:
-                pass
-    if name in ("tolist", "toset", "tomap", "tostring", "sensitive", "nonsensitive") and len(args) == 1:
-        if name == "toset" and isinstance(args[0], list):
-            return _distinct(args[0])
-        return args[0]
-    if name == "length" and len(args) == 1 and isinstance(args[0], (list, dict, str)):
-        return len(args[0])
-    if name == "concat" and all(isinstance(a, list) for a in args):
-        return [x for a in args for x in a]
-    if name == "flatten" and len(args) == 1 and isinstance(args[0], list):
-        return _flatten(args[0])
-    if name == "distinct" and len(args) == 1 and isinstance(args[0], list):
-        return _distinct(args[0])
-    if name == "compact" and len(args) == 1 and isinstance(args[0], list):
-        return [x for x in args[0] if x not in ("", None)]
-    if name == "join" and len(args) == 2 and isinstance(args[1], list):
-        pieces: list[Any] = []
-        for i, item in enumerate(args[1]):
-            if i:
-                pieces.append(args[0])
-            pieces.append(item)
-        return make_text(pieces)
-    if name == "format" and args and isinstance(args[0], str):
-        return _format(args[0], args[1:])
-    if name in ("lower", "upper") and len(args) == 1 and isinstance(args[0], str):
-        return args[0].lower() if name == "lower" else args[0].upper()
-    if name == "merge" and all(isinstance(a, dict) for a in args):
-        merged: dict[str, Any] = {}
-        for a in args:
-            merged.update(a)
-        return merged
-    if name == "element" and len(args) == 2 and isinstance(args[0], list) and isinstance(args[1], int) and args[0]:
-        return args[0][args[1] % len(args[0])]
-    if name == "lookup" and len(args) in (2, 3) and isinstance(args[0], dict) and isinstance(args[1], str):
-        return args[0].get(args[1], args[2] if len(args) == 3 else Unknown("lookup", "a missing map key"))
-    if name in ("coalesce", "try"):
-        for a in args:
-            if a not in (None, "") and not isinstance(a, Unknown):
-                return a
-    if name == "split" and len(args) == 2 and known and isinstance(args[0], str) and isinstance(args[1], str):
-        return args[1].split(args[0])
-    if name == "replace" and len(args) == 3 and known and all(isinstance(a, str) for a in args):
-        if not (args[1].startswith("/") and args[1].endswith("/")):
-            return args[2].join(args[0].split(args[1]))
-    return Unknown(f"{name}()", f"the result of {name}()")
+def _unknown_over(name: str, what: str, operands: list[Any]) -> Unknown:
+    """An unknown computed from others: its reason is theirs (what the user must supply), not the arithmetic."""
+    causes = sorted({u.reason or u.name for v in operands for u in unknowns_in(v)})
+    return Unknown(name, "; ".join(causes[:3]) if causes else f"{what} over values not known statically")
 
 
-def _format(spec: str, args: list[Any]) -> Any:
-    pieces: list[Any] = []
-    i = 0
-    arg = 0
-    while i < len(spec):
-        if spec.startswith("%%", i):
-            pieces.append("%")
-            i += 2
-        elif spec.startswith("%s", i) or spec.startswith("%d", i) or spec.startswith("%v", i):
-            if arg >= len(args):
-                return Unknown("format()", "format() with too few arguments")
-            pieces.append(args[arg])
-            arg += 1
-            i += 2
-        elif spec[i] == "%":
-            return Unknown("format()", "the result of format()")
-        else:
-            pieces.append(spec[i])
-            i += 1
-    return make_text(pieces)
+def _number(value: Any) -> Any:
+    """Terraform converts numeric strings to numbers for arithmetic and ordering."""
+    if isinstance(value, bool):
+        return value
+    text = plain(value) if isinstance(value, (str, Text)) else None
+    if text is not None:
+        try:
+            number = float(text)
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() else number
+    return value
 
 
-def _flatten(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for item in items:
-        out.extend(_flatten(item) if isinstance(item, list) else [item])
-    return out
+def _unary(op: str, value: Any) -> Any:
+    if op == "!" and isinstance(value, bool):
+        return not value
+    if op == "-" and isinstance(_number(value), (int, float)) and not isinstance(value, bool):
+        return -_number(value)
+    if isinstance(value, Unknown) and value.failed:
+        return value
+    return _unknown_over("expression", f"a {op!r} expression", [value])
 
 
-def _distinct(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
+def _logical(op: str, a: Any, b: Any) -> Any:
+    """&& and || with unknown operands: false && x is false and true || x is true whatever x is."""
+    decisive = op == "||"
+    if a is decisive or b is decisive:
+        return decisive
+    if isinstance(a, bool) and isinstance(b, bool):
+        return not decisive
+    return _unknown_over("condition", f"a {op!r} condition", [a, b])
+
+
+def _equal(a: Any, b: Any) -> bool | None:
+    """Terraform's == on resolved values: True, False, or None when it rests on unknowns."""
+    if a is None or b is None:
+        if isinstance(a, Unknown) or isinstance(b, Unknown):
+            return None
+        return a is None and b is None
+    if isinstance(a, (str, Text, Unknown)) and isinstance(b, (str, Text, Unknown)):
+        return same(a, b)
+    if isinstance(a, Unknown) or isinstance(b, Unknown) or unknowns_in(a) or unknowns_in(b):
+        return None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
 
 
 def _merge_by_sid(base: list[Statement], newer: list[Statement]) -> list[Statement]:
@@ -1053,6 +1030,8 @@ def _merge_by_sid(base: list[Statement], newer: list[Statement]) -> list[Stateme
 
 def _hcl_source(raw: Any) -> str:
     """The HCL text of an attribute value as python-hcl2 7.x returns it."""
+    if isinstance(raw, ParsedExpression):
+        return raw.source
     if isinstance(raw, str):
         if raw.startswith("${") and raw.endswith("}") and raw.count("${") == 1:
             return raw[2:-1]

@@ -162,9 +162,16 @@ def check_unit(unit: Unit, config: Config, today: date) -> tuple[list[Finding], 
     enabled = {rule.id for rule in ALL_RULES if config.rule_enabled(rule.id)}
     shared: dict[str, Any] = {}
     raw: list[Finding] = []
+    seen: set[tuple[Any, ...]] = set()
     for rule in ALL_RULES:
-        if rule.id in enabled:
-            raw.extend(rule.check(unit, shared))
+        if rule.id not in enabled:
+            continue
+        for finding in rule.check(unit, shared):
+            # Instances of one resource (for_each over qualifiers, say) can yield the very same finding twice.
+            key = (finding.rule, finding.location, finding.message)
+            if key not in seen:
+                seen.add(key)
+                raw.append(finding)
     active, hidden, meta = apply_suppressions(unit, raw, today, enabled)
     findings = [replace(f, level=config.levels[f.rule]) if f.rule in config.levels else f for f in active + meta]
     return findings, hidden

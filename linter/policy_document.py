@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from infra_policy_linter.model import Location, Policy, Statement
-from infra_policy_linter.values import Text, Unknown, display, make_text
+from infra_policy_linter.values import Text, Unknown, display, make_text, plain
 
 # Unknown pieces survive a trip through json.loads as private-use characters.
 _MARK_START = "\ue000"
@@ -27,6 +27,9 @@ def statement_from_value(raw: Any, location: Location | None) -> Statement:
                          problem=f"a statement that is not an object: {display(raw)}")
     problem = None
     effect = raw.get("Effect")
+    if isinstance(effect, Text) and plain(effect) is not None:
+        # Known text that only carries assumptions (a heredoc that interpolates a variable default elsewhere).
+        effect = plain(effect)
     if isinstance(effect, str) and effect not in ("Allow", "Deny"):
         problem = f"Effect {effect!r} is neither Allow nor Deny"
         effect = Unknown("effect", problem)

@@ -18,6 +18,7 @@ from infra_policy_linter.parsers.hcl_expressions import (
 from infra_policy_linter.parsers.suppressions import comment_suppressions
 from infra_policy_linter.parsers.terraform import TfFile, find_attribute
 from infra_policy_linter.policy_document import policy_from_value
+from infra_policy_linter.iam.managed import aws_managed_arn, aws_managed_document
 from infra_policy_linter.iam.match import same
 from infra_policy_linter.link import function_name_of
 from infra_policy_linter.resolve.hcl_functions import Encoded, call_function
@@ -65,6 +66,15 @@ class Scope:
     each_key: Any = None
     each_value: Any = None
     bindings: dict[str, Any] = field(default_factory=dict)  # the variables of enclosing for expressions
+
+
+@dataclass
+class Nested:
+    """A nested block's body, the scope its expressions are read in, and why it may not exist (dynamic blocks)."""
+
+    body: dict[str, Any]
+    scope: Scope
+    unknown: str | None = None
 
 
 @dataclass
@@ -133,6 +143,7 @@ class TerraformModule:
         self.caller = caller  # (calling module, the module block's arguments): where input variables come from
         self.depth = depth
         self.calls: dict[str, dict[str, Any]] = {}
+        self.call_files: dict[str, TfFile] = {}
         self._children: dict[str, "TerraformModule | str"] = {}
         self.resources: dict[tuple[str, str], Block] = {}
         self.data: dict[tuple[str, str], Block] = {}
@@ -161,6 +172,7 @@ class TerraformModule:
             for mname, mbody in _items(entry):
                 if isinstance(mbody, dict):
                     self.calls.setdefault(mname, mbody)
+                    self.call_files.setdefault(mname, tf)
         for entry in body.get("variable", []) or []:
             for vname, vbody in _items(entry):
                 if isinstance(vbody, dict):
@@ -356,7 +368,9 @@ class TerraformModule:
         if root == "each":
             which = _attr(steps, 0)
             value = scope.each_key if which == "key" else scope.each_value if which == "value" else None
-            return value if value is not None else Unknown(f"each.{which}", f"each.{which}")
+            if value is None:
+                return Unknown(f"each.{which}", f"each.{which}")
+            return self._apply_steps(value, steps[1:], scope)
         if root == "module":
             name = _attr(steps, 0) or ""
             rest = steps[1:]
@@ -453,10 +467,8 @@ class TerraformModule:
             value = self.evaluate_raw(self.tfvars[name])
         elif name in self.variables and "default" in self.variables[name]:
             value = self.evaluate_raw(self.variables[name]["default"])
-            if value is not None:
+            if value is not None:  # null is a value too: Terraform treats an argument set to null as unset
                 value = with_assumption(value, f"var.{name} takes its default")
-            else:
-                value = Unknown(f"var.{name}", f"var.{name}, which defaults to null")
         elif name in self.variables:
             value = Unknown(f"var.{name}", f"var.{name}, which has no default")
         else:
@@ -602,38 +614,44 @@ class TerraformModule:
             return self.env.account()
         if rtype == "aws_region" and attr in ("name", "id", "region"):
             return self.provider_region(block)
+        if rtype == "aws_iam_policy" and attr == "policy":
+            # An AWS managed policy looked up by ARN or name: its document is in the linter's snapshot.
+            arn = self.argument(block, "arn", scope) if "arn" in block.body else None
+            if arn is None and "name" in block.body:
+                name = plain(self.argument(block, "name", scope))
+                arn = aws_managed_arn(name) if name else None
+            found = aws_managed_document(arn) if arn is not None else None
+            return found[1] if found else None
         if rtype == "aws_partition" and attr == "partition":
             return aws.PARTITION
         if rtype == "aws_partition" and attr == "dns_suffix":
             return "amazonaws.com"
         if rtype == "aws_iam_policy_document" and attr in ("json", "minified_json"):
-            key = ("doc", block.name)
+            key = ("doc", block.name, _scope_key(scope))
             if key not in self._cache:
                 if key in self._active:
                     return Unknown(block.address, f"{block.address} refers to itself")
                 self._active.add(key)
                 try:
-                    self._cache[key] = self._policy_document(block)
+                    self._cache[key] = self._policy_document(block, scope)
                 finally:
                     self._active.discard(key)
             return self._cache[key]
         return None
 
     # -- policy documents ------------------------------------------------------------------------------------
-    def _policy_document(self, block: Block) -> DocumentValue:
+    def _policy_document(self, block: Block, scope: Scope) -> DocumentValue:
         statements: list[Statement] = []
         problems: list[str] = []
-        sources = self.argument(block, "source_policy_documents") if "source_policy_documents" in block.body else []
+        sources = (self.argument(block, "source_policy_documents", scope)
+                   if "source_policy_documents" in block.body else [])
         for raw in _list(sources):
             docs = self._document_statements(raw, problems)
             statements = _merge_by_sid(statements, docs)
-        own = [self._statement_block(block, raw) for raw in block.body.get("statement", []) or []
-               if isinstance(raw, dict)]
+        own = [self._statement_block(block, nested) for nested in self.nested(block, block.body, "statement", scope)]
         statements = _merge_by_sid(statements, own)
-        for _dyn in block.body.get("dynamic", []) or []:
-            problems.append("a dynamic statement block")
         if "override_policy_documents" in block.body:
-            for raw in _list(self.argument(block, "override_policy_documents")):
+            for raw in _list(self.argument(block, "override_policy_documents", scope)):
                 statements = _merge_by_sid(statements, self._document_statements(raw, problems))
         return DocumentValue(statements, "; ".join(problems) or None)
 
@@ -647,10 +665,10 @@ class TerraformModule:
             problems.append(policy.unresolved)
         return policy.statements
 
-    def _statement_block(self, block: Block, raw: dict[str, Any]) -> Statement:
+    def _statement_block(self, block: Block, nested: Nested) -> Statement:
+        raw, scope = nested.body, nested.scope
         start = int(raw.get("__start_line__", block.start))
         location = Location(block.file.path, start, 1, int(raw.get("__end_line__", start)), 1)
-        scope = Scope()
         stmt = Statement(
             effect=self.evaluate_raw(raw["effect"], scope) if "effect" in raw else "Allow",
             actions=_list_or_none(self.evaluate_raw(raw["actions"], scope)) if "actions" in raw else None,
@@ -661,14 +679,18 @@ class TerraformModule:
             sid=self.evaluate_raw(raw["sid"], scope) if "sid" in raw else None,
             location=location,
         )
-        conditions = [c for c in raw.get("condition", []) or [] if isinstance(c, dict)]
+        conditions = self.nested(block, raw, "condition", scope)
         if conditions:
             cond: dict[str, Any] = {}
             for c in conditions:
-                test = plain(self.evaluate_raw(c.get("test"), scope)) or "?"
-                variable = plain(self.evaluate_raw(c.get("variable"), scope)) or "?"
-                cond.setdefault(test, {})[variable] = self.evaluate_raw(c.get("values"), scope)
+                test = plain(self.evaluate_raw(c.body.get("test"), c.scope)) or "?"
+                variable = plain(self.evaluate_raw(c.body.get("variable"), c.scope)) or "?"
+                cond.setdefault(test, {})[variable] = self.evaluate_raw(c.body.get("values"), c.scope)
             stmt.condition = cond
+        if nested.unknown is not None:  # a dynamic statement over values not known: it may or may not be there
+            stmt.problem = nested.unknown
+            stmt.effect = Unknown("effect", nested.unknown)
+            return stmt
         if stmt.effect not in ("Allow", "Deny") and not isinstance(stmt.effect, Unknown):
             stmt.problem = f"effect {stmt.effect!r} is neither Allow nor Deny"
             stmt.effect = Unknown("effect", stmt.problem)
@@ -687,6 +709,44 @@ class TerraformModule:
         if isinstance(value, Encoded):
             value = value.value
         return policy_from_value(name, value, location, address)
+
+    def nested(self, block: Block, body: dict[str, Any], name: str, scope: Scope) -> list[Nested]:
+        """The ``name`` blocks inside ``body``: those written out and those a ``dynamic "name"`` block generates.
+
+        A dynamic block is expanded over its for_each as Terraform does, with its iterator (``name`` unless
+        ``iterator = x``) bound to ``{key, value}``. When the for_each is not known, its content is read once with
+        an unknown iterator and marked, so that whatever it holds is reported as unverifiable, never dropped.
+        """
+        found = [Nested(raw, scope) for raw in body.get(name, []) or [] if isinstance(raw, dict)]
+        for entry in body.get("dynamic", []) or []:
+            for label, dynamic in _items(entry):
+                if label != name or not isinstance(dynamic, dict):
+                    continue
+                iterator = name
+                if "iterator" in dynamic:
+                    iterator = _hcl_source(dynamic["iterator"]).strip()
+                contents = [c for c in dynamic.get("content", []) or [] if isinstance(c, dict)]
+                each = self.evaluate_raw(dynamic.get("for_each"), scope)
+                if isinstance(each, dict):
+                    pairs: list[tuple[Any, Any]] | None = sorted(each.items())
+                elif isinstance(each, list):
+                    pairs = list(enumerate(each))
+                elif each is None:
+                    pairs = []  # Terraform rejects a null for_each; nothing is generated either way
+                else:
+                    pairs = None
+                line = int(dynamic.get("__start_line__", block.start))
+                if pairs is None:
+                    why = (f'the dynamic "{name}" block at {block.file.path}:{line} repeats over '
+                           f"{_reason(each)}")
+                    inner = _bind(scope, iterator, {"key": Unknown(f"{iterator}.key", why),
+                                                    "value": Unknown(f"{iterator}.value", why)})
+                    found += [Nested(c, inner, why) for c in contents]
+                    continue
+                for key, value in pairs:
+                    inner = _bind(scope, iterator, {"key": key, "value": value})
+                    found += [Nested(c, inner) for c in contents]
+        return found
 
     def instances(self, block: Block) -> list[tuple[str, Scope]]:
         """(address suffix, scope) per instance: ``[0]`` for count, ``["key"]`` for for_each, none if 0."""
@@ -744,13 +804,16 @@ class TerraformModule:
                           if "permissions_boundary" in block.body else None),
                 name_source=f"{at[len(self.prefix):]}.name",  # the fix goes into this module's own files
             )
-            for raw in block.body.get("inline_policy", []) or []:
-                if not isinstance(raw, dict) or "policy" not in raw:
+            for inline in self.nested(block, block.body, "inline_policy", scope):
+                if "policy" not in inline.body:
                     continue
-                pname = plain(self.evaluate_raw(raw.get("name"), scope)) or "unnamed"
-                loc = self.attribute_location(block, raw, "policy")
-                role.inline_policies.append(self.policy(f"inline policy {pname!r} of {at}", raw["policy"], loc,
-                                                        at, scope))
+                pname = plain(self.evaluate_raw(inline.body.get("name"), inline.scope)) or "unnamed"
+                loc = self.attribute_location(block, inline.body, "policy")
+                policy = self.policy(f"inline policy {pname!r} of {at}", inline.body["policy"], loc, at,
+                                     inline.scope)
+                if inline.unknown is not None:
+                    policy = Policy(policy.name, [], loc, unresolved=inline.unknown, address=at)
+                role.inline_policies.append(policy)
             if "managed_policy_arns" in block.body:
                 loc = self.attribute_location(block, None, "managed_policy_arns")
                 for arn in _list(self.argument(block, "managed_policy_arns", scope)):
@@ -808,30 +871,67 @@ class TerraformModule:
             source_ref=self._direct_reference(raw_source, None, scope) or _hcl_source(raw_source),
             function_address=self._direct_reference(raw_fn, "aws_lambda_function", scope),
         )
-        for dc in block.body.get("destination_config", []) or []:
-            for target in (dc.get("on_failure", []) or []) if isinstance(dc, dict) else []:
-                if isinstance(target, dict) and "destination_arn" in target:
-                    mapping.on_failure = self._destination(block, target, "destination_arn", "on_failure", scope)
+        for dc in self.nested(block, block.body, "destination_config", scope):
+            for target in self.nested(block, dc.body, "on_failure", dc.scope):
+                if "destination_arn" in target.body:
+                    mapping.on_failure = self._destination(block, target, "destination_arn", "on_failure",
+                                                           dc.unknown)
         return mapping
 
-    def _destination(self, block: Block, target: dict[str, Any], key: str, kind: str, scope: Scope) -> Destination:
+    def _destination(self, block: Block, target: Nested, key: str, kind: str,
+                     outer_unknown: str | None = None) -> Destination:
         """The destination named by ``key`` in an on_success/on_failure block, with what its resource says."""
-        raw = target[key]
+        raw, scope = target.body[key], target.scope
         value = self.evaluate_raw(raw, scope)
-        ref = self._direct_reference(raw, None, scope)
-        fifo, kms_key, kms_source = self._target_facts(ref, value)
+        unknown = outer_unknown or target.unknown
+        if unknown is not None:  # the block may not exist: whatever it names cannot be checked
+            value = Unknown(f"{block.address}.dynamic", f"whether it exists: {unknown}")
+        # A module that passes a destination through from its input (terraform-aws-modules/lambda does) is
+        # reported where the user wrote the value: the module call's argument, in the user's own files.
+        module, raw, location = self, raw, self.attribute_location(block, target.body, key)
+        while True:
+            passed = module._passed_from_caller(raw)
+            if passed is None:
+                break
+            module, raw, location = passed
+            scope = Scope()
+        ref = module._direct_reference(raw, None, scope)
+        fifo, kms_key, kms_source = module._target_facts(ref, value)
         return Destination(
             kind=kind,  # type: ignore[arg-type]
             arn=value,
             ref=ref or _hcl_source(raw),
-            location=self.attribute_location(block, target, key),
+            location=location,
             resource_address=ref,
             source=_hcl_source(raw),
-            target_location=self._address_location(ref),
+            target_location=module._address_location(ref),
             fifo=fifo,
             kms_key=kms_key,
             kms_source=kms_source,
         )
+
+    def _passed_from_caller(self, raw: Any) -> "tuple[TerraformModule, Any, Location] | None":
+        """When ``raw`` is exactly ``var.x`` and the calling module sets x: (caller, its value, where it is set)."""
+        if self.caller is None:
+            return None
+        try:
+            node = parse_value(raw)
+        except HclExpressionError:
+            return None
+        if node[0] != "ref" or node[1] != "var" or len(node[2]) != 1 or node[2][0][0] != "attr":
+            return None
+        name = node[2][0][1]
+        caller, arguments = self.caller
+        call = self.prefix[len(caller.prefix):].removesuffix(".").removeprefix("module.")
+        tf = caller.call_files.get(call)
+        if name not in arguments or tf is None:
+            return None
+        start = int(arguments.get("__start_line__", 1))
+        found = find_attribute(tf, start, int(arguments.get("__end_line__", start)), name)
+        if found is None:
+            return None
+        line, column, end_column = found
+        return caller, arguments[name], Location(tf.path, line, column, line, end_column)
 
     def _each(self, rtype: str) -> Iterator[tuple[Block, str, Scope]]:
         for block in self.blocks_of(rtype):
@@ -854,14 +954,12 @@ class TerraformModule:
         if "maximum_event_age_in_seconds" in block.body:
             config.event_age = self.argument(block, "maximum_event_age_in_seconds", scope)
             config.event_age_location = self.attribute_location(block, None, "maximum_event_age_in_seconds")
-        for dc in block.body.get("destination_config", []) or []:
-            if not isinstance(dc, dict):
-                continue
+        for dc in self.nested(block, block.body, "destination_config", scope):
             for kind in ("on_success", "on_failure"):
-                for target in dc.get(kind, []) or []:
-                    if not isinstance(target, dict) or "destination" not in target:
-                        continue
-                    config.destinations.append(self._destination(block, target, "destination", kind, scope))
+                for target in self.nested(block, dc.body, kind, dc.scope):
+                    if "destination" in target.body:
+                        config.destinations.append(self._destination(block, target, "destination", kind,
+                                                                     dc.unknown))
         return config
 
     def _target_facts(self, address: str | None, value: Any) -> tuple[bool, Any, str]:
@@ -954,6 +1052,16 @@ class TerraformModule:
             else:
                 return None
         return self.prefix + address
+
+
+def _bind(scope: Scope, name: str, value: Any) -> Scope:
+    return Scope(scope.count_index, scope.each_key, scope.each_value, {**scope.bindings, name: value})
+
+
+def _reason(value: Any) -> str:
+    if isinstance(value, Unknown):
+        return value.reason or value.name
+    return "a value that is neither a list, a set nor a map"
 
 
 def _unknown_over(name: str, what: str, operands: list[Any]) -> Unknown:

@@ -101,6 +101,29 @@ def _tokens(value: Any, wildcards: bool, fold_case: bool) -> list[Any]:
     return tokens
 
 
+def _strip_common_ends(pattern: list[Any], subject: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Drop the tokens both sides start (and end) with: the same character, or the same named unknown.
+
+    A named unknown is one value wherever it appears (``var.env`` is the same string in the policy and in the
+    destination), so ``${var.env}-sqs`` and ``${var.env}-dead-sqs`` differ exactly where ``-sqs`` and
+    ``-dead-sqs`` do. Only identical, non-wildcard tokens are dropped, and only at the two ends, where both
+    sides are aligned.
+    """
+    def same_token(p: Any, s: Any) -> bool:
+        if isinstance(p, Unknown) and isinstance(s, Unknown):
+            return p.name == s.name
+        return isinstance(p, str) and isinstance(s, str) and p == s
+
+    start = 0
+    while start < len(pattern) and start < len(subject) and same_token(pattern[start], subject[start]):
+        start += 1
+    end = 0
+    while (end < len(pattern) - start and end < len(subject) - start
+           and same_token(pattern[len(pattern) - 1 - end], subject[len(subject) - 1 - end])):
+        end += 1
+    return pattern[start:len(pattern) - end], subject[start:len(subject) - end]
+
+
 def _certain(pattern: list[Any], subject: list[Any]) -> bool:
     """Does the pattern match for every value the subject's unknowns could take?
 
@@ -192,6 +215,7 @@ def match(pattern: Any, subject: Any, fold_case: bool = False) -> Tri:
         return False
     ptoks = list(_tokens_cached(pattern, True, fold_case))
     stoks = list(_tokens_cached(subject, False, fold_case))
+    ptoks, stoks = _strip_common_ends(ptoks, stoks)
     if _literal_ends_differ(ptoks, stoks):
         return False
     if _certain(ptoks, stoks):
@@ -215,6 +239,7 @@ def same(a: Any, b: Any) -> Tri:
     bt = list(_tokens_cached(b, False, False))
     if at == bt:
         return True
+    at, bt = _strip_common_ends(at, bt)
     if _literal_ends_differ(at, bt):
         return False
     return None if _possible(at, bt) else False

@@ -27,6 +27,8 @@ from infra_policy_linter.values import (
 )
 
 META_KEYS = ("__start_line__", "__end_line__")
+DESTINATION_TYPES = ("aws_sqs_queue", "aws_sns_topic", "aws_lambda_function", "aws_cloudwatch_event_bus",
+                     "aws_s3_bucket")
 
 
 @dataclass
@@ -275,7 +277,7 @@ class TerraformModule:
             if brace == "[":
                 out_list.append(value)
                 continue
-            key = plain(self.evaluate(key_node, inner))
+            key = plain(make_text([self.evaluate(key_node, inner)]))  # object keys are strings
             if key is None:
                 return unknown
             if grouping:
@@ -737,8 +739,8 @@ class TerraformModule:
                     pairs = None
                 line = int(dynamic.get("__start_line__", block.start))
                 if pairs is None:
-                    why = (f'the dynamic "{name}" block at {block.file.path}:{line} repeats over '
-                           f"{_reason(each)}")
+                    why = (f'the dynamic "{name}" block at {block.file.path}:{line} (its for_each rests on '
+                           f"{_reason(each)})")
                     inner = _bind(scope, iterator, {"key": Unknown(f"{iterator}.key", why),
                                                     "value": Unknown(f"{iterator}.value", why)})
                     found += [Nested(c, inner, why) for c in contents]
@@ -885,7 +887,7 @@ class TerraformModule:
         value = self.evaluate_raw(raw, scope)
         unknown = outer_unknown or target.unknown
         if unknown is not None:  # the block may not exist: whatever it names cannot be checked
-            value = Unknown(f"{block.address}.dynamic", f"whether it exists: {unknown}")
+            value = Unknown(f"{block.address}.dynamic", f"written in {unknown}")
         # A module that passes a destination through from its input (terraform-aws-modules/lambda does) is
         # reported where the user wrote the value: the module call's argument, in the user's own files.
         module, raw, location = self, raw, self.attribute_location(block, target.body, key)
@@ -896,19 +898,33 @@ class TerraformModule:
             module, raw, location = passed
             scope = Scope()
         ref = module._direct_reference(raw, None, scope)
+        source = _hcl_source(raw)
+        if ref is None and module is self:
+            # Written through an iterator or a local (``target.value``): name the resource the value is.
+            ref = self._resource_with_arn(value)
+            source = f"{ref[len(self.prefix):]}.arn" if ref else source
         fifo, kms_key, kms_source = module._target_facts(ref, value)
         return Destination(
             kind=kind,  # type: ignore[arg-type]
             arn=value,
-            ref=ref or _hcl_source(raw),
+            ref=ref or source,
             location=location,
             resource_address=ref,
-            source=_hcl_source(raw),
+            source=source,
             target_location=module._address_location(ref),
             fifo=fifo,
             kms_key=kms_key,
             kms_source=kms_source,
         )
+
+    def _resource_with_arn(self, value: Any) -> str | None:
+        """The one destination-type resource of this module whose ARN is certainly ``value``, if any."""
+        if not isinstance(value, (str, Text)):
+            return None
+        found = [block.address for rtype in DESTINATION_TYPES for block in self.blocks_of(rtype)
+                 if not ("count" in block.body or "for_each" in block.body)
+                 and same(self.resource_attribute(block, "arn", Scope()), value) is True]
+        return found[0] if len(found) == 1 else None
 
     def _passed_from_caller(self, raw: Any) -> "tuple[TerraformModule, Any, Location] | None":
         """When ``raw`` is exactly ``var.x`` and the calling module sets x: (caller, its value, where it is set)."""

@@ -162,6 +162,16 @@ class EventSourceMapping:
 
 
 @dataclass
+class ModuleCall:
+    """A Terraform module call the linter could not follow: nothing inside it was checked."""
+
+    address: str  # module.x (module.a.module.b for nested calls)
+    source: str  # the source as written
+    reason: str
+    location: Location
+
+
+@dataclass
 class ParseError:
     path: str
     line: int | None
@@ -186,3 +196,4 @@ class Unit:
     incomplete: list[str] = field(default_factory=list)  # files of the unit that could not be parsed
     suppressions: list[Suppression] = field(default_factory=list)
     event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
+    unfollowed: list[ModuleCall] = field(default_factory=list)

@@ -21,6 +21,7 @@ class Rule:
     tags: ClassVar[tuple[str, ...]] = ("security", "iam", "lambda")
     # GitHub code scanning's scale: 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low. Only used with the "security" tag.
     security_severity: ClassVar[str] = "5.0"
+    formats: ClassVar[tuple[str, ...]] = ("terraform", "cloudformation")  # where the rule can apply
 
     @property
     def help_url(self) -> str:

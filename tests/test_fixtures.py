@@ -18,7 +18,7 @@ def test_every_rule_has_fixtures_in_every_format() -> None:
     from infra_policy_linter.rules import ALL_RULES
 
     for fmt in ("terraform", "cloudformation"):
-        for rule in ALL_RULES:
+        for rule in (r for r in ALL_RULES if fmt in r.formats):
             assert (REPO / "fixtures" / fmt / rule.id / "bad" / "expected.json").is_file(), (fmt, rule.id)
             assert (REPO / "fixtures" / fmt / rule.id / "good").is_dir(), (fmt, rule.id)
 

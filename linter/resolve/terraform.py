@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 from infra_policy_linter import aws
 from infra_policy_linter.model import (
     Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
-    ManagedPolicy, Policy, Role, Statement, Unit,
+    ManagedPolicy, ModuleCall, Policy, Role, Statement, Unit,
 )
 from infra_policy_linter.parsers.hcl_expressions import (
     HclExpressionError, Node, ParsedExpression, parse_template, parse_value,
@@ -534,6 +534,16 @@ class TerraformModule:
         self._children[name] = found
         return found
 
+    def _unfollowed(self, name: str, reason: str) -> ModuleCall:
+        body = self.calls[name]
+        tf = self.call_files[name]
+        line = int(body.get("__start_line__", 1))
+        text = tf.lines[line - 1] if 0 < line <= len(tf.lines) else ""
+        written = body.get("source")
+        source = _hcl_source(written) if not isinstance(written, str) or "${" in written else written
+        return ModuleCall(f"{self.prefix}module.{name}", source, reason,
+                          Location(tf.path, line, 1, line, len(text.rstrip()) + 1))
+
     def output(self, name: str) -> Any:
         for tf in self.files:
             for entry in tf.body.get("output", []) or []:
@@ -852,6 +862,8 @@ class TerraformModule:
             unit.event_source_mappings.append(self._event_source_mapping(block, at, scope))
         for name in sorted(self.calls):
             child = self.child(name)
+            if isinstance(child, str):
+                unit.unfollowed.append(self._unfollowed(name, child))
             if isinstance(child, TerraformModule):
                 child.build(unit)
                 unit.files.extend(f.path for f in child.files if f.path not in unit.files)

@@ -1,0 +1,42 @@
+"""MOD001: Terraform module calls the linter could not follow, so that a run says what it did not check."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from infra_policy_linter.findings import Finding
+from infra_policy_linter.model import Unit
+from infra_policy_linter.rules.base import Rule
+
+
+class ModuleNotFollowed(Rule):
+    id = "MOD001"
+    name = "module-not-followed"
+    title = "A module call whose source is not available here, so nothing inside it was checked"
+    level = "note"
+    tags = ("lambda", "coverage")
+    formats = ("terraform",)
+    rationale = (
+        "Registry and git modules live outside the repository until `terraform init` downloads them into "
+        ".terraform/modules. Until then the linter cannot see the functions, roles and destinations they create "
+        "(terraform-aws-modules/lambda, the most used Lambda module, is one), and a run that says nothing about "
+        "them would read as a pass. Each call that could not be followed is reported once, as a note, naming its "
+        "source.")
+    remediation = (
+        "Run `terraform init` (it needs no credentials: `terraform init -backend=false`) before linting, so that "
+        ".terraform/modules holds the module; or lint the plan: `terraform show -json plan.out > plan.json`. "
+        "Calls that cannot matter can be ignored with `--ignore MOD001` or a `lint:ignore MOD001` comment.")
+    example = (
+        'module "worker" {\n'
+        '  source  = "terraform-aws-modules/lambda/aws"   # MOD001 until terraform init\n'
+        '  version = "~> 8.0"\n'
+        "}")
+
+    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
+        for call in unit.unfollowed:
+            yield Finding(
+                rule=self.id, level=self.level, location=call.location, unit=unit.name,
+                message=f"{call.address} was not checked: {call.reason}",
+                function="", role=None, destination=call.address, action=None,
+                fix=("terraform init -backend=false   # then lint again; or lint `terraform show -json` of a plan"),
+                evidence=frozenset({call.location.path}))

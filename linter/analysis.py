@@ -72,6 +72,7 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
 def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
     from infra_policy_linter.resolve.terraform import ModuleLibrary, build_module
     from infra_policy_linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
+    from infra_policy_linter.parsers.terraform_json import parse_terraform_file
 
     files: list[TfFile] = []
     broken = list(work.broken)
@@ -84,7 +85,7 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
         else:
             texts[source.path] = text
     for path, text in texts.items():
-        parsed = parse_hcl(path, text)
+        parsed = parse_terraform_file(path, text)
         if isinstance(parsed, ParseError):
             result.errors.append(parsed)
             broken.append(path)
@@ -115,7 +116,7 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
         parsed_files = []
         for source in sources:
             text = decode(source)
-            parsed = text if isinstance(text, ParseError) else parse_hcl(source.path, text)
+            parsed = text if isinstance(text, ParseError) else parse_terraform_file(source.path, text)
             if isinstance(parsed, ParseError):
                 result.errors.append(parsed)
                 broken.append(source.path)

@@ -33,9 +33,35 @@ def is_auto_tfvars(name: str) -> bool:
                                                                                     ".auto.tfvars.json"))
 
 
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
+
+
+def is_terraform_file(name: str) -> bool:
+    return name.endswith(TERRAFORM_SUFFIXES)
+
+
+def tfvars_order(path: Path) -> tuple[int, str]:
+    """Terraform's precedence, lowest first: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json)
+    in lexical order of their names; later files override earlier ones."""
+    name = path.name
+    rank = 0 if name == "terraform.tfvars" else 1 if name == "terraform.tfvars.json" else 2
+    return rank, name
+
+
+def opentofu_wins(files: list[Path]) -> list[Path]:
+    """OpenTofu reads x.tofu instead of x.tf (and x.tofu.json instead of x.tf.json) when both exist."""
+    names = {f.name for f in files}
+    def replaced(f: Path) -> bool:
+        name = f.name
+        if name.endswith(".tf.json"):
+            return name[:-len(".tf.json")] + ".tofu.json" in names
+        return name.endswith(".tf") and name[:-len(".tf")] + ".tofu" in names
+    return [f for f in files if not replaced(f)]
+
+
 def _classify(path: Path, plan: Plan) -> None:
     name = path.name
-    if name.endswith(".tf"):
+    if is_terraform_file(name):
         plan.modules.setdefault(path.parent, []).append(path)
     elif is_auto_tfvars(name):
         plan.tfvars.setdefault(path.parent, []).append(path)
@@ -62,10 +88,10 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
         keep = lambda p: True  # noqa: E731
     for root in paths:
         if root.is_file():
-            if root.name.endswith(".tf"):
+            if is_terraform_file(root.name):
                 # A Terraform file is judged with its whole module: cross-resource checks need every file.
                 for sibling in sorted(root.parent.iterdir()):
-                    if (sibling.is_file() and (sibling.name.endswith(".tf") or is_auto_tfvars(sibling.name))
+                    if (sibling.is_file() and (is_terraform_file(sibling.name) or is_auto_tfvars(sibling.name))
                             and keep(sibling)):
                         _classify(sibling, plan)
             elif keep(root):
@@ -84,8 +110,8 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
                 if keep(Path(dirpath) / filename):
                     _classify(Path(dirpath) / filename, plan)
     for directory in plan.modules:
-        plan.modules[directory] = sorted(set(plan.modules[directory]))
+        plan.modules[directory] = opentofu_wins(sorted(set(plan.modules[directory])))
     for directory in plan.tfvars:
-        plan.tfvars[directory] = sorted(set(plan.tfvars[directory]))
+        plan.tfvars[directory] = sorted(set(plan.tfvars[directory]), key=tfvars_order)
     plan.templates = sorted(set(plan.templates))
     return plan

@@ -15,7 +15,7 @@ from typing import Callable
 from infra_policy_linter.analysis import UnitResult, Work, analyse
 from infra_policy_linter.cache import ResultCache, cache_key
 from infra_policy_linter.config import Config
-from infra_policy_linter.discovery import Plan, discover, display_path
+from infra_policy_linter.discovery import Plan, discover, display_path, is_terraform_file, opentofu_wins
 from infra_policy_linter.findings import Finding
 from infra_policy_linter.model import ParseError
 from infra_policy_linter.resolve.terraform_plan import looks_like_plan
@@ -54,7 +54,8 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         if directory not in read_dirs:
             if files is None:
                 try:
-                    files = sorted(p for p in directory.iterdir() if p.name.endswith(".tf") and p.is_file())
+                    files = opentofu_wins(sorted(p for p in directory.iterdir()
+                                                if is_terraform_file(p.name) and p.is_file()))
                 except OSError:
                     files = []
             sources, problems = [], []

@@ -217,7 +217,10 @@ def _first_line(exc: BaseException) -> str:
 
 def find_attribute(tf: TfFile, start: int, end: int, name: str) -> tuple[int, int, int] | None:
     """Locate ``name = ...`` between lines start..end (1-based): (line, column, end_column), all 1-based."""
-    pattern = re.compile(r"(?<![\w-])" + re.escape(name) + r"\s*=(?!=)")
+    if tf.path.endswith(".json"):  # Terraform's JSON syntax: the line of the key
+        pattern = re.compile(r'"' + re.escape(name) + r'"\s*:')
+    else:
+        pattern = re.compile(r"(?<![\w-])" + re.escape(name) + r"\s*=(?!=)")
     for number in range(max(start, 1), min(end, len(tf.lines)) + 1):
         text = tf.lines[number - 1]
         m = pattern.search(text)

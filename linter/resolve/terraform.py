@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 from infra_policy_linter import aws
 from infra_policy_linter.model import (
     Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
-    ManagedPolicy, ModuleCall, Policy, Role, Statement, Unit,
+    Language, ManagedPolicy, ModuleCall, Policy, Role, Statement, Unit,
 )
 from infra_policy_linter.parsers.hcl_expressions import (
     HclExpressionError, Node, ParsedExpression, parse_template, parse_value,
@@ -867,9 +867,10 @@ class TerraformModule:
             if isinstance(child, TerraformModule):
                 child.build(unit)
                 unit.files.extend(f.path for f in child.files if f.path not in unit.files)
-                unit.languages.update({f.path: "hcl" for f in child.files})
+                unit.languages.update({f.path: _language(f) for f in child.files})
                 for tf in child.files:
-                    unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
+                    if not tf.path.endswith(".json"):
+                        unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
 
     def _event_source_mapping(self, block: Block, at: str, scope: Scope) -> EventSourceMapping:
         raw_fn = block.body.get("function_name")
@@ -1082,6 +1083,11 @@ class TerraformModule:
         return self.prefix + address
 
 
+def _language(tf: TfFile) -> Language:
+    """Fixes for a Terraform module are written in HCL, even next to a .tf.json file (both are one module)."""
+    return "hcl"
+
+
 def _bind(scope: Scope, name: str, value: Any) -> Scope:
     return Scope(scope.count_index, scope.each_key, scope.each_value, {**scope.bindings, name: value})
 
@@ -1215,8 +1221,9 @@ def build_module(name: str, files: list[TfFile], tfvars: list[TfFile], env: Envi
                  library: ModuleLibrary | None = None) -> Unit:
     module = TerraformModule(name, files, tfvars, env, library)
     unit = Unit(format="terraform", name=name, files=sorted(f.path for f in files),
-                languages={f.path: "hcl" for f in files})
+                languages={f.path: _language(f) for f in files})
     module.build(unit)
     for tf in files:
-        unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
+        if not tf.path.endswith(".json"):  # JSON has no comments to carry suppressions
+            unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
     return unit

@@ -1,0 +1,91 @@
+"""Which Terraform files make a module, and which variable values win, as Terraform (and OpenTofu) decide."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_json
+
+MODULE = '''
+provider "aws" {
+  region = "eu-west-1"
+}
+
+variable "queue" {
+  default = "orders-default"
+}
+
+resource "aws_iam_role" "worker" {
+  name               = "orders-worker"
+  assume_role_policy = "{}"
+}
+
+resource "aws_iam_role_policy" "send" {
+  role = aws_iam_role.worker.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:*:*:orders-granted" }]
+  })
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "orders-worker"
+  role          = aws_iam_role.worker.arn
+}
+
+resource "aws_lambda_function_event_invoke_config" "worker" {
+  function_name = aws_lambda_function.worker.function_name
+  destination_config {
+    on_failure {
+      destination = "arn:aws:sqs:eu-west-1:123456789012:${var.queue}"
+    }
+  }
+}
+'''
+
+
+def lint(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    monkeypatch.chdir(root)
+    _, report = run_json(".")
+    assert report["errors"] == []
+    return [(f["rule"], f["path"]) for f in report["findings"]]
+
+
+def test_variable_files_apply_in_terraforms_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "main.tf").write_text(MODULE)
+    # Lowest to highest: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) by name.
+    (tmp_path / "terraform.tfvars").write_text('queue = "orders-tfvars"\n')
+    assert lint(tmp_path, monkeypatch) == [("DST002", "main.tf")]
+    (tmp_path / "terraform.tfvars.json").write_text(json.dumps({"queue": "orders-granted"}))
+    assert lint(tmp_path, monkeypatch) == []
+    (tmp_path / "b.auto.tfvars.json").write_text(json.dumps({"queue": "orders-b"}))
+    assert lint(tmp_path, monkeypatch) == [("DST002", "main.tf")]
+    (tmp_path / "a.auto.tfvars").write_text('queue = "orders-granted"\n')  # sorts before b: b still wins
+    assert lint(tmp_path, monkeypatch) == [("DST002", "main.tf")]
+    (tmp_path / "c.auto.tfvars").write_text('queue = "orders-granted"\n')  # sorts last: it wins
+    assert lint(tmp_path, monkeypatch) == []
+
+
+def test_a_tofu_file_replaces_the_tf_file_of_the_same_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "main.tf").write_text(MODULE)
+    (tmp_path / "terraform.tfvars").write_text('queue = "orders-tfvars"\n')
+    assert lint(tmp_path, monkeypatch) == [("DST002", "main.tf")]
+    (tmp_path / "main.tofu").write_text(MODULE.replace('"orders-default"', '"orders-granted"'))
+    (tmp_path / "terraform.tfvars").unlink()
+    assert lint(tmp_path, monkeypatch) == []
+    (tmp_path / "main.tofu").unlink()
+    (tmp_path / "main.tofu.json").write_text(json.dumps({"variable": {"unused": {"default": "x"}}}))
+    # main.tofu.json would replace main.tf.json, not main.tf: main.tf is read again, with its default.
+    assert lint(tmp_path, monkeypatch) == [("DST002", "main.tf")]
+
+
+def test_terraform_json_errors_name_the_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "main.tf.json").write_text('{\n  "resource": {\n    "aws_sqs_queue": [\n  }\n}\n')
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert code == 2
+    assert report["errors"] == [{"path": "main.tf.json", "line": 4, "column": 3,
+                                 "message": "invalid JSON: unexpected '}\\n}\\n'"}]

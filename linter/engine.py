@@ -257,6 +257,11 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
         findings = [f for f in findings if in_focus(f, focus_files, focus_dirs)]
         suppressed = [s for s in suppressed if in_focus(s.finding, focus_files, focus_dirs)]
     findings.sort(key=Finding.sort_key)
+    # A module called from several roots is judged in each; the same finding at the same place is one finding.
+    unique: dict[tuple[str, object, str], Finding] = {}
+    for finding in findings:
+        unique.setdefault((finding.rule, finding.location, finding.message), finding)
+    findings = list(unique.values())
     suppressed.sort(key=lambda s: s.finding.sort_key())
     errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
     # Files that are infrastructure: read into a unit, or meant to be and broken. Skipped YAML/JSON do not count.

@@ -89,3 +89,30 @@ def test_terraform_json_errors_name_the_line(tmp_path: Path, monkeypatch: pytest
     assert code == 2
     assert report["errors"] == [{"path": "main.tf.json", "line": 4, "column": 3,
                                  "message": "invalid JSON: unexpected '}\\n}\\n'"}]
+
+
+def test_module_instances_from_for_each_and_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "modules" / "worker").mkdir(parents=True)
+    (tmp_path / "modules" / "worker" / "main.tf").write_text(MODULE.replace(
+        'variable "queue" {\n  default = "orders-default"\n}', 'variable "queue" {}'))
+    (tmp_path / "main.tf").write_text('''
+locals {
+  queues = { a = "orders-granted", b = "orders-other" }
+}
+
+module "worker" {
+  source   = "./modules/worker"
+  for_each = local.queues
+  queue    = each.value
+}
+
+module "none" {
+  source = "./modules/worker"
+  count  = 0
+  queue  = "orders-other"
+}
+''')
+    monkeypatch.chdir(tmp_path)
+    _, report = run_json(".")
+    assert [(f["rule"], f["path"], f["line"], f["function"]) for f in report["findings"]] == [
+        ("DST002", "modules/worker/main.tf", 30, 'module.worker["b"].aws_lambda_function.worker')]

@@ -136,17 +136,20 @@ class TerraformModule:
 
     def __init__(self, name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None,
                  library: "ModuleLibrary | None" = None, prefix: str = "",
-                 caller: "tuple[TerraformModule, dict[str, Any]] | None" = None, depth: int = 0) -> None:
+                 caller: "tuple[TerraformModule, dict[str, Any], Scope] | None" = None, depth: int = 0,
+                 call_name: str = "") -> None:
         self.name = name  # the module's directory, as displayed
         self.env = env or Environment()
         self.files = files
         self.library = library or ModuleLibrary()
         self.prefix = prefix
-        self.caller = caller  # (calling module, the module block's arguments): where input variables come from
+        # (calling module, the module block's arguments, the instance's scope): where input variables come from
+        self.caller = caller
+        self.call_name = call_name
         self.depth = depth
         self.calls: dict[str, dict[str, Any]] = {}
         self.call_files: dict[str, TfFile] = {}
-        self._children: dict[str, "TerraformModule | str"] = {}
+        self._children: dict[str, "list[tuple[str, TerraformModule]] | str"] = {}
         self.resources: dict[tuple[str, str], Block] = {}
         self.data: dict[tuple[str, str], Block] = {}
         self.variables: dict[str, dict[str, Any]] = {}
@@ -376,10 +379,12 @@ class TerraformModule:
         if root == "module":
             name = _attr(steps, 0) or ""
             rest = steps[1:]
+            key: Any = None
             if rest and rest[0][0] == "index":
-                rest = rest[1:]  # one instance of a module with count/for_each: its outputs, as for any
+                key = self.evaluate(rest[0][1], scope)
+                rest = rest[1:]
             output = _attr(rest, 0)
-            child = self.child(name)
+            child = self.child(name, key)
             if isinstance(child, str):
                 return Unknown(f"{self.prefix}module.{name}.{output}", f"output {output!r} of module {name!r}: {child}")
             return self._apply_steps(child.output(output or ""), rest[1:], scope)
@@ -464,7 +469,7 @@ class TerraformModule:
         if key in self._cache:
             return self._cache[key]
         if self.caller is not None and name in self.caller[1]:
-            value = self.caller[0].evaluate_raw(self.caller[1][name])
+            value = self.caller[0].evaluate_raw(self.caller[1][name], self.caller[2])
         elif name in self.tfvars:
             value = self.evaluate_raw(self.tfvars[name])
         elif name in self.variables and "default" in self.variables[name]:
@@ -509,13 +514,15 @@ class TerraformModule:
         return self.env.region()
 
     # -- modules ---------------------------------------------------------------------------------------------
-    def child(self, name: str) -> "TerraformModule | str":
-        """The module called ``name``, or why it cannot be followed."""
+    def children(self, name: str) -> "list[tuple[str, TerraformModule]] | str":
+        """Every instance of the module called ``name`` (count/for_each as for resources), or why it cannot be
+        followed."""
         if name in self._children:
             return self._children[name]
         body = self.calls.get(name)
+        found: list[tuple[str, TerraformModule]] | str
         if body is None:
-            found: TerraformModule | str = f"module {name!r} is not called in {self.name}"
+            found = f"module {name!r} is not called in {self.name}"
         elif self.depth >= 16:
             found = "modules nested more than 16 deep"
         else:
@@ -524,15 +531,28 @@ class TerraformModule:
             files = self.library.files.get(directory) if directory else None
             if source is None:
                 found = "its source is not a literal string"
-            elif files is None:
+            elif files is None or directory is None:
                 found = (f"its source {source!r} is not available here (a registry or git module: run "
                          f"`terraform init` so that .terraform/modules holds it)"
                          if directory is None else f"its source {source!r} has no Terraform files")
             else:
-                found = TerraformModule(directory, files, [], self.env, self.library,
-                                        f"{self.prefix}module.{name}.", (self, body), self.depth + 1)
+                found = [(suffix, TerraformModule(directory, files, [], self.env, self.library,
+                                                  f"{self.prefix}module.{name}{suffix}.", (self, body, scope),
+                                                  self.depth + 1, name))
+                         for suffix, scope in self._instances(body)]
         self._children[name] = found
         return found
+
+    def child(self, name: str, key: Any = None) -> "TerraformModule | str":
+        """One instance of the module called ``name``: ``module.x[key]``, or ``module.x`` without an index."""
+        found = self.children(name)
+        if isinstance(found, str):
+            return found
+        wanted = "" if key is None else f"[{key}]" if isinstance(key, int) else f'["{plain(key)}"]'
+        for suffix, module in found:
+            if suffix in (wanted, "[*]"):
+                return module
+        return f"it has no instance {wanted or 'without an index'}"
 
     def _unfollowed(self, name: str, reason: str) -> ModuleCall:
         body = self.calls[name]
@@ -761,14 +781,17 @@ class TerraformModule:
         return found
 
     def instances(self, block: Block) -> list[tuple[str, Scope]]:
+        return self._instances(block.body)
+
+    def _instances(self, body: dict[str, Any]) -> list[tuple[str, Scope]]:
         """(address suffix, scope) per instance: ``[0]`` for count, ``["key"]`` for for_each, none if 0."""
-        if "count" in block.body:
-            count = self.evaluate_raw(block.body["count"])
+        if "count" in body:
+            count = self.evaluate_raw(body["count"])
             if isinstance(count, int) and not isinstance(count, bool):
                 return [(f"[{i}]", Scope(count_index=i)) for i in range(max(count, 0))]
             return [("[*]", Scope())]  # an unknown count: one instance standing for all of them
-        if "for_each" in block.body:
-            each = self.evaluate_raw(block.body["for_each"])
+        if "for_each" in body:
+            each = self.evaluate_raw(body["for_each"])
             if isinstance(each, dict):
                 return [(f'["{k}"]', Scope(each_key=k, each_value=v)) for k, v in sorted(each.items())]
             if isinstance(each, list) and all(isinstance(k, str) for k in each):
@@ -861,14 +884,17 @@ class TerraformModule:
         for block, at, scope in self._each("aws_lambda_event_source_mapping"):
             unit.event_source_mappings.append(self._event_source_mapping(block, at, scope))
         for name in sorted(self.calls):
-            child = self.child(name)
-            if isinstance(child, str):
-                unit.unfollowed.append(self._unfollowed(name, child))
-            if isinstance(child, TerraformModule):
+            instances = self.children(name)
+            if isinstance(instances, str):
+                unit.unfollowed.append(self._unfollowed(name, instances))
+                continue
+            for _, child in instances:
                 child.build(unit)
-                unit.files.extend(f.path for f in child.files if f.path not in unit.files)
-                unit.languages.update({f.path: _language(f) for f in child.files})
                 for tf in child.files:
+                    if tf.path in unit.files:
+                        continue  # another instance, or another call of the same module, brought it in
+                    unit.files.append(tf.path)
+                    unit.languages[tf.path] = _language(tf)
                     if not tf.path.endswith(".json"):
                         unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
 
@@ -950,9 +976,8 @@ class TerraformModule:
         if node[0] != "ref" or node[1] != "var" or len(node[2]) != 1 or node[2][0][0] != "attr":
             return None
         name = node[2][0][1]
-        caller, arguments = self.caller
-        call = self.prefix[len(caller.prefix):].removesuffix(".").removeprefix("module.")
-        tf = caller.call_files.get(call)
+        caller, arguments, _ = self.caller
+        tf = caller.call_files.get(self.call_name)
         if name not in arguments or tf is None:
             return None
         start = int(arguments.get("__start_line__", 1))

@@ -28,6 +28,7 @@ class Work:
     modules: tuple[tuple[str, tuple[Source, ...]], ...] = ()  # called modules: (directory, files)
     remote: tuple[tuple[str, str], ...] = ()  # module address -> directory, from .terraform/modules/modules.json
     texts: tuple[Source, ...] = ()  # files the modules read with file() / templatefile()
+    variables: tuple[tuple[str, str], ...] = ()  # --var NAME=VALUE, applied after every variable file
 
 
 @dataclass
@@ -105,6 +106,8 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
             broken.append(source.path)
         else:
             tfvars.append(parsed)
+    if work.variables:
+        tfvars.append(_command_line_variables(work.variables))
     if not files:
         return None
     library = ModuleLibrary(remote=dict(work.remote))
@@ -126,6 +129,24 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
     unit = build_module(work.name, files, tfvars, env, library)
     unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
     return unit
+
+
+def _command_line_variables(pairs: tuple[tuple[str, str], ...]) -> Any:
+    """-var values as Terraform reads them: a value that starts like a list or an object is an HCL expression,
+    anything else is the string itself."""
+    from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, ParsedExpression, parse_attribute_value
+    from infra_policy_linter.parsers.terraform import TfFile
+
+    body: dict[str, Any] = {}
+    for name, value in pairs:
+        body[name] = value
+        if value.lstrip().startswith(("[", "{")):
+            try:
+                node, source = parse_attribute_value(value, 0)
+            except HclExpressionError:
+                continue  # kept as the string: what Terraform would reject, the linter reads as text
+            body[name] = ParsedExpression(source, node)
+    return TfFile("--var", body, [])
 
 
 def _plan(work: Work, env: Environment, result: UnitResult) -> Unit | None:

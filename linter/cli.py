@@ -52,11 +52,11 @@ def _fail(message: str) -> None:
 
 def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
                fail_on: str | None, exclude: tuple[str, ...], account_id: str | None, region: str | None,
-               max_file_size: int | None) -> Any:
+               max_file_size: int | None, var_files: tuple[str, ...] = (), variables: tuple[str, ...] = ()) -> Any:
     from dataclasses import replace
 
     from infra_policy_linter.config import (
-        Config, ConfigError, check_account_id, check_region, find_config_file, load_config,
+        Config, ConfigError, check_account_id, check_region, find_config_file, load_config, parse_var_option,
     )
     from infra_policy_linter.rules import ALL_RULES
 
@@ -86,6 +86,10 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
             config = replace(config, region=check_region(region, "--region"))
         if max_file_size:
             config = replace(config, max_file_size=max_file_size)
+        if var_files:
+            config = replace(config, var_files=config.var_files + tuple(var_files))
+        if variables:
+            config = replace(config, variables=config.variables + tuple(parse_var_option(v) for v in variables))
     except ConfigError as exc:
         _fail(str(exc))
     return config
@@ -112,13 +116,18 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
               help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings in this baseline file.")
+@click.option("--var-file", "var_files", multiple=True, metavar="FILE",
+              help="A Terraform variable file applied to every root module, after its own (repeatable).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="A Terraform variable value for every root module, applied last (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exclude: tuple[str, ...],
           account_id: str | None, region: str | None, max_file_size: int | None, baseline_file: Path | None,
-          write_baseline: Path | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
+          write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...], jobs: int | None,
+          no_cache: bool, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
     from infra_policy_linter.baseline import BaselineError, new_findings, read_baseline, write_baseline as save_baseline
     from infra_policy_linter.cache import default_cache_dir
@@ -127,7 +136,8 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     if debug:
         os.environ["INFRA_POLICY_LINTER_DEBUG"] = "1"  # workers re-raise instead of reporting an internal error
     cwd = Path.cwd()
-    config = _configure(cwd, config_file, select, ignore, fail_on, exclude, account_id, region, max_file_size)
+    config = _configure(cwd, config_file, select, ignore, fail_on, exclude, account_id, region, max_file_size,
+                        var_files, variables)
     targets = list(paths) or [cwd]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
     if missing:

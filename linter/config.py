@@ -33,6 +33,20 @@ class Config:
     region: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     source: str | None = None  # where the configuration came from
+    # Terraform variables, applied after the files Terraform loads itself, later ones winning (as -var-file and
+    # -var do): for every root module, then per root directory (display path) from [terraform."<dir>"] tables.
+    var_files: tuple[str, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()
+    roots: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
+
+    def variables_for(self, root: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """(variable files, NAME=VALUE pairs) for one Terraform root directory, in the order they apply."""
+        files, pairs = list(self.var_files), list(self.variables)
+        for directory, more_files, more_pairs in self.roots:
+            if directory.rstrip("/") == root.rstrip("/"):
+                files += more_files
+                pairs += more_pairs
+        return tuple(files), tuple(pairs)
 
     def rule_enabled(self, rule_id: str) -> bool:
         if rule_id in self.ignore:
@@ -40,7 +54,9 @@ class Config:
         return self.select is None or rule_id in self.select
 
 
-_KEYS = {"select", "ignore", "severity", "exclude", "fail-on", "account-id", "region", "max-file-size"}
+_KEYS = {"select", "ignore", "severity", "exclude", "fail-on", "account-id", "region", "max-file-size",
+         "var-files", "vars", "terraform"}
+_ROOT_KEYS = {"var-files", "vars"}
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -111,12 +127,44 @@ def parse_table(table: dict[str, Any], where: str, known_rules: set[str]) -> Con
         config = replace(config, account_id=check_account_id(table["account-id"], where))
     if "region" in table:
         config = replace(config, region=check_region(table["region"], where))
+    if "var-files" in table:
+        config = replace(config, var_files=tuple(_string_list(table["var-files"], "var-files", where)))
+    if "vars" in table:
+        config = replace(config, variables=_variables(table["vars"], f"{where}: vars"))
+    if "terraform" in table:
+        roots = table["terraform"]
+        if not isinstance(roots, dict) or not all(isinstance(v, dict) for v in roots.values()):
+            raise ConfigError(f"{where}: 'terraform' must hold one table per root directory, "
+                              f'such as [terraform."envs/prod"]')
+        parsed = []
+        for directory, settings in sorted(roots.items()):
+            here = f'{where}: terraform."{directory}"'
+            unknown_keys = sorted(set(settings) - _ROOT_KEYS)
+            if unknown_keys:
+                raise ConfigError(f"{here}: unknown key {unknown_keys[0]!r} (known: var-files, vars)")
+            parsed.append((directory, tuple(_string_list(settings.get("var-files", []), "var-files", here)),
+                           _variables(settings.get("vars", {}), f"{here}: vars")))
+        config = replace(config, roots=tuple(parsed))
     if "max-file-size" in table:
         size = table["max-file-size"]
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
         config = replace(config, max_file_size=size)
     return config
+
+
+def _variables(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{where} must be a table of NAME = \"value\" (values as -var takes them)")
+    return tuple((str(k), v) for k, v in value.items())
+
+
+def parse_var_option(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` as Terraform's -var takes it."""
+    name, sep, value = text.partition("=")
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+        raise ConfigError(f"--var {text!r}: expected NAME=VALUE")
+    return name, value
 
 
 def _string_list(value: Any, key: str, where: str) -> list[str]:

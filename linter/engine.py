@@ -75,7 +75,13 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         errors.extend(problems)
         broken = [e.path for e in problems]
         tfvars: list[Source] = []
-        for path in plan.tfvars.get(directory, []):
+        var_files, variables = config.variables_for(display_path(directory, cwd))
+        extra = [cwd / f for f in var_files]
+        for path in extra:
+            if not path.is_file():
+                errors.append(ParseError(display_path(path, cwd), None, None,
+                                         "variable file not found (given with --var-file or var-files)"))
+        for path in plan.tfvars.get(directory, []) + [p for p in extra if p.is_file()]:
             read = read_source(path, display_path(path, cwd), config.max_file_size)
             if isinstance(read, ParseError):
                 errors.append(read)
@@ -86,7 +92,7 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
             modules, remote = _called_modules(directory, calls, read_dir, cwd, errors)
             texts = _read_files(directory, [sources] + [list(m[1]) for m in modules], cwd, config)
             works.append(Work("terraform", display_path(directory, cwd), tuple(sources), tuple(tfvars),
-                              tuple(broken), modules, remote, texts))
+                              tuple(broken), modules, remote, texts, variables))
     for path in plan.templates:
         shown = display_path(path, cwd)
         read = read_source(path, shown, config.max_file_size)
@@ -263,7 +269,8 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
         unique.setdefault((finding.rule, finding.location, finding.message), finding)
     findings = list(unique.values())
     suppressed.sort(key=lambda s: s.finding.sort_key())
-    errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
+    errors = sorted({(e.path, e.line or 0, e.column or 0, e.message): e for e in errors}.values(),
+                    key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
     # Files that are infrastructure: read into a unit, or meant to be and broken. Skipped YAML/JSON do not count.
     files = {f for r in results for f in r.files} | {e.path for e in errors}
     return Report(findings, errors, sum(r.units for r in results), len(files), suppressed)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_json
+from tests.conftest import run_cli, run_json
 
 MODULE = '''
 provider "aws" {
@@ -116,3 +116,32 @@ module "none" {
     _, report = run_json(".")
     assert [(f["rule"], f["path"], f["line"], f["function"]) for f in report["findings"]] == [
         ("DST002", "modules/worker/main.tf", 30, 'module.worker["b"].aws_lambda_function.worker')]
+
+
+def test_var_files_and_vars_apply_last_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "envs" / "prod").mkdir(parents=True)
+    (tmp_path / "envs" / "prod" / "main.tf").write_text(MODULE)
+    (tmp_path / "envs" / "prod" / "terraform.tfvars").write_text('queue = "orders-tfvars"\n')
+    (tmp_path / "granted.tfvars").write_text('queue = "orders-granted"\n')
+    (tmp_path / "other.tfvars.json").write_text(json.dumps({"queue": "orders-other"}))
+    monkeypatch.chdir(tmp_path)
+
+    def rules(*args: str) -> list[str]:
+        code, report = run_json(*args, ".")
+        return [f["rule"] for f in report["findings"]] + [e["message"] for e in report["errors"]]
+
+    assert rules() == ["DST002"]
+    assert rules("--var-file", "granted.tfvars") == []
+    assert rules("--var-file", "granted.tfvars", "--var-file", "other.tfvars.json") == ["DST002"]
+    assert rules("--var-file", "other.tfvars.json", "--var", "queue=orders-granted") == []
+    assert rules("--var-file", "missing.tfvars") == [
+        "DST002", "variable file not found (given with --var-file or var-files)"]
+    (tmp_path / ".infra-policy-linter.toml").write_text(
+        '[terraform."envs/prod"]\nvar-files = ["granted.tfvars"]\n')
+    assert rules() == []
+    (tmp_path / ".infra-policy-linter.toml").write_text(
+        '[terraform."envs/prod"]\nvars = { queue = "orders-other" }\n')
+    assert rules() == ["DST002"]
+    (tmp_path / ".infra-policy-linter.toml").write_text('[terraform."envs/prod"]\nvar-file = ["x"]\n')
+    code, _, err = run_cli("--format", "json", ".")
+    assert code == 2 and "unknown key 'var-file'" in err

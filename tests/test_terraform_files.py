@@ -145,3 +145,13 @@ def test_var_files_and_vars_apply_last_in_order(tmp_path: Path, monkeypatch: pyt
     (tmp_path / ".infra-policy-linter.toml").write_text('[terraform."envs/prod"]\nvar-file = ["x"]\n')
     code, _, err = run_cli("--format", "json", ".")
     assert code == 2 and "unknown key 'var-file'" in err
+
+
+def test_override_files_merge_into_the_blocks_they_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "main.tf").write_text(MODULE)
+    assert lint(tmp_path, monkeypatch) == [("DST002", "main.tf")]
+    (tmp_path / "queue_override.tf").write_text('variable "queue" {\n  default = "orders-granted"\n}\n')
+    assert lint(tmp_path, monkeypatch) == []
+    (tmp_path / "override.tf.json").write_text(json.dumps({"resource": {"aws_iam_role_policy": {"send": {
+        "policy": '${jsonencode({Version = "2012-10-17", Statement = []})}'}}}}))
+    assert lint(tmp_path, monkeypatch) == [("DST001", "main.tf")]

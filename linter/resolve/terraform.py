@@ -159,32 +159,53 @@ class TerraformModule:
         self._cache: dict[tuple, Any] = {}
         self._active: set[tuple] = set()
         for tf in files:
-            self._index(tf)
+            if not _is_override(tf.path):
+                self._index(tf)
+        for tf in sorted((f for f in files if _is_override(f.path)), key=lambda f: f.path):
+            self._index(tf, override=True)
         for tf in tfvars:
             for key, raw in tf.body.items():
                 if key not in META_KEYS:
                     self.tfvars[key] = raw
 
-    def _index(self, tf: TfFile) -> None:
+    def _index(self, tf: TfFile, override: bool = False) -> None:
+        """Record the file's blocks. An override file (override.tf, *_override.tf) merges into the blocks it
+        names, as Terraform merges it: its arguments replace theirs, its nested blocks replace those of the same
+        type; a block it names that does not exist is ignored (Terraform rejects that)."""
         body = tf.body
         for kind, table in (("resource", self.resources), ("data", self.data)):
             for entry in body.get(kind, []) or []:
                 for rtype, named in _items(entry):
                     for rname, rbody in _items(named):
-                        if isinstance(rbody, dict):
+                        if not isinstance(rbody, dict):
+                            continue
+                        if override:
+                            if (rtype, rname) in table:
+                                base = table[(rtype, rname)]
+                                base.body = _merged(base.body, rbody)
+                        else:
                             table.setdefault((rtype, rname), Block(kind, rtype, rname, rbody, tf, self.prefix))
         for entry in body.get("module", []) or []:
             for mname, mbody in _items(entry):
                 if isinstance(mbody, dict):
-                    self.calls.setdefault(mname, mbody)
-                    self.call_files.setdefault(mname, tf)
+                    if override and mname in self.calls:
+                        self.calls[mname] = _merged(self.calls[mname], mbody)
+                    elif not override:
+                        self.calls.setdefault(mname, mbody)
+                        self.call_files.setdefault(mname, tf)
         for entry in body.get("variable", []) or []:
             for vname, vbody in _items(entry):
                 if isinstance(vbody, dict):
-                    self.variables.setdefault(vname, vbody)
+                    if override and vname in self.variables:
+                        self.variables[vname] = _merged(self.variables[vname], vbody)
+                    elif not override:
+                        self.variables.setdefault(vname, vbody)
         for entry in body.get("locals", []) or []:
             for lname, raw in _items(entry):
-                self.locals.setdefault(lname, (raw, tf))
+                if override:
+                    self.locals[lname] = (raw, tf)
+                else:
+                    self.locals.setdefault(lname, (raw, tf))
         for entry in body.get("provider", []) or []:
             for pname, pbody in _items(entry):
                 if pname == "aws" and isinstance(pbody, dict):
@@ -1106,6 +1127,22 @@ class TerraformModule:
             else:
                 return None
         return self.prefix + address
+
+
+def _is_override(path: str) -> bool:
+    name = posixpath.basename(path)
+    stem = name.split(".", 1)[0]
+    return name.endswith((".tf", ".tf.json", ".tofu", ".tofu.json")) and (stem == "override"
+                                                                        or stem.endswith("_override"))
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Terraform's override merge: arguments and nested block types in the override replace the base's."""
+    merged = dict(base)
+    for key, value in override.items():
+        if key not in META_KEYS:
+            merged[key] = value
+    return merged
 
 
 def _language(tf: TfFile) -> Language:

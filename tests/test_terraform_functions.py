@@ -104,3 +104,27 @@ def test_null_default_is_null_and_other_defaults_are_assumptions() -> None:
     tf = module('variable "boundary" {\n  default = null\n}\nvariable "env" {\n  default = "prod"\n}\n')
     assert tf.variable("boundary") is None
     assert tf.variable("env") == Text(("prod",), frozenset({"var.env takes its default"}))
+
+
+def test_a_heredoc_policy_that_interpolates_a_default_keeps_its_statements() -> None:
+    from infra_policy_linter.model import Unit
+
+    tf = module('''
+variable "queue" {
+  default = "orders-dlq"
+}
+
+resource "aws_iam_policy" "send" {
+  policy = <<EOF
+{
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:*:*:${var.queue}"}]
+}
+EOF
+}
+''')
+    unit = Unit(format="terraform", name=".")
+    tf.build(unit)
+    (statement,) = unit.managed_policies[0].policy.statements
+    assert statement.effect == "Allow" and statement.problem is None
+    assert statement.resources == [Text(("arn:aws:sqs:*:*:orders-dlq",), frozenset({"var.queue takes its default"}))]

@@ -232,6 +232,9 @@ class TerraformModule:
             value = self.evaluate_raw(block.body.get(key), scope)
         finally:
             self._active.discard(cache_key)
+        if isinstance(value, Unknown) and value.name == "expression" and "cannot read" in value.reason:
+            at = self.attribute_location(block, None, key)  # say where, so that the user can look at it
+            value = Unknown(value.name, f"{value.reason} at {at.path}:{at.line}")
         self._cache[cache_key] = value
         return value
 

@@ -962,10 +962,15 @@ class TerraformModule:
             scope = Scope()
         ref = module._direct_reference(raw, None, scope)
         source = _hcl_source(raw)
-        if ref is None and module is self:
-            # Written through an iterator or a local (``target.value``): name the resource the value is.
-            ref = self._resource_with_arn(value)
-            source = f"{ref[len(self.prefix):]}.arn" if ref else source
+        if ref is None:
+            # Written through an iterator, a local or a module input (``target.value``, ``each.value["arn"]``):
+            # name the resource the value is, in this module or in one that calls it.
+            owner: TerraformModule | None = module
+            while owner is not None and ref is None:
+                ref = owner._resource_with_arn(value)
+                if ref is not None and owner is module:
+                    source = f"{ref[len(module.prefix):]}.arn"
+                owner = owner.caller[0] if owner.caller else None
         fifo, kms_key, kms_source = module._target_facts(ref, value)
         return Destination(
             kind=kind,  # type: ignore[arg-type]

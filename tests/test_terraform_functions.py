@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from infra_policy_linter.parsers.terraform import TfFile, parse_hcl
-from infra_policy_linter.resolve.terraform import TerraformModule
+from infra_policy_linter.resolve.terraform import Scope, TerraformModule
 from infra_policy_linter.values import Text, Unknown
 
 
@@ -128,3 +128,27 @@ EOF
     (statement,) = unit.managed_policies[0].policy.statements
     assert statement.effect == "Allow" and statement.problem is None
     assert statement.resources == [Text(("arn:aws:sqs:*:*:orders-dlq",), frozenset({"var.queue takes its default"}))]
+
+
+def test_policy_documents_merge_source_json_and_override_json_by_sid() -> None:
+    tf = module('''
+data "aws_iam_policy_document" "base" {
+  statement {
+    sid       = "Send"
+    actions   = ["sqs:SendMessage"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "final" {
+  source_json   = data.aws_iam_policy_document.base.json
+  override_json = jsonencode({ Statement = [{ Sid = "Send", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:*:*:only" }] })
+  statement {
+    actions   = ["sns:Publish"]
+    resources = ["*"]
+  }
+}
+''')
+    document = tf.resource_attribute(tf.data[("aws_iam_policy_document", "final")], "json", Scope())
+    assert [(s.sid, s.actions, s.resources) for s in document.statements] == [
+        ("Send", ["sqs:SendMessage"], ["arn:aws:sqs:*:*:only"]), (None, ["sns:Publish"], ["*"])]

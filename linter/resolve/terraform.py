@@ -701,13 +701,18 @@ class TerraformModule:
         problems: list[str] = []
         sources = (self.argument(block, "source_policy_documents", scope)
                    if "source_policy_documents" in block.body else [])
+        if "source_json" in block.body:  # the older, single-document form (AWS provider < 4, still common)
+            sources = [self.argument(block, "source_json", scope)] + _list(sources)
         for raw in _list(sources):
             docs = self._document_statements(raw, problems)
             statements = _merge_by_sid(statements, docs)
         own = [self._statement_block(block, nested) for nested in self.nested(block, block.body, "statement", scope)]
         statements = _merge_by_sid(statements, own)
+        overrides = (_list(self.argument(block, "override_json", scope)) if "override_json" in block.body else [])
         if "override_policy_documents" in block.body:
-            for raw in _list(self.argument(block, "override_policy_documents", scope)):
+            overrides += _list(self.argument(block, "override_policy_documents", scope))
+        if overrides:
+            for raw in overrides:
                 statements = _merge_by_sid(statements, self._document_statements(raw, problems))
         return DocumentValue(statements, "; ".join(problems) or None)
 
@@ -716,6 +721,8 @@ class TerraformModule:
             if raw.problem:
                 problems.append(raw.problem)
             return list(raw.statements)
+        if isinstance(raw, Encoded):
+            raw = raw.value
         policy = policy_from_value("document", raw, None)
         if policy.unresolved:
             problems.append(policy.unresolved)

@@ -30,6 +30,9 @@ class Unknown:
     # Terraform itself would stop here (a missing map key, an index out of range): try() skips such a value and
     # can() is false for it.
     failed: bool = field(default=False, compare=False, hash=False)
+    # Certainly not null although unknown: a required variable (Terraform demands a value) or an attribute AWS
+    # computes. ``x != null`` is then true, so the dynamic blocks and count switches that test it can be read.
+    present: bool = field(default=False, compare=False, hash=False)
 
     def __str__(self) -> str:
         return "<" + self.name + ">"

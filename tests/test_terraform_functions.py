@@ -88,7 +88,10 @@ def test_what_terraform_rejects_is_a_failure_that_try_skips(expression: str) -> 
 
 def test_unknowns_decide_only_what_they_can() -> None:
     prelude = 'variable "x" {}\nvariable "flag" {}'
-    assert local("var.x != null ? 1 : 2", prelude) == Unknown("conditional")
+    # A required variable is never null (Terraform demands a value); a default-less unknown elsewhere may be.
+    assert local("var.x != null ? 1 : 2", prelude) == 1
+    assert local('lookup({}, "k", var.x) == null', prelude) is False
+    assert local("length(var.x) != null ? 1 : 2", prelude) == Unknown("conditional")
     assert local("false && var.flag", prelude) is False
     assert local("true || var.flag", prelude) is True
     # Same unknown on both sides: provably different strings.

@@ -501,7 +501,7 @@ class TerraformModule:
             if value is not None:  # null is a value too: Terraform treats an argument set to null as unset
                 value = with_assumption(value, f"var.{name} takes its default")
         elif name in self.variables:
-            value = Unknown(f"var.{name}", f"var.{name}, which has no default")
+            value = Unknown(f"var.{name}", f"var.{name}, which has no default", present=True)
         else:
             value = Unknown(f"var.{name}", f"var.{name}, which is not declared in this module")
         self._cache[key] = value
@@ -609,7 +609,7 @@ class TerraformModule:
                 return computed
         if attr in block.body and attr not in META_KEYS:
             return self.argument(block, attr, scope)
-        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply")
+        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply", present=True)
 
     def _computed(self, block: Block, attr: str, scope: Scope, name_of: Callable) -> Any:
         rtype = block.type
@@ -1218,8 +1218,9 @@ def _logical(op: str, a: Any, b: Any) -> Any:
 def _equal(a: Any, b: Any) -> bool | None:
     """Terraform's == on resolved values: True, False, or None when it rests on unknowns."""
     if a is None or b is None:
-        if isinstance(a, Unknown) or isinstance(b, Unknown):
-            return None
+        other = b if a is None else a
+        if isinstance(other, Unknown):
+            return False if other.present else None
         return a is None and b is None
     if isinstance(a, (str, Text, Unknown)) and isinstance(b, (str, Text, Unknown)):
         return same(a, b)

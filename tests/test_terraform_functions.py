@@ -155,3 +155,41 @@ data "aws_iam_policy_document" "final" {
     document = tf.resource_attribute(tf.data[("aws_iam_policy_document", "final")], "json", Scope())
     assert [(s.sid, s.actions, s.resources) for s in document.statements] == [
         ("Send", ["sqs:SendMessage"], ["arn:aws:sqs:*:*:only"]), (None, ["sns:Publish"], ["*"])]
+
+
+@pytest.mark.parametrize("template, value", [
+    # (A quoted string inside a directive inside a quoted string is valid HCL that python-hcl2 7.x rejects.)
+    ('"%{ for q in [1, 2] }${q},%{ endfor }"', "1,2,"),
+    ('"%{ for i, q in [5, 6] ~}\\n  ${i}=${q}\\n%{~ endfor }"', "0=51=6"),
+    ('"%{ if true }yes%{ else }no%{ endif }"', "yes"),
+    ('"%{ if length([]) > 0 }x%{ endif }rest"', "rest"),
+    ('"%%{ not a directive }"', "%{ not a directive }"),
+])
+def test_template_directives_are_rendered(template: str, value: str) -> None:
+    assert local(template) == value
+
+
+def test_a_templatefile_policy_with_directives_is_read() -> None:
+    from infra_policy_linter.resolve.terraform import ModuleLibrary
+    from infra_policy_linter.model import Unit
+
+    tf = parse_hcl("main.tf", '''
+resource "aws_iam_policy" "send" {
+  policy = templatefile("${path.module}/policy.tftpl", { queues = ["arn:aws:sqs:eu-west-1:1:a", "arn:aws:sqs:eu-west-1:1:b"] })
+}
+''')
+    library = ModuleLibrary(texts={"policy.tftpl": '''{
+  "Version": "2012-10-17",
+  "Statement": [
+%{ for i, q in queues ~}
+    {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "${q}"}%{ if i < length(queues) - 1 },%{ endif }
+%{ endfor ~}
+  ]
+}
+'''})
+    assert isinstance(tf, TfFile)
+    unit = Unit(format="terraform", name=".")
+    TerraformModule(".", [tf], [], library=library).build(unit)
+    policy = unit.managed_policies[0].policy
+    assert policy.unresolved is None
+    assert [s.resources for s in policy.statements] == [["arn:aws:sqs:eu-west-1:1:a"], ["arn:aws:sqs:eu-west-1:1:b"]]

@@ -15,7 +15,8 @@ properly, not matching it with regular expressions. This module turns it into a 
     ("op", operator, left, right)         binary operators; unary ones have left = None
     ("for", names, collection, key, value, condition, grouping, brace)
                                          a for expression; key is None for [for ...], brace is "[" or "{"
-    ("directive", text)                   a %{ } template directive (kept opaque)
+    ("tif", test, then, else)            a %{if} template directive; then/else are template parts
+    ("tfor", names, collection, body)    a %{for} template directive; body is template parts
 """
 
 from __future__ import annotations
@@ -98,6 +99,42 @@ def parse_template(text: str) -> Node:
     if all(isinstance(p, str) for p in parts):
         return ("lit", "".join(parts))
     return ("tmpl", parts)
+
+
+def _nest(tokens: list[list[Any]], i: int, until: tuple[str, ...]) -> tuple[list[Any], int]:
+    """Template tokens -> parts, with %{if}/%{for} bodies nested; stops at a directive in ``until``."""
+    parts: list[Any] = []
+    while i < len(tokens):
+        token = tokens[i]
+        if token[0] == "s":
+            if parts and isinstance(parts[-1], str):
+                parts[-1] += token[1]
+            else:
+                parts.append(token[1])
+            i += 1
+        elif token[0] == "i":
+            parts.append(token[1])
+            i += 1
+        elif token[1] in until:
+            return parts, i
+        elif token[1] == "if":
+            then, i = _nest(tokens, i + 1, ("else", "endif"))
+            other: list[Any] = []
+            if i < len(tokens) and tokens[i][1] == "else":
+                other, i = _nest(tokens, i + 1, ("endif",))
+            if i >= len(tokens) or tokens[i][1] != "endif":
+                raise HclExpressionError("%{if} without %{endif}")
+            parts.append(("tif", token[2], then, other))
+            i += 1
+        elif token[1] == "for":
+            body, i = _nest(tokens, i + 1, ("endfor",))
+            if i >= len(tokens) or tokens[i][1] != "endfor":
+                raise HclExpressionError("%{for} without %{endfor}")
+            parts.append(("tfor", token[2][0], token[2][1], body))
+            i += 1
+        else:
+            raise HclExpressionError(f"%{{{token[1]}}} without its opening directive")
+    return parts, i
 
 
 def parse_expression(text: str) -> Node:
@@ -448,11 +485,18 @@ class _Parser:
 
     # -- templates ------------------------------------------------------------------------------------------
     def template_parts(self, terminator: str | None) -> list[Any]:
-        """Read template text up to ``terminator`` (or the end), returning literal strings and nodes."""
+        """Read template text up to ``terminator`` (or the end): literal strings, nodes, and the ``%{if}`` and
+        ``%{for}`` directives as ("tif", test, then, else) and ("tfor", names, collection, body) nodes."""
         src = self.src
-        parts: list[Any] = []
+        tokens: list[list[Any]] = []  # ["s", text] | ["i", node, strip_before, strip_after] | ["d", ...]
         buf: list[str] = []
         quoted = terminator is not None
+
+        def flush() -> None:
+            if buf:
+                tokens.append(["s", "".join(buf)])
+                buf.clear()
+
         while True:
             if self.pos >= len(src):
                 if quoted:
@@ -472,30 +516,47 @@ class _Parser:
                 buf.append(src[self.pos + 1:self.pos + 3])
                 self.pos += 3
                 continue
-            if src.startswith("${", self.pos):
-                if buf:
-                    parts.append("".join(buf))
-                    buf = []
+            if src.startswith("${", self.pos) or src.startswith("%{", self.pos):
+                flush()
+                directive = src[self.pos] == "%"
                 self.pos += 2
-                self.accept("~")
-                node = self.expression()
-                self.accept("~")
+                strip_before = src.startswith("~", self.pos)
+                self.pos += strip_before
+                token = self._directive() if directive else ["i", self.expression()]
+                self.skip_space()
+                strip_after = src.startswith("~", self.pos)
+                self.pos += strip_after
                 self.expect("}")
-                parts.append(node)
-                continue
-            if src.startswith("%{", self.pos):
-                start = self.pos
-                self._skip_balanced(self.pos + 1)
-                if buf:
-                    parts.append("".join(buf))
-                    buf = []
-                parts.append(("directive", src[start:self.pos]))
+                tokens.append(token + [strip_before, strip_after])
                 continue
             # Copy the run of ordinary characters up to the next one that may matter, in one slice.
             run = _ORDINARY.match(src, self.pos + 1)
             end = run.end() if run else self.pos + 1
             buf.append(src[self.pos:end])
             self.pos = end
-        if buf or not parts:
-            parts.append("".join(buf))
-        return parts
+        flush()
+        for i, token in enumerate(tokens):  # ~ strips the white space next to it, newlines included
+            if token[0] != "s" and token[-2] and i > 0 and tokens[i - 1][0] == "s":
+                tokens[i - 1][1] = tokens[i - 1][1].rstrip()
+            if token[0] != "s" and token[-1] and i + 1 < len(tokens) and tokens[i + 1][0] == "s":
+                tokens[i + 1][1] = tokens[i + 1][1].lstrip()
+        parts, rest = _nest(tokens, 0, ())
+        if rest != len(tokens):
+            raise HclExpressionError(f"unexpected %{{{tokens[rest][1]}}} in a template")
+        return parts or [""]
+
+    def _directive(self) -> list[Any]:
+        """The inside of ``%{ ... }``: if EXPR, else, endif, for NAME[, NAME] in EXPR, endfor."""
+        word = self.ident()
+        if word == "if":
+            return ["d", "if", self.expression()]
+        if word == "for":
+            names = [self.ident()]
+            if self.accept(","):
+                names.append(self.ident())
+            if None in names or self.ident() != "in":
+                raise HclExpressionError("malformed %{for} directive")
+            return ["d", "for", (names, self.expression())]
+        if word in ("else", "endif", "endfor"):
+            return ["d", word, None]
+        raise HclExpressionError(f"unknown template directive {word!r}")

@@ -273,7 +273,41 @@ class TerraformModule:
             return self._operator(node[1], node[2], node[3], scope)
         if kind == "for":
             return self._for(node, scope)
-        return Unknown("directive", "a template directive")
+        if kind == "tif":
+            return self._template_if(node, scope)
+        if kind == "tfor":
+            return self._template_for(node, scope)
+        return Unknown("expression", f"an expression of a kind the linter does not read ({kind})")
+
+    def _render(self, parts: list[Any], scope: Scope) -> Any:
+        return make_text([p if isinstance(p, str) else self._template_piece(p, scope) for p in parts])
+
+    def _template_if(self, node: Node, scope: Scope) -> Any:
+        _, test_node, then, other = node
+        test = self.evaluate(test_node, scope)
+        if isinstance(test, bool):
+            return self._render(then if test else other, scope)
+        a, b = self._render(then, scope), self._render(other, scope)
+        return a if a == b else _unknown_over("template", "a %{if} directive", [test])
+
+    def _template_for(self, node: Node, scope: Scope) -> Any:
+        _, names, collection_node, body = node
+        collection = self.evaluate(collection_node, scope)
+        if isinstance(collection, dict):
+            items: list[tuple[Any, Any]] = sorted(collection.items())
+        elif isinstance(collection, list):
+            items = list(enumerate(collection))
+        else:
+            return _unknown_over("template", "a %{for} directive", [collection])
+        pieces = []
+        for key, value in items:
+            bindings = dict(scope.bindings)
+            if len(names) == 2:
+                bindings[names[0]], bindings[names[1]] = key, value
+            else:
+                bindings[names[0]] = value
+            pieces.append(self._render(body, Scope(scope.count_index, scope.each_key, scope.each_value, bindings)))
+        return make_text(pieces)
 
     def _for(self, node: Node, scope: Scope) -> Any:
         _, names, collection_node, key_node, value_node, condition_node, grouping, brace = node

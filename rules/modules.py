@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from infra_policy_linter.findings import Finding
-from infra_policy_linter.model import Unit
+from infra_policy_linter.model import Location, Unit
 from infra_policy_linter.rules.base import Rule
 
 
@@ -33,10 +34,19 @@ class ModuleNotFollowed(Rule):
         "}")
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
+        seen: set[Location] = set()
         for call in unit.unfollowed:
+            if call.location in seen:
+                continue  # the call sits in a module with several instances: one note for the one call site
+            seen.add(call.location)
             yield Finding(
                 rule=self.id, level=self.level, location=call.location, unit=unit.name,
-                message=f"{call.address} was not checked: {call.reason}",
+                message=f"{_without_instances(call.address)} was not checked: {call.reason}",
                 function="", role=None, destination=call.address, action=None,
                 fix=("terraform init -backend=false   # then lint again; or lint `terraform show -json` of a plan"),
                 evidence=frozenset({call.location.path}))
+
+
+def _without_instances(address: str) -> str:
+    """``module.a["x"].module.b`` -> ``module.a.module.b``: the call site, whichever instance reached it."""
+    return re.sub(r"\[[^\]]*\]", "", address)

@@ -155,3 +155,17 @@ def test_override_files_merge_into_the_blocks_they_name(tmp_path: Path, monkeypa
     (tmp_path / "override.tf.json").write_text(json.dumps({"resource": {"aws_iam_role_policy": {"send": {
         "policy": '${jsonencode({Version = "2012-10-17", Statement = []})}'}}}}))
     assert lint(tmp_path, monkeypatch) == [("DST001", "main.tf")]
+
+
+def test_a_module_call_not_followed_is_one_note_per_call_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "modules" / "app").mkdir(parents=True)
+    (tmp_path / "modules" / "app" / "main.tf").write_text(
+        'variable "name" {}\n\nmodule "queue" {\n  source = "terraform-aws-modules/sqs/aws"\n  name   = var.name\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'module "app" {\n  source   = "./modules/app"\n  for_each = toset(["a", "b", "c"])\n  name     = each.key\n}\n')
+    monkeypatch.chdir(tmp_path)
+    _, report = run_json(".")
+    assert [(f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"]] == [
+        ("MOD001", "modules/app/main.tf", 3, "module.app.module.queue was not checked: its source "
+         "'terraform-aws-modules/sqs/aws' is not available here (a module `terraform init` downloads: run it so "
+         "that .terraform/modules holds it)")]

@@ -99,7 +99,8 @@ def _name_arg(*keys: str, prefix_key: str | None = None) -> Callable[["Terraform
 
 
 _NAMES: dict[str, Callable[["TerraformModule", Block, Scope], Any]] = {
-    "aws_kms_key": lambda module, block, scope: generated_name(block.address, "AWS KMS"),
+    "aws_kms_key": lambda module, block, scope: Unknown(f"{block.address}{_instance(scope)}.key_id",
+                                                        f"the key id AWS KMS generates for {block.address}", atom=True),
     "aws_kms_alias": _name_arg("name", prefix_key="name_prefix"),
     "aws_kinesis_stream": _name_arg("name"),
     "aws_dynamodb_table": _name_arg("name"),
@@ -590,8 +591,8 @@ class TerraformModule:
             if source is None:
                 found = "its source is not a literal string"
             elif files is None or directory is None:
-                found = (f"its source {source!r} is not available here (a registry or git module: run "
-                         f"`terraform init` so that .terraform/modules holds it)"
+                found = (f"its source {source!r} is not available here (a module `terraform init` downloads: run "
+                         f"it so that .terraform/modules holds it)"
                          if directory is None else f"its source {source!r} has no Terraform files")
             else:
                 found = [(suffix, TerraformModule(directory, files, [], self.env, self.library,

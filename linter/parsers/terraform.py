@@ -20,10 +20,29 @@ from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, Pars
 
 MAX_NESTING = 100
 
-# python-hcl2's grammar, with one change: the block rule keeps its braces, whose tokens carry the block's first and
-# last line. That replaces lark's propagate_positions, which tracked positions for every node of every file and
-# cost about a third of all parsing time. The output is python-hcl2's, including __start_line__/__end_line__.
+# python-hcl2's grammar, with these changes (each keeps python-hcl2's output for every file it already parses):
+# - the block rule keeps its braces, whose tokens carry the block's first and last line. That replaces lark's
+#   propagate_positions, which tracked positions for every node of every file and cost about a third of all
+#   parsing time. The output is python-hcl2's, including __start_line__/__end_line__.
+# - the rest make it read what Terraform reads (HCL native syntax spec, hashicorp/hcl hclsyntax scanner and parser):
+#   identifiers and heredoc markers are Unicode ID_Start/ID_Continue (``café``, ``<<E``, ``<<_EOF``); a heredoc's
+#   closing marker may be followed by spaces or tabs (hcl trims the line before comparing it); a quoted string may
+#   not hold a line break ("Invalid multi-line string"). Newlines inside brackets are handled by _significant().
 _BLOCK_RULE = 'block : identifier (identifier | string)* new_line_or_comment? "{" body "}"'
+_GRAMMAR_EDITS = (
+    (_BLOCK_RULE, "!" + _BLOCK_RULE),
+    ("NAME : /[a-zA-Z_][a-zA-Z0-9_-]*/", r"NAME : /[^\W\d][\w-]*/"),
+    (r"heredoc_template : /<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]+)\n?(?:.|\n)*?\n\s*(?P=heredoc)\n/",
+     r"heredoc_template : /<<(?P<heredoc>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc)[^\S\n]*\n/"),
+    (r"heredoc_template_trim : /<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]+)\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)\n/",
+     r"heredoc_template_trim : /<<-(?P<heredoc_trim>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)[^\S\n]*\n/"),
+    (r'STRING_CHARS.1: /(?:(?!\$\$\{)(?!\$\{)[^"\\]|\\.|(?:\$(?!\$?\{)))+/',
+     r'STRING_CHARS.1: /(?:(?!\$\$\{)(?!\$\{)[^"\\\n]|\\.|(?:\$(?!\$?\{)))+/'),
+    (r"ESCAPED_INTERPOLATION.2: /\$\$\{[^}]*\}/", r"ESCAPED_INTERPOLATION.2: /\$\$\{[^}\n]*\}/"),
+)
+# The transformer's patterns for the same heredoc markers (python-hcl2's own accept only [a-zA-Z][a-zA-Z0-9._-]+).
+_HEREDOC = re.compile(r"<<([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
+_HEREDOC_TRIM = re.compile(r"<<-([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
 
 
 SHIPPED_GRAMMAR = Path(__file__).parent / "data" / "hcl2-grammar.bin"
@@ -38,9 +57,10 @@ def _grammar() -> tuple[str, str] | None:
     import lark
 
     grammar = (Path(hcl2.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
-    if _BLOCK_RULE not in grammar:  # a python-hcl2 whose grammar differs: use its own parser as it is
+    if any(old not in grammar for old, _ in _GRAMMAR_EDITS):  # a python-hcl2 whose grammar differs: use its own
         return None
-    grammar = grammar.replace(_BLOCK_RULE, "!" + _BLOCK_RULE)
+    for old, new in _GRAMMAR_EDITS:
+        grammar = grammar.replace(old, new)
     digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
     return grammar, f"lark {lark.__version__} python {sys.version_info[0]}.{sys.version_info[1]} grammar {digest}"
 
@@ -70,7 +90,8 @@ def _parser() -> Any:
     try:  # the parser shipped in the package, when it was built from this very lark, Python and grammar
         with SHIPPED_GRAMMAR.open("rb") as fh:
             if fh.readline().rstrip(b"\n") == stamp.encode():
-                return Lark.load(fh)
+                # Lark.load takes no options; its _load is what takes a postlex (the lexer is built at load)
+                return Lark.__new__(Lark)._load(fh, postlex=_SignificantNewlines())
     except Exception:  # missing or unreadable: build one below
         pass
     # Otherwise lark builds the tables (about a second) and keeps them in the user cache directory. Lark hashes
@@ -80,15 +101,29 @@ def _parser() -> Any:
     final = Path(base) / "infra-policy-linter" / f"hcl2-{stamp.replace(' ', '-')}.grammar"
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        return Lark(grammar, cache=str(final), **_OPTIONS)
+        return Lark(grammar, cache=str(final), postlex=_SignificantNewlines(), **_OPTIONS)
     except OSError:
-        return Lark(grammar, **_OPTIONS)
+        return Lark(grammar, postlex=_SignificantNewlines(), **_OPTIONS)
+
+
+@dataclass
+class DuplicateAttribute(Exception):
+    """An argument set twice in one body: Terraform's "Attribute redefined"."""
+
+    name: str
+    first_line: int
+    line: int
 
 
 @lru_cache(maxsize=1)
 def _transformer_class() -> Any:
-    from hcl2.transformer import END_LINE, START_LINE, DictTransformer
+    from hcl2.transformer import END_LINE, START_LINE, Attribute, DictTransformer
     from lark import Token
+
+    class LinedAttribute(Attribute):
+        """python-hcl2's attribute, remembering its line for the "Attribute redefined" message."""
+
+        line = 0
 
     class Transformer(DictTransformer):
         text = ""  # the file being transformed: expressions are read from it, not rebuilt from the tree
@@ -115,7 +150,92 @@ def _transformer_class() -> Any:
                 result = {self.strip_quotes(label): result}
             return result
 
+        def attribute(self, args: list[Any]) -> Attribute:
+            lined = LinedAttribute(*super().attribute(args))
+            lined.line = args[1].line  # the EQ token, on the name's line (no line break may come between)
+            return lined
+
+        def body(self, args: list[Any]) -> dict[str, Any]:
+            seen: dict[str, int] = {}
+            for arg in args:
+                if isinstance(arg, LinedAttribute):
+                    if arg.key in seen:
+                        raise DuplicateAttribute(arg.key, seen[arg.key], arg.line)
+                    seen[arg.key] = arg.line
+            return super().body(args)
+
+        def heredoc_template(self, args: list[Any]) -> str:
+            return self._heredoc(_HEREDOC, args, trim=False)
+
+        def heredoc_template_trim(self, args: list[Any]) -> str:
+            return self._heredoc(_HEREDOC_TRIM, args, trim=True)
+
+        def _heredoc(self, pattern: re.Pattern[str], args: list[Any], trim: bool) -> str:
+            # python-hcl2's two heredoc methods, for markers of any identifier (its own patterns need two ASCII
+            # characters, a letter first)
+            match = pattern.match(str(args[0]))
+            if not match:
+                raise RuntimeError(f"Invalid Heredoc token: {args[0]}")
+            text = match.group(2).rstrip("\n\t ")
+            if not trim:
+                return f'"{text}"'
+            lines = text.split("\n")
+            indent = min(len(line) - len(line.lstrip(" ")) for line in lines)
+            return '"%s"' % "\n".join(line[indent:] for line in lines)
+
     return Transformer
+
+
+# Where HCL ignores line breaks (hclsyntax's PushIncludeNewlines(false)): inside parentheses, brackets (tuples,
+# indexes, function arguments), ${...} interpolations and for expressions. python-hcl2's grammar allows them only
+# at some places there, so `(\n a\n ? b : c\n)` or `(\n a\n && b\n)` failed. Bodies and object constructors keep
+# them: there a line break ends an argument or an element.
+_IGNORES_NEWLINES = frozenset({"(", "[", "${", "for"})
+_LABELS = frozenset({"NAME", "IN", "FOR", "IF", "FOR_EACH", "string"})
+
+
+class _SignificantNewlines:
+    """lark's postlex: the contextual lexer must read a line break wherever one may be dropped."""
+
+    always_accept = ("NL_OR_COMMENT",)
+
+    def process(self, tokens: Any) -> Any:
+        return _significant(tokens)
+
+
+def _significant(tokens: Any) -> Any:
+    """The token stream without the line breaks and comments HCL ignores. Tokens keep their own line and column,
+    so positions stay exact."""
+    frames: list[str] = ["body"]  # body | object | object? (decided by the next token) | ( [ ${ for | " (a string)
+    previous = ""  # the type of the last significant token
+    for token in tokens:
+        kind = token.type
+        top = frames[-1]
+        if kind == "NL_OR_COMMENT":
+            if top not in _IGNORES_NEWLINES:
+                yield token
+            continue
+        if top == "object?":  # hcl looks for `for` past line breaks (parseObjectCons)
+            frames[-1] = top = "for" if kind == "FOR" else "object"
+        if kind == "DBLQUOTE":
+            if top == '"':
+                frames.pop()
+                kind = "string"  # a block label, if a brace follows
+            else:
+                frames.append('"')
+        elif kind == "LPAR":
+            frames.append("(")
+        elif kind == "LSQB":
+            frames.append("[")
+        elif kind == "LBRACE":
+            # a block's brace follows its labels; an object's follows `=`, `:`, `(`, `,`, an operator...
+            frames.append("body" if top == "body" and previous in _LABELS else "object?")
+        elif token == "${" and kind != "STRING_CHARS":
+            frames.append("${")
+        elif kind in ("RPAR", "RSQB", "RBRACE") and len(frames) > 1:
+            frames.pop()
+        previous = kind
+        yield token
 
 
 def _loads(text: str) -> dict[str, Any]:
@@ -165,16 +285,31 @@ def _nesting_too_deep(text: str) -> int | None:
 
 
 def parse_hcl(display: str, text: str) -> TfFile | ParseError:
-    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+    from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
+                                 VisitError)
 
     deep = _nesting_too_deep(text)
     if deep is not None:
         return ParseError(display, deep, 1, f"nesting deeper than {MAX_NESTING} levels")
     try:
         body = _loads(text)
+    except VisitError as exc:
+        if not isinstance(exc.orig_exc, DuplicateAttribute):
+            return ParseError(display, None, None, "invalid HCL: " + _first_line(exc.orig_exc))
+        dup = exc.orig_exc
+        column = _column_of(text, dup.line, dup.name)
+        return ParseError(display, dup.line, column, f'invalid HCL: Attribute redefined: the argument "{dup.name}" '
+                                                     f"was already set at line {dup.first_line}")
     except UnexpectedInput as exc:
+        at = getattr(exc, "pos_in_stream", None)
+        heredoc = _HEREDOC_OPENER.match(text, at) if at is not None else None
         if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
             what = "unexpected end of file"
+        elif heredoc:  # the heredoc's pattern found no closing marker, so the lexer stopped at its opening
+            what = f"unterminated heredoc: no line after it holds only its closing marker {heredoc.group(1)}"
+        elif isinstance(exc, UnexpectedToken) and exc.token.type == "NL_OR_COMMENT" and "STRING_CHARS" in exc.expected:
+            what = ("Invalid multi-line string: a quoted string cannot span lines (write \\n, or use a heredoc "
+                    "<<EOT)")
         elif isinstance(exc, UnexpectedToken):
             what = f"unexpected {_snippet(str(exc.token.value))}"
         elif isinstance(exc, UnexpectedCharacters):
@@ -202,6 +337,18 @@ def parse_tfvars_json(display: str, text: str) -> TfFile | ParseError:
     if not isinstance(body, dict):
         return ParseError(display, 1, 1, "a .tfvars.json file must hold an object")
     return TfFile(display, body, [])
+
+
+_HEREDOC_OPENER = re.compile(r"<<-?([^\W\d][\w.-]*)\n")
+
+
+def _column_of(text: str, line: int, name: str) -> int | None:
+    """The 1-based column of ``name =`` on a line, for a message that points at the argument."""
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    found = re.search(r"(?<![\w-])" + re.escape(name) + r"[ \t]*=", lines[line - 1])
+    return found.start() + 1 if found else None
 
 
 def _snippet(text: str) -> str:

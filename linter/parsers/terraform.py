@@ -27,7 +27,8 @@ MAX_NESTING = 100
 # - the rest make it read what Terraform reads (HCL native syntax spec, hashicorp/hcl hclsyntax scanner and parser):
 #   identifiers and heredoc markers are Unicode ID_Start/ID_Continue (``café``, ``<<E``, ``<<_EOF``); a heredoc's
 #   closing marker may be followed by spaces or tabs (hcl trims the line before comparing it); a quoted string may
-#   not hold a line break ("Invalid multi-line string"). Newlines inside brackets are handled by _significant().
+#   not hold a line break ("Invalid multi-line string"); an object key may be a function call (`{ format(..) = 1 }`,
+#   an expression key like `(k)`). Line breaks inside brackets are handled by _significant().
 _BLOCK_RULE = 'block : identifier (identifier | string)* new_line_or_comment? "{" body "}"'
 _GRAMMAR_EDITS = (
     (_BLOCK_RULE, "!" + _BLOCK_RULE),
@@ -39,6 +40,10 @@ _GRAMMAR_EDITS = (
     (r'STRING_CHARS.1: /(?:(?!\$\$\{)(?!\$\{)[^"\\]|\\.|(?:\$(?!\$?\{)))+/',
      r'STRING_CHARS.1: /(?:(?!\$\$\{)(?!\$\{)[^"\\\n]|\\.|(?:\$(?!\$?\{)))+/'),
     (r"ESCAPED_INTERPOLATION.2: /\$\$\{[^}]*\}/", r"ESCAPED_INTERPOLATION.2: /\$\$\{[^}\n]*\}/"),
+    ("object_elem_key : float_lit | int_lit | identifier | string | object_elem_key_dot_accessor | "
+     "object_elem_key_expression\n",
+     "object_elem_key : float_lit | int_lit | identifier | string | object_elem_key_dot_accessor | "
+     "object_elem_key_expression | object_elem_key_call\nobject_elem_key_call : function_call\n"),
 )
 # The transformer's patterns for the same heredoc markers (python-hcl2's own accept only [a-zA-Z][a-zA-Z0-9._-]+).
 _HEREDOC = re.compile(r"<<([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
@@ -130,16 +135,20 @@ def _transformer_class() -> Any:
 
         def attribute(self, args: list[Any]) -> Any:
             attribute = super().attribute(args)
-            if not _has_expression(attribute.value):
-                return attribute
-            equals = args[1]
+            lined = LinedAttribute(attribute.key, self._expression(attribute.value, args[1]))
+            lined.line = args[1].line  # the EQ token, on the name's line (no line break may come between)
+            return lined
+
+        def _expression(self, value: Any, equals: Any) -> Any:
+            if not _has_expression(value):
+                return value
             try:
                 node, source = parse_attribute_value(self.text, equals.end_pos)
             except HclExpressionError:
-                return attribute  # python-hcl2's rebuilt text: the evaluator reports what it cannot read
+                return value  # python-hcl2's rebuilt text: the evaluator reports what it cannot read
             if source.startswith("<<"):
-                return attribute  # a heredoc is template text, which python-hcl2 keeps as written
-            return type(attribute)(attribute.key, ParsedExpression(source, node))
+                return value  # a heredoc is template text, which python-hcl2 keeps as written
+            return ParsedExpression(source, node)
 
         def block(self, args: list[Any]) -> dict[str, Any]:  # type: ignore[override]
             braces = [a for a in args if isinstance(a, Token) and a.type in ("LBRACE", "RBRACE")]
@@ -150,11 +159,6 @@ def _transformer_class() -> Any:
                 result = {self.strip_quotes(label): result}
             return result
 
-        def attribute(self, args: list[Any]) -> Attribute:
-            lined = LinedAttribute(*super().attribute(args))
-            lined.line = args[1].line  # the EQ token, on the name's line (no line break may come between)
-            return lined
-
         def body(self, args: list[Any]) -> dict[str, Any]:
             seen: dict[str, int] = {}
             for arg in args:
@@ -163,6 +167,9 @@ def _transformer_class() -> Any:
                         raise DuplicateAttribute(arg.key, seen[arg.key], arg.line)
                     seen[arg.key] = arg.line
             return super().body(args)
+
+        def object_elem_key_call(self, args: list[Any]) -> str:
+            return self.to_string_dollar(args[0])  # as python-hcl2 writes a `(k)` key: "${format(...)}"
 
         def heredoc_template(self, args: list[Any]) -> str:
             return self._heredoc(_HEREDOC, args, trim=False)
@@ -195,12 +202,16 @@ _LABELS = frozenset({"NAME", "IN", "FOR", "IF", "FOR_EACH", "string"})
 
 
 class _SignificantNewlines:
-    """lark's postlex: the contextual lexer must read a line break wherever one may be dropped."""
+    """lark's postlex (the contextual lexer must then read a line break wherever one may be dropped). It drops
+    line breaks only when asked: see _loads."""
 
     always_accept = ("NL_OR_COMMENT",)
 
+    def __init__(self) -> None:
+        self.drop = False
+
     def process(self, tokens: Any) -> Any:
-        return _significant(tokens)
+        return _significant(tokens) if self.drop else tokens
 
 
 def _significant(tokens: Any) -> Any:
@@ -240,14 +251,28 @@ def _significant(tokens: Any) -> Any:
 
 def _loads(text: str) -> dict[str, Any]:
     import hcl2
+    from lark.exceptions import UnexpectedInput
 
     parser = _parser()
     if parser is None:
         return hcl2.loads(text, with_meta=True)
     # python-hcl2 appends a newline too: its grammar needs one at the end of every block
+    text += "\n"
+    newlines = parser.options.postlex
+    # First with every line break, as python-hcl2 parses: a file it reads gives exactly its output (dropping them
+    # can nest binary operations differently, and python-hcl2 writes a null operand as "None" in some nestings
+    # and "null" in others). Only a file that needs it is parsed again without the breaks HCL ignores.
+    try:
+        tree = parser.parse(text)
+    except UnexpectedInput:
+        newlines.drop = True
+        try:
+            tree = parser.parse(text)
+        finally:
+            newlines.drop = False
     transformer = _transformer_class()(with_meta=True)
-    transformer.text = text + "\n"
-    return transformer.transform(parser.parse(transformer.text))
+    transformer.text = text
+    return transformer.transform(tree)
 
 
 def _has_expression(value: Any) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 import hcl2
 import pytest
 
+from infra_policy_linter.model import ParseError
 from infra_policy_linter.parsers import terraform
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
 from infra_policy_linter.parsers.terraform import _has_expression
@@ -71,3 +72,86 @@ def test_expressions_are_read_from_the_source_not_from_python_hcl2s_rebuilt_text
     assert a.node == ("call", "concat", [("tuple", [("lit", "sqs:SendMessage")]), ("ref", "var", [("attr", "extra")])],
                       False)
     assert body["locals"][0]["b"].source == '{ x = { y = "z" } }.x'
+
+
+# Files Terraform reads (issue 14). Each case: the file, what python-hcl2 7.3.1's grammar did with it, and the
+# verdict of Terraform (hclsyntax: line breaks are ignored inside parentheses, brackets, function arguments,
+# ${...} and for expressions; a heredoc's closing line is compared after trimming blanks; identifiers are Unicode
+# ID_Start/ID_Continue), with the value the linter must read.
+VALID = [
+    # 1. a line break or a comment before `?` or a binary operator inside brackets, the left operand not itself a
+    # binary operation (python-hcl2: "unexpected '?'"; terraform fmt: valid, a = 1)
+    ("cond", "locals {\n  a = (\n    true\n    ? 1\n    : 2\n  )\n}\n", "${(True ? 1 : 2)}"),
+    ("cond-call", "locals {\n  a = (\n    f(1)\n    ? 1 : 2\n  )\n}\n", "${(f(1) ? 1 : 2)}"),
+    ("cond-paren", "locals {\n  a = (\n    (true)\n    ? 1 : 2\n  )\n}\n", "${((True) ? 1 : 2)}"),
+    ("cond-comment", "locals {\n  a = (\n    true # why\n    ? 1 : 2\n  )\n}\n", "${(True ? 1 : 2)}"),
+    ("or-after-not", "locals {\n  a = (\n    !true\n    || false\n  )\n}\n", "${(!true || false)}"),
+    ("and-in-args", "locals {\n  a = f(\n    var.x\n    && var.y,\n    2\n  )\n}\n", "${f(var.x && var.y, 2)}"),
+    ("plus-in-tuple", "locals {\n  a = [\n    var.x\n    + 1\n  ]\n}\n", ["${var.x + 1}"]),
+    ("index", "locals {\n  a = b[\n    var.x\n    == 1\n  ]\n}\n", "${b[var.x == 1]}"),
+    ("interpolation", 'locals {\n  a = "${\n    var.x\n    ? 1 : 2\n  }"\n}\n', "${var.x ? 1 : 2}"),
+    ("attr-traversal", "locals {\n  a = (\n    local.b\n    .c\n  )\n}\n", "${(local.b.c)}"),
+    ("for-cond", "locals {\n  a = [for x in y : x\n    if x\n    != 1]\n}\n", "${[for x in y : x if x != 1]}"),
+    # 2. a heredoc's closing marker followed by spaces or tabs (python-hcl2: an error at the opening line)
+    ("heredoc-blanks", "locals {\n  a = <<EOF\n{}\nEOF  \n  b = <<-EOT\n    x\n    EOT\t\n}\n", "{}"),
+    # 3. a for object with a line break before =>
+    ("for-arrow", 'locals {\n  a = { for k in ["x"] : k\n    => k }\n}\n', "${{for k in [x] : k => k}}"),
+    # 4. heredoc markers of one character or starting with _, a non-ASCII identifier
+    ("heredoc-one-char", "locals {\n  a = <<E\nhello\nE\n}\n", "hello"),
+    ("heredoc-underscore", "locals {\n  a = <<-_EOF\n  hello\n  _EOF\n}\n", "hello"),
+    ("unicode-name", "locals {\n  a = 1\n  café = 2\n}\n", 1),
+    # an object key that is a function call (python-hcl2: "unexpected '('")
+    ("call-key", 'locals {\n  a = { format("%s", 1) = 2 }\n}\n', {'${format("%s", 1)}': 2}),
+]
+
+
+@pytest.mark.parametrize("name,text,value", VALID, ids=[c[0] for c in VALID])
+def test_terraform_reads_it_so_the_linter_does(name: str, text: str, value: object) -> None:
+    parsed = terraform.parse_hcl("main.tf", text)
+    assert isinstance(parsed, terraform.TfFile), parsed
+    assert parsed.body["locals"][0]["a"] == value
+    assert parsed.body["locals"][0]["__end_line__"] == text.count("\n")  # positions are the file's own
+
+
+def test_line_breaks_still_end_arguments_and_object_elements() -> None:
+    # Terraform: invalid (outside brackets a line break ends the argument; in an object it ends the element)
+    at_body = terraform.parse_hcl("main.tf", "locals {\n  a = true\n  ? 1 : 2\n}\n")
+    in_object = terraform.parse_hcl("main.tf", "locals {\n  a = {\n    b = true\n    ? 1 : 2\n  }\n}\n")
+    assert at_body == ParseError("main.tf", 3, 3, "invalid HCL: unexpected '?'")
+    assert in_object == ParseError("main.tf", 4, 5, "invalid HCL: unexpected '?'")
+    # ...but an object's elements stay apart, and block bodies after a label are bodies
+    ok = terraform.parse_hcl("main.tf", 'resource "a" "b" {\n  x = {\n    a = 1\n    b = (2)\n  }\n  c {\n    d = 1\n  }\n}\n')
+    assert isinstance(ok, terraform.TfFile)
+    assert ok.body["resource"][0]["a"]["b"]["x"] == {"a": 1, "b": "${(2)}"}
+    assert ok.body["resource"][0]["a"]["b"]["c"] == [{"d": 1, "__start_line__": 6, "__end_line__": 8}]
+
+
+def test_duplicate_argument_is_attribute_redefined_with_its_line() -> None:
+    # Terraform: "Attribute redefined: The argument "a" was already set at main.tf:2,3-4", reported at line 4
+    parsed = terraform.parse_hcl("main.tf", "locals {\n  a = 1\n  b = 2\n  a = 3\n}\n")
+    assert parsed == ParseError("main.tf", 4, 3, 'invalid HCL: Attribute redefined: the argument "a" was already '
+                                                 "set at line 2")
+
+
+def test_multi_line_quoted_string_is_rejected_like_terraform() -> None:
+    # Terraform: "Invalid multi-line string" (0.11 syntax; python-hcl2 accepted it)
+    parsed = terraform.parse_hcl("main.tf", 'locals {\n  a = "x\ny"\n}\n')
+    assert parsed == ParseError("main.tf", 2, 9, "invalid HCL: Invalid multi-line string: a quoted string cannot "
+                                                 "span lines (write \\n, or use a heredoc <<EOT)")
+
+
+def test_unterminated_heredoc_points_at_its_opening() -> None:
+    # Terraform: "Unterminated template string" at the heredoc (its marker line reads "EOF x", not "EOF")
+    parsed = terraform.parse_hcl("main.tf", "locals {\n  a = 1\n  b = <<EOF\nhello\nEOF x\n}\n")
+    assert parsed == ParseError("main.tf", 3, 7, "invalid HCL: unterminated heredoc: no line after it holds only "
+                                                 "its closing marker EOF")
+
+
+@pytest.mark.parametrize("name,text,value", VALID, ids=[c[0] for c in VALID])
+def test_python_hcl2_rejected_these(name: str, text: str, value: object) -> None:
+    """The cases above are the grammar's additions: python-hcl2 itself fails on each (or misreads it)."""
+    try:
+        theirs = hcl2.loads(text, with_meta=True)
+    except Exception:
+        return
+    assert theirs["locals"][0].get("a") != value

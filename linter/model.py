@@ -161,6 +161,15 @@ class EventSourceMapping:
     on_failure: Destination | None = None
 
 
+@dataclass(frozen=True)
+class InputWarning:
+    """Input the tool it is for accepts, but that is likely a mistake (a template key given twice)."""
+
+    location: Location
+    message: str
+    subject: str  # what it is about, stable across line moves (for the finding's fingerprint)
+
+
 @dataclass
 class ModuleCall:
     """A Terraform module call the linter could not follow: nothing inside it was checked."""
@@ -197,3 +206,4 @@ class Unit:
     suppressions: list[Suppression] = field(default_factory=list)
     event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
     unfollowed: list[ModuleCall] = field(default_factory=list)
+    input_warnings: list[InputWarning] = field(default_factory=list)

@@ -68,13 +68,14 @@ def test_hostile_tree(hostile: Path) -> None:
         ("cfn/broken.yaml", 5, 4),
         ("cfn/deep.json", None, None),
         ("cfn/deep.yaml", 2, 1011),
-        ("cfn/dup.yaml", 2, 3),
         ("other/binary.tf", None, None),
         ("other/dangling.yaml", None, None),
         ("other/deep.tf", 2, 1),
         ("other/latin1.yaml", None, None),
         ("truncated/main.tf", 3, 1),
     ]
+    # CloudFormation accepts a key given twice (it keeps the last one): a warning, not an unreadable template
+    assert ("LNT004", "cfn/dup.yaml", 4, "Resources.A") in findings
     messages = {e["path"]: e["message"] for e in report["errors"]}
     assert messages["broken/main.tf"] == "invalid HCL: unexpected line break"
     assert messages["truncated/main.tf"] == "invalid HCL: unexpected end of file"
@@ -126,3 +127,46 @@ def test_broken_file_in_a_module_turns_verdicts_into_warnings(tmp_path: Path, mo
     (finding,) = report["findings"]
     assert finding["rule"] == "DST004"
     assert "iam.tf could not be parsed" in finding["message"]
+
+
+def test_a_broken_module_file_is_one_error_however_many_roots_call_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "modules" / "queue").mkdir(parents=True)
+    (tmp_path / "modules" / "queue" / "main.tf").write_text('locals {\n  a = 1\n  a = 2\n}\n')
+    for root in ("app1", "app2", "app3"):
+        (tmp_path / root).mkdir()
+        (tmp_path / root / "main.tf").write_text('module "q" {\n  source = "../modules/queue"\n}\n')
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert code == 2
+    assert [(e["path"], e["line"], e["column"], e["message"]) for e in report["errors"]] == [
+        ("modules/queue/main.tf", 3, 3, 'invalid HCL: Attribute redefined: the argument "a" was already set at line 2')]
+
+
+def test_duplicate_template_keys_are_read_as_cloudformation_reads_them(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """CloudFormation keeps the last value of a key given twice: the linter lints that value and warns (LNT004,
+    a warning: exit 0 unless --fail-on warning). cfn-lint's decoder alone would call the template unreadable."""
+    shutil.copy(REPO / "fixtures" / "cloudformation" / "LNT004" / "bad" / "template.yaml", tmp_path / "t.yaml")
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("t.yaml")
+    assert report["errors"] == []
+    assert [(f["rule"], f["level"], f["line"], f["message"]) for f in report["findings"]] == [
+        ("LNT004", "warning", 34, "the key Action is given twice in one mapping (lines 31 and 34); CloudFormation "
+                                  "uses the last value, so the one at line 31 is ignored"),
+        ("DST001", "error", 52, report["findings"][1]["message"]),
+    ]
+    assert "sqs:SendMessage" in report["findings"][1]["message"]
+    assert code == 1
+    good = (REPO / "fixtures" / "cloudformation" / "LNT004" / "good" / "template.yaml").read_text()
+    (tmp_path / "t.yaml").write_text(good.replace("      Runtime: python3.12\n", "      Runtime: python3.12\n" * 2))
+    code, report = run_json("t.yaml")
+    assert [(f["rule"], f["line"], f["function"]) for f in report["findings"]] == [
+        ("LNT004", 38, "Resources.Worker.Properties.Runtime")]
+    assert code == 0
+    # the queue's name given twice: the last one is the queue CloudFormation makes, which the grant does not name
+    (tmp_path / "t.yaml").write_text(good.replace("      QueueName: !Ref QueueName\n",
+                                                  "      QueueName: !Ref QueueName\n      QueueName: other\n"))
+    code, report = run_json("t.yaml")
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("LNT004", 12), ("DST002", 51)]
+    assert run_json("--fail-on", "warning", "t.yaml")[0] == 1

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra_policy_linter.model import Language, ParseError
+from infra_policy_linter.parsers.duplicate_keys import DuplicateKey, decode_keeping_last
 
 # A cheap textual sniff deciding whether a YAML/JSON file is meant to be a template. A file that passes the sniff
 # but does not decode is an error (a broken template must not pass the gate); one that fails it is skipped.
@@ -26,6 +27,7 @@ class Template:
     body: dict[str, Any]
     language: Language
     lines: list[str] = field(default_factory=list)
+    duplicates: list[DuplicateKey] = field(default_factory=list)  # keys given twice; the last value was kept
 
 
 def looks_like_template(text: str) -> bool:
@@ -60,6 +62,16 @@ def parse_template(display: str, text: str) -> Template | ParseError | None:
         return ParseError(display, None, None, "invalid template: nesting too deep")
     except Exception as exc:  # the decoder reports most problems as matches; anything else is still bad input
         return ParseError(display, None, None, f"invalid template: {exc}")
+    duplicates: list[DuplicateKey] = []
+    if matches and all(_is_duplicate(m) for m in matches):
+        # CloudFormation accepts a key given twice and keeps the last value: so does the linter (with a warning)
+        try:
+            body, duplicates = decode_keeping_last(text, language)
+            matches = []
+        except RecursionError:
+            return ParseError(display, None, None, "invalid template: nesting too deep")
+        except Exception:  # anything else wrong: cfn-lint's own report below says what
+            pass
     if matches or body is None:
         first = matches[0] if matches else None
         line = getattr(first, "linenumber", None) if first else None
@@ -68,7 +80,12 @@ def parse_template(display: str, text: str) -> Template | ParseError | None:
         return ParseError(display, line, column, f"invalid template: {message}")
     if not is_template(body):
         return None
-    return Template(display, body, language, text.split("\n"))
+    return Template(display, body, language, text.split("\n"), duplicates)
+
+
+def _is_duplicate(match: Any) -> bool:
+    rule = getattr(match, "rule", None)
+    return getattr(rule, "id", "") == "E0000" and str(getattr(match, "message", "")).startswith("Duplicate found")
 
 
 def _decode_yaml(text: str) -> tuple[Any, list[Any]]:

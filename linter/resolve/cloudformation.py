@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 from infra_policy_linter import aws
 from infra_policy_linter.model import (
-    Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
-    ManagedPolicy, Policy, Role, Suppression, Unit,
+    Destination, EventSourceMapping, Function, InlineAttachment, InputWarning, InvokeConfig, Location,
+    ManagedAttachment, ManagedPolicy, Policy, Role, Suppression, Unit,
 )
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.parsers.suppressions import comment_suppressions
@@ -791,4 +791,9 @@ def build_template(template: Template, env: Environment | None = None) -> Unit:
     if template.language == "yaml":
         unit.suppressions.extend(comment_suppressions(template.path, template.lines, "yaml"))
     unit.suppressions.extend(builder.metadata_suppressions())
+    for d in template.duplicates:
+        where = Location(template.path, d.line, d.column, d.line, d.column + len(d.key))
+        message = (f"the key {d.key} is given twice in one mapping (lines {d.first_line} and {d.line}); "
+                   f"CloudFormation uses the last value, so the one at line {d.first_line} is ignored")
+        unit.input_warnings.append(InputWarning(where, message, d.path))
     return unit

@@ -155,3 +155,27 @@ def test_python_hcl2_rejected_these(name: str, text: str, value: object) -> None
     except Exception:
         return
     assert theirs["locals"][0].get("a") != value
+
+
+@pytest.mark.parametrize("text", [
+    *(c[2] for c in VALID if isinstance(c[2], str) and c[2].startswith("${")),
+    "${(a\n  && b)}", "${(a\n  ? b\n  : c)}", "${f(\n  a\n  || b,\n  c\n)}",
+    "${(local.b\n  .c)}", "${[for x in y : x\n  if x]}",
+])
+def test_expression_parser_reads_what_the_parser_now_returns(text: str) -> None:
+    """The ${...} strings of the forms above (python-hcl2 drops their line breaks; a line break that would remain,
+    from a heredoc or a template, is white space) parse as expressions."""
+    from infra_policy_linter.parsers.hcl_expressions import parse_value
+
+    node = parse_value(text)
+    assert node[0] in ("cond", "op", "call", "ref", "for", "tuple", "object")
+
+
+def test_a_file_python_hcl2_reads_gives_its_exact_output() -> None:
+    """Dropping line breaks can nest binary operations differently, and python-hcl2 writes a null operand "None"
+    in some nestings: a file python-hcl2 reads is therefore parsed with its line breaks (cloud-foundation-fabric,
+    modules/dns/main.tf)."""
+    text = ("locals {\n  visibility = (var.zone_config == null ?\n    null\n    : (var.zone_config.forwarding != null ||\n"
+            "      var.zone_config.peering != null\n    || var.zone_config.private != null) ?\n    \"private\" :\n"
+            "    \"public\"\n  )\n}\n")
+    assert terraform._loads(text) == hcl2.loads(text, with_meta=True)

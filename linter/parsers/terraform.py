@@ -259,9 +259,9 @@ def _loads(text: str) -> dict[str, Any]:
     # python-hcl2 appends a newline too: its grammar needs one at the end of every block
     text += "\n"
     newlines = parser.options.postlex
-    # First with every line break, as python-hcl2 parses: a file it reads gives exactly its output (dropping them
-    # can nest binary operations differently, and python-hcl2 writes a null operand as "None" in some nestings
-    # and "null" in others). Only a file that needs it is parsed again without the breaks HCL ignores.
+    # First with every line break, as python-hcl2 parses: a file it reads gets exactly its tree (dropping them can
+    # nest binary operations differently, which changes python-hcl2's rebuilt text, kept for any expression the
+    # expression parser cannot read). Only a file that needs it is parsed again without the breaks HCL ignores.
     try:
         tree = parser.parse(text)
     except UnexpectedInput:

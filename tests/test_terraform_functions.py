@@ -158,7 +158,9 @@ data "aws_iam_policy_document" "final" {
 
 
 @pytest.mark.parametrize("template, value", [
-    # (A quoted string inside a directive inside a quoted string is valid HCL that python-hcl2 7.x rejects.)
+    # A quoted string inside a directive inside a quoted string: valid HCL that python-hcl2 7.x's grammar rejects.
+    ('"p%{ for s in ["a", "b"] }${s}%{ endfor }"', "pab"),
+    ('"orders%{ if "" != "" }-x%{ endif }"', "orders"),
     ('"%{ for q in [1, 2] }${q},%{ endfor }"', "1,2,"),
     ('"%{ for i, q in [5, 6] ~}\\n  ${i}=${q}\\n%{~ endfor }"', "0=51=6"),
     ('"%{ if true }yes%{ else }no%{ endif }"', "yes"),

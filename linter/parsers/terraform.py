@@ -37,8 +37,12 @@ _GRAMMAR_EDITS = (
      r"heredoc_template : /<<(?P<heredoc>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc)[^\S\n]*\n/"),
     (r"heredoc_template_trim : /<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]+)\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)\n/",
      r"heredoc_template_trim : /<<-(?P<heredoc_trim>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)[^\S\n]*\n/"),
+    # A %{ } template directive may hold quoted strings (`"a%{ if var.x != "" }-b%{ endif }"`): one token for
+    # the whole directive, read later by the expression parser; `%%{` is a literal.
     (r'STRING_CHARS.1: /(?:(?!\$\$\{)(?!\$\{)[^"\\]|\\.|(?:\$(?!\$?\{)))+/',
-     r'STRING_CHARS.1: /(?:(?!\$\$\{)(?!\$\{)[^"\\\n]|\\.|(?:\$(?!\$?\{)))+/'),
+     r'STRING_CHARS.1: /(?:%%\{|(?!\$\$\{)(?!\$\{)(?!%\{)[^"\\\n]|\\.|(?:\$(?!\$?\{)))+/' + "\n"
+     r'TEMPLATE_DIRECTIVE.2: /%\{(?:[^}"\n]|"(?:[^"\\\n]|\\.)*")*\}/'),
+    ("string_part: STRING_CHARS\n", "string_part: STRING_CHARS\n           | TEMPLATE_DIRECTIVE\n"),
     (r"ESCAPED_INTERPOLATION.2: /\$\$\{[^}]*\}/", r"ESCAPED_INTERPOLATION.2: /\$\$\{[^}\n]*\}/"),
     ("object_elem_key : float_lit | int_lit | identifier | string | object_elem_key_dot_accessor | "
      "object_elem_key_expression\n",

@@ -164,6 +164,7 @@ def _plan(work: Work, env: Environment, result: UnitResult) -> Unit | None:
 def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
     from infra_policy_linter.resolve.cloudformation import build_template
     from infra_policy_linter.parsers.cloudformation import parse_template
+    from infra_policy_linter.resolve.sam_transform import uses_sam
 
     (source,) = work.sources
     text = decode(source)
@@ -173,7 +174,15 @@ def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
     if isinstance(parsed, ParseError):
         result.errors.append(parsed)
         return None
-    return build_template(parsed, env)
+    translated = None
+    if uses_sam(parsed.body):
+        from infra_policy_linter.resolve.sam_transform import translate
+
+        translated = translate(parsed, env.region_name)
+        if isinstance(translated, list):  # SAM rejects the template: its messages are the result
+            result.errors.extend(translated)
+            return None
+    return build_template(parsed, env, translated)
 
 
 def check_unit(unit: Unit, config: Config, today: date) -> tuple[list[Finding], list[Suppressed]]:

@@ -51,6 +51,9 @@ class Policy:
     location: Location | None = None
     unresolved: str | None = None  # the document itself could not be resolved: why
     address: str | None = None
+    # Set when a tool wrote the statements from something else (a SAM policy template, a connector, SAM's own
+    # destination grant): the user cannot edit them, so IAM001 says nothing about their actions.
+    generated_by: str | None = None
 
 
 @dataclass

@@ -33,7 +33,8 @@ class UnknownAction(Rule):
             if role is None:
                 continue
             for policy in role_grants(unit, role, shared).policies:
-                if policy.location is None or policy.name.startswith("AWS managed policy"):
+                if (policy.location is None or policy.name.startswith("AWS managed policy")
+                        or policy.generated_by is not None):  # SAM wrote it from a template: not the user's text
                     continue
                 for stmt in policy.statements:
                     location = stmt.location or policy.location

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from infra_policy_linter import aws
 from infra_policy_linter.model import (
@@ -15,7 +15,11 @@ from infra_policy_linter.model import (
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.parsers.suppressions import comment_suppressions
 from infra_policy_linter.policy_document import policy_from_value
+from infra_policy_linter.resolve.sam import from_policy_template
 from infra_policy_linter.values import Environment, Text, Unknown, generated_name, make_text, plain, with_assumption
+
+if TYPE_CHECKING:
+    from infra_policy_linter.resolve.sam_transform import SamOrigin, Translated
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -49,8 +53,9 @@ def _key_location(path: str, mapping: Any, key: str, fallback: Location) -> Loca
 
 
 class CloudFormationTemplate:
-    def __init__(self, template: Template, env: Environment | None = None) -> None:
+    def __init__(self, template: Template, env: Environment | None = None, origin: "SamOrigin | None" = None) -> None:
         self.env = env or Environment()
+        self.origin = origin  # set for the output of the SAM transform: what each generated resource came from
         self.path = template.path
         self.language = template.language
         body = template.body
@@ -235,16 +240,24 @@ class CloudFormationTemplate:
             location=loc,
             boundary=self.resolve(props["PermissionsBoundary"]) if "PermissionsBoundary" in props else None,
             name_source=self.source({"Ref": logical_id}),
+            generated_for=self.origin.generated_roles.get(logical_id) if self.origin else None,
         )
         if role.boundary is NO_VALUE:
             role.boundary = None
+        # SAM's output (a processed template): SAM tags the roles it generates
+        sam_generated = _sam_tagged(props.get("Tags"))
         for entry in props.get("Policies") or [] if isinstance(props.get("Policies"), list) else []:
+            entry = self._chosen(entry, loc)
             if not isinstance(entry, dict):
                 continue
             pname = plain(self.resolve(entry.get("PolicyName"))) or "unnamed"
-            role.inline_policies.append(self.policy(f"inline policy {pname!r} of {logical_id}",
-                                                    entry.get("PolicyDocument"), _location(self.path, entry, loc),
-                                                    logical_id))
+            origin = self.origin.policies.get((logical_id, pname)) if self.origin else None
+            policy = self.policy(origin.label if origin else f"inline policy {pname!r} of {logical_id}",
+                                 entry.get("PolicyDocument"), _location(self.path, entry, loc), logical_id)
+            policy.generated_by = origin.generated_by if origin else None
+            if origin is None and sam_generated and from_policy_template(policy):
+                policy.generated_by = "policy-template"
+            role.inline_policies.append(policy)
         arns = props.get("ManagedPolicyArns")
         if isinstance(arns, list):
             for item in arns:
@@ -258,6 +271,20 @@ class CloudFormationTemplate:
             for arn in value if isinstance(value, list) else [value]:
                 role.managed_policy_arns.append((arn, loc))
         unit.roles.append(role)
+
+    def _chosen(self, entry: Any, loc: Location) -> Any:
+        """A list entry written as ``Fn::If``: the branch the condition picks; when the condition is not known
+        statically, a policy that says so (its grants are then unknown, never assumed)."""
+        if not (isinstance(entry, dict) and len(entry) == 1 and "Fn::If" in entry):
+            return entry
+        arg = entry["Fn::If"]
+        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
+            return None
+        chosen = self.condition(arg[0])
+        if isinstance(chosen, bool):
+            branch = arg[1] if chosen else arg[2]
+            return None if self.resolve(branch) is NO_VALUE else branch
+        return {"PolicyName": f"Fn::If {arg[0]}", "PolicyDocument": {"Fn::If": arg}}
 
     def _roles_of(self, props: dict[str, Any], key: str) -> list[Any]:
         value = self.resolve(props.get(key)) if key in props else []
@@ -282,7 +309,9 @@ class CloudFormationTemplate:
     def _managed_policy(self, unit: Unit, logical_id: str) -> None:
         props = self.props(logical_id)
         loc = self.location_of(logical_id)
-        policy = self.policy(logical_id, props.get("PolicyDocument"), loc, logical_id)
+        origin = self.origin.policies.get((logical_id, "")) if self.origin else None
+        policy = self.policy(origin.label if origin else logical_id, props.get("PolicyDocument"), loc, logical_id)
+        policy.generated_by = origin.generated_by if origin else None
         arn = _managed_policy_arn(self, logical_id)
         unit.managed_policies.append(ManagedPolicy(logical_id, arn, policy, loc))
         for role_name in self._roles_of(props, "Roles"):
@@ -753,6 +782,11 @@ def _yaml_source(node: Any) -> str:
 METADATA_KEY = "infra-policy-linter"
 
 
+def _sam_tagged(tags: Any) -> bool:
+    return isinstance(tags, list) and any(isinstance(t, dict) and t.get("Key") == "lambda:createdBy"
+                                          and t.get("Value") == "SAM" for t in tags)
+
+
 def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
@@ -783,11 +817,17 @@ def _metadata_entry(entry: Any, loc: Location, start: int, end: int) -> Suppress
     return Suppression(rules, reason, loc, start, end, expires, problem)
 
 
-def build_template(template: Template, env: Environment | None = None) -> Unit:
+def build_template(template: Template, env: Environment | None = None,
+                   translated: "Translated | None" = None) -> Unit:
+    """The unit of one template; ``translated`` is what the SAM transform made of it, when it is a SAM template
+    (the model is then built from the transform's output, suppressions still from the source)."""
     unit = Unit(format="cloudformation", name=template.path, files=[template.path],
                 languages={template.path: template.language})
     builder = CloudFormationTemplate(template, env)
-    builder.build(unit)
+    if translated is not None:
+        CloudFormationTemplate(translated.template, env, translated.origin).build(unit)
+    else:
+        builder.build(unit)
     if template.language == "yaml":
         unit.suppressions.extend(comment_suppressions(template.path, template.lines, "yaml"))
     unit.suppressions.extend(builder.metadata_suppressions())

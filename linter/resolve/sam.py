@@ -37,6 +37,35 @@ def policy_templates() -> dict[str, Any]:
     return json.loads(text)["Templates"]
 
 
+@lru_cache(maxsize=1)
+def template_actions() -> frozenset[str]:
+    """Every action a SAM policy template writes (lower case)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Action":
+                    for a in value if isinstance(value, list) else [value]:
+                        if isinstance(a, str):
+                            found.add(a.lower())
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk([t["Definition"] for t in policy_templates().values()])
+    return frozenset(found)
+
+
+def from_policy_template(policy: Policy) -> bool:
+    """A policy of a role SAM generated whose every action is one a SAM policy template writes: how a template's
+    expansion looks in SAM's output, where the template's name is gone."""
+    actions = [a for s in policy.statements for a in (s.actions or []) + (s.not_actions or [])]
+    return bool(actions) and all(isinstance(a, str) and a.lower() in template_actions() for a in actions)
+
+
 def merged_properties(globals_: Any, props: Any) -> dict[str, Any]:
     """Globals.Function under the function's own properties (maps merge, the function's values win)."""
     if not isinstance(globals_, dict):
@@ -166,6 +195,7 @@ def _sam_policies(t: "CloudFormationTemplate", role: Role, node: Any, loc: Locat
             document = _substitute(template["Definition"], {str(k): v for k, v in params.items()})
             policy = policy_from_value(f"SAM policy template {template_name} in Policies of {fn}",
                                        t.resolve(document), item_loc, role.address)
+            policy.generated_by = "policy-template"
             role.inline_policies.append(policy)
         else:
             role.inline_policies.append(Policy(f"policy {n + 1} in Policies of {fn}", [], item_loc,

@@ -66,6 +66,8 @@ def arn_fields(value: Any) -> list[Any] | None:
 
 def service_of(value: Any) -> str | None:
     """The service field of an ARN when it is literal ("sqs", "sns", ...), else None."""
+    if isinstance(value, Unknown) and value.service:
+        return value.service
     fields = arn_fields(value)
     if fields is None:
         return None

@@ -33,6 +33,9 @@ class Unknown:
     # Certainly not null although unknown: a required variable (Terraform demands a value) or an attribute AWS
     # computes. ``x != null`` is then true, so the dynamic blocks and count switches that test it can be read.
     present: bool = field(default=False, compare=False, hash=False)
+    # The service the value is declared to belong to though its text is unknown: SAM's destination ``Type: SQS``
+    # on ``Destination: !Ref QueueArn`` says the parameter is a queue ARN, and SAM grants on that very value.
+    service: str | None = field(default=None, compare=False, hash=False)
 
     def __str__(self) -> str:
         return "<" + self.name + ">"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import date
@@ -67,6 +68,7 @@ class CloudFormationTemplate:
         self.sam_globals: Any = globals_.get("Function") if isinstance(globals_, dict) else None
         self._condition_cache: dict[str, Any] = {}
         self._active: set[str] = set()
+        self.declared_services = _sam_declared_services(self)
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def type_of(self, logical_id: str) -> str | None:
@@ -338,7 +340,7 @@ class CloudFormationTemplate:
             value = self.resolve(raw)
             if value is NO_VALUE:
                 continue
-            config.destinations.append(self.destination(kind, target, loc))
+            config.destinations.append(self.destination(kind, target, loc, (logical_id, key)))
         self.limits(config, props, loc)
         unit.invoke_configs.append(config)
 
@@ -347,7 +349,7 @@ class CloudFormationTemplate:
         loc = self.location_of(logical_id)
         raw_source = props.get("EventSourceArn")
         mapping = EventSourceMapping(
-            address=logical_id,
+            address=self.origin.addresses.get(logical_id, logical_id) if self.origin else logical_id,
             function=self.resolve(props["FunctionName"]) if "FunctionName" in props else Unknown(
                 f"{logical_id}.FunctionName", "no FunctionName"),
             location=loc,
@@ -360,12 +362,16 @@ class CloudFormationTemplate:
         dc = props.get("DestinationConfig")
         target = dc.get("OnFailure") if isinstance(dc, dict) else None
         if isinstance(target, dict) and "Destination" in target:
-            mapping.on_failure = self.destination("on_failure", target, loc)
+            mapping.on_failure = self.destination("on_failure", target, loc, (logical_id, "OnFailure"))
         unit.event_source_mappings.append(mapping)
 
-    def destination(self, kind: str, target: dict[str, Any], fallback: Location) -> Destination:
+    def destination(self, kind: str, target: dict[str, Any], fallback: Location,
+                    owner: tuple[str, str] | None = None) -> Destination:
         raw = target["Destination"]
         value = self.resolve(raw)
+        declared = self.declared_services.get(owner) if owner else None
+        if isinstance(value, Unknown) and declared:
+            value = dataclasses.replace(value, service=declared)
         ref = self._referenced(raw, None)
         fifo, key, key_source = self.target_facts(ref, value)
         return Destination(
@@ -780,6 +786,31 @@ def _yaml_source(node: Any) -> str:
 
 
 METADATA_KEY = "infra-policy-linter"
+
+
+_SAM_TYPES = {"SQS": "sqs", "SNS": "sns", "Lambda": "lambda", "EventBridge": "events", "S3": "s3"}
+
+
+def _sam_declared_services(t: CloudFormationTemplate) -> dict[tuple[str, str], str]:
+    """The destination ``Type`` SAM was given, read back from the policies it names after it on a role it generates
+    (``<Fn>EventInvokeConfigOnFailureSQSPolicy``, ``<Fn><Event>SQSPolicy``): a destination whose value is unknown
+    is still known to be of that service, in SAM's source as in its output."""
+    found: dict[tuple[str, str], str] = {}
+    for key in t.resources:
+        res = t.resources[key]
+        props = res.get("Properties") if isinstance(res, dict) else None
+        if not (isinstance(props, dict) and res.get("Type") == "AWS::IAM::Role" and _sam_tagged(props.get("Tags"))):
+            continue
+        for entry in props.get("Policies") if isinstance(props.get("Policies"), list) else []:
+            name = entry.get("PolicyName") if isinstance(entry, dict) else None
+            m = re.fullmatch(r"(.+?)(EventInvokeConfig(OnSuccess|OnFailure)|)(SQS|SNS|Lambda|EventBridge|S3)Policy",
+                             str(name)) if isinstance(name, str) else None
+            if m is None:
+                continue
+            owner = m.group(1) + ("EventInvokeConfig" if m.group(2) else "")
+            if t.type_of(owner) in ("AWS::Lambda::EventInvokeConfig", "AWS::Lambda::EventSourceMapping"):
+                found[(owner, m.group(3) or "OnFailure")] = _SAM_TYPES[m.group(4)]
+    return found
 
 
 def _sam_tagged(tags: Any) -> bool:

@@ -56,6 +56,7 @@ class SamOrigin:
 
     generated_roles: dict[str, str] = field(default_factory=dict)  # role logical id -> SAM resource it serves
     policies: dict[tuple[str, str], PolicyOrigin] = field(default_factory=dict)  # (resource, policy name) -> origin
+    addresses: dict[str, str] = field(default_factory=dict)  # generated logical id -> how SAM's source names it
 
 
 @dataclass
@@ -171,11 +172,12 @@ def _error(source: Template, message: str) -> ParseError:
     line = None
     m = _RESOURCE_ID.search(message)
     resources = source.body.get("Resources") if isinstance(source.body, dict) else None
-    if m and isinstance(resources, dict):
+    if m and m.group(1) and isinstance(resources, dict):
         name = m.group(1)
-        for key in resources:
-            if key == name and getattr(key, "start_mark", None) is not None:
-                line = key.start_mark.line + 1
+        # the resource itself, or the SAM resource that generated it (embedded connectors, event invoke configs)
+        owners = [k for k in resources if name.startswith(str(k)) and getattr(k, "start_mark", None) is not None]
+        if owners:
+            line = max(owners, key=lambda k: (str(k) == name, len(str(k)))).start_mark.line + 1
     return ParseError(source.path, line, None, f"SAM rejects this template: {message}")
 
 
@@ -363,6 +365,7 @@ def _function_part(tid: str, sid: str, res: Any, sprops: dict[str, Any], origin:
             ev = events[_source_key(events, event)]
             eprops = ev.get("Properties") if isinstance(ev, dict) else None
             if rtype == "AWS::Lambda::EventSourceMapping":
+                origin.addresses[tid] = f"{sid}.Events.{event}"
                 props = _graft(props, eprops, {"EventSourceArn": ("Queue", "Stream", "Broker", "Cluster")})
                 return _source_key(events, event), {**res, "Properties": props}
             return _source_key(events, event), res

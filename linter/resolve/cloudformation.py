@@ -136,7 +136,9 @@ class CloudFormationTemplate:
         if ptype.startswith("AWS::SSM::Parameter"):
             return Unknown(f"parameter {name}", f"parameter {name}, read from SSM at deploy time")
         default = spec["Default"]
-        value: Any = str(default) if not isinstance(default, (list, dict)) else self.resolve(default)
+        text = _scalar_text(default) if default is not None else ""
+        value: Any = (text if text is not None else str(default)) if not isinstance(default, (list, dict)) else \
+            self.resolve(default)
         if isinstance(value, str) and (ptype == "CommaDelimitedList" or ptype.startswith("List<")):
             value = [v.strip() for v in value.split(",")]
         return with_assumption(value, f"parameter {name} takes its default {default}")
@@ -182,19 +184,44 @@ class CloudFormationTemplate:
             if key == "Condition" and isinstance(arg, str):
                 return self.condition(arg)
             if key == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
-                a, b = (self.resolve(x, depth + 1) for x in arg)
-                pa, pb = plain(a), plain(b)
-                if pa is not None and pb is not None:
-                    return pa == pb
+                # CloudFormation compares the operands as strings: `!Equals [false, "false"]` is true
+                a, b = (_scalar_text(self.resolve(x, depth + 1)) for x in arg)
+                if a is not None and b is not None:
+                    return a == b
+                for side, other in ((arg[0], b), (arg[1], a)):
+                    allowed = self._allowed_values(side)
+                    if other is not None and allowed is not None and other not in allowed:
+                        return False  # the parameter cannot take that value
                 return Unknown("Fn::Equals", "a condition over values not known statically")
             if key in ("Fn::Not", "Fn::And", "Fn::Or") and isinstance(arg, list):
                 values = [self._condition_value(x, depth + 1) for x in arg]
+                if key == "Fn::Or" and True in values:
+                    return True  # one true operand decides, whatever the unknown ones are
+                if key == "Fn::And" and False in values:
+                    return False
                 if not all(isinstance(v, bool) for v in values):
                     return Unknown(key, "a condition over values not known statically")
                 if key == "Fn::Not":
                     return not values[0] if values else Unknown(key, key)
                 return all(values) if key == "Fn::And" else any(values)
         return Unknown("condition", "a condition that cannot be evaluated")
+
+    def _allowed_values(self, node: Any) -> set[str] | None:
+        """The AllowedValues of a parameter ``node`` refers to (without a default it may take any of them)."""
+        if not (isinstance(node, dict) and len(node) == 1 and isinstance(node.get("Ref"), str)):
+            return None
+        spec = self.parameters.get(node["Ref"])
+        allowed = spec.get("AllowedValues") if isinstance(spec, dict) else None
+        if not isinstance(allowed, list):
+            return None
+        texts = {_scalar_text(v) for v in allowed}
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    def exists(self, logical_id: str) -> bool:
+        """False for a resource whose Condition is false: CloudFormation does not create it."""
+        res = self.resources.get(logical_id)
+        name = res.get("Condition") if isinstance(res, dict) else None
+        return not (isinstance(name, str) and self.condition(name) is False)
 
     # -- model ---------------------------------------------------------------------------------------------
     def source(self, node: Any) -> str:
@@ -217,7 +244,7 @@ class CloudFormationTemplate:
         for logical_id in sorted(str(k) for k in self.resources):  # plain str: results cross process boundaries
             rtype = self.type_of(logical_id)
             builder = _BUILDERS.get(rtype or "")
-            if builder is not None:
+            if builder is not None and self.exists(logical_id):
                 builder(self, unit, logical_id)
 
     def _function(self, unit: Unit, logical_id: str) -> None:
@@ -340,7 +367,7 @@ class CloudFormationTemplate:
             value = self.resolve(raw)
             if value is NO_VALUE:
                 continue
-            config.destinations.append(self.destination(kind, target, loc, (logical_id, key)))
+            config.destinations.extend(self.branches(kind, target, loc, (logical_id, key)))
         self.limits(config, props, loc)
         unit.invoke_configs.append(config)
 
@@ -364,6 +391,26 @@ class CloudFormationTemplate:
         if isinstance(target, dict) and "Destination" in target:
             mapping.on_failure = self.destination("on_failure", target, loc, (logical_id, "OnFailure"))
         unit.event_source_mappings.append(mapping)
+
+    def branches(self, kind: str, target: dict[str, Any], fallback: Location,
+                 owner: tuple[str, str] | None = None) -> list[Destination]:
+        """A destination written as ``Fn::If`` on a condition not known statically is checked per branch: each
+        branch is a destination of its own, named with the condition (AWS::NoValue branches have none)."""
+        raw = target.get("Destination")
+        arg = raw.get("Fn::If") if isinstance(raw, dict) and len(raw) == 1 else None
+        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)) or isinstance(
+                self.condition(arg[0]), bool):
+            return [self.destination(kind, target, fallback, owner)]
+        found = []
+        for branch, truth in ((arg[1], "true"), (arg[2], "false")):
+            if self.resolve(branch) is NO_VALUE:
+                continue
+            one = self.destination(kind, {"Destination": branch}, _key_location(self.path, target, "Destination",
+                                                                                 fallback), owner)
+            one.location = _location(self.path, branch, one.location)
+            one.ref = f"{one.ref} (when condition {arg[0]} is {truth})"
+            found.append(one)
+        return found
 
     def destination(self, kind: str, target: dict[str, Any], fallback: Location,
                     owner: tuple[str, str] | None = None) -> Destination:
@@ -811,6 +858,15 @@ def _sam_declared_services(t: CloudFormationTemplate) -> dict[tuple[str, str], s
             if t.type_of(owner) in ("AWS::Lambda::EventInvokeConfig", "AWS::Lambda::EventSourceMapping"):
                 found[(owner, m.group(3) or "OnFailure")] = _SAM_TYPES[m.group(4)]
     return found
+
+
+def _scalar_text(value: Any) -> str | None:
+    """A scalar as CloudFormation turns it into a string (YAML booleans are written `true`/`false`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return plain(value)
 
 
 def _sam_tagged(tags: Any) -> bool:

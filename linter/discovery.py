@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -17,6 +18,16 @@ class Plan:
     tfvars: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> auto-loaded variable files
     templates: list[Path] = field(default_factory=list)
     problems: list[tuple[Path, str]] = field(default_factory=list)  # paths that cannot be walked or read
+    unrendered: list[Path] = field(default_factory=list)  # template sources (cookiecutter, copier): not skipped silently
+
+
+# `{{cookiecutter.project_name}}/template.yaml`: a project generator's source. Its files are not YAML, JSON or HCL
+# until rendered, so reading them gives one parse error per file; the folder is skipped and the summary says so.
+_PLACEHOLDER = re.compile(r"\{\{.*\}\}|\{%.*%\}")
+
+
+def unrendered(name: str) -> bool:
+    return _PLACEHOLDER.search(name) is not None
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -94,6 +105,8 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
                     if (sibling.is_file() and (is_terraform_file(sibling.name) or is_auto_tfvars(sibling.name))
                             and keep(sibling)):
                         _classify(sibling, plan)
+            elif unrendered(root.as_posix()):
+                plan.unrendered.append(root)
             elif keep(root):
                 _classify(root, plan)
             continue
@@ -104,14 +117,23 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
         def on_error(err: OSError, root: Path = root) -> None:
             plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
 
+        if unrendered(root.resolve().as_posix()):
+            plan.unrendered.append(root)
+            continue
         for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and keep(Path(dirpath) / d))
+            plan.unrendered.extend(Path(dirpath) / d for d in sorted(dirnames) if unrendered(d) and
+                                   keep(Path(dirpath) / d))
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not unrendered(d) and
+                                 keep(Path(dirpath) / d))
             for filename in sorted(filenames):
-                if keep(Path(dirpath) / filename):
+                if unrendered(filename):
+                    plan.unrendered.append(Path(dirpath) / filename)
+                elif keep(Path(dirpath) / filename):
                     _classify(Path(dirpath) / filename, plan)
     for directory in plan.modules:
         plan.modules[directory] = opentofu_wins(sorted(set(plan.modules[directory])))
     for directory in plan.tfvars:
         plan.tfvars[directory] = sorted(set(plan.tfvars[directory]), key=tfvars_order)
     plan.templates = sorted(set(plan.templates))
+    plan.unrendered = sorted(set(plan.unrendered))
     return plan

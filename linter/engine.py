@@ -33,6 +33,7 @@ class Report:
     units: int = 0
     files: int = 0
     suppressed: list[Suppressed] = field(default_factory=list)
+    unrendered: list[str] = field(default_factory=list)  # template-source paths with {{ }} placeholders, skipped
 
 
 def default_jobs() -> int:
@@ -273,4 +274,5 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
                     key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
     # Files that are infrastructure: read into a unit, or meant to be and broken. Skipped YAML/JSON do not count.
     files = {f for r in results for f in r.files} | {e.path for e in errors}
-    return Report(findings, errors, sum(r.units for r in results), len(files), suppressed)
+    return Report(findings, errors, sum(r.units for r in results), len(files), suppressed,
+                  [display_path(p, cwd) for p in plan.unrendered])

@@ -36,7 +36,7 @@ def test_json_shape(in_repo: Path) -> None:
     assert "Resource = aws_sqs_queue.failures.arn" in finding["fix"]
     assert "role = aws_iam_role.worker.name" in finding["fix"]
     assert report["summary"] == {"files": 1, "units": 1, "findings": 1, "errors": 1, "warnings": 0, "notes": 0,
-                                 "suppressed": 0, "parse_errors": 0}
+                                 "suppressed": 0, "parse_errors": 0, "unrendered": 0}
 
 
 def test_fix_is_in_the_templates_language(in_repo: Path) -> None:
@@ -121,3 +121,21 @@ def test_rule_documentation_page_is_current() -> None:
     code, out, _ = run_cli("rules", "--markdown")
     assert code == 0
     assert (REPO / "docs" / "rules.md").read_text() == out, "regenerate with: lint rules --markdown > docs/rules.md"
+
+
+def test_template_sources_with_placeholders_are_skipped_with_a_note(tmp_path, monkeypatch) -> None:
+    """cookiecutter / copier project sources are not YAML until rendered: one note, not one parse error per file."""
+    source = tmp_path / "sam-app" / "{{cookiecutter.project_name}}"
+    source.mkdir(parents=True)
+    (source / "template.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n"
+                                          "  {% if cookiecutter.queue %}Queue: {Type: AWS::SQS::Queue}{% endif %}\n")
+    (tmp_path / "sam-app" / "template.yaml").write_text("AWSTemplateFormatVersion: 'x'\nResources: [\n")  # still read
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("sam-app")
+    assert code == 2
+    assert [e["path"] for e in report["errors"]] == ["sam-app/template.yaml"]
+    assert report["summary"]["unrendered"] == 1
+    code, out, _ = run_cli("sam-app/{{cookiecutter.project_name}}")
+    assert code == 0
+    assert ("Skipped 1 template source with {{ }} placeholders (not YAML, JSON or HCL until rendered), e.g. "
+            "sam-app/{{cookiecutter.project_name}}.") in " ".join(out.split())

@@ -20,4 +20,5 @@ def summary(report: Report) -> dict[str, Any]:
         "notes": levels["note"],
         "suppressed": len(report.suppressed),
         "parse_errors": len(report.errors),
+        "unrendered": len(report.unrendered),
     }

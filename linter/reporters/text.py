@@ -80,6 +80,10 @@ def render(report: Report, stream: IO[str], color: bool, cwd: Path) -> None:
     tail = f"Checked {files} in {units}: {found}."
     if s["parse_errors"]:
         tail += f" {s['parse_errors']} input{'s' if s['parse_errors'] != 1 else ''} could not be read."
+    if s["unrendered"]:
+        n = s["unrendered"]
+        tail += (f" Skipped {n} template source{'s' if n != 1 else ''} with {{{{ }}}} placeholders (not YAML, JSON or "
+                 f"HCL until rendered), e.g. {report.unrendered[0]}.")
     if report.errors or report.findings:
         console.print()
     console.print(Text(tail, style="bold"))

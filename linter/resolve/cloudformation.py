@@ -398,9 +398,17 @@ class CloudFormationTemplate:
         branch is a destination of its own, named with the condition (AWS::NoValue branches have none)."""
         raw = target.get("Destination")
         arg = raw.get("Fn::If") if isinstance(raw, dict) and len(raw) == 1 else None
-        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)) or isinstance(
-                self.condition(arg[0]), bool):
+        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
             return [self.destination(kind, target, fallback, owner)]
+        chosen = self.condition(arg[0])
+        if isinstance(chosen, bool):  # the branch the condition picks, written as the user wrote it
+            branch = arg[1] if chosen else arg[2]
+            if self.resolve(branch) is NO_VALUE:
+                return []
+            one = self.destination(kind, {"Destination": branch}, _key_location(self.path, target, "Destination",
+                                                                                 fallback), owner)
+            one.location = _key_location(self.path, target, "Destination", one.location)
+            return [one]
         found = []
         for branch, truth in ((arg[1], "true"), (arg[2], "false")):
             if self.resolve(branch) is NO_VALUE:

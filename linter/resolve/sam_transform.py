@@ -224,6 +224,13 @@ def _package(body: dict[str, Any]) -> None:
         for key in _LOCAL_URIS.get(rtype, ()):
             if key in props:
                 props[key] = _packaged(props[key], https=rtype == "AWS::Serverless::Application")
+        location = props.get("Location")
+        if rtype == "AWS::Serverless::Application" and isinstance(location, dict):
+            # CloudFormation gives the transform the parameter values; offline they are unknown, and the
+            # application is a remote stack either way: stand-ins keep SAM from rejecting `!Ref AppId`.
+            for key in ("ApplicationId", "SemanticVersion"):
+                if isinstance(location.get(key), dict):
+                    location[key] = f"deploy-time-{key}"
         if rtype == "AWS::Serverless::Function":
             has = set(props) | (set(gfn) if isinstance(gfn, dict) else set())
             image = props.get("PackageType", (gfn or {}).get("PackageType") if isinstance(gfn, dict) else None)

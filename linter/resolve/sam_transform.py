@@ -91,8 +91,8 @@ def translate(source: Template, region: str | None) -> Translated | list[ParseEr
     _quiet()
     _reuse_policy_templates()
     body = _plain(source.body)
-    if not isinstance(body, dict):
-        return None
+    if not isinstance(body, dict) or not body.get("Resources"):
+        return None  # a skeleton without resources: nothing SAM would make, nothing to check
     _package(body)
     # No network: applications from the Serverless Application Repository are answered by a stand-in client.
     plugins = [ServerlessAppPlugin(sar_client=_OfflineRepository())]
@@ -224,6 +224,12 @@ def _package(body: dict[str, Any]) -> None:
         for key in _LOCAL_URIS.get(rtype, ()):
             if key in props:
                 props[key] = _packaged(props[key], https=rtype == "AWS::Serverless::Application")
+        if rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _included(props.get("DefinitionBody")):
+            # CloudFormation expands AWS::Include before SAM reads the definition; offline the file is not there,
+            # and the API definition decides nothing this linter checks.
+            props["DefinitionBody"] = {"openapi": "3.0.1", "info": {"title": "included", "version": "1"},
+                                       "paths": {}} if rtype.endswith("HttpApi") else {
+                "swagger": "2.0", "info": {"title": "included", "version": "1"}, "paths": {}}
         location = props.get("Location")
         if rtype == "AWS::Serverless::Application" and isinstance(location, dict):
             # CloudFormation gives the transform the parameter values; offline they are unknown, and the
@@ -234,10 +240,16 @@ def _package(body: dict[str, Any]) -> None:
         if rtype == "AWS::Serverless::Function":
             has = set(props) | (set(gfn) if isinstance(gfn, dict) else set())
             image = props.get("PackageType", (gfn or {}).get("PackageType") if isinstance(gfn, dict) else None)
-            if image == "Image" and "ImageUri" not in has:
+            if image == "Image" and not props.get("ImageUri", (gfn or {}).get("ImageUri") if isinstance(gfn, dict)
+                                                     else None):  # absent or "": the build tool fills it in
                 props["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sam-build:latest"
             elif image != "Image" and not has & {"CodeUri", "InlineCode", "ImageUri"}:
                 props["CodeUri"] = _packaged(".")  # `sam build` reads a missing CodeUri as the template's folder
+
+
+def _included(node: Any) -> bool:
+    return isinstance(node, dict) and isinstance(node.get("Fn::Transform"), dict) and \
+        node["Fn::Transform"].get("Name") == "AWS::Include"
 
 
 # -- grafting positions from the SAM source onto the generated template ------------------------------------------

@@ -163,10 +163,24 @@ def _plan(work: Work, env: Environment, result: UnitResult) -> Unit | None:
 
 def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
     from infra_policy_linter.resolve.cloudformation import build_template
+
+    source, *nested = work.sources  # a template, then the local templates of its nested stacks
+    parsed = _read_template(source, env, result)
+    if parsed is None:
+        return None
+    children = {}
+    for child in nested:
+        read = _read_template(child, env, result)
+        if read is not None:
+            children[child.path] = read[1] if read[1] is not None else read[0]
+    return build_template(parsed[0], env, parsed[1], children)
+
+
+def _read_template(source: Source, env: Environment, result: UnitResult) -> tuple[Any, Any] | None:
+    """(template, what the SAM transform made of it or None); None when it is no template or is broken."""
     from infra_policy_linter.parsers.cloudformation import parse_template
     from infra_policy_linter.resolve.sam_transform import uses_sam
 
-    (source,) = work.sources
     text = decode(source)
     parsed = text if isinstance(text, ParseError) else parse_template(source.path, text)
     if parsed is None:
@@ -182,7 +196,7 @@ def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
         if isinstance(translated, list):  # SAM rejects the template: its messages are the result
             result.errors.extend(translated)
             return None
-    return build_template(parsed, env, translated)
+    return parsed, translated
 
 
 def check_unit(unit: Unit, config: Config, today: date) -> tuple[list[Finding], list[Suppressed]]:

@@ -94,6 +94,7 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
             texts = _read_files(directory, [sources] + [list(m[1]) for m in modules], cwd, config)
             works.append(Work("terraform", display_path(directory, cwd), tuple(sources), tuple(tfvars),
                               tuple(broken), modules, remote, texts, variables))
+    reads: dict[Path, Source] = {}
     for path in plan.templates:
         shown = display_path(path, cwd)
         read = read_source(path, shown, config.max_file_size)
@@ -102,11 +103,49 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
             if not read.message.startswith("skipped:") or bytes_look_like_template(read_head(path)):
                 errors.append(read)
             continue
+        reads[path] = read
+    nested = _nested_templates(reads, cwd, config)
+    children = {c.resolve() for kids in nested.values() for c in kids}
+    for path, read in reads.items():
+        shown = read.path
         if bytes_look_like_template(read.data):
-            works.append(Work("cloudformation", shown, (read,)))
+            if path.resolve() in children:
+                continue  # judged inside the template that nests it, with the parameters it passes
+            kids = tuple(reads.get(c) or read_source(c, display_path(c, cwd), config.max_file_size)
+                         for c in nested.get(path, []))
+            works.append(Work("cloudformation", shown, (read,) + tuple(s for s in kids if isinstance(s, Source))))
         elif path.suffix == ".json" and looks_like_plan(read.data):
             works.append(Work("terraform-plan", shown, (read,)))
     return works, errors
+
+
+def _nested_templates(reads: dict[Path, Source], cwd: Path, config: Config) -> dict[Path, list[Path]]:
+    """Template -> every local template it nests, transitively (nested stacks, SAM applications)."""
+    from infra_policy_linter.resolve.nested import local_template_refs
+
+    direct: dict[Path, list[Path]] = {}
+    for path, read in reads.items():
+        if b"TemplateURL" in read.data or b"Location" in read.data:
+            refs = [r for r in local_template_refs(path, read.data.decode("utf-8", "replace")) if r != path]
+            if refs:
+                direct[path] = refs
+    found: dict[Path, list[Path]] = {}
+    for path in list(direct):
+        seen: list[Path] = []
+        pending = list(direct[path])
+        while pending and len(seen) < 64:
+            child = pending.pop(0)
+            if child in seen or child == path:
+                continue
+            seen.append(child)
+            if child not in reads and child not in direct:
+                read = read_source(child, display_path(child, cwd), config.max_file_size)
+                if isinstance(read, Source):
+                    refs = local_template_refs(child, read.data.decode("utf-8", "replace"))
+                    direct[child] = [r for r in refs if r != child]
+            pending.extend(direct.get(child, []))
+        found[path] = seen
+    return found
 
 
 def _read_files(root: Path, groups: list[list[Source]], cwd: Path, config: Config) -> tuple[Source, ...]:

@@ -54,16 +54,26 @@ def _key_location(path: str, mapping: Any, key: str, fallback: Location) -> Loca
 
 
 class CloudFormationTemplate:
-    def __init__(self, template: Template, env: Environment | None = None, origin: "SamOrigin | None" = None) -> None:
+    def __init__(self, template: Template, env: Environment | None = None, origin: "SamOrigin | None" = None,
+                 children: dict[str, Any] | None = None, scope: str = "",
+                 passed: dict[str, Any] | None = None) -> None:
         self.env = env or Environment()
         self.origin = origin  # set for the output of the SAM transform: what each generated resource came from
+        # Nested stacks: child templates of this run by display path, this template's scope as a child
+        # ("Parent/"), and the parameter values its parent passes in (already resolved in the parent).
+        self.children: dict[str, Any] = children or {}
+        self.scope = scope
+        self.passed: dict[str, Any] = passed or {}
+        self._nested: dict[str, CloudFormationTemplate | None] = {}
         self.path = template.path
         self.language = template.language
+        self.lines = template.lines
         body = template.body
         self.resources: dict[str, Any] = body.get("Resources") if isinstance(body.get("Resources"), dict) else {}
         self.parameters: dict[str, Any] = body.get("Parameters") if isinstance(body.get("Parameters"), dict) else {}
         self.mappings: dict[str, Any] = body.get("Mappings") if isinstance(body.get("Mappings"), dict) else {}
         self.conditions: dict[str, Any] = body.get("Conditions") if isinstance(body.get("Conditions"), dict) else {}
+        self.outputs: dict[str, Any] = body.get("Outputs") if isinstance(body.get("Outputs"), dict) else {}
         globals_ = body.get("Globals")
         self.sam_globals: Any = globals_.get("Function") if isinstance(globals_, dict) else None
         self._condition_cache: dict[str, Any] = {}
@@ -94,7 +104,7 @@ class CloudFormationTemplate:
             value = self.resolve(props[prop])
             if value is not NO_VALUE:
                 return value
-        return generated_name(logical_id, "CloudFormation")
+        return generated_name(self.scope + logical_id, "CloudFormation")
 
     # -- Ref and GetAtt ------------------------------------------------------------------------------------
     def ref(self, name: str) -> Any:
@@ -121,12 +131,16 @@ class CloudFormationTemplate:
         rtype = self.type_of(name)
         if rtype is None:
             return Unknown(f"{name}.{attribute}", f"{name}.{attribute}, and {name} is not declared in this template")
+        if rtype in _STACK_TYPES and attribute.startswith("Outputs."):
+            return self.stack_output(name, attribute[len("Outputs."):])
         handler = _GETATT.get((rtype, attribute))
         if handler is None:
             return Unknown(f"{name}.{attribute}", f"{name}.{attribute}, known only after deployment")
         return handler(self, name)
 
     def parameter(self, name: str) -> Any:
+        if name in self.passed:
+            return self.passed[name]
         spec = self.parameters.get(name)
         if not isinstance(spec, dict):
             return Unknown(f"parameter {name}", f"parameter {name}")
@@ -217,6 +231,40 @@ class CloudFormationTemplate:
         texts = {_scalar_text(v) for v in allowed}
         return None if None in texts else texts  # type: ignore[return-value]
 
+    def nested(self, logical_id: str) -> "CloudFormationTemplate | None":
+        """The child template of a nested stack, when it is part of this run, with the parameters passed in."""
+        if logical_id in self._nested:
+            return self._nested[logical_id]
+        from infra_policy_linter.resolve.nested import child_path
+
+        self._nested[logical_id] = None  # a stack that nests itself ends here
+        if self.scope.count("/") >= 8:
+            return None  # templates that nest each other in a circle: CloudFormation would never finish either
+        props = self.props(logical_id)
+        url = props.get("TemplateURL") if "TemplateURL" in props else props.get("Location")
+        path = child_path(self.path, self.resolve(url) if url is not None else None)
+        template = self.children.get(path) if path else None
+        if template is None:
+            return None
+        origin = getattr(template, "origin", None)  # a SAM child arrives transformed
+        template = getattr(template, "template", template)
+        raw = props.get("Parameters")
+        passed = {str(k): self.resolve(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+        child = CloudFormationTemplate(template, self.env, origin, self.children, f"{self.scope}{logical_id}/",
+                                       {k: v for k, v in passed.items() if v is not NO_VALUE})
+        self._nested[logical_id] = child
+        return child
+
+    def stack_output(self, logical_id: str, output: str) -> Any:
+        child = self.nested(logical_id)
+        label = f"{logical_id}.Outputs.{output}"
+        if child is None:
+            return Unknown(label, f"{label}, an output of a nested stack whose template is not in this run")
+        spec = child.outputs.get(output)
+        if not isinstance(spec, dict) or "Value" not in spec:
+            return Unknown(label, f"{label}, which the child template {child.path} does not define")
+        return child.resolve(spec["Value"])
+
     def exists(self, logical_id: str) -> bool:
         """False for a resource whose Condition is false: CloudFormation does not create it."""
         res = self.resources.get(logical_id)
@@ -246,6 +294,28 @@ class CloudFormationTemplate:
             builder = _BUILDERS.get(rtype or "")
             if builder is not None and self.exists(logical_id):
                 builder(self, unit, logical_id)
+            elif rtype in _STACK_TYPES and self.exists(logical_id):
+                self._nested_stack(unit, logical_id)
+
+    def _nested_stack(self, unit: Unit, logical_id: str) -> None:
+        """The child's resources join this unit under ``Child/`` addresses (see resolve/nested.py)."""
+        from infra_policy_linter.resolve.nested import scope_addresses
+
+        child = self.nested(logical_id)
+        if child is None:
+            return
+        sub = Unit(format="cloudformation", name=unit.name)
+        child.build(sub)
+        scope_addresses(sub, child.scope)
+        for name in ("functions", "roles", "managed_policies", "inline_attachments", "managed_attachments",
+                     "invoke_configs", "event_source_mappings"):
+            getattr(unit, name).extend(getattr(sub, name))
+        if child.path not in unit.files:
+            unit.files.append(child.path)
+            unit.languages[child.path] = child.language
+            if child.language == "yaml":
+                unit.suppressions.extend(comment_suppressions(child.path, child.lines, "yaml"))
+            unit.suppressions.extend(child.metadata_suppressions())
 
     def _function(self, unit: Unit, logical_id: str) -> None:
         props = self.props(logical_id)
@@ -657,6 +727,8 @@ _INTRINSICS: dict[str, Callable[[CloudFormationTemplate, Any, int], Any]] = {
                                    "Fn::Length", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or")},
 }
 
+_STACK_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
+
 _PSEUDO: dict[str, Callable[[], Any]] = {
     "AWS::Partition": lambda: aws.PARTITION,
     "AWS::URLSuffix": lambda: "amazonaws.com",
@@ -719,7 +791,7 @@ def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
 
 
 def _key_id(t: CloudFormationTemplate, i: str) -> Any:
-    return generated_name(i, "AWS KMS")
+    return generated_name(t.scope + i, "AWS KMS")
 
 
 def _key_arn(t: CloudFormationTemplate, i: str) -> Any:
@@ -752,12 +824,12 @@ def _table_arn(t: CloudFormationTemplate, i: str) -> Any:
 
 
 def _table_stream_arn(t: CloudFormationTemplate, i: str) -> Any:
-    label = Unknown(f"{i}.StreamLabel", f"the stream label of {i}", atom=True)
+    label = Unknown(f"{t.scope}{i}.StreamLabel", f"the stream label of {i}", atom=True)
     return make_text([_table_arn(t, i), "/stream/", label])
 
 
 def _msk_arn(t: CloudFormationTemplate, i: str) -> Any:
-    uuid = Unknown(f"{i}.uuid", f"the id AWS gives {i}", atom=True)
+    uuid = Unknown(f"{t.scope}{i}.uuid", f"the id AWS gives {i}", atom=True)
     return aws.arn("kafka", t.env.region(), t.env.account(), make_text(["cluster/", t._name(i, "ClusterName"), "/",
                                                                        uuid]))
 
@@ -913,14 +985,14 @@ def _metadata_entry(entry: Any, loc: Location, start: int, end: int) -> Suppress
 
 
 def build_template(template: Template, env: Environment | None = None,
-                   translated: "Translated | None" = None) -> Unit:
+                   translated: "Translated | None" = None, children: dict[str, Any] | None = None) -> Unit:
     """The unit of one template; ``translated`` is what the SAM transform made of it, when it is a SAM template
     (the model is then built from the transform's output, suppressions still from the source)."""
     unit = Unit(format="cloudformation", name=template.path, files=[template.path],
                 languages={template.path: template.language})
-    builder = CloudFormationTemplate(template, env)
+    builder = CloudFormationTemplate(template, env, children=children)
     if translated is not None:
-        CloudFormationTemplate(translated.template, env, translated.origin).build(unit)
+        CloudFormationTemplate(translated.template, env, translated.origin, children).build(unit)
     else:
         builder.build(unit)
     if template.language == "yaml":

@@ -1,0 +1,41 @@
+"""Nested stacks: a local child template is part of its parent's unit; a remote one stays unknown, named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.conftest import REPO, run_json
+
+BAD = REPO / "fixtures" / "cloudformation-nested" / "DST002" / "bad"
+
+
+def test_the_child_alone_cannot_be_verified(in_repo: Path) -> None:
+    code, report = run_json(str((BAD / "stacks" / "worker.yaml").relative_to(REPO)))
+    assert code == 0
+    assert [(f["rule"], f["function"]) for f in report["findings"]] == [("DST004", "Function")]
+    assert "parameter FailureQueueArn, which has no default" in report["findings"][0]["message"]
+
+
+def test_a_child_named_by_its_parent_is_judged_once_inside_it(in_repo: Path) -> None:
+    code, report = run_json(str(BAD.relative_to(REPO)))
+    assert code == 1
+    assert report["summary"]["units"] == 1
+    assert report["summary"]["files"] == 3
+    [finding] = report["findings"]
+    assert finding["message"].startswith("Worker/Function sends on-failure records to SQS queue !Ref FailureQueueArn "
+                                         "(arn:aws:sqs:<region>:<account>:orders-failures)")
+
+
+def test_a_child_template_outside_the_run_is_named_in_dst004(tmp_path: Path, monkeypatch) -> None:
+    shutil.copytree(BAD, tmp_path / "app")
+    parent = tmp_path / "app" / "parent.yaml"
+    parent.write_text(parent.read_text().replace("TemplateURL: stacks/queues.yaml",
+                                                 "TemplateURL: https://example-bucket.s3.amazonaws.com/queues.yaml"))
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("app")
+    assert code == 0
+    [finding] = report["findings"]
+    assert finding["rule"] == "DST004"
+    assert ("Queues.Outputs.FailureQueueArn, an output of a nested stack whose template is not in this run"
+            in finding["message"])

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv"})
+# `.aws-sam` holds `sam build`'s copy of every template (a second report of each finding); `asset.*` folders in
+# cdk.out are copies of assets (the synthesized templates themselves sit directly in cdk.out and are read).
+SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv", ".aws-sam"})
+
+
+def _skipped_dir(parent: str, name: str) -> bool:
+    return name in SKIP_DIRS or (name.startswith("asset.") and Path(parent).name == "cdk.out")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
@@ -123,7 +129,7 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
         for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
             plan.unrendered.extend(Path(dirpath) / d for d in sorted(dirnames) if unrendered(d) and
                                    keep(Path(dirpath) / d))
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not unrendered(d) and
+            dirnames[:] = sorted(d for d in dirnames if not _skipped_dir(dirpath, d) and not unrendered(d) and
                                  keep(Path(dirpath) / d))
             for filename in sorted(filenames):
                 if unrendered(filename):

@@ -106,6 +106,8 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         reads[path] = read
     nested = _nested_templates(reads, cwd, config)
     children = {c.resolve() for kids in nested.values() for c in kids}
+    for path, exporters in _exporters(reads).items():  # read with the template, so a change there re-lints it
+        nested[path] = nested.get(path, []) + [e for e in exporters if e not in nested.get(path, [])]
     for path, read in reads.items():
         shown = read.path
         if bytes_look_like_template(read.data):
@@ -117,6 +119,23 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         elif path.suffix == ".json" and looks_like_plan(read.data):
             works.append(Work("terraform-plan", shown, (read,)))
     return works, errors
+
+
+def _exporters(reads: dict[Path, Source]) -> dict[Path, list[Path]]:
+    """Template -> the other templates of the run that export a name it imports (literal names only)."""
+    from infra_policy_linter.resolve.nested import exported_names, imported_names
+
+    exports: dict[str, list[Path]] = {}
+    imports: dict[Path, set[str]] = {}
+    for path, read in reads.items():
+        if b"Export" in read.data:
+            for name in exported_names(read.data.decode("utf-8", "replace")):
+                exports.setdefault(name, []).append(path)
+        if b"ImportValue" in read.data:
+            imports[path] = imported_names(read.data.decode("utf-8", "replace"))
+    found = {path: sorted({e for n in names for e in exports.get(n, []) if e != path})
+             for path, names in imports.items()}
+    return {p: e for p, e in found.items() if e}
 
 
 def _nested_templates(reads: dict[Path, Source], cwd: Path, config: Config) -> dict[Path, list[Path]]:

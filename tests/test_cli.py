@@ -139,3 +139,16 @@ def test_template_sources_with_placeholders_are_skipped_with_a_note(tmp_path, mo
     assert code == 0
     assert ("Skipped 1 template source with {{ }} placeholders (not YAML, JSON or HCL until rendered), e.g. "
             "sam-app/{{cookiecutter.project_name}}.") in " ".join(out.split())
+
+
+def test_build_copies_of_templates_are_not_linted_twice(tmp_path, monkeypatch) -> None:
+    """`sam build` copies the template to .aws-sam/build; cdk.out/asset.* hold asset copies."""
+    source = (REPO / "fixtures" / "sam" / "DST001" / "bad" / "template.yaml").read_text()
+    for folder in ("app", "app/.aws-sam/build", "app/cdk.out/asset.0123abcd"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "template.yaml").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("app")
+    assert code == 1
+    assert {f["path"] for f in report["findings"]} == {"app/template.yaml"}
+    assert report["summary"]["files"] == 1

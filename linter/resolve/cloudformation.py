@@ -255,6 +255,28 @@ class CloudFormationTemplate:
         self._nested[logical_id] = child
         return child
 
+    def export(self, name: str) -> Any:
+        """The value another template of this run exports under ``name``, resolved in that template (with its
+        parameters' defaults); None when no template here exports it, or more than one does."""
+        found = []
+        for path in sorted(self.children):
+            if path == self.path:
+                continue
+            entry = self.children[path]
+            template = getattr(entry, "template", entry)
+            outputs = template.body.get("Outputs") if isinstance(template.body, dict) else None
+            for key in outputs if isinstance(outputs, dict) else {}:
+                spec = outputs[key]
+                export = spec.get("Export") if isinstance(spec, dict) else None
+                if isinstance(export, dict) and plain(self.resolve(export.get("Name"))) == name:
+                    found.append((template, getattr(entry, "origin", None), spec.get("Value")))
+        if len(found) != 1 or self.scope.count("/") >= 8:
+            return None
+        template, origin, value = found[0]
+        exporter = CloudFormationTemplate(template, self.env, origin, self.children,
+                                          self.scope + template.path.replace("/", "|") + "/")
+        return exporter.resolve(value)
+
     def stack_output(self, logical_id: str, output: str) -> Any:
         child = self.nested(logical_id)
         label = f"{logical_id}.Outputs.{output}"
@@ -706,6 +728,10 @@ def _fn_find_in_map(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
 def _fn_import(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
     name = plain(t.resolve(arg, depth))
     label = f"Fn::ImportValue {name}" if name else "Fn::ImportValue"
+    if name is not None:
+        found = t.export(name)
+        if found is not None:
+            return found
     return Unknown(label, f"{label}, an export of another stack")
 
 

@@ -75,3 +75,19 @@ def scope_addresses(node: Any, scope: str, seen: set[int] | None = None) -> None
             object.__setattr__(node, f.name, scope + value)
         elif isinstance(value, (list, tuple)) or is_dataclass(value):
             scope_addresses(value, scope, seen)
+
+
+# Fn::ImportValue of a literal name, and Export names that are literal: the only pairs that can be told apart
+# without knowing stack names (an export named `${AWS::StackName}-Arn` depends on the name the stack is given).
+_IMPORT = re.compile(r"""(?:Fn::ImportValue["']?\s*:|!ImportValue)\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*(?:$|[,}\]])""",
+                     re.M)
+_EXPORT_YAML = re.compile(r"""^\s*Export:\s*\n\s*Name:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*$""", re.M)
+_EXPORT_INLINE = re.compile(r"""["']?Export["']?\s*:\s*\{\s*["']?Name["']?\s*:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*\}""")
+
+
+def imported_names(text: str) -> set[str]:
+    return set(_IMPORT.findall(text))
+
+
+def exported_names(text: str) -> set[str]:
+    return set(_EXPORT_YAML.findall(text)) | set(_EXPORT_INLINE.findall(text))

@@ -36,6 +36,8 @@ def grant_fix(language: Language, role_source: str, role_label: str, name_hint: 
     ``role_source`` is how the role's name is written in that language (``aws_iam_role.r.name``, ``!Ref Role``
     or ``{"Ref": "Role"}``); ``resource_source`` likewise for the resource.
     """
+    if language == "cdk":
+        return cdk_grant(role_source, action, resource_source)
     if language == "hcl":
         return (
             f'resource "aws_iam_role_policy" "{_identifier(name_hint)}" {{\n'
@@ -71,3 +73,43 @@ def grant_fix(language: Language, role_source: str, role_label: str, name_hint: 
         },
     }
     return f"// add to Properties.Policies of {role_label}\n" + json.dumps(snippet, indent=2)
+
+
+# The CDK grant method that covers an action, per service (aws-cdk-lib's grant* methods).
+_CDK_GRANTS = {
+    "sqs:SendMessage": "grantSendMessages", "sns:Publish": "grantPublish", "events:PutEvents": "grantPutEventsTo",
+    "lambda:InvokeFunction": "grantInvoke", "s3:PutObject": "grantPut", "s3:ListBucket": "grantRead",
+    "sqs:ReceiveMessage": "grantConsumeMessages", "sqs:DeleteMessage": "grantConsumeMessages",
+    "sqs:GetQueueAttributes": "grantConsumeMessages", "kinesis:GetRecords": "grantRead",
+    "kinesis:GetShardIterator": "grantRead", "kinesis:DescribeStream": "grantRead", "kinesis:ListShards": "grantRead",
+    "dynamodb:GetRecords": "grantStreamRead", "dynamodb:GetShardIterator": "grantStreamRead",
+    "dynamodb:DescribeStream": "grantStreamRead", "dynamodb:ListStreams": "grantStreamRead",
+    "kms:GenerateDataKey": "grantEncryptDecrypt", "kms:Decrypt": "grantEncryptDecrypt",
+    "kms:Encrypt": "grantEncryptDecrypt",
+}
+
+
+def _construct_variable(path: str) -> str:
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    words = re.findall(r"[A-Za-z0-9]+", last) or ["construct"]
+    name = words[0][:1].lower() + words[0][1:] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+    return name if not name[:1].isdigit() else "c" + name
+
+
+def cdk_grant(grantee_path: str, action: str, resource_source: str) -> str:
+    """The grant call in the CDK app: the synthesized template is generated, editing it fixes nothing."""
+    target = resource_source
+    if target.startswith("{"):  # wrapped for s3:PutObject on bucket/* by the caller: the bucket itself
+        try:
+            parts = json.loads(target)["Fn::Join"][1]
+            target = parts[0] if isinstance(parts[0], str) else target
+        except (ValueError, KeyError, IndexError, TypeError):
+            pass
+    method = _CDK_GRANTS.get(action)
+    fn = _construct_variable(grantee_path) if grantee_path else "fn"
+    if method is None or target.startswith(("{", '"', "[")) or not grantee_path:
+        return (f"// in the CDK app (cdk.out is generated): allow {action} on {target.strip(chr(34))} to the role "
+                f"of {grantee_path or 'the function'}\n"
+                f"{fn}.addToRolePolicy(new iam.PolicyStatement({{ actions: ['{action}'], resources: [...] }}));")
+    return (f"// in the CDK app (cdk.out is generated): {target} grants {grantee_path or 'the function'}\n"
+            f"{_construct_variable(target)}.{method}({fn});")

@@ -39,3 +39,4 @@ def test_a_child_template_outside_the_run_is_named_in_dst004(tmp_path: Path, mon
     assert finding["rule"] == "DST004"
     assert ("Queues.Outputs.FailureQueueArn, an output of a nested stack whose template is not in this run"
             in finding["message"])
+

@@ -1029,4 +1029,9 @@ def build_template(template: Template, env: Environment | None = None,
         message = (f"the key {d.key} is given twice in one mapping (lines {d.first_line} and {d.line}); "
                    f"CloudFormation uses the last value, so the one at line {d.first_line} is ignored")
         unit.input_warnings.append(InputWarning(where, message, d.path))
+    from infra_policy_linter.resolve import cdk
+
+    paths = cdk.construct_paths(builder.resources)
+    if paths:
+        cdk.apply(unit, template.path, paths)
     return unit

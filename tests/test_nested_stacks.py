@@ -40,3 +40,35 @@ def test_a_child_template_outside_the_run_is_named_in_dst004(tmp_path: Path, mon
     assert ("Queues.Outputs.FailureQueueArn, an output of a nested stack whose template is not in this run"
             in finding["message"])
 
+
+
+def test_local_references_are_nested_stacks_not_include_snippets(tmp_path: Path) -> None:
+    from infra_policy_linter.resolve.nested import local_template_refs
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "app").mkdir()
+    for name in ("shared/queues.yaml", "app/api.yaml", "app/child.json"):
+        (tmp_path / name).write_text("{}")
+    parent = tmp_path / "app" / "template.yaml"
+    text = """Resources:
+  Queues:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: ../shared/queues.yaml
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties: {"TemplateURL": "child.json"}
+  Remote:
+    Type: AWS::CloudFormation::Stack
+    Properties: {TemplateURL: "https://bucket.s3.amazonaws.com/remote.yaml"}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      DefinitionBody:
+        Fn::Transform:
+          Name: AWS::Include
+          Parameters:
+            Location: ./api.yaml
+"""
+    assert local_template_refs(parent, text) == [tmp_path / "app" / "../shared/queues.yaml",
+                                                 tmp_path / "app" / "child.json"]

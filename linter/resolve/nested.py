@@ -27,6 +27,8 @@ def local_template_refs(parent: Path, text: str) -> list[Path]:
     """Local child templates a template names (existing files only), relative to the parent's folder."""
     found = []
     for m in _LOCAL_REF.finditer(text):
+        if "AWS::Include" in text[max(0, m.start() - 160):m.start()]:
+            continue  # an AWS::Include snippet (Fn::Transform), not a nested stack
         value = m.group(1)
         if value.startswith(PACKAGED):
             value = value[len(PACKAGED):]

@@ -197,7 +197,8 @@ def _plain(node: Any) -> Any:
 def _packaged(value: Any, https: bool = False) -> Any:
     if not isinstance(value, str) or value.startswith(("s3://", "https://", "http://")):
         return value
-    path = value.strip("./") or "."
+    path = value[2:] if value.startswith("./") else value  # `../shared/x.yaml` stays relative to the template
+    path = path or "."
     return f"https://s3.amazonaws.com/{PACKAGE_BUCKET}/{path}" if https else f"s3://{PACKAGE_BUCKET}/{path}"
 
 

@@ -145,6 +145,21 @@ def _reuse_policy_templates() -> None:
     if not getattr(module.make_policy_template_for_function_plugin, "cache_info", None):
         module.make_policy_template_for_function_plugin = lru_cache(maxsize=1)(
             module.make_policy_template_for_function_plugin)
+    # The application plugin asks botocore, for every template, whether the Serverless Application Repository
+    # exists in the region (0.3 s of endpoint data each time); the answer does not change within a run.
+    from samtranslator.region_configuration import RegionConfiguration
+
+    if not getattr(RegionConfiguration, "_asked", None):
+        original = RegionConfiguration.is_service_supported
+        RegionConfiguration._asked = {}  # type: ignore[attr-defined]
+
+        def is_service_supported(service: str, region: str | None = None) -> bool:
+            key = (service, region)
+            if key not in RegionConfiguration._asked:  # type: ignore[attr-defined]
+                RegionConfiguration._asked[key] = original(service, region)  # type: ignore[attr-defined]
+            return RegionConfiguration._asked[key]  # type: ignore[attr-defined]
+
+        RegionConfiguration.is_service_supported = staticmethod(is_service_supported)  # type: ignore[method-assign]
 
 
 def _quiet() -> None:

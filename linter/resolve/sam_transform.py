@@ -108,7 +108,10 @@ def translate(source: Template, region: str | None) -> Translated | list[ParseEr
     if not isinstance(out, dict):
         return None
     origin = SamOrigin()
-    grafted = _graft_template(out, source.body, origin)
+    try:
+        grafted = _graft_template(out, source.body, origin)
+    except Exception:  # positions are a convenience: never lose the template over them
+        return None
     return Translated(Template(source.path, grafted, source.language, source.lines), origin)
 
 

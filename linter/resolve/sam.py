@@ -1,5 +1,10 @@
 """AWS::Serverless::Function (SAM) -> model, following what the SAM transform generates.
 
+SAM templates go through the real transform (resolve/sam_transform.py). This hand-written model remains for what
+the transform cannot take offline (a construct the translator fails on for reasons that are not the template's,
+such as AWS::LanguageExtensions' Fn::ForEach) and for the cfn-lint plugin, which hands over an untransformed
+template; the policy-template helpers here also serve the transform's output.
+
 Facts (aws-sam-translator's model/sam_resources.py and model/iam.py, and the SAM developer guide):
 * Without ``Role``, SAM generates ``<Function>Role`` with AWSLambdaBasicExecutionRole, the ``Policies`` entries
   (managed policy names or ARNs, inline documents, policy templates), the DeadLetterQueue permission and, for

@@ -55,3 +55,50 @@ def test_agrees_with_aws_sam_translator(template: Path, tmp_path: Path, monkeypa
     _, direct = run_json(str(template.relative_to(REPO)))
     assert verdicts(direct) == verdicts(from_translator)
     assert from_translator["errors"] == []
+
+
+LANGUAGE_EXTENSIONS = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - [A, B]
+    - Queue${Name}:
+        Type: AWS::SQS::Queue
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: a.b
+      Runtime: python3.12
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure:
+            Type: SQS
+            Destination: !GetAtt QueueA.Arn
+"""
+
+
+def test_language_extensions_are_not_a_sam_rejection(tmp_path: Path, monkeypatch) -> None:
+    """CloudFormation expands Fn::ForEach before SAM runs; offline the linter's own SAM model reads the template."""
+    (tmp_path / "template.yaml").write_text(LANGUAGE_EXTENSIONS)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("template.yaml")
+    assert report["errors"] == []
+    assert code == 0
+    # Fn::ForEach is not expanded: the queue it makes is unknown, and said so (never a pass, never an error)
+    assert [(f["rule"], f["function"]) for f in report["findings"]] == [("DST004", "F")]
+    assert "QueueA is not declared in this template" in report["findings"][0]["message"]
+
+
+def test_a_template_sam_rejects_is_an_error_with_sams_message(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "template.yaml").write_text(LANGUAGE_EXTENSIONS.replace(
+        "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]", "Transform: AWS::Serverless-2016-10-31")
+        .replace("  Fn::ForEach::Queues:\n    - Name\n    - [A, B]\n    - Queue${Name}:\n        Type: AWS::SQS::Queue\n",
+                 "  QueueA:\n    Type: AWS::SQS::Queue\n").replace("            Type: SQS\n", "            Type: Kafka\n"))
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("template.yaml")
+    assert code == 2
+    assert report["findings"] == []
+    assert [(e["path"], e["line"]) for e in report["errors"]] == [("template.yaml", 6)]
+    assert report["errors"][0]["message"].startswith("SAM rejects this template: Resource with id [F] is invalid.")

@@ -93,6 +93,9 @@ def translate(source: Template, region: str | None) -> Translated | list[ParseEr
     body = _plain(source.body)
     if not isinstance(body, dict) or not body.get("Resources"):
         return None  # a skeleton without resources: nothing SAM would make, nothing to check
+    transforms = body.get("Transform") if isinstance(body.get("Transform"), list) else [body.get("Transform")]
+    if "AWS::LanguageExtensions" in transforms:
+        return None  # CloudFormation expands Fn::ForEach & co. before SAM runs; the translator alone cannot
     _package(body)
     # No network: applications from the Serverless Application Repository are answered by a stand-in client.
     plugins = [ServerlessAppPlugin(sar_client=_OfflineRepository())]

@@ -72,3 +72,20 @@ def test_local_references_are_nested_stacks_not_include_snippets(tmp_path: Path)
 """
     assert local_template_refs(parent, text) == [tmp_path / "app" / "../shared/queues.yaml",
                                                  tmp_path / "app" / "child.json"]
+
+
+def test_a_change_in_a_child_or_an_exporter_relints_the_parent(tmp_path: Path, monkeypatch) -> None:
+    """Children and exporters are read with the template that uses them: they are part of its cache key."""
+    shutil.copytree(BAD, tmp_path / "nested")
+    shutil.copytree(REPO / "fixtures" / "cloudformation-exports" / "DST002" / "bad", tmp_path / "exports")
+    monkeypatch.chdir(tmp_path)
+    assert run_json("nested")[0] == 1 and run_json("exports")[0] == 1  # cached now
+    queues = tmp_path / "nested" / "stacks" / "queues.yaml"
+    queues.write_text(queues.read_text().replace("Value: !GetAtt Failures.Arn", "Value: !GetAtt Other.Arn"))
+    exporter = tmp_path / "exports" / "queues.yaml"
+    exporter.write_text(exporter.read_text().replace("Name: orders-failure-queue-arn", "Name: unused")
+                        .replace("Export: {Name: orders-other-queue-arn}",
+                                 "Export: {Name: orders-other-queue-arn}\n  Third:\n    Value: !GetAtt Other.Arn\n"
+                                 "    Export: {Name: orders-failure-queue-arn}"))
+    assert run_json("nested")[0] == 0
+    assert run_json("exports")[0] == 0

@@ -68,6 +68,7 @@ class CloudFormationTemplate:
         self.path = template.path
         self.language = template.language
         self.lines = template.lines
+        self.source_template = template
         body = template.body
         self.resources: dict[str, Any] = body.get("Resources") if isinstance(body.get("Resources"), dict) else {}
         self.parameters: dict[str, Any] = body.get("Parameters") if isinstance(body.get("Parameters"), dict) else {}
@@ -338,6 +339,7 @@ class CloudFormationTemplate:
             if child.language == "yaml":
                 unit.suppressions.extend(comment_suppressions(child.path, child.lines, "yaml"))
             unit.suppressions.extend(child.metadata_suppressions())
+            duplicate_warnings(unit, child.source_template)
 
     def _function(self, unit: Unit, logical_id: str) -> None:
         props = self.props(logical_id)
@@ -1010,6 +1012,14 @@ def _metadata_entry(entry: Any, loc: Location, start: int, end: int) -> Suppress
     return Suppression(rules, reason, loc, start, end, expires, problem)
 
 
+def duplicate_warnings(unit: Unit, template: Any) -> None:
+    for d in getattr(template, "duplicates", []):
+        where = Location(template.path, d.line, d.column, d.line, d.column + len(d.key))
+        message = (f"the key {d.key} is given twice in one mapping (lines {d.first_line} and {d.line}); "
+                   f"CloudFormation uses the last value, so the one at line {d.first_line} is ignored")
+        unit.input_warnings.append(InputWarning(where, message, d.path))
+
+
 def build_template(template: Template, env: Environment | None = None,
                    translated: "Translated | None" = None, children: dict[str, Any] | None = None) -> Unit:
     """The unit of one template; ``translated`` is what the SAM transform made of it, when it is a SAM template
@@ -1024,11 +1034,7 @@ def build_template(template: Template, env: Environment | None = None,
     if template.language == "yaml":
         unit.suppressions.extend(comment_suppressions(template.path, template.lines, "yaml"))
     unit.suppressions.extend(builder.metadata_suppressions())
-    for d in template.duplicates:
-        where = Location(template.path, d.line, d.column, d.line, d.column + len(d.key))
-        message = (f"the key {d.key} is given twice in one mapping (lines {d.first_line} and {d.line}); "
-                   f"CloudFormation uses the last value, so the one at line {d.first_line} is ignored")
-        unit.input_warnings.append(InputWarning(where, message, d.path))
+    duplicate_warnings(unit, template)
     from infra_policy_linter.resolve import cdk
 
     paths = cdk.construct_paths(builder.resources)

@@ -21,6 +21,7 @@ then point at the SAM source: the destination key of the function's ``EventInvok
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -115,7 +116,7 @@ def translate(source: Template, region: str | None) -> Translated | list[ParseEr
         grafted = _graft_template(out, source.body, origin)
     except Exception:  # positions are a convenience: never lose the template over them
         return None
-    return Translated(Template(source.path, grafted, source.language, source.lines), origin)
+    return Translated(dataclasses.replace(source, body=grafted), origin)
 
 
 class _Session:

@@ -183,6 +183,9 @@ SAM_EVENT_SOURCES = {
 }
 
 
+_EVENT_SERVICES = {"SQS": "sqs", "Kinesis": "kinesis", "DynamoDB": "dynamodb", "MSK": "kafka"}
+
+
 def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props: dict[str, Any], name: Any,
                 role: Role | None, loc: Location) -> None:
     from infra_policy_linter.resolve.cloudformation import _key_location, _location
@@ -215,4 +218,6 @@ def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props:
                 role.inline_policies.append(_auto_policy(logical_id, f"Events.{event_name} OnFailure",
                                                          SAM_TYPES[sam_type], mapping.on_failure.arn,
                                                          mapping.on_failure.location, role.address))
+        t.source_facts(mapping, raw_source)
+        mapping.source_service = mapping.source_service or _EVENT_SERVICES[kind]  # the event type names it
         unit.event_source_mappings.append(mapping)

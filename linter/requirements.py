@@ -32,8 +32,8 @@ SOURCE_DOC = {
     "dynamodb": "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-eventsourcemapping.html",
     "kafka": "https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html",
 }
-LIST_SHARDS_NOTE = ("Lambda's Kinesis page lists it, but mappings read their shards without it (only the "
-                    "ListShards calls are denied)")
+LIST_SHARDS_NOTE = ("Lambda's Kinesis page lists it, but mappings read their shards without it; only the "
+                    "ListShards calls are denied")
 DYNAMODB_KMS_NOTE = ("DynamoDB decrypts stream records with the table's key on the reader's behalf; Lambda's "
                      "DynamoDB page does not list kms:Decrypt, so it is only recommended")
 

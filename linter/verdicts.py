@@ -184,7 +184,11 @@ def decide(grants: RoleGrants | None, problem: str | None, action: str, resource
 def summary(results: list[Result]) -> str:
     """What decided, in words, for the chain: "no statement allows sqs:SendMessage", ..."""
     parts: list[str] = []
+    undecided: dict[str, list[str]] = {}  # reasons -> actions, so that one reason is said once
     for r in results:
+        if r.decision.outcome in UNDECIDED:
+            why = "; ".join(r.decision.reasons) or "a value that cannot be resolved"
+            undecided.setdefault(why, []).append(r.request.named())
         d = r.decision
         named = r.request.named()
         if d.outcome is Outcome.GRANTED:
@@ -202,7 +206,8 @@ def summary(results: list[Result]) -> str:
                 where = ", ".join(statement_ref(p, s).name for p, s in d.deciding) or "a policy"
                 text = f"a Deny in {where} blocks {r.action}"
         else:
-            text = f"{named}: " + ("; ".join(d.reasons) or "a value that cannot be resolved")
+            continue
         if text not in parts:
             parts.append(text)
+    parts += [f"{', '.join(dict.fromkeys(actions))}: {why}" for why, actions in undecided.items()]
     return "; ".join(parts)

@@ -318,7 +318,8 @@ class Unverifiable(VerdictRule):
                     (":\n" + grant if grant else "."))
         unknowns = list(v.chain(results, "").unknowns)
         unknowns += [x for r in results for x in r.decision.reasons]
-        unknowns += [u.reason or u.name for u in _unknown_values(v)]
+        if v.target.unknown:
+            unknowns += [u.reason or u.name for u in _unknown_values(v)]
         return "\n".join(remedies(unknowns, unit.format))
 
 

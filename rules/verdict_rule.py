@@ -63,7 +63,7 @@ class VerdictRule(Rule):
             function=v.label,
             role=v.role.address if v.role else None,
             destination=v.target.ref,
-            action=results[0].request.action if results else None,
+            action=results[0].request.action if results and not v.by_type else None,
             fix=self.fix(unit, v, results),
             related=tuple(related),
             evidence=v.evidence | {r.location.path for r in related},

@@ -7,12 +7,15 @@ same selection, the same message; only the place is given as cfn-lint's path int
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from infra_policy_linter.resolve.cloudformation import build_template
+from infra_policy_linter.model import Unit
 from infra_policy_linter.parsers.cloudformation import Template
+from infra_policy_linter.suppress import apply_suppressions
 from infra_policy_linter.verdicts import Verdict
 from infra_policy_linter.rules.verdict_rule import VerdictRule
 
@@ -50,9 +53,30 @@ class VerdictCheck(CloudFormationLintRule):
                 text = fh.read()
         except (OSError, UnicodeDecodeError):
             pass
+        unit = _unit(filename, text, cfn.template)
+        reported = self.ours.report(unit, {})
+        active, _, _ = apply_suppressions(unit, [f for _, f in reported], date.today(), {self.ours.id})
+        out = []
+        for v, f in reported:
+            if f not in active:
+                continue  # suppressed in the template, as `lint` does
+            match = RuleMatch(template_path(v), f"{f.message} [{self.ours.id}]")
+            loc = f.location  # the place `lint` reports (cfn-lint's SAM expansion would move it)
+            match.location = (loc.line - 1, loc.column - 1, loc.end_line - 1, loc.end_column - 1)
+            out.append(match)
+        return out
+
+
+def _unit(filename: str, text: str, decoded: Any) -> Unit:
+    """The model `lint` builds from the file itself (SAM unexpanded), else from what cfn-lint decoded."""
+    from infra_policy_linter.model import ParseError
+    from infra_policy_linter.parsers.cloudformation import parse_template
+
+    parsed = parse_template(filename, text) if text else None
+    if parsed is None or isinstance(parsed, ParseError):
         language = "json" if text.lstrip().startswith("{") else "yaml"
-        unit = build_template(Template(filename, cfn.template, language, text.split("\n")))
-        return [RuleMatch(template_path(v), f"{f.message} [{self.ours.id}]") for v, f in self.ours.report(unit, {})]
+        parsed = Template(filename, decoded, language, text.split("\n"))  # type: ignore[assignment]
+    return build_template(parsed)  # type: ignore[arg-type]
 
 
 def plugin_rule(rule: VerdictRule) -> type[VerdictCheck]:

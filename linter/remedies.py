@@ -18,8 +18,8 @@ def remedies(unknowns: list[str], format_: str) -> list[str]:
 
     for text in unknowns:
         for name in _VAR.findall(text):
-            add(f"Give var.{name} a value: a default, terraform.tfvars or a *.auto.tfvars file "
-                f"(or lint the plan JSON from `terraform show -json`, which holds every variable's value).")
+            add(f"Give var.{name} a value: a default, terraform.tfvars, a *.auto.tfvars file, --var-file FILE or "
+                f"--var {name}=VALUE (or lint the plan JSON from `terraform show -json`).")
         if "terraform init" in text or "module" in text and "not" in text and "output" in text:
             add("Run `terraform init` so that the called module's source is under .terraform/modules "
                 "(the linter reads it there, it never downloads).")
@@ -48,6 +48,9 @@ def remedies(unknowns: list[str], format_: str) -> list[str]:
         if "cannot be read" in text and "policy" in text:
             add("Write the policy document as literal JSON/HCL (jsonencode or an aws_iam_policy_document), "
                 "so that its statements can be read.")
+        if "the linter does not check what such a source needs" in text:
+            add("Check the role against AWS's page for this event source by hand, then suppress this finding "
+                "with a reason (the linter does not model this kind of source).")
     if not out:
         out.append("Make the unknown value resolvable in this unit, or suppress this finding with a reason.")
     return out

@@ -32,6 +32,7 @@ SOURCE_DOC = {
     "dynamodb": "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-eventsourcemapping.html",
     "kafka": "https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html",
 }
+SOURCE_NAMES = {"mq": "an Amazon MQ broker", "rds": "an Amazon DocumentDB cluster", "kafka": "an MSK cluster"}
 LIST_SHARDS_NOTE = ("Lambda's Kinesis page lists it, but mappings read their shards without it; only the "
                     "ListShards calls are denied")
 DYNAMODB_KMS_NOTE = ("DynamoDB decrypts stream records with the table's key on the reader's behalf; Lambda's "
@@ -157,12 +158,18 @@ def source_target(mapping: EventSourceMapping) -> Target:
     service = _source_service(mapping)
     location = mapping.source_location
     target = Target("esm_source", mapping, mapping.source_ref or display(mapping.source), location, service)
+    if _no_source_arn(mapping):
+        target.ref = "its self-managed event source"
+        target.unknown = ("the mapping has no event source ARN (a self-managed Kafka cluster), and the linter does "
+                          "not check what such a source needs")
+        return target
     if service is None:
         target.unknown = (_why_unknown(mapping.source, "the event source") if mapping.source is not None
                           else "the event source is not set")
         return target
     if service not in aws.SOURCE_READ_ACTIONS:
-        target.unknown = f"the event source is a {service!r} source, whose permissions the linter does not check"
+        what = SOURCE_NAMES.get(service, f"{service!r}")
+        target.unknown = f"the event source is {what}, and the linter does not check what such a source needs"
         return target
     doc = SOURCE_DOC[service]
     for action, where in aws.SOURCE_READ_ACTIONS[service]:
@@ -186,3 +193,10 @@ def source_target(mapping: EventSourceMapping) -> Target:
                                        note="" if required else DYNAMODB_KMS_NOTE))
     return target
 
+
+
+def _no_source_arn(mapping: EventSourceMapping) -> bool:
+    """The resolvers mark a mapping without EventSourceArn / event_source_arn so (self-managed Kafka)."""
+    source = mapping.source
+    return isinstance(source, Unknown) and source.name.endswith((".EventSourceArn", ".event_source_arn")) \
+        and source.reason.startswith("no ")

@@ -33,6 +33,9 @@ def remedies(unknowns: list[str], format_: str) -> list[str]:
         if "Outputs." in text or "AWS::CloudFormation::Stack" in text:
             add("The value is an output of a nested stack: lint the nested template, where the resource and "
                 "its grants are defined.")
+        if "an export of another stack" in text:
+            add("The value is an export of another stack: lint that stack's template too, or pass the value in as "
+                "a parameter with a Default.")
         if "read from SSM" in text:
             add("The value is read from SSM Parameter Store at deploy time: grant the actions on the ARN "
                 "pattern the parameter can hold, or suppress this finding with the parameter's value as reason.")

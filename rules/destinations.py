@@ -292,13 +292,11 @@ class Unverifiable(VerdictRule):
         role = f"its execution role {v.role.address}" if v.role else "its execution role"
         what = _what(v)
         if v.by_type:
-            states = v.type_states()
-            granted = [aws.DESTINATION_SERVICES[s].label for s, st in states.items() if st == "granted"]
-            if granted:
-                return (f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}, and the role "
-                        f"is granted what only some types need (enough for: {', '.join(granted)})")
-            return (f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}, and what each "
-                    f"possible type needs cannot be decided either")
+            words = {"granted": "granted", "not_granted": "not granted", "undecided": "cannot be decided"}
+            each = ", ".join(f"{aws.DESTINATION_SERVICES[svc].label} {words[state]}"
+                             for svc, state in v.type_states().items())
+            return (f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}; per possible "
+                    f"type: {each}")
         if not results:
             return f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}"
         actions = ", ".join(dict.fromkeys(r.request.named() for r in results))

@@ -23,9 +23,12 @@ def remedies(unknowns: list[str], format_: str) -> list[str]:
         if "terraform init" in text or "module" in text and "not" in text and "output" in text:
             add("Run `terraform init` so that the called module's source is under .terraform/modules "
                 "(the linter reads it there, it never downloads).")
-        if "known only after apply" in text or "not declared in this module" in text and "data." in text:
+        if "not declared in this module" in text and "data." in text:
             add("Lint the plan JSON (`terraform show -json plan.out > plan.json`): it holds the values the "
                 "source code leaves to Terraform.")
+        if "known only after apply" in text or "only after deployment" in text:
+            add("The value exists only once the resource does (the plan does not know it either): grant the "
+                "actions on an ARN pattern that covers it, or suppress this finding with a reason.")
         if "AWS account id" in text:
             add("Pass --account-id (or set account-id in the configuration) to fill in the account.")
         if "deployment region" in text:

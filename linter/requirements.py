@@ -74,6 +74,7 @@ class Target:
     # The service cannot be told: what each service it could be would take (all evaluated, see verdicts).
     candidates: dict[str, list[Request]] = field(default_factory=dict)
     unknown: str | None = None  # what the linter cannot know about the target itself (then no requests)
+    may_be_absent: bool = False  # the destination may not exist at all (a dynamic block, an Fn::If, a conditional)
 
     @property
     def label(self) -> str:
@@ -112,6 +113,7 @@ def destination_target(config: InvokeConfig, dest: Destination, function_name: A
                 continue  # Lambda delivers successes to S3 nowhere
             target.candidates[svc] = _delivery(svc, dest, function_name, ASYNC_DOC)
         target.unknown = _why_unknown(dest.arn, "the destination")
+        target.may_be_absent = may_be_absent(dest.arn)
         return target
     if service not in aws.DESTINATION_SERVICES:
         target.unknown = f"the destination service {service!r} is not one Lambda delivers to"
@@ -137,6 +139,7 @@ def mapping_destination_target(mapping: EventSourceMapping, function_name: Any) 
         for svc in aws.ESM_DESTINATION_SERVICES:
             target.candidates[svc] = _delivery(svc, dest, function_name, doc)
         target.unknown = _why_unknown(dest.arn, "the on-failure destination")
+        target.may_be_absent = may_be_absent(dest.arn)
         return target
     if service not in aws.ESM_DESTINATION_SERVICES:
         target.unknown = f"the on-failure destination service {service!r} is not one the linter checks"
@@ -200,3 +203,12 @@ def _no_source_arn(mapping: EventSourceMapping) -> bool:
     source = mapping.source
     return isinstance(source, Unknown) and source.name.endswith((".EventSourceArn", ".event_source_arn")) \
         and source.reason.startswith("no ")
+
+
+def may_be_absent(value: Any) -> bool:
+    """A value the resolvers leave open because it may not be set at all: a destination in a dynamic block whose
+    for_each is unknown, an Fn::If (one branch may be AWS::NoValue), a Terraform conditional (one side may be
+    null). Then "granted for no type" does not mean records are dropped: there may be no destination."""
+    if not isinstance(value, Unknown):
+        return False
+    return value.name.endswith(".dynamic") or value.name.startswith("Fn::If") or value.name == "conditional"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterable
 
 from infra_policy_linter import aws
-from infra_policy_linter.fixes import grant_fix, sam_policies_fix
+from infra_policy_linter.fixes import grant_fix, key_source, object_resource_source, sam_policies_fix
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Policy, Unit
 from infra_policy_linter.remedies import remedies
@@ -77,7 +77,7 @@ def _grant_fix(unit: Unit, v: Verdict, r: Result) -> str | None:
         return None
     action = r.request.action
     language = unit.languages.get(dest.location.path, "hcl")
-    resource_source = _resource_source(language, dest.source, v.target.service, action)
+    resource_source = object_resource_source(language, dest.source) if action == "s3:PutObject" else dest.source
     if v.role.generated_for:
         return sam_policies_fix(language, v.role.generated_for, action, resource_source)
     role_source = v.role.name_source
@@ -87,21 +87,6 @@ def _grant_fix(unit: Unit, v: Verdict, r: Result) -> str | None:
     return grant_fix(language, role_source, v.role.address, hint, action, resource_source)
 
 
-def _resource_source(language: str, source: str, service: str, action: str) -> str:
-    if not (service == "s3" and action == "s3:PutObject"):
-        return source
-    if language == "hcl":
-        inner = source[1:-1] if source.startswith('"') else "${" + source + "}"
-        return f'"{inner}/*"'
-    if language == "yaml":
-        if source.startswith("!GetAtt "):
-            return f'!Sub "${{{source[len("!GetAtt "):]}}}/*"'
-        return f'!Join ["", [{source}, "/*"]]'
-    import json
-    value = json.loads(source) if source.startswith(("{", '"')) else source
-    return json.dumps({"Fn::Join": ["", [value, "/*"]]})
-
-
 def _dest(v: Verdict) -> str:
     return f"{v.target.label} {v.target.ref}"
 
@@ -109,7 +94,7 @@ def _dest(v: Verdict) -> str:
 def whatever_type(v: Verdict) -> list[Result] | None:
     """The destination's service is unknown and the role is granted what none of the candidates needs."""
     states = v.type_states()
-    if states and all(s == "not_granted" for s in states.values()):
+    if states and all(s == "not_granted" for s in states.values()) and not v.target.may_be_absent:
         return [r for results in v.by_type.values() for r in results if r.outcome in NOT_GRANTED]
     return None
 
@@ -274,7 +259,7 @@ class Unverifiable(VerdictRule):
     def select(self, v: Verdict) -> Iterable[list[Result]]:
         if v.by_type:
             states = set(v.type_states().values())
-            if states != {"granted"} and states != {"not_granted"}:
+            if states != {"granted"} and (states != {"not_granted"} or v.target.may_be_absent):
                 yield [r for results in v.by_type.values() for r in results]
             return
         if v.target.unknown:
@@ -392,32 +377,10 @@ class KmsKeyNotGranted(DestinationRule):
         if v.role is None or dest is None:
             return None
         language = unit.languages.get(dest.location.path, "hcl")
-        key = key_source(language, dest.kms_source, results[0].request.resource)
+        key = key_source(language, dest.kms_source, display(results[0].request.resource))
         if v.role.generated_for:
             return sam_policies_fix(language, v.role.generated_for, action, key)
         if not v.role.name_source:
             return None
         hint = f"{v.label.split('.')[-1]}-kms-{dest.kind}"
         return grant_fix(language, v.role.name_source, v.role.address, hint, action, key)
-
-
-def key_source(language: str, written: str, key: Any) -> str:
-    """The key's ARN written in the file's language, for a grant."""
-    return _key_arn_source(language, written) or (f'"{display(key)}"' if language != "yaml" else display(key))
-
-
-def _key_arn_source(language: str, source: str) -> str | None:
-    """The key written as an ARN in the file's language, from how the destination names the key."""
-    if not source:
-        return None
-    if language == "hcl":
-        for suffix in (".key_id", ".id"):
-            if source.startswith("aws_kms_key.") and source.endswith(suffix):
-                return source[: -len(suffix)] + ".arn"
-        return source if source.startswith(("aws_kms_key.", '"arn:')) else None
-    if language == "yaml" and source.startswith("!Ref "):
-        return f"!GetAtt {source[len('!Ref '):]}.Arn"
-    if language == "json" and source.startswith('{"Ref": '):
-        import json
-        return json.dumps({"Fn::GetAtt": [json.loads(source)["Ref"], "Arn"]})
-    return source if "arn:" in source or "Arn" in source else None

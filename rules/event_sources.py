@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-from infra_policy_linter.fixes import grant_fix, sam_policies_fix
+from infra_policy_linter.fixes import grant_fix, key_source, literal_source, sam_policies_fix
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Unit
 from infra_policy_linter.values import display
 from infra_policy_linter.verdicts import NOT_GRANTED, Result, Verdict
-from infra_policy_linter.rules.destinations import key_source, none_granted_message, whatever_type
+from infra_policy_linter.rules.destinations import none_granted_message, whatever_type
 from infra_policy_linter.rules.verdict_rule import VerdictRule
 
 
@@ -55,14 +55,13 @@ class _EsmRule(VerdictRule):
         mapping = v.target.owner
         language = unit.languages.get(mapping.location.path, "hcl")
         if r.request.purpose == "decrypt":
-            source = key_source(language, getattr(mapping, "source_kms_source", ""), r.request.resource)
+            source = key_source(language, getattr(mapping, "source_kms_source", ""), display(r.request.resource))
         elif v.target.destination is not None:
             source = v.target.destination.source
         else:
             source = ""
         if not source or r.request.resource == "*":
-            source = '"*"' if r.request.resource == "*" else (f'"{display(r.request.resource)}"' if language != "yaml"
-                                                              else display(r.request.resource))
+            source = literal_source(language, display(r.request.resource))
         action = r.request.action
         if v.role.generated_for:
             return sam_policies_fix(language, v.role.generated_for, action, source)

@@ -96,3 +96,44 @@ def test_dst004_fix_names_the_remedy_that_applies() -> None:
                      ".terraform/modules holds it)"], "terraform")[0].startswith("Run `terraform init`")
     assert remedies(["something else"], "terraform") == [
         "Make the unknown value resolvable in this unit, or suppress this finding with a reason."]
+
+
+def test_unknown_type_that_may_not_exist_is_unverifiable_not_an_error(tmp_path: Path, monkeypatch) -> None:
+    """A conditional destination (one side null) granted for no type may simply not exist: DST004, not DST001."""
+    (tmp_path / "main.tf").write_text('''
+variable "dlq_enabled" {
+  type = bool
+}
+variable "dlq_arn" {
+  type = string
+}
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = "{}"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = aws_iam_role.r.arn
+}
+resource "aws_lambda_function_event_invoke_config" "maybe" {
+  function_name = aws_lambda_function.f.function_name
+  destination_config {
+    on_failure {
+      destination = var.dlq_enabled ? var.dlq_arn : null
+    }
+  }
+}
+resource "aws_lambda_function_event_invoke_config" "surely" {
+  function_name = aws_lambda_function.f.function_name
+  destination_config {
+    on_failure {
+      destination = var.dlq_arn
+    }
+  }
+}
+''')
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("--no-cache", ".")
+    assert [(f["rule"], f["line"], f["action"]) for f in report["findings"]] == [("DST004", 20, None),
+                                                                              ("DST001", 28, None)]
+    assert code == 1

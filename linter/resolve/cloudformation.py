@@ -703,6 +703,7 @@ def _msk_arn(t: CloudFormationTemplate, i: str) -> Any:
 _SOURCE_TYPES: dict[str, tuple[str, str | None]] = {
     "AWS::SQS::Queue": ("sqs", None), "AWS::Kinesis::Stream": ("kinesis", None), "AWS::DynamoDB::Table": ("dynamodb", None),
     "AWS::MSK::Cluster": ("kafka", "provisioned"), "AWS::MSK::ServerlessCluster": ("kafka", "serverless"),
+    "AWS::AmazonMQ::Broker": ("mq", None), "AWS::DocDB::DBCluster": ("rds", None),
 }
 
 

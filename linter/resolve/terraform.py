@@ -137,6 +137,7 @@ class ModuleLibrary:
 _SOURCE_TYPES: dict[str, tuple[str, str | None]] = {
     "aws_sqs_queue": ("sqs", None), "aws_kinesis_stream": ("kinesis", None), "aws_dynamodb_table": ("dynamodb", None),
     "aws_msk_cluster": ("kafka", "provisioned"), "aws_msk_serverless_cluster": ("kafka", "serverless"),
+    "aws_mq_broker": ("mq", None), "aws_docdb_cluster": ("rds", None),
 }
 
 

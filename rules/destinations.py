@@ -188,7 +188,7 @@ class WrongResource(DestinationRule):
             values = (stmt.resources if stmt.resources is not None
                       else [f"everything except {display(stmt.not_resources)}"])
             others.extend(display(x) for x in values)
-        listed = ", ".join(sorted(set(others))[:3])
+        listed = ", ".join(sorted(set(others))[:3]) or "resources that do not include it"
         dest_arn = v.target.destination.arn if v.target.destination else r.request.resource
         target = aws.resource_for_fix(v.target.service or "", r.request.action, dest_arn)
         return (f"{v.label} sends on-{_kind(v)} records to {_dest(v)} "

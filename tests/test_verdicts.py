@@ -137,3 +137,47 @@ resource "aws_lambda_function_event_invoke_config" "surely" {
     assert [(f["rule"], f["line"], f["action"]) for f in report["findings"]] == [("DST004", 20, None),
                                                                               ("DST001", 28, None)]
     assert code == 1
+
+
+def test_encrypted_failure_queue_of_a_mapping_needs_the_key(tmp_path: Path, monkeypatch) -> None:
+    """A mapping's on-failure queue under a customer managed key: DST005 for each KMS action, kind esm_on_failure."""
+    (tmp_path / "main.tf").write_text('''
+resource "aws_kms_key" "k" {}
+resource "aws_sqs_queue" "failed" {
+  name              = "failed"
+  kms_master_key_id = aws_kms_key.k.arn
+}
+resource "aws_kinesis_stream" "s" {
+  name        = "s"
+  shard_count = 1
+}
+resource "aws_iam_role" "r" {
+  name                = "r"
+  assume_role_policy  = "{}"
+  managed_policy_arns = ["arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole"]
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Allow", Action = "sqs:SendMessage", Resource = aws_sqs_queue.failed.arn }] })
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = aws_iam_role.r.arn
+}
+resource "aws_lambda_event_source_mapping" "m" {
+  event_source_arn  = aws_kinesis_stream.s.arn
+  function_name     = aws_lambda_function.f.function_name
+  starting_position = "LATEST"
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.failed.arn
+    }
+  }
+}
+''')
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("--no-cache", ".")
+    assert [(f["rule"], f["line"], f["action"], f["kind"]) for f in report["findings"]] == [
+        ("DST005", 31, "kms:Decrypt", "esm_on_failure"), ("DST005", 31, "kms:GenerateDataKey", "esm_on_failure")]
+    assert code == 1

@@ -36,6 +36,12 @@ def remedies(unknowns: list[str], format_: str) -> list[str]:
         if "Outputs." in text or "AWS::CloudFormation::Stack" in text:
             add("The value is an output of a nested stack: lint the nested template, where the resource and "
                 "its grants are defined.")
+        for name in re.findall(r"an Fn::If on condition (\w+)", text):
+            add(f"Condition {name} is decided at deploy time: give the parameters it reads a Default (the linter "
+                f"evaluates conditions over defaults), or suppress this finding with a reason.")
+        if "a conditional expression whose condition is not known" in text:
+            add("The value is a conditional expression over values not known here: give the variables it reads a "
+                "value (terraform.tfvars, --var-file, --var), or suppress this finding with a reason.")
         if "an export of another stack" in text:
             add("The value is an export of another stack: lint that stack's template too, or pass the value in as "
                 "a parameter with a Default.")

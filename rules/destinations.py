@@ -300,9 +300,12 @@ class Unverifiable(VerdictRule):
                     "unless that is intended, grant the action without the Condition" +
                     (":\n" + grant if grant else "."))
         unknowns = list(v.chain(results, "").unknowns)
-        unknowns += [x for r in results for x in r.decision.reasons]
         if v.target.unknown:
-            unknowns += [u.reason or u.name for u in _unknown_values(v)]
+            # The target itself is what is unknown: its remedy first, per-action reasons only if it has none.
+            own = remedies(unknowns + [u.reason or u.name for u in _unknown_values(v)], unit.format)
+            if own != remedies([], unit.format):
+                return "\n".join(own)
+        unknowns += [x for r in results for x in r.decision.reasons]
         return "\n".join(remedies(unknowns, unit.format))
 
 

@@ -181,3 +181,34 @@ resource "aws_lambda_event_source_mapping" "m" {
     assert [(f["rule"], f["line"], f["action"], f["kind"]) for f in report["findings"]] == [
         ("DST005", 31, "kms:Decrypt", "esm_on_failure"), ("DST005", 31, "kms:GenerateDataKey", "esm_on_failure")]
     assert code == 1
+
+
+def test_sam_adds_the_s3_policy_for_an_s3_failure_destination_with_a_type(tmp_path: Path, monkeypatch) -> None:
+    """SAM (pull.py) grants SQS, SNS and S3 on-failure destinations that name their Type; without it, nothing."""
+    template = '''AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(e, c): pass"
+      Events:
+        Orders:
+          Type: MSK
+          Properties:
+            StartingPosition: LATEST
+            Stream: arn:aws:kafka:eu-west-1:123456789012:cluster/orders/abc
+            Topics: [orders]
+            DestinationConfig:
+              OnFailure:
+                TYPE_LINE
+                Destination: arn:aws:s3:::failed-batches
+'''
+    (tmp_path / "typed.yaml").write_text(template.replace("TYPE_LINE", "Type: S3"))
+    (tmp_path / "untyped.yaml").write_text(template.replace("                TYPE_LINE\n", ""))
+    monkeypatch.chdir(tmp_path)
+    _, report = run_json("--no-cache", ".")
+    assert [(f["rule"], f["path"], f["action"]) for f in report["findings"]] == [
+        ("ESM001", "untyped.yaml", "s3:ListBucket"), ("ESM001", "untyped.yaml", "s3:PutObject")]

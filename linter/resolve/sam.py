@@ -219,7 +219,7 @@ def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props:
         if isinstance(target, dict) and "Destination" in target:
             mapping.on_failure = t.destination("on_failure", target, event_loc)
             sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
-            if role is not None and sam_type in ("SQS", "SNS"):
+            if role is not None and sam_type in ("SQS", "SNS", "S3"):  # pull.py: SAM adds these three
                 role.inline_policies.append(_auto_policy(logical_id, f"Events.{event_name} OnFailure",
                                                          SAM_TYPES[sam_type], mapping.on_failure.arn,
                                                          mapping.on_failure.location, role.address))

@@ -53,13 +53,16 @@ TEMPLATES = sorted(p for d in ("cloudformation", "cloudformation-esm", "sam") fo
     "*/*/template.*") if p.suffix in (".yaml", ".json"))
 
 
-def _plugin_findings(template: Path) -> list[tuple[str, int, str]]:
+def _plugin_matches(template: Path) -> list:
     from cfnlint import api
 
     config = api.ManualArgs(append_rules=["infra_policy_linter.cfnlint_rules"])
-    matches = api.lint_file(template, config=config)
+    return api.lint_file(template, config=config)
+
+
+def _plugin_findings(template: Path) -> list[tuple[str, int, str]]:
     return sorted((m.message.rsplit("[", 1)[1].rstrip("]"), m.linenumber, m.rule.id)
-                  for m in matches if m.rule.id[1:3] == "91")
+                  for m in _plugin_matches(template) if m.rule.id[1:3] == "91")
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(REPO / "fixtures")))
@@ -71,7 +74,14 @@ def test_plugin_reports_what_lint_reports(template: Path, in_repo: Path) -> None
     ids = {r.id: r.cfn_lint_id for r in ALL_RULES if isinstance(r, VerdictRule)}
     _, report = run_json(str(template.relative_to(REPO)))
     expected = sorted((f["rule"], f["line"], ids[f["rule"]]) for f in report["findings"] if f["rule"] in ids)
-    assert _plugin_findings(template) == expected
+    matches = _plugin_matches(template)
+    if any(m.rule.id == "E0000" for m in matches):
+        # cfn-lint refuses to decode the template (duplicate keys: LNT004 in `lint`), so no rule of its runs.
+        assert "LNT004" in {f["rule"] for f in report["findings"]}
+        expected = []
+    got = sorted((m.message.rsplit("[", 1)[1].rstrip("]"), m.linenumber, m.rule.id)
+                 for m in matches if m.rule.id[1:3] == "91")
+    assert got == expected
 
 
 def test_kms_finding_keeps_its_rule_through_cfn_lint() -> None:

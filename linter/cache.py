@@ -20,7 +20,7 @@ from typing import Any
 from infra_policy_linter import __version__
 from infra_policy_linter.analysis import UnitResult, Work
 from infra_policy_linter.config import Config
-from infra_policy_linter.findings import Finding, Related
+from infra_policy_linter.findings import Finding, Related, chain_from_data, chain_to_data
 from infra_policy_linter.model import Location, ParseError, Suppression
 from infra_policy_linter.suppress import Suppressed
 
@@ -119,7 +119,7 @@ def _finding_to(f: Finding) -> dict[str, Any]:
     return {"rule": f.rule, "level": f.level, "message": f.message, "location": _loc(f.location), "unit": f.unit,
             "function": f.function, "role": f.role, "destination": f.destination, "action": f.action,
             "fix": f.fix, "related": [[r.message, _loc(r.location)] for r in f.related],
-            "evidence": sorted(f.evidence)}
+            "evidence": sorted(f.evidence), "chain": chain_to_data(f.chain)}
 
 
 def _finding_from(d: dict[str, Any]) -> Finding:
@@ -127,7 +127,7 @@ def _finding_from(d: dict[str, Any]) -> Finding:
                    unit=d["unit"], function=d["function"], role=d["role"], destination=d["destination"],
                    action=d["action"], fix=d["fix"],
                    related=tuple(Related(m, Location(*loc)) for m, loc in d["related"]),
-                   evidence=frozenset(d["evidence"]))
+                   evidence=frozenset(d["evidence"]), chain=chain_from_data(d.get("chain")))
 
 
 def _result_to(r: UnitResult) -> dict[str, Any]:

@@ -1,19 +1,48 @@
 """The shared half of the cfn-lint plugin (kept out of ``infra_policy_linter.cfnlint_rules``: cfn-lint instantiates every
-rule class it finds in that module, and this base class is not a rule)."""
+rule class it finds in that module, and this base class is not a rule).
+
+A plugin rule runs the linter's own rule on the model of the template cfn-lint decoded: the same verdicts, the
+same selection, the same message; only the place is given as cfn-lint's path into the template.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from infra_policy_linter.resolve.cloudformation import build_template
+from infra_policy_linter.model import Unit
 from infra_policy_linter.parsers.cloudformation import Template
-from infra_policy_linter.rules.destinations import DestinationRule, destination_verdicts
+from infra_policy_linter.suppress import apply_suppressions
+from infra_policy_linter.verdicts import Verdict
+from infra_policy_linter.rules.verdict_rule import VerdictRule
+
+_KEY = {"on_success": "OnSuccess", "on_failure": "OnFailure", "esm_on_failure": "OnFailure"}
 
 
-class DestinationCheck(CloudFormationLintRule):
-    ours: ClassVar[DestinationRule]
+def template_path(v: Verdict) -> list[str | int]:
+    """cfn-lint's path to the key a finding points at (for SAM, the event inside the function)."""
+    address = v.target.owner.address
+    if ".Events." in address:  # a SAM event: Function.Events.Name
+        function, event = address.split(".Events.", 1)
+        base: list[str | int] = ["Resources", function, "Properties", "Events", event, "Properties"]
+        if v.kind == "esm_source":
+            return base + [_sam_source_key(v)]
+        return base + ["DestinationConfig", "OnFailure", "Destination"]
+    base = ["Resources", address, "Properties"]
+    if v.kind == "esm_source":
+        return base + ["EventSourceArn"]
+    return base + ["DestinationConfig", _KEY[v.kind], "Destination"]
+
+
+def _sam_source_key(v: Verdict) -> str:
+    return "Queue" if v.target.service == "sqs" else "Stream"
+
+
+class VerdictCheck(CloudFormationLintRule):
+    ours: ClassVar[VerdictRule]
     tags = ["lambda", "iam", "destinations"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
@@ -24,13 +53,34 @@ class DestinationCheck(CloudFormationLintRule):
                 text = fh.read()
         except (OSError, UnicodeDecodeError):
             pass
-        language = "json" if text.lstrip().startswith("{") else "yaml"
-        unit = build_template(Template(filename, cfn.template, language, text.split("\n")))
+        unit = _unit(filename, text, cfn.template)
+        reported = self.ours.report(unit, {})
+        active, _, _ = apply_suppressions(unit, [f for _, f in reported], date.today(), {self.ours.id})
         out = []
-        for v in destination_verdicts(unit, {}):
-            if v.decision.outcome not in self.ours.outcomes:
-                continue
-            key = "OnSuccess" if v.destination.kind == "on_success" else "OnFailure"
-            path = ["Resources", v.config.address, "Properties", "DestinationConfig", key, "Destination"]
-            out.append(RuleMatch(path, f"{self.ours.message(v)} [{self.ours.id}]"))
+        for v, f in reported:
+            if f not in active:
+                continue  # suppressed in the template, as `lint` does
+            match = RuleMatch(template_path(v), f"{f.message} [{self.ours.id}]")
+            loc = f.location  # the place `lint` reports (cfn-lint's SAM expansion would move it)
+            match.location = (loc.line - 1, loc.column - 1, loc.end_line - 1, loc.end_column - 1)
+            out.append(match)
         return out
+
+
+def _unit(filename: str, text: str, decoded: Any) -> Unit:
+    """The model `lint` builds from the file itself (SAM unexpanded), else from what cfn-lint decoded."""
+    from infra_policy_linter.model import ParseError
+    from infra_policy_linter.parsers.cloudformation import parse_template
+
+    parsed = parse_template(filename, text) if text else None
+    if parsed is None or isinstance(parsed, ParseError):
+        language = "json" if text.lstrip().startswith("{") else "yaml"
+        parsed = Template(filename, decoded, language, text.split("\n"))  # type: ignore[assignment]
+    return build_template(parsed)  # type: ignore[arg-type]
+
+
+def plugin_rule(rule: VerdictRule) -> type[VerdictCheck]:
+    """The cfn-lint rule class for one of ours: cfn-lint's id carries the level in its first letter."""
+    return type(f"Check{rule.id}", (VerdictCheck,), {
+        "ours": rule, "id": rule.cfn_lint_id, "shortdesc": rule.title, "description": rule.rationale,
+        "source_url": rule.help_url, "__module__": "infra_policy_linter.cfnlint_rules"})

@@ -113,3 +113,43 @@ def cdk_grant(grantee_path: str, action: str, resource_source: str) -> str:
                 f"{fn}.addToRolePolicy(new iam.PolicyStatement({{ actions: ['{action}'], resources: [...] }}));")
     return (f"// in the CDK app (cdk.out is generated): {target} grants {grantee_path or 'the function'}\n"
             f"{_construct_variable(target)}.{method}({fn});")
+
+
+def object_resource_source(language: str, source: str) -> str:
+    """A bucket's ARN as written, turned into its objects' ARN (``bucket/*``) in the same language."""
+    if language == "hcl":
+        inner = source[1:-1] if source.startswith('"') else "${" + source + "}"
+        return f'"{inner}/*"'
+    if language == "yaml":
+        if source.startswith("!GetAtt "):
+            return f'!Sub "${{{source[len("!GetAtt "):]}}}/*"'
+        return f'!Join ["", [{source}, "/*"]]'
+    value = json.loads(source) if source.startswith(("{", '"')) else source
+    return json.dumps({"Fn::Join": ["", [value, "/*"]]})
+
+
+def key_source(language: str, written: str, key_text: str) -> str:
+    """The key's ARN written in the file's language, for a grant (``key_text``: its value, when not written)."""
+    return _key_arn_source(language, written) or literal_source(language, key_text)
+
+
+def literal_source(language: str, text: str) -> str:
+    """A literal string in the file's language."""
+    plain_yaml = language == "yaml" and not text.startswith(("*", "&", "!", "{", "[", "<", "'", '"', "%", "@"))
+    return text if plain_yaml else json.dumps(text)
+
+
+def _key_arn_source(language: str, source: str) -> str | None:
+    """The key written as an ARN in the file's language, from how the destination names the key."""
+    if not source:
+        return None
+    if language == "hcl":
+        for suffix in (".key_id", ".id"):
+            if source.startswith("aws_kms_key.") and source.endswith(suffix):
+                return source[: -len(suffix)] + ".arn"
+        return source if source.startswith(("aws_kms_key.", '"arn:')) else None
+    if language == "yaml" and source.startswith("!Ref "):
+        return f"!GetAtt {source[len('!Ref '):]}.Arn"
+    if language == "json" and source.startswith('{"Ref": '):
+        return json.dumps({"Fn::GetAtt": [json.loads(source)["Ref"], "Arn"]})
+    return source if "arn:" in source or "Arn" in source else None

@@ -162,6 +162,12 @@ class EventSourceMapping:
     source_ref: str  # how the source is written (a resource address / logical id, or the literal value)
     function_address: str | None = None
     on_failure: Destination | None = None
+    # What the source's resource says, when the mapping points at one defined in the unit (or a SAM event type
+    # names the service): the service even when the ARN is unknown, the MSK cluster type, the customer managed key.
+    source_service: str | None = None
+    source_variant: str | None = None  # MSK: "provisioned" (aws_msk_cluster) or "serverless"
+    source_kms_key: Any = None  # ARN of the customer managed key encrypting the source; None without one
+    source_kms_source: str = ""  # the key written in the file's own language, for fixes
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,16 @@ from infra_policy_linter.rules.actions import UnknownAction
 from infra_policy_linter.rules.destination_config import InvalidDestination, RetryLimits
 from infra_policy_linter.rules.destinations import ExplicitDeny, KmsKeyNotGranted, MissingGrant, Unverifiable, WrongResource
 from infra_policy_linter.rules.modules import ModuleNotFollowed
-from infra_policy_linter.rules.event_sources import EventSourceDestinationNotGranted, EventSourceReadNotGranted
+from infra_policy_linter.rules.event_sources import (
+    EventSourceDestinationNotGranted, EventSourceReadNotGranted, EventSourceRecommendedNotGranted,
+)
 from infra_policy_linter.rules.input import DuplicateKey
 from infra_policy_linter.rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
 
 ALL_RULES: tuple[Rule, ...] = (
     MissingGrant(), WrongResource(), ExplicitDeny(), Unverifiable(), KmsKeyNotGranted(), InvalidDestination(),
-    RetryLimits(), EventSourceDestinationNotGranted(), EventSourceReadNotGranted(), UnknownAction(),
-    InvalidSuppression(), UnusedSuppression(), ExpiredSuppression(), DuplicateKey(), ModuleNotFollowed(),
+    RetryLimits(), EventSourceDestinationNotGranted(), EventSourceReadNotGranted(), EventSourceRecommendedNotGranted(),
+    UnknownAction(), InvalidSuppression(), UnusedSuppression(), ExpiredSuppression(), DuplicateKey(), ModuleNotFollowed(),
 )
 
 

@@ -1,156 +1,58 @@
-"""DST001-DST004: each asynchronous-invocation destination needs its action on the function's execution role.
+"""DST001-DST005: each asynchronous-invocation destination needs its action on the function's execution role.
 
-One evaluation per destination and action is shared by the four rules; each rule reports the outcomes it owns.
+The verdicts come from :mod:`infra_policy_linter.verdicts` (the same for every rule and for the cfn-lint plugin);
+each rule here picks the results it owns and words them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
 from infra_policy_linter import aws
-from infra_policy_linter.findings import Finding, Related
-from infra_policy_linter.fixes import grant_fix, sam_policies_fix
-from infra_policy_linter.iam.evaluate import Decision, Outcome, evaluate, intersect_boundary
-from infra_policy_linter.link import RoleGrants, find_function, find_role, role_grants
-from infra_policy_linter.model import Destination, Function, InvokeConfig, Policy, Role, Unit
-from infra_policy_linter.values import Unknown, display, plain
-from infra_policy_linter.rules.base import Rule
+from infra_policy_linter.fixes import grant_fix, key_source, object_resource_source, sam_policies_fix
+from infra_policy_linter.iam.evaluate import Outcome
+from infra_policy_linter.model import Policy, Unit
+from infra_policy_linter.remedies import remedies
+from infra_policy_linter.values import display
+from infra_policy_linter.verdicts import NOT_GRANTED, UNDECIDED, Result, Verdict
+from infra_policy_linter.rules.verdict_rule import VerdictRule
+
+ASYNC_KINDS = ("on_success", "on_failure")
 
 
-@dataclass
-class Verdict:
-    config: InvokeConfig
-    destination: Destination
-    function: Function | None
-    function_label: str
-    role: Role | None
-    action: str | None
-    resource: Any
-    service: str | None
-    decision: Decision
-    evidence: frozenset[str] = frozenset()
-    purpose: str = "destination"  # "destination": the delivery action; "kms": the key encrypting the destination
-    policies: tuple[Policy, ...] = ()  # everything that reaches the role, for messages
+def _kind(v: Verdict) -> str:
+    return "success" if v.kind == "on_success" else "failure"
 
 
-def _kind(destination: Destination) -> str:
-    return "success" if destination.kind == "on_success" else "failure"
+def _role(v: Verdict) -> str:
+    return v.role.address if v.role else ""
 
 
-def destination_verdicts(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
-    if "destination_verdicts" not in shared:
-        shared["destination_verdicts"] = list(_verdicts(unit, shared))
-    return shared["destination_verdicts"]
+class DestinationRule(VerdictRule):
+    """Invoke-config destinations: one finding per result with an outcome this rule owns."""
 
-
-def _verdicts(unit: Unit, shared: dict[str, Any]) -> Iterable[Verdict]:
-    for config in unit.invoke_configs:
-        fn, fn_problem = find_function(unit, config)
-        label = fn.address if fn else (config.function_address or display(config.function))
-        role, role_problem = find_role(unit, fn) if fn else (None, None)
-        grants = role_grants(unit, role, shared) if role else None
-        places = [config.location] + ([fn.location] if fn else []) + ([role.location] if role else [])
-        places += grants.evidence if grants else []
-        for dest in config.destinations:
-            evidence = frozenset(loc.path for loc in places + [dest.location, dest.target_location] if loc)
-            if plain(dest.arn) == "" or aws.not_an_arn(dest.arn):
-                continue  # empty means "none"; a URL or bare name is DST006's to report
-            service = aws.service_of(dest.arn)
-            fn_name = fn.name if fn else Unknown("function name", "the function name")
-            if service not in aws.DESTINATION_SERVICES:
-                verdict = _unknown_service(config, dest, fn, label, role, grants, fn_problem or role_problem, service)
-                verdict.evidence = evidence
-                yield verdict
-                continue
-            if service == "s3" and dest.kind == "on_success" or dest.fifo:
-                continue  # not a destination Lambda can use at all: DST006
-            policies = tuple(grants.policies) if grants else ()
-            requests = [(a, r, "destination") for a, r in aws.requests_for(service, dest.arn, fn_name)]
-            if dest.kms_key is not None:
-                requests += [(a, dest.kms_key, "kms") for a in aws.kms_actions_for(service)]
-            for action, resource, purpose in requests:
-                if grants is None:
-                    decision = Decision(Outcome.UNKNOWN, reasons=[fn_problem or role_problem or "no role"])
-                else:
-                    decision = _decide(grants, action, resource)
-                yield Verdict(config, dest, fn, label, role, action, resource, service, decision, evidence,
-                              purpose, policies)
-
-
-def _decide(grants: RoleGrants, action: str, resource: Any) -> Decision:
-    decision = evaluate(grants.policies, action, resource, grants.unresolved)
-    if grants.role.boundary is None:
-        return decision
-    if grants.boundary is None:
-        if decision.outcome is Outcome.GRANTED:
-            return Decision(Outcome.UNKNOWN, [], [f"its permissions boundary cannot be read: "
-                                                  f"{grants.boundary_unresolved}"], decision.assumptions)
-        return decision
-    bound = evaluate([grants.boundary], action, resource)
-    return intersect_boundary(decision, bound, grants.boundary.name)
-
-
-def _unknown_service(config: InvokeConfig, dest: Destination, fn: Function | None, label: str, role: Role | None,
-                     grants: RoleGrants | None, problem: str | None, service: str | None) -> Verdict:
-    """A destination whose service cannot be told: granted only if every destination action is granted."""
-    if grants is not None:
-        decisions = [_decide(grants, action, dest.arn)
-                     for svc in aws.DESTINATION_SERVICES.values() for action in svc.actions]
-        if all(d.outcome is Outcome.GRANTED for d in decisions):
-            return Verdict(config, dest, fn, label, role, None, dest.arn, service, decisions[0])
-    if isinstance(dest.arn, Unknown):
-        why = f"the destination is {dest.arn.reason or dest.arn.name}"
-    elif service is None:
-        why = f"the destination {display(dest.arn)} is not an ARN the linter can read"
-    else:
-        why = f"the destination service {service!r} is not one Lambda delivers to"
-    reasons = [why] + ([problem] if problem else [])
-    return Verdict(config, dest, fn, label, role, None, dest.arn, service, Decision(Outcome.UNKNOWN, [], reasons))
-
-
-class DestinationRule(Rule):
     outcomes: ClassVar[tuple[Outcome, ...]]
-    purposes: ClassVar[tuple[str, ...]] = ("destination",)
+    purposes: ClassVar[tuple[str, ...]] = ("deliver",)
+    kinds: ClassVar[tuple[str, ...]] = ASYNC_KINDS
 
-    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
-        for verdict in destination_verdicts(unit, shared):
-            if verdict.decision.outcome in self.outcomes and verdict.purpose in self.purposes:
-                yield self.finding(unit, verdict)
+    def select(self, v: Verdict) -> Iterable[list[Result]]:
+        if v.kind not in self.kinds:
+            return
+        for r in v.results:
+            if r.outcome in self.outcomes and r.request.purpose in self.purposes:
+                yield [r]
 
-    def finding(self, unit: Unit, v: Verdict) -> Finding:
-        related = []
-        if v.role is not None:
-            related.append(Related(f"execution role {v.role.address}", v.role.location))
-        for policy, stmt in v.decision.deciding[:3]:
-            loc = stmt.location or policy.location
-            if loc is not None:
-                related.append(Related(f"statement in {policy.name}", loc))
-        if v.function is not None:
-            related.append(Related(f"function {v.function.address}", v.function.location))
-        return Finding(
-            rule=self.id,
-            level=self.level,
-            message=self.message(v) + _assumed(v),
-            location=v.destination.location,
-            unit=unit.name,
-            function=v.function_label,
-            role=v.role.address if v.role else None,
-            destination=v.destination.ref,
-            action=v.action,
-            fix=self.fix(unit, v),
-            related=tuple(related),
-            evidence=v.evidence | {r.location.path for r in related},
-        )
+    def message(self, v: Verdict, results: list[Result]) -> str:
+        return self.say(v, results[0]) + _assumed(results[0])
 
-    def message(self, v: Verdict) -> str:
+    def say(self, v: Verdict, r: Result) -> str:
         raise NotImplementedError
 
-    def fix(self, unit: Unit, v: Verdict) -> str | None:
-        return _grant_fix(unit, v)
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        return _grant_fix(unit, v, results[0])
 
 
-def _misspelling_of(action: str, policies: tuple[Policy, ...]) -> str | None:
+def _misspelling_of(action: str, policies: list[Policy]) -> str | None:
     """A statement's action that is not a real action and is one typo away from the needed one."""
     from infra_policy_linter.iam.catalogue import closest, problem
 
@@ -163,47 +65,50 @@ def _misspelling_of(action: str, policies: tuple[Policy, ...]) -> str | None:
     return None
 
 
-def _assumed(v: Verdict) -> str:
-    if not v.decision.assumptions:
+def _assumed(r: Result) -> str:
+    if not r.decision.assumptions:
         return ""
-    return " (assuming " + "; ".join(v.decision.assumptions) + ")"
+    return " (assuming " + "; ".join(r.decision.assumptions) + ")"
 
 
-def _grant_fix(unit: Unit, v: Verdict) -> str | None:
-    if v.role is None or v.action is None or v.service is None or not v.destination.source:
+def _grant_fix(unit: Unit, v: Verdict, r: Result) -> str | None:
+    dest = v.target.destination
+    if v.role is None or dest is None or v.target.service is None or not dest.source:
         return None
-    language = unit.languages.get(v.destination.location.path, "hcl")
-    resource_source = _resource_source(language, v.destination.source, v.service, v.action)
+    action = r.request.action
+    language = unit.languages.get(dest.location.path, "hcl")
+    resource_source = object_resource_source(language, dest.source) if action == "s3:PutObject" else dest.source
     if v.role.generated_for:
-        return sam_policies_fix(language, v.role.generated_for, v.action, resource_source)
+        return sam_policies_fix(language, v.role.generated_for, action, resource_source)
     role_source = v.role.name_source
     if not role_source:
         return None
-    hint = f"{v.function_label.split('.')[-1]}-{v.action.split(':')[0]}-{v.destination.kind}"
-    return grant_fix(language, role_source, v.role.address, hint, v.action, resource_source)
-
-
-def _resource_source(language: str, source: str, service: str, action: str) -> str:
-    if not (service == "s3" and action == "s3:PutObject"):
-        return source
-    if language == "hcl":
-        inner = source[1:-1] if source.startswith('"') else "${" + source + "}"
-        return f'"{inner}/*"'
-    if language == "yaml":
-        if source.startswith("!GetAtt "):
-            return f'!Sub "${{{source[len("!GetAtt "):]}}}/*"'
-        return f'!Join ["", [{source}, "/*"]]'
-    import json
-    value = json.loads(source) if source.startswith(("{", '"')) else source
-    return json.dumps({"Fn::Join": ["", [value, "/*"]]})
+    hint = f"{v.label.split('.')[-1]}-{action.split(':')[0]}-{dest.kind}"
+    return grant_fix(language, role_source, v.role.address, hint, action, resource_source)
 
 
 def _dest(v: Verdict) -> str:
-    label = aws.DESTINATION_SERVICES[v.service].label if v.service in aws.DESTINATION_SERVICES else "destination"
-    return f"{label} {v.destination.ref}"
+    return f"{v.target.label} {v.target.ref}"
+
+
+def whatever_type(v: Verdict) -> list[Result] | None:
+    """The destination's service is unknown and the role is granted what none of the candidates needs."""
+    states = v.type_states()
+    if states and all(s == "not_granted" for s in states.values()) and not v.target.may_be_absent:
+        return [r for results in v.by_type.values() for r in results if r.outcome in NOT_GRANTED]
+    return None
+
+
+def none_granted_message(v: Verdict, results: list[Result], what: str) -> str:
+    needs = ", ".join(f"{aws.DESTINATION_SERVICES[svc].label} {' + '.join(r.request.action for r in rs)}"
+                      for svc, rs in v.by_type.items())
+    return (f"{v.label} {what} {v.target.ref}, whose type cannot be told ({v.target.unknown}), but its execution "
+            f"role {_role(v)} is granted none of what any type needs ({needs}); whatever it is, Lambda will "
+            f"drop those records")
 
 
 class MissingGrant(DestinationRule):
+    cfn_lint_id = "E9101"
     id = "DST001"
     name = "destination-action-not-granted"
     title = "The execution role is not granted the destination's action"
@@ -231,15 +136,35 @@ class MissingGrant(DestinationRule):
         "}"
     )
 
-    def message(self, v: Verdict) -> str:
-        text = (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, but no statement "
-                f"on its execution role {v.role.address if v.role else ''} allows {v.action}; "
+    def select(self, v: Verdict) -> Iterable[list[Result]]:
+        yield from super().select(v)
+        if v.kind in self.kinds:
+            results = whatever_type(v)
+            if results:
+                yield results
+
+    def message(self, v: Verdict, results: list[Result]) -> str:
+        if v.by_type:
+            return none_granted_message(v, results, f"sends on-{_kind(v)} records to")
+        return super().message(v, results)
+
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        if v.by_type:
+            return ("Grant the action of the destination's real type on its ARN (SQS sqs:SendMessage, SNS "
+                    "sns:Publish, Lambda lambda:InvokeFunction, EventBridge events:PutEvents, S3 s3:PutObject and "
+                    "s3:ListBucket); " + remedies(list(v.chain([], "").unknowns), unit.format)[0])
+        return super().fix(unit, v, results)
+
+    def say(self, v: Verdict, r: Result) -> str:
+        text = (f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but no statement "
+                f"on its execution role {_role(v)} allows {r.request.action}; "
                 f"Lambda will drop those records")
-        typo = _misspelling_of(v.action or "", v.policies)
+        typo = _misspelling_of(r.request.action, v.grants.policies if v.grants else [])
         return text + (f" ({typo})" if typo else "")
 
 
 class WrongResource(DestinationRule):
+    cfn_lint_id = "E9102"
     id = "DST002"
     name = "destination-action-granted-on-other-resources"
     title = "The execution role is granted the destination's action only on other resources"
@@ -257,20 +182,22 @@ class WrongResource(DestinationRule):
         "   # the destination is FailureQueue"
     )
 
-    def message(self, v: Verdict) -> str:
+    def say(self, v: Verdict, r: Result) -> str:
         others = []
-        for _, stmt in v.decision.deciding:
+        for _, stmt in r.decision.deciding:
             values = (stmt.resources if stmt.resources is not None
                       else [f"everything except {display(stmt.not_resources)}"])
-            others.extend(display(r) for r in values)
-        listed = ", ".join(sorted(set(others))[:3])
-        target = aws.resource_for_fix(v.service or "", v.action or "", v.destination.arn)
-        return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)} "
-                f"({display(target)}), but its execution role {v.role.address if v.role else ''} allows "
-                f"{v.action} only on {listed}")
+            others.extend(display(x) for x in values)
+        listed = ", ".join(sorted(set(others))[:3]) or "resources that do not include it"
+        dest_arn = v.target.destination.arn if v.target.destination else r.request.resource
+        target = aws.resource_for_fix(v.target.service or "", r.request.action, dest_arn)
+        return (f"{v.label} sends on-{_kind(v)} records to {_dest(v)} "
+                f"({display(target)}), but its execution role {_role(v)} allows "
+                f"{r.request.action} only on {listed}")
 
 
 class ExplicitDeny(DestinationRule):
+    cfn_lint_id = "E9103"
     id = "DST003"
     name = "destination-action-denied"
     title = "An explicit Deny blocks the destination's action"
@@ -291,43 +218,28 @@ class ExplicitDeny(DestinationRule):
         '  - Effect: Deny\n    Action: sns:Publish\n    Resource: "*"'
     )
 
-    def message(self, v: Verdict) -> str:
-        if v.decision.boundary:
-            return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, but the permissions "
-                    f"boundary {v.decision.boundary} of its execution role {v.role.address if v.role else ''} does "
-                    f"not allow {v.action}, so the role's own grant has no effect")
-        where = ", ".join(sorted({p.name for p, _ in v.decision.deciding})) or "a policy"
-        extra = f"; {v.decision.reasons[0]}" if v.decision.reasons else ""
-        return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, but a Deny in "
-                f"{where} blocks {v.action} for its execution role {v.role.address if v.role else ''}{extra}")
+    def say(self, v: Verdict, r: Result) -> str:
+        d = r.decision
+        if d.boundary:
+            return (f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but the permissions "
+                    f"boundary {d.boundary} of its execution role {_role(v)} does "
+                    f"not allow {r.request.action}, so the role's own grant has no effect")
+        where = ", ".join(sorted({p.name for p, _ in d.deciding})) or "a policy"
+        extra = f"; {d.reasons[0]}" if d.reasons else ""
+        return (f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but a Deny in "
+                f"{where} blocks {r.request.action} for its execution role {_role(v)}{extra}")
 
-    def fix(self, unit: Unit, v: Verdict) -> str | None:
-        if v.decision.boundary:
-            return (f"Allow {v.action} on {display(v.resource)} in the permissions boundary {v.decision.boundary} "
-                    f"(a boundary caps what the role's policies can grant), or use a role without that boundary.")
-        lines = []
-        for policy, stmt in v.decision.deciding:
-            loc = stmt.location or policy.location
-            at = f" ({loc.path}:{loc.line})" if loc else ""
-            lines.append(f"Narrow the Deny in {policy.name}{at} so that it does not cover {v.action} on "
-                         f"{display(v.resource)}, for example with NotResource.")
-        return "\n".join(lines) or None
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        return deny_fix(results[0])
 
 
-class Unverifiable(DestinationRule):
+class Unverifiable(VerdictRule):
     id = "DST004"
+    cfn_lint_id = "W9104"
     name = "destination-permission-unverifiable"
     title = "The destination's permission cannot be verified statically"
     level = "warning"
     security_severity = "4.0"
-    outcomes = (Outcome.UNKNOWN, Outcome.CONDITIONAL)
-    purposes = ("destination", "kms")
-
-    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
-        from infra_policy_linter.rules.event_sources import unverifiable
-
-        yield from super().check(unit, shared)
-        yield from unverifiable(self, unit, shared)  # event source mappings: reads and failure destinations
     rationale = (
         "Some grants cannot be proven from the code alone: the only Allow carries a Condition, the role or a "
         "policy is defined elsewhere, an ARN comes from a variable without a default or an import, or a managed "
@@ -344,30 +256,99 @@ class Unverifiable(DestinationRule):
         "    Condition:\n      IpAddress:\n        aws:SourceIp: 10.0.0.0/8"
     )
 
-    def message(self, v: Verdict) -> str:
-        what = v.action or "the destination's action"
-        role = f"its execution role {v.role.address}" if v.role else "its execution role"
-        reasons = "; ".join(v.decision.reasons) or "a value that cannot be resolved"
-        return (f"cannot verify that {role} allows {what} for {v.function_label}'s on-{_kind(v.destination)} "
-                f"destination {v.destination.ref}: {reasons}")
+    def select(self, v: Verdict) -> Iterable[list[Result]]:
+        if v.by_type:
+            states = set(v.type_states().values())
+            if states != {"granted"} and (states != {"not_granted"} or v.target.may_be_absent):
+                yield [r for results in v.by_type.values() for r in results]
+            return
+        if v.target.unknown:
+            yield []
+            return
+        wanted = [r for r in v.results if r.request.required and r.outcome in UNDECIDED]
+        unknown = [r for r in wanted if r.outcome is Outcome.UNKNOWN]
+        if unknown:
+            yield unknown  # one finding per target, naming every action and every unknown
+        for r in wanted:
+            if r.outcome is Outcome.CONDITIONAL:
+                yield [r]  # a conditional grant is one statement about one action: one finding each
 
-    def fix(self, unit: Unit, v: Verdict) -> str | None:
-        if v.decision.outcome is Outcome.CONDITIONAL:
-            grant = _grant_fix(unit, v)
-            return ("Records are dropped whenever the condition does not hold for Lambda's delivery call; "
+    def message(self, v: Verdict, results: list[Result]) -> str:
+        role = f"its execution role {v.role.address}" if v.role else "its execution role"
+        what = _what(v)
+        if v.by_type:
+            words = {"granted": "granted", "not_granted": "not granted", "undecided": "cannot be decided"}
+            each = ", ".join(f"{aws.DESTINATION_SERVICES[svc].label} {words[state]}"
+                             for svc, state in v.type_states().items())
+            return (f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}; per possible "
+                    f"type: {each}")
+        if not results:
+            return f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}"
+        actions = ", ".join(dict.fromkeys(r.request.named() for r in results))
+        reasons = "; ".join(dict.fromkeys(x for r in results for x in r.decision.reasons)) or (
+            "a value that cannot be resolved")
+        if v.target.kind in ASYNC_KINDS:
+            return (f"cannot verify that {role} allows {actions} for {v.label}'s on-{_kind(v)} "
+                    f"destination {v.target.ref}: {reasons}")
+        return (f"cannot verify that {role} allows {actions} for {v.label}'s event source mapping "
+                f"{v.target.owner.address} to {what}: {reasons}")
+
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        if len(results) == 1 and results[0].outcome is Outcome.CONDITIONAL:
+            grant = _grant_fix(unit, v, results[0]) if v.kind in ASYNC_KINDS else None
+            return ("Records are dropped whenever the condition does not hold for Lambda's call; "
                     "unless that is intended, grant the action without the Condition" +
                     (":\n" + grant if grant else "."))
-        return "Make the unknown value resolvable in this unit, or suppress this finding with a reason."
+        unknowns = list(v.chain(results, "").unknowns)
+        if v.target.unknown:
+            # The target itself is what is unknown: its remedy first, per-action reasons only if it has none.
+            own = remedies(unknowns + [u.reason or u.name for u in _unknown_values(v)], unit.format)
+            if own != remedies([], unit.format):
+                return "\n".join(own)
+        unknowns += [x for r in results for x in r.decision.reasons]
+        return "\n".join(remedies(unknowns, unit.format))
+
+
+def _unknown_values(v: Verdict) -> list[Any]:
+    from infra_policy_linter.values import unknowns_in
+
+    values = [v.target.destination.arn] if v.target.destination else [getattr(v.target.owner, "source", None)]
+    return list(unknowns_in(values))
+
+
+def _what(v: Verdict) -> str:
+    if v.kind == "esm_source":
+        return f"read {v.target.ref}"
+    if v.kind == "esm_on_failure":
+        return f"send failed batches to {v.target.ref}"
+    return f"deliver on-{_kind(v)} records to {v.target.ref}"
+
+
+def deny_fix(r: Result) -> str | None:
+    d = r.decision
+    if d.boundary:
+        return (f"Allow {r.request.action} on {display(r.request.resource)} in the permissions boundary "
+                f"{d.boundary} (a boundary caps what the role's policies can grant), or use a role without that "
+                f"boundary.")
+    lines = []
+    for policy, stmt in d.deciding:
+        loc = stmt.location or policy.location
+        at = f" ({loc.path}:{loc.line})" if loc else ""
+        lines.append(f"Narrow the Deny in {policy.name}{at} so that it does not cover {r.request.action} on "
+                     f"{display(r.request.resource)}, for example with NotResource.")
+    return "\n".join(lines) or None
 
 
 class KmsKeyNotGranted(DestinationRule):
+    cfn_lint_id = "E9105"
     id = "DST005"
     name = "destination-kms-key-not-granted"
     title = "The destination is encrypted with a customer managed KMS key the execution role cannot use"
     level = "error"
     security_severity = "7.0"
-    outcomes = (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED)
-    purposes = ("kms",)
+    outcomes = NOT_GRANTED
+    purposes = ("encrypt", "decrypt")
+    kinds = ("on_success", "on_failure", "esm_on_failure")
     rationale = (
         "Lambda encrypts what it delivers to a queue or topic encrypted with a customer managed key, and writes "
         "S3 objects under SSE-KMS, as the execution role: SQS and SNS need kms:GenerateDataKey and kms:Decrypt on "
@@ -383,40 +364,26 @@ class KmsKeyNotGranted(DestinationRule):
         "# the role allows sqs:SendMessage but no kms:GenerateDataKey / kms:Decrypt on aws_kms_key.queues"
     )
 
-    def message(self, v: Verdict) -> str:
+    def say(self, v: Verdict, r: Result) -> str:
         how = {Outcome.MISSING: "no statement allows it",
                Outcome.WRONG_RESOURCE: "it is granted only on other keys",
-               Outcome.DENIED: "a Deny blocks it"}[v.decision.outcome]
-        return (f"{v.function_label} sends on-{_kind(v.destination)} records to {_dest(v)}, which is encrypted "
-                f"with the KMS key {display(v.resource)}, but its execution role "
-                f"{v.role.address if v.role else ''} cannot use the key: {v.action} is needed and {how}")
+               Outcome.DENIED: "a Deny blocks it"}[r.outcome]
+        sends = (f"sends on-{_kind(v)} records to" if v.kind in ASYNC_KINDS else
+                 f"(event source mapping {v.target.owner.address}) sends failed batches to")
+        return (f"{v.label} {sends} {_dest(v)}, which is encrypted "
+                f"with the KMS key {display(r.request.resource)}, but its execution role "
+                f"{_role(v)} cannot use the key: {r.request.action} is needed and {how}")
 
-    def fix(self, unit: Unit, v: Verdict) -> str | None:
-        if v.role is None or not v.action:
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        dest = v.target.destination
+        action = results[0].request.action
+        if v.role is None or dest is None:
             return None
-        language = unit.languages.get(v.destination.location.path, "hcl")
-        key = _key_arn_source(language, v.destination.kms_source) or (
-            f'"{display(v.resource)}"' if language != "yaml" else display(v.resource))
+        language = unit.languages.get(dest.location.path, "hcl")
+        key = key_source(language, dest.kms_source, display(results[0].request.resource))
         if v.role.generated_for:
-            return sam_policies_fix(language, v.role.generated_for, v.action, key)
+            return sam_policies_fix(language, v.role.generated_for, action, key)
         if not v.role.name_source:
             return None
-        hint = f"{v.function_label.split('.')[-1]}-kms-{v.destination.kind}"
-        return grant_fix(language, v.role.name_source, v.role.address, hint, v.action, key)
-
-
-def _key_arn_source(language: str, source: str) -> str | None:
-    """The key written as an ARN in the file's language, from how the destination names the key."""
-    if not source:
-        return None
-    if language == "hcl":
-        for suffix in (".key_id", ".id"):
-            if source.startswith("aws_kms_key.") and source.endswith(suffix):
-                return source[: -len(suffix)] + ".arn"
-        return source if source.startswith(("aws_kms_key.", '"arn:')) else None
-    if language == "yaml" and source.startswith("!Ref "):
-        return f"!GetAtt {source[len('!Ref '):]}.Arn"
-    if language == "json" and source.startswith('{"Ref": '):
-        import json
-        return json.dumps({"Fn::GetAtt": [json.loads(source)["Ref"], "Arn"]})
-    return source if "arn:" in source or "Arn" in source else None
+        hint = f"{v.label.split('.')[-1]}-kms-{dest.kind}"
+        return grant_fix(language, v.role.name_source, v.role.address, hint, action, key)

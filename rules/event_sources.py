@@ -1,146 +1,74 @@
-"""ESM001-ESM002: event source mappings read their source and send failures on as the execution role."""
+"""ESM001-ESM003: event source mappings read their source and send failures on as the execution role.
+
+The verdicts come from :mod:`infra_policy_linter.verdicts`; these rules pick the mapping results they own and
+word them. DST004 (in destinations) reports what cannot be verified, DST005 an encrypted failure destination.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
 from typing import Any, ClassVar, Iterable
 
-from infra_policy_linter import aws
-from infra_policy_linter.findings import Finding, Related
-from infra_policy_linter.fixes import grant_fix, sam_policies_fix
-from infra_policy_linter.iam.evaluate import Decision, Outcome, evaluate
-from infra_policy_linter.link import RoleGrants, find_function, find_role, role_grants
-from infra_policy_linter.model import EventSourceMapping, Function, Role, Unit
-from infra_policy_linter.values import Unknown, display
-from infra_policy_linter.rules.base import Rule
-
-NOT_GRANTED = (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED)
+from infra_policy_linter.fixes import grant_fix, key_source, literal_source, sam_policies_fix
+from infra_policy_linter.iam.evaluate import Outcome
+from infra_policy_linter.model import Unit
+from infra_policy_linter.values import display
+from infra_policy_linter.verdicts import NOT_GRANTED, Result, Verdict
+from infra_policy_linter.rules.destinations import none_granted_message, whatever_type
+from infra_policy_linter.rules.verdict_rule import VerdictRule
 
 
-@dataclass
-class Need:
-    mapping: EventSourceMapping
-    function: Function | None
-    label: str
-    role: Role | None
-    action: str
-    resource: Any
-    purpose: str  # "read" | "destination"
-    service: str | None
-    decision: Decision
-
-
-def needs(unit: Unit, shared: dict[str, Any]) -> list[Need]:
-    if "esm_needs" not in shared:
-        shared["esm_needs"] = list(_needs(unit, shared))
-    return shared["esm_needs"]
-
-
-def _needs(unit: Unit, shared: dict[str, Any]) -> Iterable[Need]:
-    for mapping in unit.event_source_mappings:
-        fn, fn_problem = find_function(unit, mapping)  # type: ignore[arg-type]
-        label = fn.address if fn else (mapping.function_address or display(mapping.function))
-        role, role_problem = find_role(unit, fn) if fn else (None, None)
-        grants = role_grants(unit, role, shared) if role else None
-        why = fn_problem or role_problem or "no role"
-        decide = partial(_decide, grants, why)
-        source_service = aws.service_of(mapping.source) if mapping.source is not None else None
-        for action, where in aws.SOURCE_READ_ACTIONS.get(source_service or "", ()):
-            resource = mapping.source if where == "source" else "*"
-            yield Need(mapping, fn, label, role, action, resource, "read", source_service, decide(action, resource))
-        dest = mapping.on_failure
-        if dest is not None and not aws.not_an_arn(dest.arn):
-            service = aws.service_of(dest.arn)
-            if service in aws.ESM_DESTINATION_SERVICES:
-                fn_name = fn.name if fn else Unknown("function name", "the function name")
-                for action, resource in aws.requests_for(service, dest.arn, fn_name):
-                    yield Need(mapping, fn, label, role, action, resource, "destination", service,
-                               decide(action, resource))
-
-
-def _decide(grants: RoleGrants | None, why: str, action: str, resource: Any) -> Decision:
-    if grants is None:
-        return Decision(Outcome.UNKNOWN, reasons=[why])
-    return evaluate(grants.policies, action, resource, grants.unresolved)
-
-
-def _how(decision: Decision) -> str:
-    if decision.outcome is Outcome.DENIED:
-        where = ", ".join(sorted({p.name for p, _ in decision.deciding})) or "a policy"
+def _how(r: Result) -> str:
+    d = r.decision
+    if d.outcome is Outcome.DENIED:
+        if d.boundary:
+            return f"the permissions boundary {d.boundary} does not allow it"
+        where = ", ".join(sorted({p.name for p, _ in d.deciding})) or "a policy"
         return f"a Deny in {where} blocks it"
-    if decision.outcome is Outcome.WRONG_RESOURCE:
+    if d.outcome is Outcome.WRONG_RESOURCE:
         return "it is granted only on other resources"
     return "no statement allows it"
 
 
-class _EsmRule(Rule):
-    purpose: ClassVar[str]
+def _needed(r: Result) -> str:
+    verb = "are" if r.request.alternatives else "is"
+    return f"{r.request.named()} {verb} needed"
+
+
+class _EsmRule(VerdictRule):
+    kind: ClassVar[str]
+    purposes: ClassVar[tuple[str, ...]]
+    required: ClassVar[bool] = True
     tags = ("security", "iam", "lambda")
 
-    def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
-        for need in needs(unit, shared):
-            if need.purpose == self.purpose and need.decision.outcome in NOT_GRANTED:
-                yield self.finding(unit, need)
+    def select(self, v: Verdict) -> Iterable[list[Result]]:
+        if v.kind != self.kind:
+            return
+        for r in v.results:
+            if (r.request.purpose in self.purposes and r.request.required is self.required
+                    and r.outcome in NOT_GRANTED):
+                yield [r]
 
-    def finding(self, unit: Unit, n: Need) -> Finding:
-        location = n.mapping.on_failure.location if (self.purpose == "destination" and n.mapping.on_failure) \
-            else n.mapping.source_location
-        related = [Related(f"event source mapping {n.mapping.address}", n.mapping.location)]
-        if n.role is not None:
-            related.append(Related(f"execution role {n.role.address}", n.role.location))
-        return Finding(rule=self.id, level=self.level, message=self.message(n), location=location, unit=unit.name,
-                       function=n.label, role=n.role.address if n.role else None,
-                       destination=(n.mapping.on_failure.ref if self.purpose == "destination" and n.mapping.on_failure
-                                    else n.mapping.source_ref),
-                       action=n.action, fix=self.fix(unit, n), related=tuple(related),
-                       evidence=frozenset({location.path, n.mapping.location.path}
-                                          | ({n.role.location.path} if n.role else set())))
-
-    def message(self, n: Need) -> str:
-        raise NotImplementedError
-
-    def fix(self, unit: Unit, n: Need) -> str | None:
-        if n.role is None:
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        if v.role is None or not results:
             return None
-        language = unit.languages.get(n.mapping.location.path, "hcl")
-        if self.purpose == "destination" and n.mapping.on_failure is not None:
-            source = n.mapping.on_failure.source
+        r = results[0]
+        mapping = v.target.owner
+        language = unit.languages.get(mapping.location.path, "hcl")
+        if r.request.purpose == "decrypt":
+            source = key_source(language, getattr(mapping, "source_kms_source", ""), display(r.request.resource))
+        elif v.target.destination is not None:
+            source = v.target.destination.source
         else:
             source = ""
-        if not source or n.resource == "*":
-            source = '"*"' if n.resource == "*" else (f'"{display(n.resource)}"' if language != "yaml"
-                                                     else display(n.resource))
-        if n.role.generated_for:
-            return sam_policies_fix(language, n.role.generated_for, n.action, source)
-        if not n.role.name_source:
+        if not source or r.request.resource == "*":
+            source = literal_source(language, display(r.request.resource))
+        action = r.request.action
+        if v.role.generated_for:
+            return sam_policies_fix(language, v.role.generated_for, action, source)
+        if not v.role.name_source:
             return None
-        hint = f"{n.label.split('.')[-1]}-{n.action.split(':')[0]}-event-source"
-        return grant_fix(language, n.role.name_source, n.role.address, hint, n.action, source)
-
-
-def unverifiable(rule: Rule, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
-    """DST004 findings for what an event source mapping needs but the linter cannot decide: one per mapping,
-    purpose and reason, naming every action concerned."""
-    groups: dict[tuple[str, str, str], list[Need]] = {}
-    for n in needs(unit, shared):
-        if n.decision.outcome in (Outcome.UNKNOWN, Outcome.CONDITIONAL):
-            reasons = "; ".join(n.decision.reasons) or "a value that cannot be resolved"
-            groups.setdefault((n.mapping.address, n.purpose, reasons), []).append(n)
-    for (_, purpose, reasons), group in groups.items():
-        n = group[0]
-        dest = n.mapping.on_failure if purpose == "destination" else None
-        location = dest.location if dest is not None else n.mapping.source_location
-        what = f"send failed batches to {dest.ref}" if dest is not None else f"read {n.mapping.source_ref}"
-        role = f"its execution role {n.role.address}" if n.role else "its execution role"
-        actions = ", ".join(g.action for g in group)
-        yield Finding(rule=rule.id, level=rule.level, location=location, unit=unit.name, function=n.label,
-                      role=n.role.address if n.role else None,
-                      destination=dest.ref if dest is not None else n.mapping.source_ref, action=n.action,
-                      message=(f"cannot verify that {role} allows {actions} for {n.label}'s event source mapping "
-                               f"{n.mapping.address} to {what}: {reasons}"),
-                      fix="Make the unknown value resolvable in this unit, or suppress this finding with a reason.",
-                      evidence=frozenset({location.path, n.mapping.location.path}))
+        hint = f"{v.label.split('.')[-1]}-{action.split(':')[0]}-event-source"
+        return grant_fix(language, v.role.name_source, v.role.address, hint, action, source)
 
 
 class EventSourceDestinationNotGranted(_EsmRule):
@@ -149,7 +77,9 @@ class EventSourceDestinationNotGranted(_EsmRule):
     title = "An event source mapping's on-failure destination is not granted to the execution role"
     level = "error"
     security_severity = "7.0"
-    purpose = "destination"
+    kind = "esm_on_failure"
+    purposes = ("deliver",)
+    cfn_lint_id = "E9106"
     rationale = (
         "For stream and Kafka sources, Lambda sends records that keep failing to the mapping's on-failure "
         "destination as the function's execution role: SQS needs sqs:SendMessage, SNS sns:Publish, S3 "
@@ -160,11 +90,26 @@ class EventSourceDestinationNotGranted(_EsmRule):
                "aws_kinesis_stream.orders.arn\n  destination_config {\n    on_failure {\n      destination_arn = "
                "aws_sqs_queue.failed.arn   # the role has no sqs:SendMessage\n    }\n  }\n}")
 
-    def message(self, n: Need) -> str:
-        dest = n.mapping.on_failure.ref if n.mapping.on_failure else "its destination"
-        return (f"{n.label}'s event source mapping {n.mapping.address} sends failed batches to {dest}, but its "
-                f"execution role {n.role.address if n.role else ''} cannot: {n.action} is needed and "
-                f"{_how(n.decision)}")
+    def select(self, v: Verdict) -> Iterable[list[Result]]:
+        yield from super().select(v)
+        if v.kind == self.kind:
+            results = whatever_type(v)
+            if results:
+                yield results
+
+    def message(self, v: Verdict, results: list[Result]) -> str:
+        if v.by_type:
+            return none_granted_message(v, results, f"(event source mapping {v.target.owner.address}) sends failed "
+                                                    f"batches to")
+        r = results[0]
+        return (f"{v.label}'s event source mapping {v.target.owner.address} sends failed batches to {v.target.ref}, "
+                f"but its execution role {v.role.address if v.role else ''} cannot: {_needed(r)} and {_how(r)}")
+
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        if v.by_type:
+            return ("Grant the action of the destination's real type on its ARN (SQS sqs:SendMessage, SNS "
+                    "sns:Publish, S3 s3:PutObject and s3:ListBucket).")
+        return super().fix(unit, v, results)
 
 
 class EventSourceReadNotGranted(_EsmRule):
@@ -173,21 +118,55 @@ class EventSourceReadNotGranted(_EsmRule):
     title = "The execution role cannot read the event source"
     level = "error"
     security_severity = "7.0"
-    purpose = "read"
+    kind = "esm_source"
+    purposes = ("read", "decrypt")
+    cfn_lint_id = "E9107"
     rationale = (
         "An event source mapping polls its source as the function's execution role: SQS needs ReceiveMessage, "
-        "DeleteMessage and GetQueueAttributes; Kinesis GetRecords, GetShardIterator, DescribeStream and "
-        "ListShards; DynamoDB Streams GetRecords, GetShardIterator and DescribeStream; MSK DescribeClusterV2, "
-        "GetBootstrapBrokers and the EC2 network-interface actions. Creating the mapping fails without them "
-        "(Terraform waits minutes before it says so)."
+        "DeleteMessage and GetQueueAttributes; Kinesis GetRecords, GetShardIterator and DescribeStream; DynamoDB "
+        "Streams GetRecords, GetShardIterator and DescribeStream; MSK DescribeClusterV2 (a provisioned cluster "
+        "also accepts DescribeCluster), GetBootstrapBrokers and the EC2 network-interface actions; an SQS queue or "
+        "Kinesis stream encrypted with a customer managed key also kms:Decrypt on the key. Creating the mapping "
+        "fails without them (Terraform waits minutes before it says so), or the poller stops."
     )
     remediation = ("Grant the read actions on the source's ARN, or attach the matching AWS managed policy "
                    "(AWSLambdaSQSQueueExecutionRole, AWSLambdaKinesisExecutionRole, AWSLambdaDynamoDBExecutionRole, "
                    "AWSLambdaMSKExecutionRole).")
     example = "EventSourceArn: !GetAtt OrdersQueue.Arn   # the role has no sqs:ReceiveMessage"
 
-    def message(self, n: Need) -> str:
-        label = aws.SOURCE_LABELS.get(n.service or "", "source")
-        return (f"{n.label}'s event source mapping {n.mapping.address} reads the {label} {n.mapping.source_ref}, "
-                f"but its execution role {n.role.address if n.role else ''} cannot: {n.action} is needed and "
-                f"{_how(n.decision)}")
+    def message(self, v: Verdict, results: list[Result]) -> str:
+        r = results[0]
+        encrypted = (f", encrypted with the KMS key {display(r.request.resource)}"
+                     if r.request.purpose == "decrypt" else "")
+        return (f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
+                f"{v.target.ref}{encrypted}, but its execution role {v.role.address if v.role else ''} cannot: "
+                f"{_needed(r)} and {_how(r)}")
+
+
+class EventSourceRecommendedNotGranted(_EsmRule):
+    id = "ESM003"
+    cfn_lint_id = "W9108"
+    name = "event-source-recommended-permission-not-granted"
+    title = "The execution role lacks a permission AWS documents for the event source, which Lambda can work without"
+    level = "warning"
+    security_severity = "3.0"
+    kind = "esm_source"
+    purposes = ("read", "decrypt")
+    required = False
+    rationale = (
+        "AWS documents some permissions for event source mappings that the poller can work without: Lambda's "
+        "Kinesis page lists kinesis:ListShards, yet mappings read their shards without it (only the ListShards "
+        "calls are denied, in CloudTrail); a DynamoDB stream encrypted with a customer managed key is decrypted "
+        "by DynamoDB on the reader's behalf. Granting them keeps the role in line with the documentation and "
+        "CloudTrail free of denials."
+    )
+    remediation = ("Grant the action on the source's ARN, or attach the matching AWS managed policy "
+                   "(AWSLambdaKinesisExecutionRole grants kinesis:ListShards).")
+    example = ("Action: [kinesis:GetRecords, kinesis:GetShardIterator, kinesis:DescribeStream]"
+               "   # no kinesis:ListShards")
+
+    def message(self, v: Verdict, results: list[Result]) -> str:
+        r = results[0]
+        return (f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
+                f"{v.target.ref}; AWS documents {r.request.action} for it, and its execution role "
+                f"{v.role.address if v.role else ''} is not granted it: {_how(r)} ({r.request.note})")

@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+import pytest
+
+from tests.conftest import REPO, run_json
 
 
 def cfn_lint(*templates: str) -> subprocess.CompletedProcess[str]:
@@ -43,5 +45,46 @@ def test_rules_are_listed() -> None:
     exe = Path(sys.executable).with_name("cfn-lint")
     out = subprocess.run([str(exe), "--append-rules", "infra_policy_linter.cfnlint_rules", "--list-rules"], capture_output=True,
                          text=True, cwd=REPO).stdout
-    for rule_id in ("E9101", "E9102", "E9103", "W9104"):
+    for rule_id in ("E9101", "E9102", "E9103", "W9104", "E9105", "E9106", "E9107", "W9108"):
         assert rule_id in out
+
+
+TEMPLATES = sorted(p for d in ("cloudformation", "cloudformation-esm", "sam") for p in (REPO / "fixtures" / d).glob(
+    "*/*/template.*") if p.suffix in (".yaml", ".json"))
+
+
+def _plugin_matches(template: Path) -> list:
+    from cfnlint import api
+
+    config = api.ManualArgs(append_rules=["infra_policy_linter.cfnlint_rules"])
+    return api.lint_file(template, config=config)
+
+
+def _plugin_findings(template: Path) -> list[tuple[str, int, str]]:
+    return sorted((m.message.rsplit("[", 1)[1].rstrip("]"), m.linenumber, m.rule.id)
+                  for m in _plugin_matches(template) if m.rule.id[1:3] == "91")
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(REPO / "fixtures")))
+def test_plugin_reports_what_lint_reports(template: Path, in_repo: Path) -> None:
+    """cfn-lint in process on every CloudFormation and SAM fixture: the same rules at the same lines as `lint`."""
+    from infra_policy_linter.rules import ALL_RULES
+    from infra_policy_linter.rules.verdict_rule import VerdictRule
+
+    ids = {r.id: r.cfn_lint_id for r in ALL_RULES if isinstance(r, VerdictRule)}
+    _, report = run_json(str(template.relative_to(REPO)))
+    expected = sorted((f["rule"], f["line"], ids[f["rule"]]) for f in report["findings"] if f["rule"] in ids)
+    matches = _plugin_matches(template)
+    if any(m.rule.id == "E0000" for m in matches):
+        # cfn-lint refuses to decode the template (duplicate keys: LNT004 in `lint`), so no rule of its runs.
+        assert "LNT004" in {f["rule"] for f in report["findings"]}
+        expected = []
+    got = sorted((m.message.rsplit("[", 1)[1].rstrip("]"), m.linenumber, m.rule.id)
+                 for m in matches if m.rule.id[1:3] == "91")
+    assert got == expected
+
+
+def test_kms_finding_keeps_its_rule_through_cfn_lint() -> None:
+    got = _plugin_findings(REPO / "fixtures/cloudformation/DST005/bad/template.yaml")
+    assert got and {rule for rule, _, cfn_id in got} == {"DST005"}
+    assert {cfn_id for _, _, cfn_id in got} == {"E9105"}

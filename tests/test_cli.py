@@ -80,7 +80,7 @@ def test_rules_and_explain() -> None:
     code, out, _ = run_cli("rules")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()] == [
-        "DST001", "DST002", "DST003", "DST004", "DST005", "DST006", "DST007", "ESM001", "ESM002", "IAM001",
+        "DST001", "DST002", "DST003", "DST004", "DST005", "DST006", "DST007", "ESM001", "ESM002", "ESM003", "IAM001",
         "LNT001", "LNT002", "LNT003", "LNT004", "MOD001"]
     code, out, _ = run_cli("explain", "dst003")
     assert code == 0 and "explicit Deny" in out and "How to fix" in out

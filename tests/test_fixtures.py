@@ -12,6 +12,22 @@ from tests.conftest import REPO, run_json
 BAD = sorted(p.parent for p in (REPO / "fixtures").glob("*/*/bad/expected.json"))
 GOOD = sorted((REPO / "fixtures").glob("*/*/good"))
 KEYS = ("rule", "path", "line", "column", "function", "action")
+VERDICT_RULES = {"DST001", "DST002", "DST003", "DST004", "DST005", "ESM001", "ESM002", "ESM003"}
+
+
+def check_report_shape(report: dict) -> None:
+    """Every report validates against the schema the project ships; every verdict finding carries its evidence."""
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((REPO / "docs" / "report.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    errors = sorted(Draft202012Validator(schema).iter_errors(report), key=lambda e: list(e.absolute_path))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+    for f in report["findings"] + report["suppressed"]:
+        if f["rule"] in VERDICT_RULES:
+            assert f["kind"] in ("on_success", "on_failure", "esm_on_failure", "esm_source"), f
+            assert f["evidence"]["function"]["name"] == f["function"], f
+            assert f["evidence"]["summary"], f
 
 
 def test_every_rule_has_fixtures_in_every_format() -> None:
@@ -29,6 +45,7 @@ def test_bad_fixture_findings_are_exact(case: Path, in_repo: Path) -> None:
     code, report = run_json(str(case.relative_to(REPO)))
     got = [{k: f[k] for k in KEYS} for f in report["findings"]]
     assert got == expected
+    check_report_shape(report)
     assert report["errors"] == []
     rule_dir = case.parent.name
     assert rule_dir in {f["rule"] for f in got}
@@ -39,8 +56,22 @@ def test_bad_fixture_findings_are_exact(case: Path, in_repo: Path) -> None:
 def test_good_fixture_has_no_findings(case: Path, in_repo: Path) -> None:
     code, report = run_json(str(case.relative_to(REPO)))
     assert report["findings"] == []
+    check_report_shape(report)
     if case.parent.name in ("LNT001", "LNT002", "LNT003"):  # the good suppression cases hide exactly one finding each
         assert [(s["rule"], s["justification"] != "") for s in report["suppressed"]] == [("DST001", True)]
     assert report["errors"] == []
     assert report["summary"]["units"] >= 1
     assert code == 0
+
+
+def test_schema_rejects_a_finding_without_evidence(in_repo: Path) -> None:
+    """The schema is not vacuous: a verdict finding whose kind is set must carry its evidence."""
+    from jsonschema import Draft202012Validator
+
+    _, report = run_json("fixtures/terraform/DST001/bad")
+    schema = json.loads((REPO / "docs" / "report.schema.json").read_text())
+    assert Draft202012Validator(schema).is_valid(report)
+    report["findings"][0]["evidence"] = None
+    assert not Draft202012Validator(schema).is_valid(report)
+    report["findings"][0]["kind"] = "elsewhere"
+    assert not Draft202012Validator(schema).is_valid(report)

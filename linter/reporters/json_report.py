@@ -7,7 +7,7 @@ from typing import Any
 
 from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
 from infra_policy_linter.engine import Report
-from infra_policy_linter.findings import Finding
+from infra_policy_linter.findings import Finding, chain_json
 from infra_policy_linter.reporters.summary import summary
 
 
@@ -26,6 +26,8 @@ def _finding(f: Finding) -> dict[str, Any]:
         "destination": f.destination,
         "action": f.action,
         "fix": f.fix,
+        "kind": f.kind,
+        "evidence": chain_json(f.chain),
         "fingerprint": f.fingerprint,
         "related": [{"message": r.message, "path": r.location.path, "line": r.location.line,
                      "column": r.location.column} for r in f.related],

@@ -7,7 +7,7 @@ from typing import Any
 
 from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
 from infra_policy_linter.engine import Report
-from infra_policy_linter.findings import Finding
+from infra_policy_linter.findings import Finding, chain_json
 from infra_policy_linter.model import Location
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -58,7 +58,7 @@ def _result(f: Finding, index: dict[str, int], justification: str | None) -> dic
     if justification is not None:
         result["suppressions"] = [{"kind": "inSource", "justification": justification}]
     properties = {k: v for k, v in (("function", f.function), ("role", f.role), ("destination", f.destination),
-                                     ("action", f.action)) if v}
+                                     ("action", f.action), ("kind", f.kind), ("evidence", chain_json(f.chain))) if v}
     if properties:
         result["properties"] = properties
     return result

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from infra_policy_linter.engine import Report
-from infra_policy_linter.findings import Finding
+from infra_policy_linter.findings import Finding, chain_text
 from infra_policy_linter.reporters.summary import summary
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold blue"}
@@ -58,6 +58,10 @@ def render(report: Report, stream: IO[str], color: bool, cwd: Path) -> None:
         head.append(f" {f.message}")
         console.print(head)
         console.print(_frame(sources, f), end="")
+        if f.chain is not None:
+            why = Text("  why: ", style="dim")
+            why.append(chain_text(f.chain, f.message))
+            console.print(why)
         if f.fix:
             console.print(Text("  fix:", style="green"))
             console.print(Text("\n".join("    " + line for line in f.fix.split("\n"))))

@@ -484,7 +484,33 @@ class CloudFormationTemplate:
         target = dc.get("OnFailure") if isinstance(dc, dict) else None
         if isinstance(target, dict) and "Destination" in target:
             mapping.on_failure = self.destination("on_failure", target, loc, (logical_id, "OnFailure"))
+        self.source_facts(mapping, raw_source)
         unit.event_source_mappings.append(mapping)
+
+    def source_facts(self, mapping: EventSourceMapping, raw: Any) -> None:
+        """Service, MSK cluster type and customer managed key of the source resource, when it is defined here."""
+        ref = self._referenced(raw, None) if raw is not None else None
+        rtype = self.type_of(ref) if ref else None
+        if rtype not in _SOURCE_TYPES:
+            return
+        mapping.source_service, mapping.source_variant = _SOURCE_TYPES[rtype]
+        props = self.props(str(ref))
+        raw_key = None
+        if rtype == "AWS::SQS::Queue":
+            raw_key = props.get("KmsMasterKeyId")
+        elif rtype == "AWS::Kinesis::Stream":
+            enc = props.get("StreamEncryption")
+            if isinstance(enc, dict) and plain(self.resolve(enc.get("EncryptionType"))) == "KMS":
+                raw_key = enc.get("KeyId")
+        elif rtype == "AWS::DynamoDB::Table":
+            sse = props.get("SSESpecification")
+            if isinstance(sse, dict) and _truthy(self.resolve(sse.get("SSEEnabled"))):
+                raw_key = sse.get("KMSMasterKeyId")  # absent: the AWS managed key
+        if raw_key is None:
+            return
+        key = self.resolve(raw_key)
+        if not aws.is_aws_managed_key(key):
+            mapping.source_kms_key, mapping.source_kms_source = self.key_arn(raw_key, key), self.source(raw_key)
 
     def branches(self, kind: str, target: dict[str, Any], fallback: Location,
                  owner: tuple[str, str] | None = None) -> list[Destination]:
@@ -830,6 +856,7 @@ _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
     "AWS::Kinesis::Stream": lambda t, i: t._name(i, "Name"),
     "AWS::DynamoDB::Table": lambda t, i: t._name(i, "TableName"),
     "AWS::MSK::Cluster": lambda t, i: _msk_arn(t, i),
+    "AWS::MSK::ServerlessCluster": lambda t, i: _msk_arn(t, i),
     "AWS::KMS::Key": _key_id,
     "AWS::KMS::Alias": lambda t, i: t.resolve(t.props(i).get("AliasName")),
     "AWS::Serverless::Function": lambda t, i: t._name(i, "FunctionName"),
@@ -862,11 +889,20 @@ def _msk_arn(t: CloudFormationTemplate, i: str) -> Any:
                                                                        uuid]))
 
 
+# Resource types an event source mapping reads: (service, MSK cluster type).
+_SOURCE_TYPES: dict[str, tuple[str, str | None]] = {
+    "AWS::SQS::Queue": ("sqs", None), "AWS::Kinesis::Stream": ("kinesis", None), "AWS::DynamoDB::Table": ("dynamodb", None),
+    "AWS::MSK::Cluster": ("kafka", "provisioned"), "AWS::MSK::ServerlessCluster": ("kafka", "serverless"),
+    "AWS::AmazonMQ::Broker": ("mq", None), "AWS::DocDB::DBCluster": ("rds", None),
+}
+
+
 _GETATT: dict[tuple[str, str], Callable[[CloudFormationTemplate, str], Any]] = {
     ("AWS::Kinesis::Stream", "Arn"): _stream_arn,
     ("AWS::DynamoDB::Table", "Arn"): _table_arn,
     ("AWS::DynamoDB::Table", "StreamArn"): _table_stream_arn,
     ("AWS::MSK::Cluster", "Arn"): _msk_arn,
+    ("AWS::MSK::ServerlessCluster", "Arn"): _msk_arn,
     ("AWS::KMS::Key", "Arn"): _key_arn,
     ("AWS::KMS::Key", "KeyId"): _key_id,
     ("AWS::SQS::Queue", "Arn"): _queue_arn,

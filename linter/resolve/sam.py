@@ -24,7 +24,7 @@ from infra_policy_linter import aws
 from infra_policy_linter.iam.managed import aws_managed_arn
 from infra_policy_linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
 from infra_policy_linter.policy_document import policy_from_value
-from infra_policy_linter.values import generated_name, make_text, plain
+from infra_policy_linter.values import Unknown, generated_name, make_text, plain
 
 if TYPE_CHECKING:
     from infra_policy_linter.resolve.cloudformation import CloudFormationTemplate
@@ -216,6 +216,13 @@ SAM_EVENT_SOURCES = {
     "DynamoDB": ("Stream", "service-role/AWSLambdaDynamoDBExecutionRole"),
     "MSK": ("Stream", "service-role/AWSLambdaMSKExecutionRole"),
 }
+# Event sources whose permissions the linter does not check: modelled all the same, so that their mappings are
+# reported as unverifiable (DST004) instead of passing in silence. A self-managed Kafka source has no ARN.
+SAM_UNCHECKED_SOURCES = {"MQ": "Broker", "DocumentDB": "Cluster", "SelfManagedKafka": None}
+
+
+_EVENT_SERVICES = {"SQS": "sqs", "Kinesis": "kinesis", "DynamoDB": "dynamodb", "MSK": "kafka", "MQ": "mq",
+                   "DocumentDB": "rds"}
 
 
 def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props: dict[str, Any], name: Any,
@@ -227,17 +234,18 @@ def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props:
     for event_name in sorted(str(k) for k in events) if isinstance(events, dict) else []:
         event = events[event_name]
         kind = event.get("Type") if isinstance(event, dict) else None
-        if kind not in SAM_EVENT_SOURCES:
+        if kind not in SAM_EVENT_SOURCES and kind not in SAM_UNCHECKED_SOURCES:
             continue
-        source_key, managed = SAM_EVENT_SOURCES[kind]
+        source_key, managed = SAM_EVENT_SOURCES.get(kind) or (SAM_UNCHECKED_SOURCES[kind], None)
         event_props = event.get("Properties") if isinstance(event.get("Properties"), dict) else {}
         event_loc = _location(t.path, event, loc)
-        if role is not None:
+        if role is not None and managed:
             role.managed_policy_arns.append((f"arn:aws:iam::aws:policy/{managed}", event_loc))
-        raw_source = event_props.get(source_key)
+        raw_source = event_props.get(source_key) if source_key else None
         mapping = EventSourceMapping(
             address=f"{logical_id}.Events.{event_name}", function=name, location=event_loc,
-            source=t.resolve(raw_source) if raw_source is not None else None,
+            source=t.resolve(raw_source) if raw_source is not None else None if source_key else Unknown(
+                f"{logical_id}.Events.{event_name}.EventSourceArn", "no EventSourceArn (a self-managed Kafka source)"),
             source_location=_key_location(t.path, event_props, source_key, event_loc),
             source_ref=t._referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
             function_address=logical_id)
@@ -246,8 +254,10 @@ def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props:
         if isinstance(target, dict) and "Destination" in target:
             mapping.on_failure = t.destination("on_failure", target, event_loc)
             sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
-            if role is not None and sam_type in ("SQS", "SNS"):
+            if role is not None and sam_type in ("SQS", "SNS", "S3"):  # pull.py: SAM adds these three
                 role.inline_policies.append(_auto_policy(logical_id, f"Events.{event_name} OnFailure",
                                                          SAM_TYPES[sam_type], mapping.on_failure.arn,
                                                          mapping.on_failure.location, role.address))
+        t.source_facts(mapping, raw_source)
+        mapping.source_service = mapping.source_service or _EVENT_SERVICES.get(kind)  # the event type names it
         unit.event_source_mappings.append(mapping)

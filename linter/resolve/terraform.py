@@ -105,6 +105,7 @@ _NAMES: dict[str, Callable[["TerraformModule", Block, Scope], Any]] = {
     "aws_kinesis_stream": _name_arg("name"),
     "aws_dynamodb_table": _name_arg("name"),
     "aws_msk_cluster": _name_arg("cluster_name"),
+    "aws_msk_serverless_cluster": _name_arg("cluster_name"),
     "aws_sqs_queue": _name_arg("name", prefix_key="name_prefix"),
     "aws_sns_topic": _name_arg("name", prefix_key="name_prefix"),
     "aws_lambda_function": _name_arg("function_name"),
@@ -130,6 +131,14 @@ class ModuleLibrary:
         if source.startswith(("./", "../")):
             return posixpath.normpath(posixpath.join(caller_dir, source))
         return self.remote.get(address)
+
+
+# Resource types an event source mapping reads: (service, MSK cluster type).
+_SOURCE_TYPES: dict[str, tuple[str, str | None]] = {
+    "aws_sqs_queue": ("sqs", None), "aws_kinesis_stream": ("kinesis", None), "aws_dynamodb_table": ("dynamodb", None),
+    "aws_msk_cluster": ("kafka", "provisioned"), "aws_msk_serverless_cluster": ("kafka", "serverless"),
+    "aws_mq_broker": ("mq", None), "aws_docdb_cluster": ("rds", None),
+}
 
 
 class TerraformModule:
@@ -680,7 +689,7 @@ class TerraformModule:
             label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
             table = {"name": name, "id": name, "arn": table_arn,
                      "stream_arn": make_text([table_arn, "/stream/", label]), "stream_label": label}
-        elif rtype == "aws_msk_cluster":
+        elif rtype in ("aws_msk_cluster", "aws_msk_serverless_cluster"):
             uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
             table = {"cluster_name": name, "arn": aws.arn("kafka", reg, acct, make_text(["cluster/", name, "/", uuid]))}
             table["id"] = table["arn"]
@@ -983,7 +992,30 @@ class TerraformModule:
                 if "destination_arn" in target.body:
                     mapping.on_failure = self._destination(block, target, "destination_arn", "on_failure",
                                                            dc.unknown)
+        self._source_facts(mapping, self._direct_reference(raw_source, None, scope) if raw_source else None)
         return mapping
+
+    def _source_facts(self, mapping: EventSourceMapping, address: str | None) -> None:
+        """Service, MSK cluster type and customer managed key of the source resource, when it is defined here."""
+        block = self._block_at(address)
+        if block is None or block.kind != "resource" or block.type not in _SOURCE_TYPES:
+            return
+        mapping.source_service, mapping.source_variant = _SOURCE_TYPES[block.type]
+        raw_key = None
+        if block.type == "aws_sqs_queue":
+            raw_key = block.body.get("kms_master_key_id")
+        elif block.type == "aws_kinesis_stream":
+            if plain(self.argument(block, "encryption_type", Scope())) == "KMS":
+                raw_key = block.body.get("kms_key_id")
+        elif block.type == "aws_dynamodb_table":
+            for sse in block.body.get("server_side_encryption", []) or []:
+                if isinstance(sse, dict) and self.evaluate_raw(sse.get("enabled")) is True:
+                    raw_key = sse.get("kms_key_arn")  # absent: the AWS owned or managed key
+        if raw_key is None:
+            return
+        key = self.evaluate_raw(raw_key)
+        if not aws.is_aws_managed_key(key):
+            mapping.source_kms_key, mapping.source_kms_source = self._key_arn(key), _hcl_source(raw_key)
 
     def _destination(self, block: Block, target: Nested, key: str, kind: str,
                      outer_unknown: str | None = None) -> Destination:

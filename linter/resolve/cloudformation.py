@@ -485,6 +485,8 @@ class CloudFormationTemplate:
         if isinstance(target, dict) and "Destination" in target:
             mapping.on_failure = self.destination("on_failure", target, loc, (logical_id, "OnFailure"))
         self.source_facts(mapping, raw_source)
+        if mapping.source_service is None and self.origin is not None:
+            mapping.source_service = self.origin.source_services.get(logical_id)  # the SAM event's Type
         unit.event_source_mappings.append(mapping)
 
     def source_facts(self, mapping: EventSourceMapping, raw: Any) -> None:

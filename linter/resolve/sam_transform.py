@@ -51,6 +51,11 @@ class PolicyOrigin:
     generated_by: str | None = None  # set when the user cannot edit the statements (a template SAM expands)
 
 
+# SAM event types that are event source mappings, and the service of their source.
+_EVENT_SERVICES = {"SQS": "sqs", "Kinesis": "kinesis", "DynamoDB": "dynamodb", "MSK": "kafka", "MQ": "mq",
+                   "DocumentDB": "rds"}
+
+
 @dataclass
 class SamOrigin:
     """What the transform generated, traced back to the SAM source."""
@@ -58,6 +63,8 @@ class SamOrigin:
     generated_roles: dict[str, str] = field(default_factory=dict)  # role logical id -> SAM resource it serves
     policies: dict[tuple[str, str], PolicyOrigin] = field(default_factory=dict)  # (resource, policy name) -> origin
     addresses: dict[str, str] = field(default_factory=dict)  # generated logical id -> how SAM's source names it
+    # generated event source mapping -> the service its SAM event Type names (the source may be a parameter)
+    source_services: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -408,6 +415,9 @@ def _function_part(tid: str, sid: str, res: Any, sprops: dict[str, Any], origin:
             eprops = ev.get("Properties") if isinstance(ev, dict) else None
             if rtype == "AWS::Lambda::EventSourceMapping":
                 origin.addresses[tid] = f"{sid}.Events.{event}"
+                service = _EVENT_SERVICES.get(str(ev.get("Type"))) if isinstance(ev, dict) else None
+                if service:
+                    origin.source_services[tid] = service
                 props = _graft(props, eprops, {"EventSourceArn": ("Queue", "Stream", "Broker", "Cluster")})
                 return _source_key(events, event), {**res, "Properties": props}
             return _source_key(events, event), res

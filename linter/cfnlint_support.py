@@ -76,7 +76,15 @@ def _unit(filename: str, text: str, decoded: Any) -> Unit:
     if parsed is None or isinstance(parsed, ParseError):
         language = "json" if text.lstrip().startswith("{") else "yaml"
         parsed = Template(filename, decoded, language, text.split("\n"))  # type: ignore[assignment]
-    return build_template(parsed)  # type: ignore[arg-type]
+        return build_template(parsed)  # type: ignore[arg-type]
+    # A SAM template goes through the real transform, as `lint` reads it (cfn-lint's own expansion of SAM loses
+    # what SAM's source says: the destination Type, the generated grants, the connectors, the positions).
+    from infra_policy_linter.resolve.sam_transform import translate, uses_sam
+
+    translated = translate(parsed, None) if uses_sam(parsed.body) else None
+    if isinstance(translated, list):  # SAM rejects it: cfn-lint reports that itself
+        translated = None
+    return build_template(parsed, None, translated)  # type: ignore[arg-type]
 
 
 def plugin_rule(rule: VerdictRule) -> type[VerdictCheck]:

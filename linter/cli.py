@@ -120,14 +120,16 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
               help="A Terraform variable file applied to every root module, after its own (repeatable).")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
               help="A Terraform variable value for every root module, applied last (repeatable).")
+@click.option("--allow-empty", is_flag=True,
+              help="Exit 0 when the paths hold no Terraform or CloudFormation file (default: exit 2).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exclude: tuple[str, ...],
           account_id: str | None, region: str | None, max_file_size: int | None, baseline_file: Path | None,
-          write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...], jobs: int | None,
-          no_cache: bool, debug: bool) -> None:
+          write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...],
+          allow_empty: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
     from infra_policy_linter.baseline import BaselineError, new_findings, read_baseline, write_baseline as save_baseline
     from infra_policy_linter.cache import default_cache_dir
@@ -189,6 +191,12 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
         if output:
             stream.close()
     if report.errors:
+        sys.exit(EXIT_ERROR)
+    if not report.files and not allow_empty:
+        # A wrong working directory in CI must not be a silent green.
+        shown = " ".join(str(p) for p in paths) or "."
+        click.echo(f"lint: error: no Terraform or CloudFormation file found in {shown} (pass --allow-empty if "
+                   f"that is expected)", err=True)
         sys.exit(EXIT_ERROR)
     if write_baseline:
         sys.exit(EXIT_OK)

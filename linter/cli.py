@@ -97,7 +97,7 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
 
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab"]), default="text",
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
@@ -120,6 +120,9 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
               help="A Terraform variable file applied to every root module, after its own (repeatable).")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
               help="A Terraform variable value for every root module, applied last (repeatable).")
+@click.option("--root", "root", type=click.Path(file_okay=False, path_type=Path),
+              help="Paths in SARIF and GitLab reports are relative to this (default: the git top level, else the "
+                   "current directory).")
 @click.option("--allow-empty", is_flag=True,
               help="Exit 0 when the paths hold no Terraform or CloudFormation file (default: exit 2).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: all cores).")
@@ -128,7 +131,7 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exclude: tuple[str, ...],
           account_id: str | None, region: str | None, max_file_size: int | None, baseline_file: Path | None,
-          write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...],
+          write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...], root: Path | None,
           allow_empty: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
     from infra_policy_linter.baseline import BaselineError, new_findings, read_baseline, write_baseline as save_baseline
@@ -179,8 +182,16 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
             from infra_policy_linter.reporters.json_report import render as render_json
             stream.write(render_json(report))
         elif fmt == "sarif":
+            from infra_policy_linter.reporters.paths import rebaser, report_root
             from infra_policy_linter.reporters.sarif import render as render_sarif
-            stream.write(render_sarif(report))
+            stream.write(render_sarif(report, rebaser(cwd, report_root(cwd, root))))
+        elif fmt == "concise":
+            from infra_policy_linter.reporters.concise import render as render_concise
+            stream.write(render_concise(report))
+        elif fmt == "gitlab":
+            from infra_policy_linter.reporters.gitlab import render as render_gitlab
+            from infra_policy_linter.reporters.paths import rebaser, report_root
+            stream.write(render_gitlab(report, rebaser(cwd, report_root(cwd, root))))
         elif fmt == "github":
             from infra_policy_linter.reporters.github import render as render_github
             stream.write(render_github(report))

@@ -34,6 +34,7 @@ class Report:
     files: int = 0
     suppressed: list[Suppressed] = field(default_factory=list)
     unrendered: list[str] = field(default_factory=list)  # template-source paths with {{ }} placeholders, skipped
+    counts: dict[str, int] = field(default_factory=dict)  # summed over units, see infra_policy_linter.coverage
 
 
 def default_jobs() -> int:
@@ -332,5 +333,7 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
                     key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
     # Files that are infrastructure: read into a unit, or meant to be and broken. Skipped YAML/JSON do not count.
     files = {f for r in results for f in r.files} | {e.path for e in errors}
+    from infra_policy_linter.coverage import COUNT_KEYS
+    counts = {key: sum(r.counts.get(key, 0) for r in results) for key in COUNT_KEYS}
     return Report(findings, errors, sum(r.units for r in results), len(files), suppressed,
-                  [display_path(p, cwd) for p in plan.unrendered])
+                  [display_path(p, cwd) for p in plan.unrendered], counts)

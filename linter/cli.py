@@ -134,7 +134,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
           write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...], root: Path | None,
           allow_empty: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
-    from infra_policy_linter.baseline import BaselineError, new_findings, read_baseline, write_baseline as save_baseline
+    from infra_policy_linter.baseline import BaselineError, apply_baseline, read_baseline, write_baseline as save_baseline
     from infra_policy_linter.cache import default_cache_dir
     from infra_policy_linter.engine import run
 
@@ -171,7 +171,10 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
         save_baseline(write_baseline, report.findings)
         click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
     if known is not None:
-        report.findings = new_findings(report.findings, known)
+        entries = [e for e in known if not e.rule or config.rule_enabled(e.rule)]
+        applied = apply_baseline(report.findings, entries, None if report.focused else set(report.read))
+        report.findings = applied.findings
+        _baseline_notes(baseline_file, applied)
 
     try:
         stream = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
@@ -215,6 +218,19 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     if threshold is not None and any(LEVEL_RANK[f.level] >= threshold for f in report.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _baseline_notes(path: Path, applied: Any) -> None:
+    """On stderr, so that machine-readable output stays as it is."""
+    if applied.hidden:
+        click.echo(f"lint: {path} hid {applied.hidden} known finding{'s' if applied.hidden != 1 else ''}", err=True)
+    if applied.stale:
+        n = len(applied.stale)
+        click.echo(f"lint: {n} {path} entr{'ies' if n != 1 else 'y'} no longer match{'' if n != 1 else 'es'} "
+                   f"(fixed or changed: remove {'them' if n != 1 else 'it'}, or rewrite the file with "
+                   f"--write-baseline):", err=True)
+        for e in applied.stale:
+            click.echo(f"  {e.path} {e.rule} {e.function}: {e.message}", err=True)
 
 
 def _progress_bar() -> tuple[Any, Any]:

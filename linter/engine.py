@@ -36,6 +36,8 @@ class Report:
     suppressed: list[Suppressed] = field(default_factory=list)
     unrendered: list[str] = field(default_factory=list)  # template-source paths with {{ }} placeholders, skipped
     counts: dict[str, int] = field(default_factory=dict)  # summed over units, see infra_policy_linter.coverage
+    read: list[str] = field(default_factory=list)  # the infrastructure files judged (display paths)
+    focused: bool = False  # only what changed files can affect was reported (pre-commit)
 
 
 def default_jobs() -> int:
@@ -351,4 +353,4 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
     from infra_policy_linter.coverage import COUNT_KEYS
     counts = {key: sum(r.counts.get(key, 0) for r in results) for key in COUNT_KEYS}
     return Report(findings, errors, sum(r.units for r in results), len(files), suppressed,
-                  [display_path(p, cwd) for p in plan.unrendered], counts)
+                  [display_path(p, cwd) for p in plan.unrendered], counts, sorted(files), bool(focus_files))

@@ -15,6 +15,10 @@ BAD_YAML = REPO / "fixtures/cloudformation/DST001/bad/template.yaml"
 BAD_JSON = REPO / "fixtures/cloudformation/DST001/bad/template.json"
 
 
+EMPTY = ("Checked 0 files in 0 units: no findings. 0 destinations checked: 0 granted, 0 not granted, 0 unverifiable; "
+         "0 module calls or stacks not followed.\n")
+
+
 def _put(root: Path, rel: str, source: Path) -> None:
     target = root / rel
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -108,9 +112,9 @@ def test_no_infrastructure_at_all_is_a_usage_error(tmp_path: Path, monkeypatch: 
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(".", env={"NO_COLOR": "1"})
     assert code == 2
-    assert out == "Checked 0 files in 0 units: no findings.\n"
+    assert out == EMPTY
     assert err == ("lint: error: no Terraform or CloudFormation file found in . (pass --allow-empty if that is "
                    "expected)\n")
     code, out, err = run_cli("--allow-empty", "docs", "ci.yml", env={"NO_COLOR": "1"})
     assert (code, err) == (0, "")
-    assert out == "Checked 0 files in 0 units: no findings.\n"
+    assert out == EMPTY

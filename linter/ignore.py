@@ -1,5 +1,6 @@
 """Which paths discovery leaves out: ``.gitignore`` / ``.git/info/exclude`` inside a git work tree, and
 ``--exclude`` patterns, both with gitignore semantics (pathspec's GitIgnoreSpec; git itself is never run).
+As in git, the ignore rules leave out untracked files only (the index says what is tracked).
 
 Git's precedence: within one file the last matching pattern wins; a deeper ``.gitignore`` wins over a shallower
 one; ``.git/info/exclude`` comes below every ``.gitignore``. Nothing below an ignored directory comes back, so
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
+
+from infra_policy_linter.git_index import tracked_paths
 
 
 def _spec(lines: list[str]) -> GitIgnoreSpec | None:
@@ -41,20 +44,21 @@ def git_top(start: Path) -> Path | None:
     return None
 
 
-def _git_dir(top: Path) -> Path | None:
-    """Where info/exclude lives: .git itself, or for a linked worktree the common directory it points to."""
+def _git_dirs(top: Path) -> tuple[Path | None, Path | None]:
+    """The work tree's git directory (its index) and the common directory (info/exclude): both .git itself, or
+    for a linked worktree the directory its .git file names and the common directory that one points to."""
     dot_git = top / ".git"
     if dot_git.is_dir():
-        return dot_git
+        return dot_git, dot_git
     try:
         text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
     except OSError:
-        return None
+        return None, None
     if not text.startswith("gitdir:"):
-        return None
+        return None, None
     git_dir = (top / text[len("gitdir:"):].strip()).resolve()
     common = _read_lines(git_dir / "commondir")
-    return (git_dir / common[0].strip()).resolve() if common else git_dir
+    return git_dir, ((git_dir / common[0].strip()).resolve() if common else git_dir)
 
 
 @dataclass
@@ -64,11 +68,19 @@ class GitIgnores:
     top: Path
     _specs: dict[Path, GitIgnoreSpec | None] = field(default_factory=dict)
     _exclude: GitIgnoreSpec | None = None
+    _tracked: set[str] = field(default_factory=set)
+    _tracked_dirs: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        git_dir = _git_dir(self.top)
-        if git_dir is not None:
-            self._exclude = _spec(_read_lines(git_dir / "info" / "exclude"))
+        git_dir, common_dir = _git_dirs(self.top)
+        if common_dir is not None:
+            self._exclude = _spec(_read_lines(common_dir / "info" / "exclude"))
+        # Ignore rules apply to untracked files only: a tracked file that a pattern matches is still read.
+        self._tracked = tracked_paths(git_dir) or set()
+        for tracked in self._tracked:
+            parts = tracked.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                self._tracked_dirs.add("/".join(parts[:depth]))
 
     def _dir_spec(self, directory: Path) -> GitIgnoreSpec | None:
         if directory not in self._specs:
@@ -83,6 +95,8 @@ class GitIgnores:
         except ValueError:
             return False
         if not rel.parts or rel.parts[0] == ".git":
+            return False
+        if rel.as_posix() in (self._tracked_dirs if is_dir else self._tracked):
             return False
         # Deepest .gitignore first: the first one with a matching pattern decides.
         for depth in range(len(rel.parts) - 1, -1, -1):

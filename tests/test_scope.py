@@ -118,3 +118,22 @@ def test_no_infrastructure_at_all_is_a_usage_error(tmp_path: Path, monkeypatch: 
     code, out, err = run_cli("--allow-empty", "docs", "ci.yml", env={"NO_COLOR": "1"})
     assert (code, err) == (0, "")
     assert out == EMPTY
+
+
+@pytest.mark.parametrize("index_version", ["2", "3", "4"])
+def test_a_tracked_file_is_read_even_if_gitignore_matches_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              index_version: str) -> None:
+    """As in git, ignore rules apply to untracked files only; the index (every format version) says which."""
+    import subprocess
+
+    root = tmp_path / "repo"
+    _put(root, "deprecated/old/main.tf", BAD_TF)  # ignored, but added with `git add -f`
+    _put(root, "deprecated/new/main.tf", BAD_TF)  # ignored and untracked
+    _put(root, "live/main.tf", BAD_TF)
+    (root / ".gitignore").write_text("deprecated/\n")
+    for args in (["init", "-q"], ["add", "-A"], ["add", "-f", "deprecated/old/main.tf"],
+                 ["update-index", "--index-version", index_version]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    monkeypatch.chdir(root)
+    code, report = run_json(".")
+    assert _paths(report) == ["deprecated/old/main.tf", "live/main.tf"]

@@ -107,7 +107,9 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
               help="Lowest finding level that makes the exit code 1 (default: error).")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (repeatable).")
+@click.option("--exclude", multiple=True, metavar="PATTERN",
+              help="Skip paths matching this gitignore-style pattern, relative to the current directory "
+                   "(repeatable; ** spans directories).")
 @click.option("--account-id", metavar="ID", help="Account id to assume where ARNs leave it open.")
 @click.option("--region", metavar="REGION", help="Region to assume where ARNs leave it open.")
 @click.option("--max-file-size", type=click.IntRange(min=1), metavar="BYTES",

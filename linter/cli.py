@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from infra_policy_linter import TOOL_NAME, __version__
+from infra_policy_linter.discovery import display_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -125,6 +126,10 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
 @click.option("--root", "root", type=click.Path(file_okay=False, path_type=Path),
               help="Paths in SARIF and GitLab reports are relative to this (default: the git top level, else the "
                    "current directory).")
+@click.option("--fix", is_flag=True,
+              help="Write the missing grants (Terraform: an aws_iam_role_policy next to the role), lint again, and "
+                   "keep only the edits that cleared their findings.")
+@click.option("--diff", "show_diff", is_flag=True, help="With --fix: print the edits as a unified diff instead.")
 @click.option("--allow-empty", is_flag=True,
               help="Exit 0 when the paths hold no Terraform or CloudFormation file (default: exit 2).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: all cores).")
@@ -134,7 +139,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exclude: tuple[str, ...],
           account_id: str | None, region: str | None, max_file_size: int | None, baseline_file: Path | None,
           write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...], root: Path | None,
-          allow_empty: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
+          fix: bool, show_diff: bool, allow_empty: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
     from infra_policy_linter.baseline import BaselineError, apply_baseline, read_baseline, write_baseline as save_baseline
     from infra_policy_linter.cache import default_cache_dir
@@ -169,6 +174,10 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
         click.echo(f"lint: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
         sys.exit(EXIT_ERROR)
     finish()
+    if show_diff and not fix:
+        _fail("--diff only goes with --fix")
+    if fix:
+        report = _fix(report, show_diff, targets, cwd, config, jobs)
     if write_baseline:
         save_baseline(write_baseline, report.findings)
         click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
@@ -220,6 +229,35 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     if threshold is not None and any(LEVEL_RANK[f.level] >= threshold for f in report.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _fix(report: Any, show_diff: bool, targets: list[Path], cwd: Path, config: Any, jobs: int | None) -> Any:
+    """Apply (or, with --diff, print) the fixes; returns the report to print: the one after the fixes."""
+    from infra_policy_linter.apply_fixes import plan_fixes, revert_uncleared, unified_diff, write
+    from infra_policy_linter.engine import run
+
+    plan = plan_fixes(report.findings, cwd, {e.path for e in report.errors})
+    if show_diff:
+        sys.stdout.write(unified_diff(plan, cwd))
+        sys.exit(EXIT_FINDINGS if plan.updated else EXIT_OK)
+    for finding, why in plan.skipped:
+        click.echo(f"lint: not fixed: {finding.location.path}:{finding.location.line} {finding.rule} "
+                   f"{finding.function}: {why}", err=True)
+    if not plan.updated:
+        return report
+    write(plan)
+    after = run(targets, cwd, config, None, jobs=jobs, cache_dir=None)
+    reverted = revert_uncleared(plan, after.findings, {e.path for e in after.errors}, cwd)
+    for path, left in reverted:
+        click.echo(f"lint: fix reverted: {display_path(path, cwd)}: it did not clear "
+                   f"{', '.join(sorted({f.rule + ' ' + f.function for f in left}))}", err=True)
+    if reverted:
+        after = run(targets, cwd, config, None, jobs=jobs, cache_dir=None)
+    kept = sorted(display_path(p, cwd) for p in plan.updated if p not in {r for r, _ in reverted})
+    if kept:
+        count = sum(len(plan.fixed[p]) for p in plan.updated if p not in {r for r, _ in reverted})
+        click.echo(f"lint: fixed {count} finding{'s' if count != 1 else ''} in {', '.join(kept)}", err=True)
+    return after
 
 
 def _baseline_notes(path: Path, applied: Any) -> None:

@@ -80,6 +80,13 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixP
         if target is None or not target.endswith(".tf"):
             plan.skipped.append((f, "the role's file is not known"))
             continue
+        if Path(target).parent != Path(f.location.path).parent:
+            # The destination is written in another module than the role: a grant in the role's module cannot
+            # name it (the printed fix mixes both modules' names), so nothing is written.
+            plan.skipped.append((f, f"the role is declared in {Path(target).parent.as_posix()}, the destination "
+                                    f"in {Path(f.location.path).parent.as_posix()}: pass its ARN to the role's "
+                                    f"module"))
+            continue
         if target in unreadable:
             plan.skipped.append((f, f"{target} could not be parsed"))
             continue

@@ -14,9 +14,10 @@ from tests.conftest import REPO, run_cli, run_json
 CONCISE_EXPECTED = """\
 fixtures/sam/DST001/bad/template.yaml:43:13 DST001 Importer sends on-failure records to SQS queue FailureQueue, but no statement on its execution role SharedRole allows sqs:SendMessage; Lambda will drop those records
 fixtures/sam/DST001/bad/template.yaml:54:13 DST001 Reporter sends on-success records to SNS topic ResultsTopic, but no statement on its execution role SharedRole allows sns:Publish; Lambda will drop those records
-fixtures/terraform-modules/DST004/bad/main.tf:36:7 DST004 cannot verify that its execution role aws_iam_role.worker allows the destination's action for aws_lambda_function.worker's on-failure destination module.dlq.queue_arn: the destination is output 'queue_arn' of module 'dlq': its source 'terraform-aws-modules/sqs/aws' is not available here (a registry or git module: run `terraform init` so that .terraform/modules holds it)
+fixtures/terraform-modules/DST004/bad/main.tf:2:1 MOD001 module.dlq was not checked: its source 'terraform-aws-modules/sqs/aws' is not available here (a module `terraform init` downloads: run it so that .terraform/modules holds it)
+fixtures/terraform-modules/DST004/bad/main.tf:36:7 DST004 cannot verify that its execution role aws_iam_role.worker allows the destination's action for aws_lambda_function.worker's on-failure destination module.dlq.queue_arn: the destination is output 'queue_arn' of module 'dlq': its source 'terraform-aws-modules/sqs/aws' is not available here (a module `terraform init` downloads: run it so that .terraform/modules holds it)
 fixtures/terraform/DST001/bad/main.tf:52:7 DST001 aws_lambda_function.worker sends on-failure records to SQS queue aws_sqs_queue.failures, but no statement on its execution role aws_iam_role.worker allows sqs:SendMessage; Lambda will drop those records
-Checked 3 files in 3 units: 3 errors, 1 warning. 4 destinations checked: 0 granted, 3 not granted, 1 unverifiable; 1 module call or stack not followed.
+Checked 3 files in 3 units: 3 errors, 1 warning, 1 note. 4 destinations checked: 0 granted, 3 not granted, 1 unverifiable; 1 module call or stack not followed.
 """  # noqa: E501
 
 # GitLab's documented Code Quality format (docs.gitlab.com, "Code Quality report format"): required fields and the

@@ -83,25 +83,23 @@ def test_fix_clears_findings_keeps_bytes_and_is_idempotent(work: Path) -> None:
         "printed, not written",
         "lint: not fixed: cloudformation-DST001-bad/template.yaml:38 DST001 Worker: fixes to templates are printed, "
         "not written",
-        "lint: fixed 4 findings in terraform-DST001-bad/main.tf, terraform-DST002-bad/main.tf, "
-        "terraform-modules-DST001-bad/modules/worker/main.tf",
+        # A grant in the role's module cannot name a queue declared by its caller.
+        "lint: not fixed: terraform-modules-DST001-bad/main.tf:13 DST001 module.worker.aws_lambda_function.this: "
+        "the role is declared in terraform-modules-DST001-bad/modules/worker, the destination in "
+        "terraform-modules-DST001-bad: pass its ARN to the role's module",
+        "lint: fixed 3 findings in terraform-DST001-bad/main.tf, terraform-DST002-bad/main.tf",
     ]
     assert [line.split()[0] for line in out.splitlines()[:-1]] == [
-        "cloudformation-DST001-bad/template.json:42:25", "cloudformation-DST001-bad/template.yaml:38:11"]
+        "cloudformation-DST001-bad/template.json:42:25", "cloudformation-DST001-bad/template.yaml:38:11",
+        "terraform-modules-DST001-bad/main.tf:13:3"]
     after = _snapshot(work)
     changed = sorted(k for k in after if after[k] != before[k])
-    assert changed == ["terraform-DST001-bad/main.tf", "terraform-DST002-bad/main.tf",
-                       "terraform-modules-DST001-bad/modules/worker/main.tf"]
+    assert changed == ["terraform-DST001-bad/main.tf", "terraform-DST002-bad/main.tf"]
     for path in changed:  # appended; nothing before it moved
         assert after[path].startswith(before[path])
-    # The grant in the child module is written in that module's own names.
-    assert after["terraform-modules-DST001-bad/modules/worker/main.tf"][len(before[
-        "terraform-modules-DST001-bad/modules/worker/main.tf"]):].decode() == GRANT.format(
-        name="this_sqs_on_failure", policy="this-sqs-on-failure", role="aws_iam_role.this.name",
-        action="sqs:SendMessage", resource="var.failure_destination")
-    code, report = run_json("terraform-DST001-bad", "terraform-DST002-bad", "terraform-modules-DST001-bad")
+    code, report = run_json("terraform-DST001-bad", "terraform-DST002-bad")
     assert (code, report["findings"]) == (0, [])
-    code, _, err = run_cli("--fix", "terraform-DST001-bad", "terraform-DST002-bad", "terraform-modules-DST001-bad")
+    code, _, err = run_cli("--fix", "terraform-DST001-bad", "terraform-DST002-bad")
     assert (code, err) == (0, "")
     assert _snapshot(work) == after
 

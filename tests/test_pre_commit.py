@@ -159,8 +159,8 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 
 SEND_JSON = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]}\n'
 
-DST002 = ("modules/worker/main.tf:46:7 DST002 module.app.module.worker.aws_lambda_function.this sends on-failure "
-          "records to SQS queue var.failure_destination (arn:aws:sqs:eu-west-1:<account>:orders-dlq), but its "
+DST002 = ("envs/prod/main.tf:15:3 DST002 module.app.module.worker.aws_lambda_function.this sends on-failure "
+          "records to SQS queue aws_sqs_queue.dlq (arn:aws:sqs:eu-west-1:<account>:orders-dlq), but its "
           "execution role module.app.module.worker.aws_iam_role.this allows sqs:SendMessage only on "
           "arn:aws:sqs:*:*:other")
 
@@ -212,13 +212,13 @@ def test_scope_a_module_two_levels_down_rechecks_the_root(layered: Path, pre_com
     result = _commit_check(layered, pre_commit_home)
     assert result.returncode == 1, result.stdout
     assert _hook_output(result) == [
-        "modules/worker/main.tf:28:3 IAM001 in module.app.module.worker.aws_iam_role_policy.configured: "
-        "sqs:SendMessages is not an IAM action; did you mean sqs:SendMessage?",
-        "modules/worker/main.tf:46:7 DST001 module.app.module.worker.aws_lambda_function.this sends on-failure "
-        "records to SQS queue var.failure_destination, but no statement on its execution role "
+        "envs/prod/main.tf:15:3 DST001 module.app.module.worker.aws_lambda_function.this sends on-failure "
+        "records to SQS queue aws_sqs_queue.dlq, but no statement on its execution role "
         "module.app.module.worker.aws_iam_role.this allows sqs:SendMessage; Lambda will drop those records "
         "(module.app.module.worker.aws_iam_role_policy.configured grants sqs:SendMessages, a misspelling of "
         "sqs:SendMessage)",
+        "modules/worker/main.tf:28:3 IAM001 in module.app.module.worker.aws_iam_role_policy.configured: "
+        "sqs:SendMessages is not an IAM action; did you mean sqs:SendMessage?",
         "Checked 3 files in 1 unit: 1 error, 1 warning. 1 destination checked: 0 granted, 1 not granted, "
         "0 unverifiable; 0 module calls or stacks not followed.",
     ]

@@ -69,4 +69,4 @@ def nested_stacks(body: Any) -> list[str]:
     if not isinstance(resources, dict):
         return []
     return sorted(str(name) for name, res in resources.items()
-                  if isinstance(res, dict) and res.get("Type") in NESTED_STACK_TYPES)
+                  if isinstance(res, dict) and isinstance(res.get("Type"), str) and res["Type"] in NESTED_STACK_TYPES)

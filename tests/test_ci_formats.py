@@ -89,10 +89,12 @@ def test_nested_stacks_are_counted_as_not_followed(tmp_path: Path, monkeypatch: 
         "  App:\n"
         "    Type: AWS::Serverless::Application\n"
         "    Properties:\n"
-        "      Location: app.yaml\n")
+        "      Location: app.yaml\n"
+        "  Odd:\n"
+        "    Type: {Fn::If: [IsProd, AWS::CloudFormation::Stack, AWS::SNS::Topic]}\n")  # not a type: not counted
     monkeypatch.chdir(tmp_path)
     code, report = run_json(".")
-    assert code == 0
+    assert (code, report["errors"]) == (0, [])
     assert report["summary"]["not_followed"] == 2
 
 

@@ -1,10 +1,12 @@
 """``--fix``: write the printed grant into the module where the role is declared, then lint again and keep only
 what cleared its finding.
 
-Only Terraform is edited today: the new ``aws_iam_role_policy`` goes at the end of the file that declares the
-role, with a resource name (and policy name) that no other block in that module uses. The grant is the rule's own
-fix, which names exactly the destination's ARN expression; a fix whose resource is only partly known (``<region>``)
-is not written. Templates (YAML, JSON, SAM) keep their printed fix: they are reported as not fixed.
+Terraform: the new ``aws_iam_role_policy`` goes at the end of the file that declares the role, with a resource
+name (and policy name) that no other block in that module uses. YAML templates: a new ``AWS::IAM::RolePolicy``
+resource right after the role's own block, indented like it, with a logical id the template does not use. The
+grant is the rule's own fix, which names exactly the destination's ARN expression; a fix whose resource is only
+partly known (``<region>``) is not written. JSON templates and SAM functions keep their printed fix: they are
+reported as not fixed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class FixPlan:
     updated: dict[Path, str] = field(default_factory=dict)  # file -> its text with the fixes
     fixed: dict[Path, list[Finding]] = field(default_factory=dict)  # file -> findings its edit should clear
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
+    after_role: dict[tuple[Path, str], int] = field(default_factory=dict)  # where the next YAML grant goes
 
 
 def _role_file(f: Finding) -> str | None:
@@ -72,6 +75,10 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixP
         if not f.fix:
             continue
         target = _role_file(f)
+        if f.fix.startswith("# add under Properties.Policies of ") and target and target.endswith(
+                (".yaml", ".yml", ".template")):
+            _plan_yaml(plan, f, cwd / target, target, unreadable)
+            continue
         if not f.fix.startswith('resource "aws_iam_role_policy"'):
             why = ("its fix is advice, not a grant" if f.location.path.endswith(".tf")
                    else "fixes to templates are printed, not written")
@@ -111,6 +118,79 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixP
         plan.updated[path] = text + separator + _unique(f.fix, names) + "\n"
         plan.fixed.setdefault(path, []).append(f)
     return plan
+
+
+_YAML_FIELD = re.compile(r"^\s*-?\s*(PolicyName|Action|Resource):\s*(.+)$")
+
+
+def _role_line(f: Finding) -> int | None:
+    for related in f.related:
+        if related.message.startswith("execution role "):
+            return related.location.line
+    return None
+
+
+def _plan_yaml(plan: FixPlan, f: Finding, path: Path, target: str, unreadable: set[str]) -> None:
+    """A new AWS::IAM::RolePolicy after the role's block: text insertion, so every other byte stays."""
+    assert f.fix is not None and f.role is not None
+    fields = dict(m.groups() for line in f.fix.split("\n") if (m := _YAML_FIELD.match(line)))
+    if target in unreadable or set(fields) != {"PolicyName", "Action", "Resource"}:
+        plan.skipped.append((f, f"{target} could not be parsed" if target in unreadable
+                             else "a SAM function's Policies entry is printed, not written"))
+        return
+    if re.search(r"<[a-z -]+>", fields["Resource"]):
+        plan.skipped.append((f, "the resource is only partly known"))
+        return
+    if path not in plan.originals:
+        try:
+            plan.originals[path] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            plan.skipped.append((f, f"{target} cannot be read: {exc}"))
+            return
+        plan.updated[path] = plan.originals[path]
+    text = plan.updated[path]
+    lines = text.split("\n")
+    role_line = _role_line(f)
+    if role_line is None or not (0 < role_line <= len(lines)) or not re.match(
+            rf"^(\s+){re.escape(f.role)}:\s*$", lines[role_line - 1]):
+        plan.skipped.append((f, "the role's block cannot be found in the text"))
+        return
+    indent = len(lines[role_line - 1]) - len(lines[role_line - 1].lstrip())
+    end = role_line  # first line after the role's block: the next non-blank line indented no deeper than its key
+    while end < len(lines) and (not lines[end].strip() or
+                                len(lines[end]) - len(lines[end].lstrip()) > indent):
+        end += 1
+    while end > role_line and not lines[end - 1].strip():
+        end -= 1  # keep the blank lines that separate resources after the new one
+    end = plan.after_role.get((path, f.role), end)  # after the grants already added for this role
+    used = set(re.findall(r"^\s+([A-Za-z0-9]+):", text, re.M))
+    base = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", fields["PolicyName"])
+                   if part) + "Policy"
+    logical, n = base, 1
+    while logical in used:
+        n += 1
+        logical = f"{base}{n}"
+    pad, step = " " * indent, " " * 2
+    block = [
+        "",
+        f"{pad}{logical}:",
+        f"{pad}{step}Type: AWS::IAM::RolePolicy",
+        f"{pad}{step}Properties:",
+        f"{pad}{step * 2}RoleName: !Ref {f.role}",
+        f"{pad}{step * 2}PolicyName: {fields['PolicyName'] + ('' if n == 1 else f'-{n}')}",
+        f"{pad}{step * 2}PolicyDocument:",
+        f'{pad}{step * 3}Version: "2012-10-17"',
+        f"{pad}{step * 3}Statement:",
+        f"{pad}{step * 4}- Effect: Allow",
+        f"{pad}{step * 5}Action: {fields['Action']}",
+        f"{pad}{step * 5}Resource: {fields['Resource']}",
+    ]
+    plan.updated[path] = "\n".join(lines[:end] + block + lines[end:])
+    for key, line in plan.after_role.items():
+        if key[0] == path and line > end:
+            plan.after_role[key] = line + len(block)
+    plan.after_role[(path, f.role)] = end + len(block)
+    plan.fixed.setdefault(path, []).append(f)
 
 
 def unified_diff(plan: FixPlan, cwd: Path) -> str:

@@ -127,8 +127,8 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
               help="Paths in SARIF and GitLab reports are relative to this (default: the git top level, else the "
                    "current directory).")
 @click.option("--fix", is_flag=True,
-              help="Write the missing grants (Terraform: an aws_iam_role_policy next to the role), lint again, and "
-                   "keep only the edits that cleared their findings.")
+              help="Write the missing grants (a new role policy next to the role: Terraform, YAML templates), "
+                   "lint again, and keep only the edits that cleared their findings.")
 @click.option("--diff", "show_diff", is_flag=True, help="With --fix: print the edits as a unified diff instead.")
 @click.option("--allow-empty", is_flag=True,
               help="Exit 0 when the paths hold no Terraform or CloudFormation file (default: exit 2).")

@@ -3,7 +3,10 @@ other byte, and a second run changes nothing."""
 
 from __future__ import annotations
 
+import difflib
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,25 +84,27 @@ def test_fix_clears_findings_keeps_bytes_and_is_idempotent(work: Path) -> None:
     assert err.splitlines() == [
         "lint: not fixed: cloudformation-DST001-bad/template.json:42 DST001 Notifier: fixes to templates are "
         "printed, not written",
-        "lint: not fixed: cloudformation-DST001-bad/template.yaml:38 DST001 Worker: fixes to templates are printed, "
-        "not written",
         # A grant in the role's module cannot name a queue declared by its caller.
         "lint: not fixed: terraform-modules-DST001-bad/main.tf:13 DST001 module.worker.aws_lambda_function.this: "
         "the role is declared in terraform-modules-DST001-bad/modules/worker, the destination in "
         "terraform-modules-DST001-bad: pass its ARN to the role's module",
-        "lint: fixed 3 findings in terraform-DST001-bad/main.tf, terraform-DST002-bad/main.tf",
+        "lint: fixed 4 findings in cloudformation-DST001-bad/template.yaml, terraform-DST001-bad/main.tf, "
+        "terraform-DST002-bad/main.tf",
     ]
     assert [line.split()[0] for line in out.splitlines()[:-1]] == [
-        "cloudformation-DST001-bad/template.json:42:25", "cloudformation-DST001-bad/template.yaml:38:11",
-        "terraform-modules-DST001-bad/main.tf:13:3"]
+        "cloudformation-DST001-bad/template.json:42:25", "terraform-modules-DST001-bad/main.tf:13:3"]
     after = _snapshot(work)
     changed = sorted(k for k in after if after[k] != before[k])
-    assert changed == ["terraform-DST001-bad/main.tf", "terraform-DST002-bad/main.tf"]
-    for path in changed:  # appended; nothing before it moved
-        assert after[path].startswith(before[path])
-    code, report = run_json("terraform-DST001-bad", "terraform-DST002-bad")
+    assert changed == ["cloudformation-DST001-bad/template.yaml", "terraform-DST001-bad/main.tf",
+                       "terraform-DST002-bad/main.tf"]
+    for path in changed:  # lines were only inserted: every byte of the original is still there, in order
+        ops = difflib.SequenceMatcher(None, before[path].decode().split("\n"), after[path].decode().split("\n"),
+                                      autojunk=False).get_opcodes()
+        assert {op[0] for op in ops} == {"equal", "insert"}
+    code, report = run_json("terraform-DST001-bad", "terraform-DST002-bad", "cloudformation-DST001-bad/template.yaml")
     assert (code, report["findings"]) == (0, [])
-    code, _, err = run_cli("--fix", "terraform-DST001-bad", "terraform-DST002-bad")
+    code, _, err = run_cli("--fix", "terraform-DST001-bad", "terraform-DST002-bad",
+                           "cloudformation-DST001-bad/template.yaml")
     assert (code, err) == (0, "")
     assert _snapshot(work) == after
 
@@ -158,3 +163,57 @@ def test_advice_is_not_written(work: Path) -> None:
     code, out, err = run_cli("--fix", "terraform-DST001-bad")
     assert (code, main.read_text()) == (1, original)
     assert err == "lint: not fixed: terraform-DST001-bad/main.tf:56 DST003 aws_lambda_function.worker: its fix is advice, not a grant\n"
+
+
+YAML_GRANT = """\
+  {logical}:
+    Type: AWS::IAM::RolePolicy
+    Properties:
+      RoleName: !Ref {role}
+      PolicyName: {policy}
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: {action}
+            Resource: {resource}
+
+"""
+
+
+def _cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), "--", str(path)], capture_output=True,
+                          text=True)
+
+
+def test_yaml_template_gets_a_role_policy_after_the_role(work: Path) -> None:
+    template = work / "cloudformation-DST001-bad" / "template.yaml"
+    before = template.read_text()
+    code, out, err = run_cli("--fix", "cloudformation-DST001-bad/template.yaml")
+    assert (code, err) == (0, "lint: fixed 1 finding in cloudformation-DST001-bad/template.yaml\n")
+    grant = YAML_GRANT.format(logical="WorkerSqsOnFailurePolicy", role="WorkerRole",
+                              policy="worker-sqs-on-failure", action="sqs:SendMessage",
+                              resource="!GetAtt FailureQueue.Arn")
+    at = before.index("  Worker:\n")
+    assert template.read_text() == before[:at] + grant + before[at:]
+    linted = _cfn_lint(template)
+    assert linted.returncode == 0, linted.stdout
+    run_cli("--fix", "cloudformation-DST001-bad/template.yaml")
+    assert template.read_text() == before[:at] + grant + before[at:]
+
+
+def test_sam_template_with_a_shared_role_gets_one_policy_per_finding(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(REPO / "fixtures/sam/DST001/bad/template.yaml", tmp_path / "template.yaml")
+    monkeypatch.chdir(tmp_path)
+    before = (tmp_path / "template.yaml").read_text()
+    code, out, err = run_cli("--fix", "template.yaml")
+    assert (code, err) == (0, "lint: fixed 2 findings in template.yaml\n")
+    at = before.index("  Importer:\n")
+    assert (tmp_path / "template.yaml").read_text() == before[:at] + YAML_GRANT.format(
+        logical="ImporterSqsOnFailurePolicy", role="SharedRole", policy="importer-sqs-on-failure",
+        action="sqs:SendMessage", resource="!GetAtt FailureQueue.Arn") + YAML_GRANT.format(
+        logical="ReporterSnsOnSuccessPolicy", role="SharedRole", policy="reporter-sns-on-success",
+        action="sns:Publish", resource="!Ref ResultsTopic") + before[at:]
+    linted = _cfn_lint(tmp_path / "template.yaml")
+    assert linted.returncode == 0, linted.stdout

@@ -98,7 +98,8 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
 
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab"]),
+              default="text",
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
@@ -141,7 +142,9 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
           write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...], root: Path | None,
           fix: bool, show_diff: bool, allow_empty: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
-    from infra_policy_linter.baseline import BaselineError, apply_baseline, read_baseline, write_baseline as save_baseline
+    from infra_policy_linter.baseline import (
+        BaselineError, apply_baseline, read_baseline, write_baseline as save_baseline,
+    )
     from infra_policy_linter.cache import default_cache_dir
     from infra_policy_linter.engine import run
 

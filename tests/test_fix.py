@@ -149,7 +149,8 @@ def test_a_fix_that_does_not_clear_its_finding_is_reverted(work: Path) -> None:
     code, out, err = run_cli("--fix", "--format", "concise", "terraform-DST001-bad")
     assert main.read_text() == original
     assert code == 1
-    assert err == "lint: fix reverted: terraform-DST001-bad/main.tf: it did not clear DST003 aws_lambda_function.worker\n"
+    assert err == ("lint: fix reverted: terraform-DST001-bad/main.tf: it did not clear DST003 "
+                   "aws_lambda_function.worker\n")
     assert out.splitlines()[0].startswith("terraform-DST001-bad/main.tf:61:7 DST001 aws_lambda_function.worker")
 
 
@@ -162,7 +163,8 @@ def test_advice_is_not_written(work: Path) -> None:
     main.write_text(original)
     code, out, err = run_cli("--fix", "terraform-DST001-bad")
     assert (code, main.read_text()) == (1, original)
-    assert err == "lint: not fixed: terraform-DST001-bad/main.tf:56 DST003 aws_lambda_function.worker: its fix is advice, not a grant\n"
+    assert err == ("lint: not fixed: terraform-DST001-bad/main.tf:56 DST003 aws_lambda_function.worker: its fix is "
+                   "advice, not a grant\n")
 
 
 YAML_GRANT = """\

@@ -80,8 +80,9 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixP
             _plan_yaml(plan, f, cwd / target, target, unreadable)
             continue
         if not f.fix.startswith('resource "aws_iam_role_policy"'):
-            why = ("its fix is advice, not a grant" if f.location.path.endswith(".tf")
-                   else "fixes to templates are printed, not written")
+            why = ("fixes to JSON templates are printed, not written" if f.fix.startswith("// add ")
+                   else "a SAM function's Policies entry is printed, not written"
+                   if f.fix.startswith("# add under Properties.Policies of ") else "its fix is advice, not a grant")
             plan.skipped.append((f, why))
             continue
         if target is None or not target.endswith(".tf"):

@@ -82,7 +82,7 @@ def test_fix_clears_findings_keeps_bytes_and_is_idempotent(work: Path) -> None:
     code, out, err = run_cli("--fix", "--format", "concise", ".")
     assert code == 1  # the templates' findings are left: their fixes are printed, not written
     assert err.splitlines() == [
-        "lint: not fixed: cloudformation-DST001-bad/template.json:42 DST001 Notifier: fixes to templates are "
+        "lint: not fixed: cloudformation-DST001-bad/template.json:42 DST001 Notifier: fixes to JSON templates are "
         "printed, not written",
         # A grant in the role's module cannot name a queue declared by its caller.
         "lint: not fixed: terraform-modules-DST001-bad/main.tf:13 DST001 module.worker.aws_lambda_function.this: "
@@ -219,3 +219,12 @@ def test_sam_template_with_a_shared_role_gets_one_policy_per_finding(tmp_path: P
         action="sns:Publish", resource="!Ref ResultsTopic") + before[at:]
     linted = _cfn_lint(tmp_path / "template.yaml")
     assert linted.returncode == 0, linted.stdout
+
+
+def test_advice_in_a_template_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(REPO / "fixtures/cloudformation/DST004/bad/template.yaml", tmp_path / "template.yaml")
+    monkeypatch.chdir(tmp_path)
+    before = (tmp_path / "template.yaml").read_text()
+    code, out, err = run_cli("--fix", "template.yaml")
+    assert (tmp_path / "template.yaml").read_text() == before
+    assert err and all(line.endswith(": its fix is advice, not a grant") for line in err.splitlines())

@@ -39,7 +39,11 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
         return Focus()
     tf_dirs = {p.parent for p in changed if p.name.endswith(TERRAFORM_SUFFIXES)}
     var_dirs = {p.parent for p in changed if p.name.endswith(TFVARS_SUFFIXES)}
-    others = {p for p in changed if not p.name.endswith(TERRAFORM_SUFFIXES)}
+    # Only files a module could read with file()/templatefile() are looked up; YAML is a template's, not a policy's.
+    others = {p for p in changed if not p.name.endswith(TERRAFORM_SUFFIXES)
+              and not p.name.endswith((".yaml", ".yml", ".template"))}
+    if not tf_dirs and not others:
+        return Focus()  # nothing Terraform can see changed: no need to scan the work tree
     top = git_top(cwd) or absolute(cwd)
     plan = discover([top], cwd, exclude)
     callers: dict[Path, set[Path]] = {}

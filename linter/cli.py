@@ -220,7 +220,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
             stream.close()
     if report.errors:
         sys.exit(EXIT_ERROR)
-    if not report.files and not allow_empty:
+    if not report.files and not report.unrendered and not allow_empty:
         # A wrong working directory in CI must not be a silent green.
         shown = " ".join(str(p) for p in paths) or "."
         click.echo(f"lint: error: no Terraform or CloudFormation file found in {shown} (pass --allow-empty if "

@@ -58,8 +58,10 @@ def _paths(report: dict) -> list[str]:
 def test_git_ignored_files_and_build_output_are_not_read(tree: Path) -> None:
     code, report = run_json(".")
     assert code == 1
-    assert _paths(report) == ["infra/main.tf", "nested/keep.generated.yaml", "stacks/app.yaml"]
-    assert report["summary"]["files"] == 3
+    # cdk.out's synthesized template is read; its asset copies are not.
+    assert _paths(report) == ["cdk.out/App.template.json", "infra/main.tf", "nested/keep.generated.yaml",
+                              "stacks/app.yaml"]
+    assert report["summary"]["files"] == 4
 
 
 def test_outside_a_git_work_tree_gitignore_means_nothing(tree: Path) -> None:
@@ -67,7 +69,8 @@ def test_outside_a_git_work_tree_gitignore_means_nothing(tree: Path) -> None:
     code, report = run_json(".")
     assert code == 1
     # Build output is still skipped; what .gitignore lists is read (git would not apply it either).
-    assert _paths(report) == ["infra/main.tf", "nested/drop.yaml", "nested/keep.generated.yaml",
+    assert _paths(report) == ["cdk.out/App.template.json", "infra/main.tf", "nested/drop.yaml",
+                              "nested/keep.generated.yaml",
                               "scratch/main.tf", "stacks/app.generated.yaml", "stacks/app.yaml",
                               "vendored/lib/main.tf"]
 
@@ -87,11 +90,12 @@ def test_a_file_named_on_the_command_line_is_read_even_if_ignored(tree: Path) ->
 
 
 @pytest.mark.parametrize("pattern, expected", [
-    ("**/stacks/**", ["infra/main.tf", "nested/keep.generated.yaml"]),
-    ("infra", ["nested/keep.generated.yaml", "stacks/app.yaml"]),
-    ("*.yaml", ["infra/main.tf"]),
-    ("/nested/*.yaml", ["infra/main.tf", "stacks/app.yaml"]),
-    ("**/main.tf", ["nested/keep.generated.yaml", "stacks/app.yaml"]),
+    ("**/stacks/**", ["cdk.out/App.template.json", "infra/main.tf", "nested/keep.generated.yaml"]),
+    ("infra", ["cdk.out/App.template.json", "nested/keep.generated.yaml", "stacks/app.yaml"]),
+    ("*.yaml", ["cdk.out/App.template.json", "infra/main.tf"]),
+    ("/nested/*.yaml", ["cdk.out/App.template.json", "infra/main.tf", "stacks/app.yaml"]),
+    ("**/main.tf", ["cdk.out/App.template.json", "nested/keep.generated.yaml", "stacks/app.yaml"]),
+    ("cdk.out/", ["infra/main.tf", "nested/keep.generated.yaml", "stacks/app.yaml"]),
 ])
 def test_exclude_takes_gitignore_patterns(tree: Path, pattern: str, expected: list[str]) -> None:
     code, report = run_json("--exclude", pattern, ".")

@@ -2,7 +2,8 @@
 
 pre-commit passes only the changed files. A changed file in a module changes the verdicts of every root module
 that calls it, through any depth; a ``.tfvars`` file changes its root module's variables; a policy file read with
-``file()``/``templatefile()`` changes the modules that read it. Those roots are found by a textual scan of the
+``file()``/``templatefile()`` changes the modules that read it; a nested template changes the template that nests
+it (through any depth). Those roots are found by a textual scan of the
 work tree's Terraform files (the same one that plans work), and added to the run; a changed root module file keeps
 the narrower rule (findings located in the file or naming it as evidence).
 """
@@ -42,10 +43,17 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
     # Only files a module could read with file()/templatefile() are looked up; YAML is a template's, not a policy's.
     others = {p for p in changed if not p.name.endswith(TERRAFORM_SUFFIXES)
               and not p.name.endswith((".yaml", ".yml", ".template"))}
-    if not tf_dirs and not others:
-        return Focus()  # nothing Terraform can see changed: no need to scan the work tree
+    templates = {p for p in changed if p.name.endswith((".yaml", ".yml", ".json", ".template"))
+                 and not p.name.endswith(TFVARS_SUFFIXES)}
+    if not tf_dirs and not others and not templates:
+        return Focus()
     top = git_top(cwd) or absolute(cwd)
     plan = discover([top], cwd, exclude)
+    focus = Focus()
+    if templates:
+        _template_parents(plan.templates, templates, cwd, focus)
+    if not tf_dirs and not others:
+        return focus
     callers: dict[Path, set[Path]] = {}
     readers: dict[Path, set[Path]] = {}
     first_file: dict[Path, Path] = {}
@@ -64,7 +72,6 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
                 name = written[len("${path.module}/"):] if written.startswith("${path.module}/") else written
                 readers.setdefault(absolute(here / name), set()).add(here)
     reading = {d for p in others for d in readers.get(p, ())}
-    focus = Focus()
     roots_of_whole: set[Path] = set()
     for start in sorted(tf_dirs | reading):
         # Values flow through module inputs and outputs, which findings do not name as evidence: a change to a
@@ -84,6 +91,36 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
             for caller in sorted(above - seen):
                 seen.add(caller)
                 pending.append(caller)
-    focus.units = {display_path(d, cwd) for d in roots_of_whole}
+    focus.units |= {display_path(d, cwd) for d in roots_of_whole}
     focus.extra = sorted(set(focus.extra))
     return focus
+
+
+def _template_parents(all_templates: list[Path], changed: set[Path], cwd: Path, focus: Focus) -> None:
+    """A changed template nested by another (a nested stack, a SAM application) is judged inside the template
+    that nests it: that parent, through any depth, joins the run, and all of its findings are in focus."""
+    from infra_policy_linter.resolve.nested import local_template_refs
+
+    parents: dict[Path, set[Path]] = {}
+    for path in all_templates:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"TemplateURL" not in data and b"Location" not in data:
+            continue
+        here = absolute(path)
+        for child in local_template_refs(here, data.decode("utf-8", "replace")):
+            if absolute(child) != here:
+                parents.setdefault(absolute(child), set()).add(here)
+    for start in sorted(changed):
+        pending, seen = [start], {start}
+        while pending:
+            current = pending.pop()
+            above = parents.get(current, set())
+            if not above and current != start:
+                focus.extra.append(current)
+                focus.units.add(display_path(current, cwd))
+            for parent in sorted(above - seen):
+                seen.add(parent)
+                pending.append(parent)

@@ -191,7 +191,7 @@ def layered(tmp_path: Path) -> Path:
 def _hook_output(result: subprocess.CompletedProcess[str]) -> list[str]:
     """The linter's lines in pre-commit's report (after the status block, before the end)."""
     return [line for line in result.stdout.splitlines()
-            if line.startswith(("modules/", "envs/", "Checked "))]
+            if line.startswith(("modules/", "envs/", "stacks/", "Checked "))]
 
 
 def _commit_check(target: Path, home: Path) -> subprocess.CompletedProcess[str]:
@@ -262,3 +262,25 @@ def test_scope_a_policy_file_rechecks_the_modules_reading_it(layered: Path, pre_
     result = _commit_check(layered, pre_commit_home)
     assert result.returncode == 1, result.stdout
     assert _hook_output(result)[0] == DST002
+
+
+def test_scope_a_nested_template_rechecks_the_template_that_nests_it(tmp_path: Path, pre_commit_home: Path) -> None:
+    target = tmp_path / "nested"
+    shutil.copytree(REPO / "fixtures/cloudformation-nested/DST002/good", target)
+    (target / ".pre-commit-config.yaml").write_text(_local_hook_config())
+    _git(target, "init", "-q")
+    _git(target, "add", "-A")
+    _git(target, "commit", "-q", "-m", "start")
+    worker = target / "stacks" / "worker.yaml"
+    worker.write_text(worker.read_text().replace("Resource: !Ref GrantedQueueArn",
+                                                 'Resource: !Sub "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:x"'))
+    result = _commit_check(target, pre_commit_home)
+    assert result.returncode == 1, result.stdout
+    # The queue's name comes from the parent: the child was judged inside it, not on its own.
+    assert _hook_output(result) == [
+        "stacks/worker.yaml:33:11 DST002 Worker/Function sends on-failure records to SQS queue !Ref FailureQueueArn "
+        "(arn:aws:sqs:<region>:<account>:orders-failures), but its execution role Worker/Role allows "
+        "sqs:SendMessage only on arn:aws:sqs:<region>:<account>:x",
+        "Checked 3 files in 1 unit: 1 error. 1 destination checked: 0 granted, 1 not granted, 0 unverifiable; "
+        "0 module calls or stacks not followed.",
+    ]

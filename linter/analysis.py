@@ -38,6 +38,7 @@ class UnitResult:
     errors: list[ParseError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     units: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # see infra_policy_linter.coverage
 
 
 def analyse(work: Work, config: Config, today: date) -> UnitResult:
@@ -54,23 +55,29 @@ def analyse(work: Work, config: Config, today: date) -> UnitResult:
 
 
 def _analyse(work: Work, config: Config, today: date) -> UnitResult:
+    from infra_policy_linter.coverage import destination_counts
+
     env = Environment(config.account_id, config.region)
     result = UnitResult()
+    unfollowed: list[str] = []
     if work.kind == "terraform":
-        unit = _terraform(work, env, result)
+        unit = _terraform(work, env, result, unfollowed)
     elif work.kind == "terraform-plan":
         unit = _plan(work, env, result)
     else:
-        unit = _template(work, env, result)
+        unit = _template(work, env, result, unfollowed)
     if unit is None:
         return result
     result.units = 1
     result.files = list(unit.files)
-    result.findings, result.suppressed = check_unit(unit, config, today)
+    shared: dict[str, Any] = {}
+    result.findings, result.suppressed = check_unit(unit, config, today, shared)
+    result.counts = {**destination_counts(unit, shared), "not_followed": len(unfollowed)}
     return result
 
 
-def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
+def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
+    from infra_policy_linter.coverage import unfollowed_module_calls
     from infra_policy_linter.resolve.terraform import ModuleLibrary, build_module
     from infra_policy_linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
     from infra_policy_linter.parsers.terraform_json import parse_terraform_file
@@ -127,6 +134,7 @@ def _terraform(work: Work, env: Environment, result: UnitResult) -> Unit | None:
                 parsed_files.append(parsed)
         library.files[directory] = parsed_files
     unit = build_module(work.name, files, tfvars, env, library)
+    unfollowed.extend(unfollowed_module_calls(work.name, files, library))
     unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
     return unit
 
@@ -161,7 +169,8 @@ def _plan(work: Work, env: Environment, result: UnitResult) -> Unit | None:
     return built
 
 
-def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
+def _template(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
+    from infra_policy_linter.coverage import nested_stacks
     from infra_policy_linter.resolve.cloudformation import build_template
 
     source, *nested = work.sources  # a template, then the local templates of its nested stacks
@@ -173,6 +182,9 @@ def _template(work: Work, env: Environment, result: UnitResult) -> Unit | None:
         read = _read_template(child, env, result)
         if read is not None:
             children[child.path] = read[1] if read[1] is not None else read[0]
+    # Nested stacks whose template is not a local file that could be read are not followed.
+    stacks = nested_stacks(parsed[0].body)
+    unfollowed.extend(stacks[:max(0, len(stacks) - len(children))])
     return build_template(parsed[0], env, parsed[1], children)
 
 
@@ -199,13 +211,14 @@ def _read_template(source: Source, env: Environment, result: UnitResult) -> tupl
     return parsed, translated
 
 
-def check_unit(unit: Unit, config: Config, today: date) -> tuple[list[Finding], list[Suppressed]]:
+def check_unit(unit: Unit, config: Config, today: date,
+               shared: dict[str, Any] | None = None) -> tuple[list[Finding], list[Suppressed]]:
     from dataclasses import replace
 
     from infra_policy_linter.rules import ALL_RULES
 
     enabled = {rule.id for rule in ALL_RULES if config.rule_enabled(rule.id)}
-    shared: dict[str, Any] = {}
+    shared = {} if shared is None else shared
     raw: list[Finding] = []
     seen: set[tuple[Any, ...]] = set()
     for rule in ALL_RULES:

@@ -141,6 +141,7 @@ def _result_to(r: UnitResult) -> dict[str, Any]:
         "errors": [[e.path, e.line, e.column, e.message] for e in r.errors],
         "files": r.files,
         "units": r.units,
+        "counts": r.counts,
     }
 
 
@@ -154,4 +155,5 @@ def _result_from(d: dict[str, Any]) -> UnitResult:
         errors=[ParseError(*e) for e in d["errors"]],
         files=list(d["files"]),
         units=int(d["units"]),
+        counts={k: int(v) for k, v in d.get("counts", {}).items()},
     )

@@ -91,6 +91,10 @@ def load_config(path: Path, known_rules: set[str]) -> Config:
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("infra-policy-linter", {})
         where = f"{path} [tool.infra-policy-linter]"
+    elif set(data) == {"tool"} and isinstance(data["tool"], dict) and set(data["tool"]) == {"infra-policy-linter"}:
+        # The pyproject.toml form, pasted as it is: one example then works in both files.
+        table = data["tool"]["infra-policy-linter"]
+        where = f"{path} [tool.infra-policy-linter]"
     else:
         table = data
         where = str(path)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
+
+from infra_policy_linter.ignore import Excludes, GitIgnores, absolute, git_top
 
 # `.aws-sam` holds `sam build`'s copy of every template (a second report of each finding); `asset.*` folders in
 # cdk.out are copies of assets (the synthesized templates themselves sit directly in cdk.out and are read).
@@ -15,6 +16,8 @@ SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".terragrunt-cache"
 
 def _skipped_dir(parent: str, name: str) -> bool:
     return name in SKIP_DIRS or (name.startswith("asset.") and Path(parent).name == "cdk.out")
+
+
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
@@ -86,34 +89,50 @@ def _classify(path: Path, plan: Plan) -> None:
         plan.templates.append(path)
 
 
-def excluded(shown: str, patterns: tuple[str, ...]) -> bool:
-    """Glob patterns against the POSIX path relative to the current directory; a pattern naming a directory
-    excludes everything under it."""
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatchcase(shown, pattern) or fnmatchcase(shown, pattern + "/*"):
-            return True
-    return False
+class _Filter:
+    """--exclude everywhere; .gitignore and .git/info/exclude for what is found by walking (not for what the
+    command line names)."""
+
+    def __init__(self, cwd: Path, exclude: tuple[str, ...], use_gitignore: bool) -> None:
+        self.excludes = Excludes(exclude, cwd)
+        self.use_gitignore = use_gitignore
+        self.repos: dict[Path, GitIgnores | None] = {}
+
+    def gitignores(self, start: Path) -> GitIgnores | None:
+        if not self.use_gitignore:
+            return None
+        top = git_top(start)
+        if top is None:
+            return None
+        if top not in self.repos:
+            self.repos[top] = GitIgnores(top)
+        return self.repos[top]
+
+    def keep(self, path: Path, is_dir: bool, ignores: GitIgnores | None) -> bool:
+        if self.excludes.excluded(path, is_dir):
+            return False
+        return ignores is None or not ignores.ignored(absolute(path), is_dir)
 
 
-def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...] = ()) -> Plan:
+def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...] = (),
+             use_gitignore: bool = True) -> Plan:
     cwd = cwd or Path.cwd()
     plan = Plan()
-    if exclude:
-        keep = lambda p: not excluded(display_path(p, cwd), exclude)  # noqa: E731
-    else:
-        keep = lambda p: True  # noqa: E731
+    filters = _Filter(cwd, exclude, use_gitignore)
     for root in paths:
         if root.is_file():
+            if filters.excludes.excluded(root, False):
+                continue
             if is_terraform_file(root.name):
                 # A Terraform file is judged with its whole module: cross-resource checks need every file.
+                ignores = filters.gitignores(absolute(root.parent))
                 for sibling in sorted(root.parent.iterdir()):
                     if (sibling.is_file() and (is_terraform_file(sibling.name) or is_auto_tfvars(sibling.name))
-                            and keep(sibling)):
+                            and (sibling == root or filters.keep(sibling, False, ignores))):
                         _classify(sibling, plan)
             elif unrendered(root.as_posix()):
                 plan.unrendered.append(root)
-            elif keep(root):
+            else:
                 _classify(root, plan)
             continue
         if not root.is_dir():
@@ -126,16 +145,22 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
         if unrendered(root.resolve().as_posix()):
             plan.unrendered.append(root)
             continue
+        ignores = filters.gitignores(absolute(root))
+        if ignores is not None and ignores.ignored(absolute(root), True):
+            ignores = None  # a directory named on the command line is read even if git ignores it
         for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-            plan.unrendered.extend(Path(dirpath) / d for d in sorted(dirnames) if unrendered(d) and
-                                   keep(Path(dirpath) / d))
-            dirnames[:] = sorted(d for d in dirnames if not _skipped_dir(dirpath, d) and not unrendered(d) and
-                                 keep(Path(dirpath) / d))
+            here = Path(dirpath)
+            plan.unrendered.extend(here / d for d in sorted(dirnames)
+                                   if unrendered(d) and filters.keep(here / d, True, ignores))
+            dirnames[:] = sorted(d for d in dirnames if not _skipped_dir(dirpath, d) and not unrendered(d)
+                                 and filters.keep(here / d, True, ignores))
             for filename in sorted(filenames):
+                if not filters.keep(here / filename, False, ignores):
+                    continue
                 if unrendered(filename):
-                    plan.unrendered.append(Path(dirpath) / filename)
-                elif keep(Path(dirpath) / filename):
-                    _classify(Path(dirpath) / filename, plan)
+                    plan.unrendered.append(here / filename)
+                else:
+                    _classify(here / filename, plan)
     for directory in plan.modules:
         plan.modules[directory] = opentofu_wins(sorted(set(plan.modules[directory])))
     for directory in plan.tfvars:

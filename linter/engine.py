@@ -17,6 +17,7 @@ from infra_policy_linter.cache import ResultCache, cache_key
 from infra_policy_linter.config import Config
 from infra_policy_linter.discovery import Plan, discover, display_path, is_terraform_file, opentofu_wins
 from infra_policy_linter.findings import Finding
+from infra_policy_linter.focus import Focus, widen
 from infra_policy_linter.model import ParseError
 from infra_policy_linter.resolve.terraform_plan import looks_like_plan
 from infra_policy_linter.module_calls import local_calls, read_paths, remote_modules
@@ -34,6 +35,9 @@ class Report:
     files: int = 0
     suppressed: list[Suppressed] = field(default_factory=list)
     unrendered: list[str] = field(default_factory=list)  # template-source paths with {{ }} placeholders, skipped
+    counts: dict[str, int] = field(default_factory=dict)  # summed over units, see infra_policy_linter.coverage
+    read: list[str] = field(default_factory=list)  # the infrastructure files judged (display paths)
+    focused: bool = False  # only what changed files can affect was reported (pre-commit)
 
 
 def default_jobs() -> int:
@@ -68,7 +72,17 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
 
     calls = {d: local_calls(d, [s.data.decode("utf-8", "replace") for s in read_dir(d, plan.modules[d])[0]])
              for d in plan.modules}
-    called = {c.resolve() for d, targets in calls.items() for c in targets if c.resolve() != d.resolve()}
+    # Called through any depth: with pre-commit's file names, the module in between may not be in the plan.
+    called: set[Path] = set()
+    pending = [c for d, targets in calls.items() for c in targets if c.resolve() != d.resolve()]
+    while pending and len(called) < 4096:
+        child = pending.pop()
+        if child.resolve() in called:
+            continue
+        called.add(child.resolve())
+        if child.is_dir() and child not in calls:
+            texts = [s.data.decode("utf-8", "replace") for s in read_dir(child)[0]]
+            pending.extend(c for c in local_calls(child, texts) if c.resolve() != child.resolve())
     for directory in sorted(plan.modules):
         if directory.resolve() in called:
             continue  # judged as part of the module that calls it, with the inputs it is given
@@ -298,9 +312,9 @@ def analyse_all(works: list[Work], config: Config, today: date, jobs: int, cache
     return [r for r in results if r is not None]
 
 
-def in_focus(finding: Finding, files: set[str], dirs: list[str]) -> bool:
+def in_focus(finding: Finding, files: set[str], dirs: list[str], units: set[str] = frozenset()) -> bool:
     """Pre-commit passes file names: report what those files can have changed, nothing else."""
-    if finding.location.path in files or finding.evidence & files:
+    if finding.location.path in files or finding.evidence & files or finding.unit in units:
         return True
     return any(d in (".", "") or finding.location.path.startswith(d.rstrip("/") + "/") for d in dirs)
 
@@ -309,7 +323,11 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
         today: date | None = None, jobs: int | None = None, cache_dir: Path | None = None) -> Report:
     cwd = cwd or Path.cwd()
     config = config or Config()
-    plan = discover(paths, cwd, config.exclude)
+    focus = Focus()
+    if any(p.is_file() for p in paths):
+        # Changed files (pre-commit): also every root module whose verdicts they can change.
+        focus = widen(paths, cwd, config.exclude)
+    plan = discover(paths + focus.extra, cwd, config.exclude)
     works, errors = collect_work(plan, cwd, config)
     results = analyse_all(works, config, today or date.today(), jobs or default_jobs(), ResultCache(cache_dir),
                           progress)
@@ -319,8 +337,8 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
     focus_files = {display_path(p, cwd) for p in paths if p.is_file()}
     if focus_files:
         focus_dirs = [display_path(p, cwd) for p in paths if p.is_dir()]
-        findings = [f for f in findings if in_focus(f, focus_files, focus_dirs)]
-        suppressed = [s for s in suppressed if in_focus(s.finding, focus_files, focus_dirs)]
+        findings = [f for f in findings if in_focus(f, focus_files, focus_dirs, focus.units)]
+        suppressed = [s for s in suppressed if in_focus(s.finding, focus_files, focus_dirs, focus.units)]
     findings.sort(key=Finding.sort_key)
     # A module called from several roots is judged in each; the same finding at the same place is one finding.
     unique: dict[tuple[str, object, str], Finding] = {}
@@ -332,5 +350,7 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
                     key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
     # Files that are infrastructure: read into a unit, or meant to be and broken. Skipped YAML/JSON do not count.
     files = {f for r in results for f in r.files} | {e.path for e in errors}
+    from infra_policy_linter.coverage import COUNT_KEYS
+    counts = {key: sum(r.counts.get(key, 0) for r in results) for key in COUNT_KEYS}
     return Report(findings, errors, sum(r.units for r in results), len(files), suppressed,
-                  [display_path(p, cwd) for p in plan.unrendered])
+                  [display_path(p, cwd) for p in plan.unrendered], counts, sorted(files), bool(focus_files))

@@ -36,7 +36,8 @@ def test_json_shape(in_repo: Path) -> None:
     assert "Resource = aws_sqs_queue.failures.arn" in finding["fix"]
     assert "role = aws_iam_role.worker.name" in finding["fix"]
     assert report["summary"] == {"files": 1, "units": 1, "findings": 1, "errors": 1, "warnings": 0, "notes": 0,
-                                 "suppressed": 0, "parse_errors": 0, "unrendered": 0}
+                                 "suppressed": 0, "parse_errors": 0, "unrendered": 0, "destinations": 1,
+                                 "granted": 0, "not_granted": 1, "unverifiable": 0, "not_followed": 0}
 
 
 def test_fix_is_in_the_templates_language(in_repo: Path) -> None:
@@ -62,7 +63,8 @@ def test_text_output(in_repo: Path) -> None:
     assert re.match(r"^fixtures/terraform/DST001/bad/main\.tf:52:7 DST001 aws_lambda_function\.worker sends", first)
     assert "  >" in out and "destination = aws_sqs_queue.failures.arn" in out
     assert "fix:" in out
-    assert out.rstrip().endswith("Checked 1 file in 1 unit: 1 error.")
+    assert out.rstrip().endswith("Checked 1 file in 1 unit: 1 error. 1 destination checked: 0 granted, 1 not granted, "
+                                 "0 unverifiable; 0 module calls or stacks not followed.")
     assert "\x1b[" not in out
 
 

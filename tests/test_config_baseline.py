@@ -105,14 +105,50 @@ def test_account_and_region_resolve_partly_known_arns(tmp_path: Path, monkeypatc
 def test_baseline_round_trip(project: Path) -> None:
     code, _, err = run_cli("--write-baseline", "baseline.json", ".")
     assert code == 0 and "wrote 3 finding(s)" in err
-    assert len(json.loads((project / "baseline.json").read_text())["fingerprints"]) == 3
-    code, report = run_json("--baseline", "baseline.json", ".")
-    assert report["findings"] == [] and code == 0
+    entries = json.loads((project / "baseline.json").read_text())["findings"]
+    assert [(e["rule"], e["path"], e["function"]) for e in entries] == [
+        ("DST001", "missing/main.tf", "aws_lambda_function.worker"),
+        ("DST004", "unknown/main.tf", "aws_lambda_function.ingest"),
+        ("DST004", "unknown/main.tf", "aws_lambda_function.audit")]
+    assert entries[0]["message"].startswith("aws_lambda_function.worker sends on-failure records to SQS queue")
+    assert set(entries[0]) == {"fingerprint", "rule", "path", "function", "destination", "action", "message"}
+    code, out, err = run_cli("--format", "json", "--baseline", "baseline.json", ".")
+    assert json.loads(out)["findings"] == [] and code == 0
+    assert err == "lint: baseline.json hid 3 known findings\n"
     (project / "second").mkdir()
     shutil.copy(DST001_TF, project / "second" / "main.tf")
     code, report = run_json("--baseline", "baseline.json", ".")
     assert [(f["rule"], f["path"]) for f in report["findings"]] == [("DST001", "second/main.tf")]
     assert code == 1
+
+
+def test_baseline_lists_entries_that_no_longer_match(project: Path) -> None:
+    run_cli("--write-baseline", "baseline.json", ".")
+    shutil.copy(REPO / "fixtures/terraform/DST001/good/main.tf", project / "missing" / "main.tf")  # fixed
+    code, out, err = run_cli("--format", "json", "--baseline", "baseline.json", ".")
+    assert code == 0
+    assert err.splitlines() == [
+        "lint: baseline.json hid 2 known findings",
+        "lint: 1 baseline.json entry no longer matches (fixed or changed: remove it, or rewrite the file with "
+        "--write-baseline):",
+        "  missing/main.tf DST001 aws_lambda_function.worker: aws_lambda_function.worker sends on-failure records "
+        "to SQS queue aws_sqs_queue.failures, but no statement on its execution role aws_iam_role.worker allows "
+        "sqs:SendMessage; Lambda will drop those records",
+    ]
+    # A run over part of the tree, or over changed files only, says nothing about entries it did not judge.
+    code, out, err = run_cli("--format", "json", "--baseline", "baseline.json", "unknown")
+    assert err == "lint: baseline.json hid 2 known findings\n"
+    code, out, err = run_cli("--format", "json", "--baseline", "baseline.json", "missing/main.tf")
+    assert (code, err) == (0, "")
+
+
+def test_baseline_of_an_earlier_version_is_read(project: Path) -> None:
+    run_cli("--write-baseline", "baseline.json", ".")
+    entries = json.loads((project / "baseline.json").read_text())["findings"]
+    (project / "baseline.json").write_text(json.dumps({"tool": "infra-policy-linter", "version": "0.1.0",
+                                                       "fingerprints": [e["fingerprint"] for e in entries]}))
+    code, out, err = run_cli("--format", "json", "--baseline", "baseline.json", ".")
+    assert (code, json.loads(out)["findings"], err) == (0, [], "lint: baseline.json hid 3 known findings\n")
 
 
 def test_bad_baseline(project: Path) -> None:

@@ -10,11 +10,20 @@ from tests.conftest import REPO, run_json
 BAD = REPO / "fixtures" / "cloudformation-nested" / "DST002" / "bad"
 
 
-def test_the_child_alone_cannot_be_verified(in_repo: Path) -> None:
-    code, report = run_json(str((BAD / "stacks" / "worker.yaml").relative_to(REPO)))
+def test_the_child_alone_cannot_be_verified(tmp_path: Path, monkeypatch) -> None:
+    shutil.copy(BAD / "stacks" / "worker.yaml", tmp_path / "worker.yaml")  # no parent anywhere in the tree
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("worker.yaml")
     assert code == 0
     assert [(f["rule"], f["function"]) for f in report["findings"]] == [("DST004", "Function")]
     assert "parameter FailureQueueArn, which has no default" in report["findings"][0]["message"]
+
+
+def test_a_child_named_alone_is_judged_inside_its_parent(in_repo: Path) -> None:
+    """As pre-commit passes a changed child: the template that nests it joins the run."""
+    code, report = run_json(str((BAD / "stacks" / "worker.yaml").relative_to(REPO)))
+    assert code == 1
+    assert [(f["rule"], f["function"]) for f in report["findings"]] == [("DST002", "Worker/Function")]
 
 
 def test_a_child_named_by_its_parent_is_judged_once_inside_it(in_repo: Path) -> None:

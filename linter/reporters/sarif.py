@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
 from infra_policy_linter.engine import Report
@@ -18,8 +18,8 @@ def _region(loc: Location) -> dict[str, int]:
     return {"startLine": loc.line, "startColumn": loc.column, "endLine": loc.end_line, "endColumn": loc.end_column}
 
 
-def _physical(loc: Location) -> dict[str, Any]:
-    return {"artifactLocation": {"uri": loc.path, "uriBaseId": SRCROOT}, "region": _region(loc)}
+def _physical(loc: Location, rebase: Callable[[str], str]) -> dict[str, Any]:
+    return {"artifactLocation": {"uri": rebase(loc.path), "uriBaseId": SRCROOT}, "region": _region(loc)}
 
 
 def _rule(rule: Any) -> dict[str, Any]:
@@ -40,19 +40,20 @@ def _rule(rule: Any) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, index: dict[str, int], justification: str | None) -> dict[str, Any]:
+def _result(f: Finding, index: dict[str, int], justification: str | None,
+            rebase: Callable[[str], str]) -> dict[str, Any]:
     text = f.message + (f"\n\nFix:\n{f.fix}" if f.fix else "")
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index[f.rule],
         "level": f.level,
         "message": {"text": text},
-        "locations": [{"physicalLocation": _physical(f.location)}],
+        "locations": [{"physicalLocation": _physical(f.location, rebase)}],
         "partialFingerprints": {"infraPolicyLinterFinding/v1": f.fingerprint},
     }
     if f.related:
         result["relatedLocations"] = [
-            {"id": i, "physicalLocation": _physical(r.location), "message": {"text": r.message}}
+            {"id": i, "physicalLocation": _physical(r.location, rebase), "message": {"text": r.message}}
             for i, r in enumerate(f.related)
         ]
     if justification is not None:
@@ -64,12 +65,13 @@ def _result(f: Finding, index: dict[str, int], justification: str | None) -> dic
     return result
 
 
-def render(report: Report) -> str:
+def render(report: Report, rebase: Callable[[str], str] = lambda p: p) -> str:
+    """``rebase`` turns the run's display paths into paths relative to %SRCROOT%, the repository root."""
     from infra_policy_linter.rules import ALL_RULES
 
     index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
-    results = [_result(f, index, None) for f in report.findings]
-    results += [_result(s.finding, index, s.suppression.reason) for s in report.suppressed]
+    results = [_result(f, index, None, rebase) for f in report.findings]
+    results += [_result(s.finding, index, s.suppression.reason, rebase) for s in report.suppressed]
     results.sort(key=lambda r: (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
                                 r["locations"][0]["physicalLocation"]["region"]["startLine"],
                                 r["locations"][0]["physicalLocation"]["region"]["startColumn"], r["ruleId"],
@@ -77,7 +79,7 @@ def render(report: Report) -> str:
     notifications = []
     for e in report.errors:
         note: dict[str, Any] = {"level": "error", "message": {"text": e.message}}
-        physical: dict[str, Any] = {"artifactLocation": {"uri": e.path, "uriBaseId": SRCROOT}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": rebase(e.path), "uriBaseId": SRCROOT}}
         if e.line:
             physical["region"] = {"startLine": e.line, **({"startColumn": e.column} if e.column else {})}
         note["locations"] = [{"physicalLocation": physical}]

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from infra_policy_linter.engine import Report
 from infra_policy_linter.findings import Finding, chain_text
-from infra_policy_linter.reporters.summary import summary
+from infra_policy_linter.reporters.summary import summary_line
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold blue"}
 
@@ -73,21 +73,6 @@ def render(report: Report, stream: IO[str], color: bool, cwd: Path) -> None:
         line.append(" error ", style="bold red")
         line.append(e.message)
         console.print(line)
-    s = summary(report)
-    parts = []
-    for key, word in (("errors", "error"), ("warnings", "warning"), ("notes", "note")):
-        if s[key]:
-            parts.append(f"{s[key]} {word}{'s' if s[key] != 1 else ''}")
-    found = ", ".join(parts) if parts else "no findings"
-    files = f"{s['files']} file{'s' if s['files'] != 1 else ''}"
-    units = f"{s['units']} unit{'s' if s['units'] != 1 else ''}"
-    tail = f"Checked {files} in {units}: {found}."
-    if s["parse_errors"]:
-        tail += f" {s['parse_errors']} input{'s' if s['parse_errors'] != 1 else ''} could not be read."
-    if s["unrendered"]:
-        n = s["unrendered"]
-        tail += (f" Skipped {n} template source{'s' if n != 1 else ''} with {{{{ }}}} placeholders (not YAML, JSON or "
-                 f"HCL until rendered), e.g. {report.unrendered[0]}.")
     if report.errors or report.findings:
         console.print()
-    console.print(Text(tail, style="bold"))
+    console.print(Text(summary_line(report), style="bold"))

@@ -63,15 +63,22 @@ def test_generator_is_deterministic_and_project_n_does_not_depend_on_the_count(t
 
 def test_scorer_catches_misses_wrong_lines_and_false_positives(tmp_path: Path) -> None:
     corpus = generate(tmp_path / "corpus", 6, 3)
-    report = {"findings": [{"rule": lbl.rule, "path": lbl.path, "line": lbl.line or 1, "function": lbl.function,
-                            "action": lbl.action} for lbl in corpus.labels if lbl.rule], "errors": []}
+    report = {
+        "findings": [
+            {"rule": lbl.rule, "path": lbl.path, "line": lbl.line or 1, "function": lbl.function, "action": lbl.action}
+            for lbl in corpus.labels
+            if lbl.rule
+        ],
+        "errors": [],
+    }
     assert score_report(corpus, report).perfect
 
     dropped = copy.deepcopy(report)
     gone = dropped["findings"].pop(0)
     score = score_report(corpus, dropped)
     assert [m.split(" [")[0] for m in score.misses] == [
-        f"{gone['rule']} {gone['path']}:{gone['line']} {gone['function']} {gone['action']}"]
+        f"{gone['rule']} {gone['path']}:{gone['line']} {gone['function']} {gone['action']}"
+    ]
     assert score.false_positives == []
 
     moved = copy.deepcopy(report)
@@ -84,15 +91,23 @@ def test_scorer_catches_misses_wrong_lines_and_false_positives(tmp_path: Path) -
     noise = corpus.noise_files[0]
     noisy["findings"].append({"rule": "LNT002", "path": noise, "line": 1, "function": None, "action": None})
     granted = next(lbl for lbl in corpus.labels if lbl.rule is None)
-    noisy["findings"].append({"rule": "DST001", "path": granted.path, "line": granted.line,
-                              "function": granted.function, "action": granted.action})
+    noisy["findings"].append(
+        {
+            "rule": "DST001",
+            "path": granted.path,
+            "line": granted.line,
+            "function": granted.function,
+            "action": granted.action,
+        }
+    )
     noisy["errors"].append({"path": noise, "line": 2, "message": "invalid HCL"})
     score = score_report(corpus, noisy)
     assert score.misses == []
     assert score.false_positives == [
         f"LNT002 {noise}:1 None None",
         f"DST001 {granted.path}:{granted.line} {granted.function} {granted.action} (labelled granted: {granted.case})",
-        f"error {noise}:2 invalid HCL"]
+        f"error {noise}:2 invalid HCL",
+    ]
 
 
 def test_shared_corpus_when_present(tmp_path: Path) -> None:
@@ -100,12 +115,39 @@ def test_shared_corpus_when_present(tmp_path: Path) -> None:
         pytest.skip(f"no shared corpus at {SHARED_CORPUS} (optional; .ci/run sets SHARED_CORPUS when it exists)")
     assert (SHARED_CORPUS / "generate.py").is_file(), f"SHARED_CORPUS={SHARED_CORPUS} holds no generate.py"
     out = tmp_path / "corpus"
-    subprocess.run([sys.executable, str(SHARED_CORPUS / "generate.py"), "--out", str(out), "--projects", "60",
-                    "--seed", "11", "--unrelated-ratio", "4"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(SHARED_CORPUS / "generate.py"),
+            "--out",
+            str(out),
+            "--projects",
+            "60",
+            "--seed",
+            "11",
+            "--unrelated-ratio",
+            "4",
+        ],
+        check=True,
+        capture_output=True,
+    )
     findings = tmp_path / "findings.json"
     findings.write_text(json.dumps(_lint(out)))
-    score = subprocess.run([sys.executable, str(SHARED_CORPUS / "score.py"), "--expected", str(out / "expected.json"),
-                            "--findings", str(findings)], capture_output=True, text=True)
+    score = subprocess.run(
+        [
+            sys.executable,
+            str(SHARED_CORPUS / "score.py"),
+            "--expected",
+            str(out / "expected.json"),
+            "--findings",
+            str(findings),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert score.returncode == 0, score.stdout[-3000:]
-    assert score.stdout.strip().splitlines()[-1].startswith(
-        "precision=1.000 recall=1.000 rule_agreement=1.000 false_positives=0")
+    assert (
+        score.stdout.strip()
+        .splitlines()[-1]
+        .startswith("precision=1.000 recall=1.000 rule_agreement=1.000 false_positives=0")
+    )

@@ -38,8 +38,12 @@ class Corpus:
         return len(self.project_files) + len(self.noise_files)
 
     def to_json(self) -> dict[str, Any]:
-        return {"labels": [label.to_json() for label in self.labels], "project_files": self.project_files,
-                "noise_files": self.noise_files, "templates": self.templates}
+        return {
+            "labels": [label.to_json() for label in self.labels],
+            "project_files": self.project_files,
+            "noise_files": self.noise_files,
+            "templates": self.templates,
+        }
 
 
 def _write(root: Path, rel: str, text: str) -> None:
@@ -91,8 +95,13 @@ def generate(out: Path, projects: int, seed: int = 0, unrelated_ratio: int = 2) 
 
 def load(root: Path) -> Corpus:
     data = json.loads((Path(root) / "labels.json").read_text(encoding="utf-8"))
-    return Corpus(Path(root), [Label.from_json(d) for d in data["labels"]], data["project_files"],
-                  data["noise_files"], data["templates"])
+    return Corpus(
+        Path(root),
+        [Label.from_json(d) for d in data["labels"]],
+        data["project_files"],
+        data["noise_files"],
+        data["templates"],
+    )
 
 
 def score_report(corpus: Corpus, report: dict[str, Any]) -> Score:

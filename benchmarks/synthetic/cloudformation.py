@@ -8,11 +8,26 @@ from typing import Any
 
 from benchmarks.synthetic.emit import Mark, Tag, to_json, to_yaml
 from benchmarks.synthetic.labels import Label
-from benchmarks.synthetic.model import ACTIONS, BASIC_EXECUTION, Arn, Function, Pattern, Project, Resource, \
-    ResourceValue, Role, Statement
+from benchmarks.synthetic.model import (
+    ACTIONS,
+    BASIC_EXECUTION,
+    Arn,
+    Function,
+    Pattern,
+    Project,
+    Resource,
+    ResourceValue,
+    Role,
+    Statement,
+)
 
-TYPE = {"sqs": "AWS::SQS::Queue", "sns": "AWS::SNS::Topic", "lambda": "AWS::Lambda::Function",
-        "events": "AWS::Events::EventBus", "s3": "AWS::S3::Bucket"}
+TYPE = {
+    "sqs": "AWS::SQS::Queue",
+    "sns": "AWS::SNS::Topic",
+    "lambda": "AWS::Lambda::Function",
+    "events": "AWS::Events::EventBus",
+    "s3": "AWS::S3::Bucket",
+}
 SUFFIX = {"sqs": "Queue", "sns": "Topic", "lambda": "Function", "events": "Bus", "s3": "Bucket"}
 NAME_PROP = {"sqs": "QueueName", "sns": "TopicName", "lambda": "FunctionName", "events": "Name", "s3": "BucketName"}
 SAM_TYPE = {"sqs": "SQS", "sns": "SNS", "lambda": "Lambda", "events": "EventBridge", "s3": "S3"}
@@ -38,8 +53,9 @@ def arn(v: ResourceValue, rng: random.Random) -> Any:
     if isinstance(v, Pattern):
         if v.partly_known and not v.text.startswith("arn:aws:s3:"):
             head = v.text.split(":", 5)
-            return Tag("Sub", ":".join(["arn", "${AWS::Partition}", head[2], "${AWS::Region}", "${AWS::AccountId}"]
-                                       + head[5:]))
+            return Tag(
+                "Sub", ":".join(["arn", "${AWS::Partition}", head[2], "${AWS::Region}", "${AWS::AccountId}"] + head[5:])
+            )
         return v.text
     return v
 
@@ -52,7 +68,8 @@ def document(statements: list[Statement], rng: random.Random) -> dict[str, Any]:
         resources = [arn(r, rng) for r in st.resources]
         entry["NotAction" if st.not_actions else "Action"] = actions[0] if st.scalar and len(actions) == 1 else actions
         entry["NotResource" if st.not_resources else "Resource"] = (
-            resources[0] if st.scalar and len(resources) == 1 else resources)
+            resources[0] if st.scalar and len(resources) == 1 else resources
+        )
         if st.condition:
             entry["Condition"] = st.condition
         out.append(entry)
@@ -62,8 +79,12 @@ def document(statements: list[Statement], rng: random.Random) -> dict[str, Any]:
 def add_role(resources: dict[str, Any], role: Role, rng: random.Random) -> str:
     lid = pascal(role.slug)
     style = role.mechanism % 4
-    props: dict[str, Any] = {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": role.service}, "Action": "sts:AssumeRole"}]}}
+    props: dict[str, Any] = {
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": role.service}, "Action": "sts:AssumeRole"}],
+        }
+    }
     managed: list[Any] = list(role.managed)
     inline = []
     extra: dict[str, Any] = {}
@@ -75,11 +96,15 @@ def add_role(resources: dict[str, Any], role: Role, rng: random.Random) -> str:
         if style == 0 and not p.standalone:
             inline.append({"PolicyName": p.slug, "PolicyDocument": doc})
         elif style == 1 or (style == 0 and p.standalone):
-            extra[pid] = {"Type": "AWS::IAM::Policy", "Properties": {
-                "PolicyName": p.slug, "PolicyDocument": doc, "Roles": [Tag("Ref", lid)]}}
+            extra[pid] = {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {"PolicyName": p.slug, "PolicyDocument": doc, "Roles": [Tag("Ref", lid)]},
+            }
         elif style == 2:
-            extra[pid] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
-                "PolicyDocument": doc, "Roles": [Tag("Ref", lid)]}}
+            extra[pid] = {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"PolicyDocument": doc, "Roles": [Tag("Ref", lid)]},
+            }
         else:
             extra[pid] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": doc}}
             managed.append(Tag("Ref", pid))
@@ -95,9 +120,75 @@ def add_role(resources: dict[str, Any], role: Role, rng: random.Random) -> str:
 def add_destination_resource(resources: dict[str, Any], r: Resource, handlers_role: str | None) -> None:
     props: dict[str, Any] = {NAME_PROP[r.kind]: r.name}
     if r.kind == "lambda":
-        props.update({"Runtime": "python3.12", "Handler": "index.handler",
-                      "Role": Tag("GetAtt", f"{handlers_role}.Arn"), "Code": {"ZipFile": ZIP}})
+        props.update(
+            {
+                "Runtime": "python3.12",
+                "Handler": "index.handler",
+                "Role": Tag("GetAtt", f"{handlers_role}.Arn"),
+                "Code": {"ZipFile": ZIP},
+            }
+        )
     resources[logical(r)] = {"Type": TYPE[r.kind], "Properties": props}
+
+
+def _role(fn: Function, parameters: dict[str, Any], resources: dict[str, Any], rng: random.Random) -> Any:
+    if fn.case == "unknown_role":
+        parameters[f"{pascal(fn.slug)}RoleArn"] = {"Type": "String", "Description": "Role owned by the platform"}
+        return Tag("Ref", f"{pascal(fn.slug)}RoleArn")
+    if fn.role is not None:
+        return Tag("GetAtt", f"{add_role(resources, fn.role, rng)}.Arn")
+    return None  # SAM generates it
+
+
+def _destination_config(fn: Function, sam: bool, parameters: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """DestinationConfig, with each Destination marked "<slug>.<when>" for its line."""
+    config: dict[str, Any] = {}
+    for d in fn.destinations:
+        if d.target is not None:
+            target = arn(Arn(d.target), rng)
+        elif rng.random() < 0.5:
+            param = f"{pascal(fn.slug)}{pascal(d.when)}Destination"
+            parameters[param] = {"Type": "String"}
+            target = Tag("Ref", param)
+        else:
+            target = Tag("ImportValue", f"shared-{fn.slug}-{d.when.replace('_', '-')}")
+        entry: dict[str, Any] = {"Type": SAM_TYPE[d.kind]} if sam else {}
+        entry["Destination"] = Mark(f"{fn.slug}.{d.when}", target)
+        config["OnSuccess" if d.when == "on_success" else "OnFailure"] = entry
+    return config
+
+
+def _function(project: Project, fn: Function, role: Any, config: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The function's resources: a SAM function with its EventInvokeConfig, or a function and an invoke config."""
+    fid = pascal(fn.slug) + "Function"
+    retries = rng.choice((0, 1, 2))
+    name = f"{project.pid}-{fn.slug}"
+    if project.fmt == "sam":
+        code = {"InlineCode": ZIP} if rng.random() < 0.5 else {"CodeUri": f"s3://acme-artifacts/{fn.slug}.zip"}
+        props: dict[str, Any] = {"FunctionName": name, **code}
+        if role is not None:
+            props["Role"] = role
+        else:
+            props["Policies"] = ["AWSLambdaBasicExecutionRole"]
+        props["EventInvokeConfig"] = {"MaximumRetryAttempts": retries, "DestinationConfig": config}
+        return {fid: {"Type": "AWS::Serverless::Function", "Properties": props}}
+    function = {
+        "FunctionName": name,
+        "Runtime": "python3.12",
+        "Handler": "index.handler",
+        "Role": role,
+        "Code": {"ZipFile": ZIP},
+    }
+    invoke = {
+        "FunctionName": Tag("Ref", fid),
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": retries,
+        "DestinationConfig": config,
+    }
+    return {
+        fid: {"Type": "AWS::Lambda::Function", "Properties": function},
+        pascal(fn.slug) + "InvokeConfig": {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": invoke},
+    }
 
 
 def render(project: Project, rng: random.Random) -> tuple[str, str, list[Label]]:
@@ -106,65 +197,22 @@ def render(project: Project, rng: random.Random) -> tuple[str, str, list[Label]]
     as_json = not sam and rng.random() < 0.3
     parameters: dict[str, Any] = {}
     resources: dict[str, Any] = {}
-    marks: dict[tuple[str, str], str] = {}
     handlers = None
     if project.handlers:
-        handlers = add_role(resources, Role(f"{project.pid}-handlers", "lambda.amazonaws.com",
-                                            managed=[BASIC_EXECUTION]), rng)
+        handlers_role = Role(f"{project.pid}-handlers", "lambda.amazonaws.com", managed=[BASIC_EXECUTION])
+        handlers = add_role(resources, handlers_role, rng)
     assert project.other_role is not None
     add_role(resources, project.other_role, rng)
     for r in project.resources:
         add_destination_resource(resources, r, handlers)
     for fn in project.functions:
-        fid = pascal(fn.slug) + "Function"
-        if fn.case == "unknown_role":
-            parameters[f"{pascal(fn.slug)}RoleArn"] = {"Type": "String", "Description": "Role owned by the platform"}
-            role: Any = Tag("Ref", f"{pascal(fn.slug)}RoleArn")
-        elif fn.role is not None:
-            role = Tag("GetAtt", f"{add_role(resources, fn.role, rng)}.Arn")
-        else:
-            role = None
-        config: dict[str, Any] = {}
-        for d in fn.destinations:
-            mark = f"{fid}.{d.when}"
-            marks[(fn.slug, d.when)] = mark
-            if d.target is None:
-                param = f"{pascal(fn.slug)}{pascal(d.when)}Destination"
-                if rng.random() < 0.5:
-                    parameters[param] = {"Type": "String"}
-                    target: Any = Tag("Ref", param)
-                else:
-                    target = Tag("ImportValue", f"shared-{fn.slug}-{d.when.replace('_', '-')}")
-            else:
-                assert d.target is not None
-                target = arn(Arn(d.target), rng)
-            entry: dict[str, Any] = {"Type": SAM_TYPE[d.kind]} if sam else {}
-            entry["Destination"] = Mark(mark, target)
-            config["OnSuccess" if d.when == "on_success" else "OnFailure"] = entry
-        retries = rng.choice((0, 1, 2))
-        if sam:
-            props: dict[str, Any] = {"FunctionName": f"{project.pid}-{fn.slug}",
-                                     "InlineCode": ZIP} if rng.random() < 0.5 else {
-                "FunctionName": f"{project.pid}-{fn.slug}", "CodeUri": f"s3://acme-artifacts/{fn.slug}.zip"}
-            if role is not None:
-                props["Role"] = role
-            else:
-                props["Policies"] = ["AWSLambdaBasicExecutionRole"]
-            props["EventInvokeConfig"] = {"MaximumRetryAttempts": retries, "DestinationConfig": config}
-            resources[fid] = {"Type": "AWS::Serverless::Function", "Properties": props}
-        else:
-            resources[fid] = {"Type": "AWS::Lambda::Function", "Properties": {
-                "FunctionName": f"{project.pid}-{fn.slug}", "Runtime": "python3.12", "Handler": "index.handler",
-                "Role": role, "Code": {"ZipFile": ZIP}}}
-            resources[pascal(fn.slug) + "InvokeConfig"] = {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": {
-                "FunctionName": Tag("Ref", fid), "Qualifier": "$LATEST", "MaximumRetryAttempts": retries,
-                "DestinationConfig": config}}
+        role = _role(fn, parameters, resources, rng)
+        resources.update(_function(project, fn, role, _destination_config(fn, sam, parameters, rng), rng))
     doc: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}
     if sam:
         doc["Transform"] = "AWS::Serverless-2016-10-31"
-    doc["Description"] = f"{project.pid}: asynchronous workers and where their results go"
-    if sam:
         doc["Globals"] = {"Function": {"Runtime": "python3.12", "Handler": "index.handler", "Timeout": 30}}
+    doc["Description"] = f"{project.pid}: asynchronous workers and where their results go"
     if parameters:
         doc["Parameters"] = parameters
     doc["Resources"] = resources
@@ -173,8 +221,8 @@ def render(project: Project, rng: random.Random) -> tuple[str, str, list[Label]]
     for fn in project.functions:
         fid = pascal(fn.slug) + "Function"
         for d in fn.destinations:
-            line = lines[marks[(fn.slug, d.when)]]
             actions: tuple[str | None, ...] = (None,) if d.target is None else ACTIONS[d.kind]
+            line = lines[f"{fn.slug}.{d.when}"]
             labels += [Label(d.rule, "", line, fid, a, d.case, d.kind, d.when) for a in actions]
         labels += [Label("IAM001", "", None, fid, typo, "typo", None, None) for typo in fn.typos]
     return ("json" if as_json else "yaml"), text, labels

@@ -93,7 +93,7 @@ def _yaml_block(value: Any, indent: int, out: Lines) -> None:
             continue
         first = len(out.lines)
         _yaml_block(item, indent + 2, out)
-        out.lines[first] = f"{pad}- " + out.lines[first][indent + 2:]
+        out.lines[first] = f"{pad}- " + out.lines[first][indent + 2 :]
 
 
 def to_yaml(doc: dict[str, Any]) -> tuple[str, dict[str, int]]:

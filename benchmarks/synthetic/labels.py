@@ -60,8 +60,10 @@ class Score:
         return self.true_positives / self.expected if self.expected else 1.0
 
     def summary(self) -> str:
-        return (f"precision={self.precision:.3f} recall={self.recall:.3f} expected={self.expected} "
-                f"granted={self.granted} misses={len(self.misses)} false_positives={len(self.false_positives)}")
+        return (
+            f"precision={self.precision:.3f} recall={self.recall:.3f} expected={self.expected} "
+            f"granted={self.granted} misses={len(self.misses)} false_positives={len(self.false_positives)}"
+        )
 
     def table(self) -> str:
         rows = [f"{'case':<22} {'n':>5} {'ok':>5} {'wrong':>5}"]
@@ -111,8 +113,10 @@ def score(labels: list[Label], report: dict[str, Any], labelled_paths: set[str])
         elif rule in DESTINATION_RULES or rule == "IAM001" or path not in labelled_paths:
             flagged.add(key[1:])
             granted = silent.get(key[1:])
-            result.false_positives.append(f"{rule} {path}:{f['line']} {function} {action}"
-                                          + (f" (labelled granted: {granted.case})" if granted else ""))
+            result.false_positives.append(
+                f"{rule} {path}:{f['line']} {function} {action}"
+                + (f" (labelled granted: {granted.case})" if granted else "")
+            )
     for e in report.get("errors", []):
         result.false_positives.append(f"error {e.get('path')}:{e.get('line')} {e.get('message')}")
     for label in labels:
@@ -123,6 +127,7 @@ def score(labels: list[Label], report: dict[str, Any], labelled_paths: set[str])
         elif (label.rule, *label.key()) in found:
             counts["ok"] += 1
         else:
-            result.misses.append(f"{label.rule} {label.path}:{label.line} {label.function} {label.action} "
-                                 f"[{label.case}]")
+            result.misses.append(
+                f"{label.rule} {label.path}:{label.line} {label.function} {label.action} [{label.case}]"
+            )
     return result

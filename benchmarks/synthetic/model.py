@@ -8,6 +8,7 @@ the project was built; nothing is decided by running the linter.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 KINDS = ("sqs", "sns", "lambda", "events", "s3")
@@ -72,12 +73,26 @@ CUSTOMER_POLICY = "arn:aws:iam::123456789012:policy/platform-{}"  # a policy the
 
 # case -> the rule it must produce (None: granted, no finding)
 CASES: dict[str, str | None] = {
-    "exact": None, "action_list": None, "action_case": None, "action_wildcard": None, "resource_star": None,
-    "arn_wildcard": None, "arn_prefix": None, "not_action": None, "not_resource": None, "aws_managed": None,
-    "unrelated_action": "DST001", "typo": "DST001", "other_role": "DST001", "basic_only": "DST001",
-    "wrong_resource": "DST002", "wrong_prefix": "DST002",
-    "denied": "DST003", "denied_guardrail": "DST003",
-    "conditional": "DST004", "unknown_destination": "DST004",
+    "exact": None,
+    "action_list": None,
+    "action_case": None,
+    "action_wildcard": None,
+    "resource_star": None,
+    "arn_wildcard": None,
+    "arn_prefix": None,
+    "not_action": None,
+    "not_resource": None,
+    "aws_managed": None,
+    "unrelated_action": "DST001",
+    "typo": "DST001",
+    "other_role": "DST001",
+    "basic_only": "DST001",
+    "wrong_resource": "DST002",
+    "wrong_prefix": "DST002",
+    "denied": "DST003",
+    "denied_guardrail": "DST003",
+    "conditional": "DST004",
+    "unknown_destination": "DST004",
 }
 # Cases that concern the whole function (its role), so every destination of it gets the same rule.
 FUNCTION_CASES: dict[str, str | None] = {"unknown_role": "DST004", "unknown_policy": "DST004", "sam_generated": None}
@@ -206,63 +221,93 @@ def _one(rng: random.Random, kind: str, pool: dict[str, tuple[tuple[str, ...], .
     return rng.choice(pool[kind])
 
 
-def destination_statements(project: Project, fn: Function, d: Destination, rng: random.Random,
-                           single: bool) -> list[Statement]:
+@dataclass
+class _Case:
+    """What a case needs to write its statements."""
+
+    project: Project
+    fn: Function
+    d: Destination
+    target: Resource
+    rng: random.Random
+    single: bool
+    scalar: bool
+
+    @property
+    def exact(self) -> tuple[str, ...]:
+        return ACTIONS[self.d.kind]
+
+    def on(self, resource: Resource) -> tuple[ResourceValue, ...]:
+        return (Arn(resource), Arn(resource, "/*")) if resource.kind == "s3" else (Arn(resource),)
+
+    def allow(self, actions: tuple[str, ...], resources: tuple[ResourceValue, ...] | None = None) -> list[Statement]:
+        return [Statement("Allow", actions, resources or self.on(self.target), scalar=self.scalar)]
+
+
+def _prefix(c: _Case) -> list[Statement]:
+    if c.d.case == "arn_prefix":
+        prefix = c.target.name.rsplit("-", 1)[0] + "-"
+    else:
+        prefix = f"acme-{c.project.pid}-legacy-" if c.d.kind == "s3" else "legacy-"
+    return c.allow(c.exact, (Pattern(prefix_arn(c.d.kind, prefix), c.rng.random() < 0.5),))
+
+
+def _not_action(c: _Case) -> list[Statement]:
+    assert c.single, "NotAction on one destination would allow the other's action elsewhere"
+    return [Statement("Allow", ("iam:*", "organizations:*"), c.on(c.target), not_actions=True)]
+
+
+def _aws_managed(c: _Case) -> list[Statement]:
+    assert c.fn.role is not None
+    c.fn.role.managed.append(LAMBDA_ROLE)
+    return []
+
+
+def _typo(c: _Case) -> list[Statement]:
+    typo = _one(c.rng, c.d.kind, TYPOS)
+    c.fn.typos.extend(typo)
+    return c.allow(typo)
+
+
+def _other_role(c: _Case) -> list[Statement]:
+    assert c.project.other_role is not None
+    c.project.other_role.policies[0].statements.append(Statement("Allow", c.exact, c.on(c.target)))
+    return []
+
+
+_STATEMENTS: dict[str, Callable[[_Case], list[Statement]]] = {
+    "exact": lambda c: c.allow(c.exact),
+    "action_list": lambda c: [Statement("Allow", c.exact + NEIGHBOURS[c.d.kind][:1], c.on(c.target))],
+    "action_case": lambda c: c.allow(_one(c.rng, c.d.kind, SPELLINGS)),
+    "action_wildcard": lambda c: c.allow(_one(c.rng, c.d.kind, WILDCARDS)),
+    "resource_star": lambda c: c.allow(c.exact, ("*",)),
+    "arn_wildcard": lambda c: c.allow(c.exact, (Pattern(c.rng.choice(ANY_ARN[c.d.kind])),)),
+    "arn_prefix": _prefix,
+    "wrong_prefix": _prefix,
+    "not_action": _not_action,
+    "not_resource": lambda c: [
+        Statement("Allow", c.exact, (Arn(c.project.sibling(c.d.kind)),), not_resources=True, scalar=c.scalar)
+    ],
+    "aws_managed": _aws_managed,
+    "unrelated_action": lambda c: c.allow(NEIGHBOURS[c.d.kind][: c.rng.choice((1, 2))]),
+    "typo": _typo,
+    "other_role": _other_role,
+    "basic_only": lambda c: [],
+    "wrong_resource": lambda c: c.allow(c.exact, c.on(c.project.sibling(c.d.kind))),
+    "denied": lambda c: [Statement("Allow", c.exact, c.on(c.target)), Statement("Deny", c.exact, ("*",))],
+    "denied_guardrail": lambda c: [Statement("Allow", c.exact, c.on(c.target)), Statement("Deny", c.exact, ("*",))],
+    "conditional": lambda c: [
+        Statement("Allow", c.exact, c.on(c.target), condition=c.rng.choice(CONDITIONS), scalar=c.scalar)
+    ],
+}
+
+
+def destination_statements(
+    project: Project, fn: Function, d: Destination, rng: random.Random, single: bool
+) -> list[Statement]:
     """The statements on the function's own role that make case `d.case` true for destination `d`."""
     assert d.target is not None
-    exact = ACTIONS[d.kind]
-    on_it: tuple[ResourceValue, ...] = ((Arn(d.target), Arn(d.target, "/*")) if d.kind == "s3"
-                                        else (Arn(d.target),))
-    scalar = rng.random() < 0.5
-    case = d.case
-    if case == "exact":
-        return [Statement("Allow", exact, on_it, scalar=scalar)]
-    if case == "action_list":
-        return [Statement("Allow", exact + NEIGHBOURS[d.kind][:1], on_it)]
-    if case == "action_case":
-        return [Statement("Allow", _one(rng, d.kind, SPELLINGS), on_it, scalar=scalar)]
-    if case == "action_wildcard":
-        return [Statement("Allow", _one(rng, d.kind, WILDCARDS), on_it, scalar=scalar)]
-    if case == "resource_star":
-        return [Statement("Allow", exact, ("*",), scalar=scalar)]
-    if case == "arn_wildcard":
-        return [Statement("Allow", exact, (Pattern(rng.choice(ANY_ARN[d.kind])),), scalar=scalar)]
-    if case in ("arn_prefix", "wrong_prefix"):
-        prefix = (d.target.name.rsplit("-", 1)[0] + "-") if case == "arn_prefix" else "legacy-"
-        if d.kind == "s3" and case == "wrong_prefix":
-            prefix = f"acme-{project.pid}-legacy-"
-        return [Statement("Allow", exact, (Pattern(prefix_arn(d.kind, prefix), rng.random() < 0.5),))]
-    if case == "not_action":
-        assert single, "NotAction on one destination would allow the other's action elsewhere"
-        return [Statement("Allow", ("iam:*", "organizations:*"), on_it, not_actions=True)]
-    if case == "not_resource":
-        other = project.sibling(d.kind)
-        return [Statement("Allow", exact, (Arn(other),), not_resources=True, scalar=scalar)]
-    if case == "aws_managed":
-        assert fn.role is not None
-        fn.role.managed.append(LAMBDA_ROLE)
-        return []
-    if case == "unrelated_action":
-        return [Statement("Allow", NEIGHBOURS[d.kind][: rng.choice((1, 2))], on_it)]
-    if case == "typo":
-        typo = _one(rng, d.kind, TYPOS)
-        fn.typos.extend(typo)
-        return [Statement("Allow", typo, on_it, scalar=scalar)]
-    if case == "other_role":
-        assert project.other_role is not None
-        project.other_role.policies[0].statements.append(Statement("Allow", exact, on_it))
-        return []
-    if case == "basic_only":
-        return []
-    if case == "wrong_resource":
-        other = project.sibling(d.kind)
-        others: tuple[ResourceValue, ...] = ((Arn(other), Arn(other, "/*")) if d.kind == "s3" else (Arn(other),))
-        return [Statement("Allow", exact, others, scalar=scalar)]
-    if case in ("denied", "denied_guardrail"):
-        return [Statement("Allow", exact, on_it), Statement("Deny", exact, ("*",), scalar=scalar)]
-    if case == "conditional":
-        return [Statement("Allow", exact, on_it, condition=rng.choice(CONDITIONS))]
-    raise ValueError(case)
+    return _STATEMENTS[d.case](_Case(project, fn, d, d.target, rng, single, rng.random() < 0.5))
 
 
 def prefix_arn(kind: str, prefix: str) -> str:
@@ -281,8 +326,9 @@ def draw(fmt: str, index: int, seed: int) -> Project:
     rng = random.Random(f"{seed}:{index}:{fmt}")
     project = Project(fmt, f"p{index:04d}", rng.choice(REGIONS))
     _domain, pool = rng.choice(DOMAINS)
-    project.other_role = Role(f"{project.pid}-batch-runner", "ecs-tasks.amazonaws.com",
-                              [Policy("batch-runner-access", [])])
+    project.other_role = Role(
+        f"{project.pid}-batch-runner", "ecs-tasks.amazonaws.com", [Policy("batch-runner-access", [])]
+    )
     for slug in rng.sample(pool, rng.choice((1, 2, 2, 3))):
         project.taken.add(slug)
         whens = ["on_success", "on_failure"] if rng.random() < 0.5 else [rng.choice(("on_success", "on_failure"))]
@@ -312,18 +358,24 @@ def draw(fmt: str, index: int, seed: int) -> Project:
     return project
 
 
-def _destination(project: Project, fn: Function, when: str, kind: str, rng: random.Random,
-                 single: bool) -> Destination:
+def _destination(project: Project, fn: Function, when: str, kind: str, rng: random.Random, single: bool) -> Destination:
     if fn.case is not None:
         target = project.new_resource(kind, f"{fn.slug}-{rng.choice(PURPOSE[kind])}")
         return Destination(when, kind, target, fn.case, FUNCTION_CASES[fn.case])
-    cases = [c for c in CASES if not (c == "not_action" and not single) and not (c == "aws_managed" and kind != "lambda")
-             and not (c == "unknown_destination" and (project.fmt == "sam" or
-                                                       any(d.target is None for d in fn.destinations)))]
+    cases = [
+        c
+        for c in CASES
+        if not (c == "not_action" and not single)
+        and not (c == "aws_managed" and kind != "lambda")
+        and not (
+            c == "unknown_destination" and (project.fmt == "sam" or any(d.target is None for d in fn.destinations))
+        )
+    ]
     weights = [3.0 if c == "aws_managed" else 1.0 for c in cases]
     case = rng.choices(cases, weights)[0]
-    target = None if case == "unknown_destination" else project.new_resource(
-        kind, f"{fn.slug}-{rng.choice(PURPOSE[kind])}")
+    target = (
+        None if case == "unknown_destination" else project.new_resource(kind, f"{fn.slug}-{rng.choice(PURPOSE[kind])}")
+    )
     return Destination(when, kind, target, case, CASES[case])
 
 

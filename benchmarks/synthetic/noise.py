@@ -12,7 +12,7 @@ import random
 from benchmarks.synthetic.emit import Tag, to_json, to_yaml
 
 TF = {
-    "network.tf": '''resource "aws_vpc" "main" {{
+    "network.tf": """resource "aws_vpc" "main" {{
   cidr_block           = "10.{n}.0.0/16"
   enable_dns_hostnames = true
 }}
@@ -33,8 +33,8 @@ resource "aws_security_group" "app" {{
     cidr_blocks = ["0.0.0.0/0"]
   }}
 }}
-''',
-    "tables.tf": '''resource "aws_dynamodb_table" "state" {{
+""",
+    "tables.tf": """resource "aws_dynamodb_table" "state" {{
   name         = "{pid}-state"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
@@ -44,8 +44,8 @@ resource "aws_security_group" "app" {{
     type = "S"
   }}
 }}
-''',
-    "bastion.tf": '''resource "aws_iam_role" "bastion" {{
+""",
+    "bastion.tf": """resource "aws_iam_role" "bastion" {{
   name = "{pid}-bastion"
   assume_role_policy = jsonencode({{
     Version   = "2012-10-17"
@@ -64,8 +64,8 @@ resource "aws_iam_role_policy" "bastion" {{
 resource "aws_iam_instance_profile" "bastion" {{
   role = aws_iam_role.bastion.name
 }}
-''',
-    "storage.tf": '''resource "aws_s3_bucket" "assets" {{
+""",
+    "storage.tf": """resource "aws_s3_bucket" "assets" {{
   bucket = "acme-{pid}-assets"
 }}
 
@@ -82,58 +82,102 @@ resource "aws_s3_bucket_policy" "assets" {{
     }}]
   }})
 }}
-''',
-    "outputs.tf": '''output "vpc_cidr" {{
+""",
+    "outputs.tf": """output "vpc_cidr" {{
   value = "10.{n}.0.0/16"
 }}
 
 output "project" {{
   value = "{pid}"
 }}
-''',
-    "locals.tf": '''locals {{
+""",
+    "locals.tf": """locals {{
   tags = {{
     project = "{pid}"
     owner   = "platform"
   }}
   retention_days = {n}
 }}
-''',
+""",
 }
 OTHER = {
     "README.md": "# {pid}\n\nWorkers and their destinations. Deployed by the platform pipeline.\n",
     "package.json": '{{\n  "name": "{pid}-handlers",\n  "version": "1.{n}.0",\n  "scripts": {{"test": "jest"}}\n}}\n',
     ".github/workflows/deploy.yml": "name: deploy\non: [push]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n"
-                                    "    steps:\n      - uses: actions/checkout@v4\n",
+    "    steps:\n      - uses: actions/checkout@v4\n",
     "k8s/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {pid}-api\nspec:\n"
-                           "  replicas: {n}\n",
+    "  replicas: {n}\n",
     "events/sample.json": '{{"Records": [{{"body": "{pid}", "messageId": "{n}"}}]}}\n',
 }
 
 
 def _template(topic: str, pid: str, n: int) -> dict:
     if topic == "network":
-        resources = {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": f"10.{n}.0.0/16"}},
-                     "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {
-                         "VpcId": Tag("Ref", "Vpc"), "CidrBlock": f"10.{n}.1.0/24"}}}
+        resources = {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": f"10.{n}.0.0/16"}},
+            "Subnet": {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {"VpcId": Tag("Ref", "Vpc"), "CidrBlock": f"10.{n}.1.0/24"},
+            },
+        }
     elif topic == "tables":
-        resources = {"StateTable": {"Type": "AWS::DynamoDB::Table", "Properties": {
-            "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}}}
+        resources = {
+            "StateTable": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                },
+            }
+        }
     elif topic == "instance-role":
-        resources = {"WorkQueue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{pid}-work"}},
-                     "InstanceRole": {"Type": "AWS::IAM::Role", "Properties": {
-                         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                             "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                             "Action": "sts:AssumeRole"}]},
-                         "Policies": [{"PolicyName": "work", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                             {"Effect": "Allow", "Action": ["sqs:SendMessage", "sns:Publish"], "Resource": "*"}]}}]}}}
+        resources = {
+            "WorkQueue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{pid}-work"}},
+            "InstanceRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
+                    "Policies": [
+                        {
+                            "PolicyName": "work",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {"Effect": "Allow", "Action": ["sqs:SendMessage", "sns:Publish"], "Resource": "*"}
+                                ],
+                            },
+                        }
+                    ],
+                },
+            },
+        }
     else:
-        resources = {"AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {}},
-                     "ErrorsAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
-                         "Namespace": "AWS/Lambda", "MetricName": "Errors", "Statistic": "Sum", "Period": 300,
-                         "EvaluationPeriods": 1, "Threshold": n, "ComparisonOperator": "GreaterThanThreshold",
-                         "AlarmActions": [Tag("Ref", "AlarmTopic")]}}}
+        resources = {
+            "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+            "ErrorsAlarm": {
+                "Type": "AWS::CloudWatch::Alarm",
+                "Properties": {
+                    "Namespace": "AWS/Lambda",
+                    "MetricName": "Errors",
+                    "Statistic": "Sum",
+                    "Period": 300,
+                    "EvaluationPeriods": 1,
+                    "Threshold": n,
+                    "ComparisonOperator": "GreaterThanThreshold",
+                    "AlarmActions": [Tag("Ref", "AlarmTopic")],
+                },
+            },
+        }
     return {"AWSTemplateFormatVersion": "2010-09-09", "Description": f"{pid} {topic}", "Resources": resources}
 
 

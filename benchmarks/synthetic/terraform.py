@@ -7,6 +7,7 @@ import random
 import re
 
 from benchmarks.synthetic.emit import Lines
+from benchmarks.synthetic.labels import Label
 from benchmarks.synthetic.model import (
     ACTIONS,
     Arn,
@@ -19,10 +20,14 @@ from benchmarks.synthetic.model import (
     Role,
     Statement,
 )
-from benchmarks.synthetic.labels import Label
 
-TYPE = {"sqs": "aws_sqs_queue", "sns": "aws_sns_topic", "lambda": "aws_lambda_function",
-        "events": "aws_cloudwatch_event_bus", "s3": "aws_s3_bucket"}
+TYPE = {
+    "sqs": "aws_sqs_queue",
+    "sns": "aws_sns_topic",
+    "lambda": "aws_lambda_function",
+    "events": "aws_cloudwatch_event_bus",
+    "s3": "aws_s3_bucket",
+}
 NAME_ATTR = {"sqs": "name", "sns": "name", "lambda": "function_name", "events": "name", "s3": "bucket"}
 REGION = "${data.aws_region.current.name}"
 ACCOUNT = "${data.aws_caller_identity.current.account_id}"
@@ -51,8 +56,13 @@ class Module:
         elif self.layout == "per_function" and fn is not None:
             name = f"{snake(fn.slug)}.tf"
         else:
-            name = {"iam": "iam.tf", "functions": "lambda.tf", "destinations": "destinations.tf",
-                    "variables": "variables.tf", "provider": "versions.tf"}[topic]
+            name = {
+                "iam": "iam.tf",
+                "functions": "lambda.tf",
+                "destinations": "destinations.tf",
+                "variables": "variables.tf",
+                "provider": "versions.tf",
+            }[topic]
         lines = self.files.setdefault(name, Lines())
         if lines.lines:
             lines.add("")
@@ -91,12 +101,12 @@ def _hcl_list(items: list[str], scalar: bool) -> str:
 
 def jsonencode_policy(statements: list[Statement], indent: int) -> str:
     pad = " " * indent
-    out = [f"jsonencode({{", f"{pad}  Version = \"2012-10-17\"", f"{pad}  Statement = ["]
+    out = ["jsonencode({", f'{pad}  Version = "2012-10-17"', f"{pad}  Statement = ["]
     for st in statements:
         action_key = "NotAction" if st.not_actions else "Action"
         resource_key = "NotResource" if st.not_resources else "Resource"
         out.append(f"{pad}    {{")
-        out.append(f"{pad}      Effect = \"{st.effect}\"")
+        out.append(f'{pad}      Effect = "{st.effect}"')
         out.append(f"{pad}      {action_key} = {_hcl_list([json.dumps(a) for a in st.actions], st.scalar)}")
         out.append(f"{pad}      {resource_key} = {_hcl_list([value(r) for r in st.resources], st.scalar)}")
         if st.condition:
@@ -117,7 +127,8 @@ def heredoc_policy(statements: list[Statement]) -> str:
         resources = [interpolated(r) for r in st.resources]
         entry["NotAction" if st.not_actions else "Action"] = actions[0] if st.scalar and len(actions) == 1 else actions
         entry["NotResource" if st.not_resources else "Resource"] = (
-            resources[0] if st.scalar and len(resources) == 1 else resources)
+            resources[0] if st.scalar and len(resources) == 1 else resources
+        )
         if st.condition:
             entry["Condition"] = st.condition
         doc["Statement"].append(entry)
@@ -130,15 +141,23 @@ def document_block(name: str, statements: list[Statement]) -> str:
         out.append("  statement {")
         if st.effect != "Allow":
             out.append(f'    effect = "{st.effect}"')
-        out.append(f"    {'not_actions' if st.not_actions else 'actions'} = "
-                   f"[{', '.join(json.dumps(a) for a in st.actions)}]")
-        out.append(f"    {'not_resources' if st.not_resources else 'resources'} = "
-                   f"[{', '.join(value(r) for r in st.resources)}]")
+        out.append(
+            f"    {'not_actions' if st.not_actions else 'actions'} = [{', '.join(json.dumps(a) for a in st.actions)}]"
+        )
+        out.append(
+            f"    {'not_resources' if st.not_resources else 'resources'} = "
+            f"[{', '.join(value(r) for r in st.resources)}]"
+        )
         if st.condition:
             ((test, pairs),) = st.condition.items()
             ((key, val),) = pairs.items()
-            out += ["    condition {", f'      test     = "{test}"', f'      variable = "{key}"',
-                    f'      values   = [{json.dumps(val)}]', "    }"]
+            out += [
+                "    condition {",
+                f'      test     = "{test}"',
+                f'      variable = "{key}"',
+                f"      values   = [{json.dumps(val)}]",
+                "    }",
+            ]
         out.append("  }")
     out.append("}")
     return "\n".join(out)
@@ -149,66 +168,90 @@ def _uses_identity(statements: list[Statement]) -> bool:
 
 
 def write_role(m: Module, role: Role, fn: Function | None, rng: random.Random) -> str:
-    """The role, its policies and attachments; returns the file holding them."""
-    name = snake(role.slug)
+    """The role, its policies and attachments; returns the file holding them.
+
+    role.mechanism picks how policies reach it: 0-1 inline_policy blocks, 2-4 aws_iam_role_policy, 5 aws_iam_policy
+    with attachments, 6-7 aws_iam_policy listed in managed_policy_arns. A standalone policy is always an
+    aws_iam_policy.
+    """
     path, out = m.file("iam", fn)
     style = role.mechanism % 8
     inline = [p for p in role.policies if not p.standalone and p.statements] if style < 2 else []
-    attached_arns: list[str] = []
     for p in role.policies:
         m.needs_identity |= _uses_identity(p.statements)
-    out.add(f'resource "aws_iam_role" "{name}" {{')
+    arns = [json.dumps(a) for a in role.managed]
+    if style in (6, 7):
+        arns += [f"aws_iam_policy.{snake(p.slug)}.arn" for p in role.policies if p.statements]
+    _role_block(m, out, role, inline, arns if style in (6, 7) else [])
+    attached = _policy_blocks(m, out, role, fn, [p for p in role.policies if p not in inline], style >= 5, rng)
+    if style not in (6, 7):
+        _attachments(out, role, arns + attached, style == 5)
+    return path
+
+
+def _role_block(m: Module, out: Lines, role: Role, inline: list[Policy], arns: list[str]) -> None:
+    out.add(f'resource "aws_iam_role" "{snake(role.slug)}" {{')
     out.add(f'  name = "{m.project.pid}-{role.slug}"')
     out.add("  assume_role_policy = jsonencode({")
     out.add('    Version = "2012-10-17"')
-    out.add(f'    Statement = [{{ Effect = "Allow", Principal = {{ Service = "{role.service}" }}, '
-            f'Action = "sts:AssumeRole" }}]')
+    out.add(
+        f'    Statement = [{{ Effect = "Allow", Principal = {{ Service = "{role.service}" }}, '
+        'Action = "sts:AssumeRole" }]'
+    )
     out.add("  })")
     for p in inline:
         out.add("  inline_policy {")
         out.add(f'    name = "{p.slug}"')
         out.add(f"    policy = {jsonencode_policy(p.statements, 4)}")
         out.add("  }")
-    use_arns = style in (6, 7)
-    if use_arns:
-        arns = [json.dumps(a) for a in role.managed] + [
-            f"aws_iam_policy.{snake(p.slug)}.arn" for p in role.policies if p.statements]
-        if arns:
-            out.add(f"  managed_policy_arns = [{', '.join(arns)}]")
+    if arns:
+        out.add(f"  managed_policy_arns = [{', '.join(arns)}]")
     out.add("}")
-    for p in role.policies:
-        if p in inline or not p.statements:
+
+
+def _policy_blocks(
+    m: Module,
+    out: Lines,
+    role: Role,
+    fn: Function | None,
+    policies: list[Policy],
+    all_standalone: bool,
+    rng: random.Random,
+) -> list[str]:
+    """aws_iam_role_policy or aws_iam_policy blocks; returns the ARNs of the latter, to attach."""
+    attached = []
+    for p in policies:
+        if not p.statements:
             continue
         pname = snake(p.slug)
-        if p.standalone or style >= 5:
-            body = _policy_expression(m, fn, pname, p, rng)
-            out.add("")
+        body = _policy_expression(m, fn, pname, p, rng)
+        out.add("")
+        if p.standalone or all_standalone:
             out.add(f'resource "aws_iam_policy" "{pname}" {{')
             out.add(f'  name   = "{m.project.pid}-{p.slug}"')
-            out.add(f"  policy = {body}")
-            out.add("}")
-            attached_arns.append(f"aws_iam_policy.{pname}.arn")
+            attached.append(f"aws_iam_policy.{pname}.arn")
         else:
-            body = _policy_expression(m, fn, pname, p, rng)
-            out.add("")
             out.add(f'resource "aws_iam_role_policy" "{pname}" {{')
             out.add(f'  name   = "{p.slug}"')
-            out.add(f"  role   = aws_iam_role.{name}.{rng.choice(('id', 'name'))}")
-            out.add(f"  policy = {body}")
-            out.add("}")
-    if not use_arns:
-        for i, arn in enumerate([json.dumps(a) for a in role.managed] + attached_arns):
-            out.add("")
-            if style == 5 and arn.startswith("aws_iam_policy."):
-                out.add(f'resource "aws_iam_policy_attachment" "{name}_{i}" {{')
-                out.add(f'  name       = "{role.slug}-{i}"')
-                out.add(f"  roles      = [aws_iam_role.{name}.name]")
-            else:
-                out.add(f'resource "aws_iam_role_policy_attachment" "{name}_{i}" {{')
-                out.add(f"  role       = aws_iam_role.{name}.name")
-            out.add(f"  policy_arn = {arn}")
-            out.add("}")
-    return path
+            out.add(f"  role   = aws_iam_role.{snake(role.slug)}.{rng.choice(('id', 'name'))}")
+        out.add(f"  policy = {body}")
+        out.add("}")
+    return attached
+
+
+def _attachments(out: Lines, role: Role, arns: list[str], group_style: bool) -> None:
+    name = snake(role.slug)
+    for i, arn in enumerate(arns):
+        out.add("")
+        if group_style and arn.startswith("aws_iam_policy."):
+            out.add(f'resource "aws_iam_policy_attachment" "{name}_{i}" {{')
+            out.add(f'  name       = "{role.slug}-{i}"')
+            out.add(f"  roles      = [aws_iam_role.{name}.name]")
+        else:
+            out.add(f'resource "aws_iam_role_policy_attachment" "{name}_{i}" {{')
+            out.add(f"  role       = aws_iam_role.{name}.name")
+        out.add(f"  policy_arn = {arn}")
+        out.add("}")
 
 
 def _policy_expression(m: Module, fn: Function | None, pname: str, p: Policy, rng: random.Random) -> str:
@@ -284,8 +327,10 @@ def render(project: Project, rng: random.Random) -> tuple[dict[str, str], list[L
     """{file name: text} for the module and the labels (paths relative to the module directory)."""
     m = Module(project, rng)
     _, provider = m.file("provider")
-    provider.add('terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n'
-                 '      version = "~> 5.0"\n    }\n  }\n}\n')
+    provider.add(
+        'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n'
+        '      version = "~> 5.0"\n    }\n  }\n}\n'
+    )
     provider.add(f'provider "aws" {{\n  region = "{project.region}"\n}}')
     labels: list[Label] = []
     policy_files: dict[str, str] = {}
@@ -294,8 +339,11 @@ def render(project: Project, rng: random.Random) -> tuple[dict[str, str], list[L
             policy_files[fn.slug] = write_role(m, fn.role, fn, rng)
     handlers = None
     if project.handlers:
-        handlers_role = Role(f"{project.pid}-handlers", "lambda.amazonaws.com",
-                             managed=["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"])
+        handlers_role = Role(
+            f"{project.pid}-handlers",
+            "lambda.amazonaws.com",
+            managed=["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+        )
         write_role(m, handlers_role, None, rng)
         handlers = snake(handlers_role.slug)
     assert project.other_role is not None

@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # installs this repository as a hook with pre-commit: about a minute
+
 BAD = REPO / "fixtures/terraform/DST001/bad/main.tf"
 GOOD = REPO / "fixtures/terraform/DST001/good/main.tf"
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.synthetic import generate
 from tests.conftest import REPO
 
@@ -42,6 +44,7 @@ def test_colour_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> None:
     assert code == 1 and b"\x1b[" not in out and b"DST001" in out
 
 
+@pytest.mark.slow
 def test_progress_bar_for_long_runs_on_a_terminal(tmp_path: Path) -> None:
     corpus = generate(tmp_path / "corpus", 80, 1).root
     env = {**os.environ, "TERM": "xterm", "XDG_CACHE_HOME": str(tmp_path / "cache")}

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.synthetic import generate
 from infra_policy_linter.analysis import Work, analyse
 from infra_policy_linter.config import Config
 from infra_policy_linter.sources import Source
-from benchmarks.synthetic import generate
 from tests.conftest import REPO, run_cli, run_json
 
 FIXTURE_FILES = sorted(p for p in (REPO / "fixtures").rglob("*") if p.suffix in (".tf", ".yaml", ".json")

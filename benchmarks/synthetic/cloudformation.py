@@ -9,7 +9,6 @@ from typing import Any
 from benchmarks.synthetic.emit import Mark, Tag, to_json, to_yaml
 from benchmarks.synthetic.labels import Label
 from benchmarks.synthetic.model import (
-    ACTIONS,
     BASIC_EXECUTION,
     Arn,
     Function,
@@ -19,6 +18,7 @@ from benchmarks.synthetic.model import (
     ResourceValue,
     Role,
     Statement,
+    label_actions,
 )
 
 TYPE = {
@@ -30,7 +30,7 @@ TYPE = {
 }
 SUFFIX = {"sqs": "Queue", "sns": "Topic", "lambda": "Function", "events": "Bus", "s3": "Bucket"}
 NAME_PROP = {"sqs": "QueueName", "sns": "TopicName", "lambda": "FunctionName", "events": "Name", "s3": "BucketName"}
-SAM_TYPE = {"sqs": "SQS", "sns": "SNS", "lambda": "Lambda", "events": "EventBridge", "s3": "S3"}
+SAM_TYPE = {"sqs": "SQS", "sns": "SNS", "lambda": "Lambda", "events": "EventBridge", "s3": "S3Bucket"}
 ZIP = "def handler(event, context):\n    return event\n"
 
 
@@ -221,7 +221,7 @@ def render(project: Project, rng: random.Random) -> tuple[str, str, list[Label]]
     for fn in project.functions:
         fid = pascal(fn.slug) + "Function"
         for d in fn.destinations:
-            actions: tuple[str | None, ...] = (None,) if d.target is None else ACTIONS[d.kind]
+            actions = label_actions(d)
             line = lines[f"{fn.slug}.{d.when}"]
             labels += [Label(d.rule, "", line, fid, a, d.case, d.kind, d.when) for a in actions]
         labels += [Label("IAM001", "", None, fid, typo, "typo", None, None) for typo in fn.typos]

@@ -7,6 +7,7 @@ the project was built; nothing is decided by running the linter.
 
 from __future__ import annotations
 
+import fnmatch
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -352,6 +353,7 @@ def draw(fmt: str, index: int, seed: int) -> Project:
         project.functions.append(fn)
         if fn.role is not None and fn.case is None:
             _fill_role(project, fn, rng)
+            _settle_unknown_destinations(fn)
         elif fn.case == "unknown_policy":
             assert fn.role is not None
             fn.role.managed.append(CUSTOMER_POLICY.format(slug))
@@ -377,6 +379,50 @@ def _destination(project: Project, fn: Function, when: str, kind: str, rng: rand
         None if case == "unknown_destination" else project.new_resource(kind, f"{fn.slug}-{rng.choice(PURPOSE[kind])}")
     )
     return Destination(when, kind, target, case, CASES[case])
+
+
+def label_actions(d: Destination) -> tuple[str | None, ...]:
+    """The actions findings name for a destination: one per action the role needs; None when the destination (and
+    so its type) is unknown; an S3 destination whose role cannot be seen at all is one finding for both actions."""
+    if d.target is None:
+        return (None,)
+    if d.kind == "s3" and d.case in ("unknown_role", "unknown_policy"):
+        return ACTIONS["s3"][:1]
+    return ACTIONS[d.kind]
+
+
+def _grants_any(role: Role, actions: tuple[str, ...]) -> bool:
+    """Does an Allow of the role name one of `actions` (whatever its resources or condition) that no Deny on "*"
+    takes away?"""
+    wanted = {a.lower() for a in actions}
+
+    def covers(st: Statement, action: str) -> bool:
+        named = any(fnmatch.fnmatchcase(action, p.lower()) for p in st.actions)
+        return named != st.not_actions
+
+    statements = [st for policy in role.policies for st in policy.statements]
+    denied = {
+        a
+        for a in wanted
+        for st in statements
+        if st.effect == "Deny" and st.resources == ("*",) and not st.condition and covers(st, a)
+    }
+    allowed = {a for a in wanted for st in statements if st.effect == "Allow" and covers(st, a)}
+    if LAMBDA_ROLE in role.managed:
+        allowed.add("lambda:invokefunction")
+    return bool((allowed & wanted) - denied)
+
+
+def _settle_unknown_destinations(fn: Function) -> None:
+    """A destination of unknown type is DST001 when the role grants none of what any type needs (whatever it
+    is, Lambda drops the records), otherwise DST004 (some type might be granted)."""
+    assert fn.role is not None
+    for d in fn.destinations:
+        if d.target is None:
+            kinds = [k for k in KINDS if not (k == "s3" and d.when == "on_success")]
+            needed = tuple(a for k in kinds for a in ACTIONS[k])
+            d.rule = "DST004" if _grants_any(fn.role, needed) else "DST001"
+            d.case = "unknown_destination" if d.rule == "DST004" else "unknown_destination_ungranted"
 
 
 def _fill_role(project: Project, fn: Function, rng: random.Random) -> None:

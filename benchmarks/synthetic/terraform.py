@@ -9,7 +9,6 @@ import re
 from benchmarks.synthetic.emit import Lines
 from benchmarks.synthetic.labels import Label
 from benchmarks.synthetic.model import (
-    ACTIONS,
     Arn,
     Function,
     Pattern,
@@ -19,6 +18,7 @@ from benchmarks.synthetic.model import (
     ResourceValue,
     Role,
     Statement,
+    label_actions,
 )
 
 TYPE = {
@@ -280,8 +280,14 @@ def write_destination_resource(m: Module, resource: Resource, handlers_role: str
 
 def write_function(m: Module, fn: Function, rng: random.Random) -> tuple[str, dict[str, int]]:
     """The function and its invoke config; returns the file and the line of each destination."""
-    path, out = m.file("functions", fn)
     name = snake(fn.slug)
+    for d in fn.destinations:
+        if d.target is None:  # declared first: in the one-file layout the variables file is the function's file
+            _, variables = m.file("variables", fn)
+            variables.add(f'variable "{name}_{d.when}_destination" {{')
+            variables.add("  type = string")
+            variables.add("}")
+    path, out = m.file("functions", fn)
     if fn.case == "unknown_role":
         _, variables = m.file("variables", fn)
         variables.add(f'variable "{name}_role_arn" {{')
@@ -309,10 +315,6 @@ def write_function(m: Module, fn: Function, rng: random.Random) -> tuple[str, di
     for d in fn.destinations:
         out.add(f"    {d.when} {{")
         if d.target is None:
-            _, variables = m.file("variables", fn)
-            variables.add(f'variable "{name}_{d.when}_destination" {{')
-            variables.add("  type = string")
-            variables.add("}")
             out.add(f"      destination = var.{name}_{d.when}_destination", mark=d.when)
         else:
             out.add(f"      destination = {address(d.target)}.arn", mark=d.when)
@@ -362,7 +364,7 @@ def render(project: Project, rng: random.Random) -> tuple[dict[str, str], list[L
 def _labels(fn: Function, function: str, path: str, lines: dict[str, int], policy_file: str | None) -> list[Label]:
     labels = []
     for d in fn.destinations:
-        actions: tuple[str | None, ...] = (None,) if d.target is None else ACTIONS[d.kind]
+        actions = label_actions(d)
         for action in actions:
             labels.append(Label(d.rule, path, lines[d.when], function, action, d.case, d.kind, d.when))
     for typo in fn.typos:

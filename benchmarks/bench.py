@@ -3,15 +3,18 @@
 
     .venv/bin/python benchmarks/bench.py [--projects 200] [--large 2000] [--checkov PATH] [--cfn-lint PATH]
 
-Generates the corpora with ../shared/corpus/generate.py, then prints wall time, files per second and peak RSS
-(summed over the process tree) for each run, and the ratios the speed goals are stated in. Nothing here is a test:
-timings depend on the machine, so this prints figures and leaves judging them to the reader.
+Generates the corpora with the project's own labelled generator (benchmarks/synthetic; nothing outside the
+checkout is needed), then prints wall time, files per second and peak RSS (summed over the process tree) for each
+run, and the ratios the speed goals are stated in. The small corpus's findings are scored against its labels too,
+so a fast run that is wrong shows. Nothing here is a test: timings depend on the machine, so this prints figures
+and leaves judging them to the reader.
 """
 
 from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -22,7 +25,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+sys.path.insert(0, str(REPO))  # run as a script: make benchmarks.synthetic importable
+
+from benchmarks.synthetic import Corpus, generate, score_report  # noqa: E402
 
 
 def tree_rss_kb(pid: int) -> int:
@@ -66,14 +71,15 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
 
 
 def count_files(root: Path) -> int:
-    return sum(1 for p in root.rglob("*") if p.is_file() and p.suffix in (".tf", ".yaml", ".yml", ".json"))
+    return sum(1 for p in root.rglob("*") if p.is_file() and p.suffix in (".tf", ".yaml", ".yml", ".json")
+               and p.name != "labels.json")
 
 
-def generate(corpus: Path, out: Path, projects: int, ratio: int | None) -> None:
-    cmd = [sys.executable, str(corpus / "generate.py"), "--out", str(out), "--projects", str(projects), "--seed", "0"]
-    if ratio is not None:
-        cmd += ["--unrelated-ratio", str(ratio)]
-    subprocess.run(cmd, check=True, capture_output=True)
+def check_labels(corpus: Corpus, lint: list[str], env: dict[str, str]) -> None:
+    """Score the (cached) findings against the labels: timings of a wrong linter mean nothing."""
+    result = subprocess.run(lint + ["."], cwd=corpus.root, env=env, capture_output=True, text=True)
+    score = score_report(corpus, json.loads(result.stdout))
+    print(f"  labels: {score.summary()}")
 
 
 def row(label: str, wall: float, files: int, rss: int) -> None:
@@ -84,7 +90,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--projects", type=int, default=200)
     ap.add_argument("--large", type=int, default=2000, help="projects in the large corpus (0 to skip)")
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--unrelated-ratio", type=int, default=4, help="unrelated files per project, about")
     ap.add_argument("--lint", default=str(Path(sys.executable).with_name("lint")))
     ap.add_argument("--checkov", default=shutil.which("checkov"))
     ap.add_argument("--cfn-lint", dest="cfn_lint", default=None,
@@ -97,10 +104,11 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="lint-bench-"))
     try:
-        small = work / "small"
-        generate(a.corpus, small, a.projects, None)
+        corpus = generate(work / "small", a.projects, a.seed, a.unrelated_ratio)
+        small = corpus.root
         n = count_files(small)
-        print(f"corpus: {a.projects} projects, {n} files ({small})")
+        print(f"corpus: {a.projects} projects, unrelated ratio {a.unrelated_ratio}, {n} files, "
+              f"{len(corpus.labels)} labels ({small})")
         lint = [a.lint, "--format", "json"] + (["--jobs", str(a.jobs)] if a.jobs else [])
         env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
         cold = measure(lint + ["."], small, env)
@@ -109,6 +117,7 @@ def main() -> int:
         row("lint cold (empty cache)", cold[0], n, cold[1])
         row("lint warm (nothing changed)", warm[0], n, warm[1])
         row("lint --no-cache --jobs 1", one[0], n, one[1])
+        check_labels(corpus, lint, env)
         changed = sorted(glob.glob(str(small / "terraform" / "p0000" / "*.tf")))[0]
         Path(changed).write_text(Path(changed).read_text() + "\n# touched\n")
         pre = measure(lint + [os.path.relpath(changed, small)], small, env)
@@ -116,7 +125,8 @@ def main() -> int:
         if a.checkov:
             flags = ["--quiet", "--compact", "-o", "json", "--skip-download"]
             ck_tf = measure([a.checkov, "-d", "terraform", "--framework", "terraform", *flags], small)
-            ck_cfn = measure([a.checkov, "-d", "cloudformation", "--framework", "cloudformation", *flags], small)
+            ck_cfn = measure([a.checkov, "-d", "cloudformation", "-d", "sam", "--framework", "cloudformation", *flags],
+                             small)
             checkov = ck_tf[0] + ck_cfn[0]
             row("checkov (terraform + cloudformation)", checkov, n, max(ck_tf[1], ck_cfn[1]))
             print(f"  ratio checkov / lint cold: {checkov / cold[0]:6.1f}x   (goal: >= 10x)")
@@ -124,15 +134,14 @@ def main() -> int:
         else:
             print("  checkov not found: pass --checkov PATH to compare")
         if a.cfn_lint:
-            templates = sorted(glob.glob(str(small / "cloudformation" / "*")))
+            templates = corpus.templates  # labelled and unrelated templates, not the other YAML/JSON files
             cl = measure([a.cfn_lint, *templates], small)
             row("cfn-lint (templates only)", cl[0], len(templates), cl[1])
         if a.large:
-            large = work / "large"
-            generate(a.corpus, large, a.large, 4)
+            large = generate(work / "large", a.large, a.seed, a.unrelated_ratio).root
             n_large = count_files(large)
             size = sum(p.stat().st_size for p in large.rglob("*") if p.is_file()) / 1e6
-            print(f"corpus: {a.large} projects, unrelated ratio 4, {n_large} files, {size:.0f} MB")
+            print(f"corpus: {a.large} projects, unrelated ratio {a.unrelated_ratio}, {n_large} files, {size:.0f} MB")
             big = measure(lint + ["."], large, env)
             row("lint cold", big[0], n_large, big[1])
             big_warm = measure(lint + ["."], large, env)

@@ -83,6 +83,7 @@ def test_unwritable_cache_directory_is_not_an_error(module: Path, tmp_path: Path
     assert code == 1 and len(json.loads(out)["findings"]) == 1
 
 
+@pytest.mark.slow
 def test_jobs_do_not_change_the_output(tmp_path: Path, monkeypatch) -> None:
     shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")
     monkeypatch.chdir(tmp_path)

@@ -35,12 +35,14 @@ def test_findings_through_cfn_lint() -> None:
     assert "sqs:SendMessage" in result.stdout and "[DST001]" in result.stdout
 
 
+@pytest.mark.slow
 def test_no_findings_on_good_templates() -> None:
     result = cfn_lint("fixtures/cloudformation/DST001/good/template.yaml",
                       "fixtures/cloudformation/DST002/good/template.yaml")
     assert not [line for line in result.stdout.splitlines() if ":E91" in line or ":W91" in line], result.stdout
 
 
+@pytest.mark.slow
 def test_rules_are_listed() -> None:
     exe = Path(sys.executable).with_name("cfn-lint")
     out = subprocess.run([str(exe), "--append-rules", "infra_policy_linter.cfnlint_rules", "--list-rules"], capture_output=True,

@@ -42,6 +42,7 @@ def test_same_output_as_python_hcl2(path: Path) -> None:
     loads_same_as_python_hcl2(path.read_text())
 
 
+@pytest.mark.slow
 def test_shipped_parser_is_used_when_current_and_ignored_when_stale(tmp_path: Path, monkeypatch) -> None:
     found = terraform._grammar()
     assert found is not None

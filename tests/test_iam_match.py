@@ -36,6 +36,17 @@ def test_same_unknowns_match_each_other() -> None:
     assert match(Text(("arn:aws:sqs:", R, ":", A, ":ord*")), QUEUE) is True
 
 
+def test_region_and_account_are_single_arn_fields() -> None:
+    # Neither can hold a ":", so a resource part that differs decides, whatever the region and account are.
+    assert match("arn:aws:sqs:*:*:legacy-*", QUEUE) is False
+    assert match(Text(("arn:aws:sqs:", R, ":", A, ":legacy-*")), QUEUE) is False
+    assert match("arn:aws:events:*:*:event-bus/legacy-*", Text(("arn:aws:events:", R, ":", A, ":event-bus/o"))) \
+        is False
+    assert match("arn:aws:sqs:*:*:ord*", QUEUE) is True
+    assert match("arn:aws:sqs:*:*:*:orders", QUEUE) is False  # one field too many
+    assert match("arn:aws:sqs:*:legacy", Unknown("var.queue_arn")) is None  # a whole unknown ARN may be anything
+
+
 def test_literal_against_unknown_region_is_undecided() -> None:
     assert match("arn:aws:sqs:eu-west-1:123456789012:orders", QUEUE) is None
 

@@ -18,10 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.synthetic import generate
 from infra_policy_linter.analysis import Work, analyse
 from infra_policy_linter.config import Config
 from infra_policy_linter.sources import Source
-from tests.conftest import REPO, SHARED_CORPUS, run_cli, run_json
+from tests.conftest import REPO, run_cli, run_json
 
 FIXTURE_FILES = sorted(p for p in (REPO / "fixtures").rglob("*") if p.suffix in (".tf", ".yaml", ".json")
                        and p.name != "expected.json" and ".terraform" not in p.parts)
@@ -52,21 +53,34 @@ def test_no_network_and_no_stray_writes(tmp_path: Path, monkeypatch: pytest.Monk
     assert list(private_cache.glob("*.json"))  # the only other place written to
 
 
+def _wait_for(condition, timeout: float) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.slow
 def test_interrupt_exits_130_quietly_and_keeps_the_cache_usable(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    subprocess.run([sys.executable, str(SHARED_CORPUS / "generate.py"), "--out", str(corpus), "--projects", "300",
-                    "--seed", "4"], check=True, capture_output=True)
+    generated = generate(tmp_path / "corpus", 150, 4, unrelated_ratio=0)
+    corpus, units = generated.root, 150 + len(generated.templates)
     lint = str(Path(sys.executable).with_name("lint"))
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    entries = tmp_path / "cache" / "infra-policy-linter"
     proc = subprocess.Popen([lint, "--format", "json", "--jobs", "2", "."], cwd=corpus, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    time.sleep(1.5)
+    # The run has started once a worker has stored its first unit result; interrupt it then, not after a guess.
+    assert _wait_for(lambda: any(entries.glob("*.json")) or proc.poll() is not None, 120)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
     started = time.monotonic()
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert time.monotonic() - started < 5
     assert b"Traceback" not in err and err.decode().strip().endswith("lint: interrupted")
+    assert len(list(entries.glob("*.json"))) < units  # interrupted: not every unit was analysed
     again = subprocess.run([lint, "--format", "json", "."], cwd=corpus, env=env, capture_output=True)
     fresh = subprocess.run([lint, "--no-cache", "--format", "json", "."], cwd=corpus, env=env, capture_output=True)
     assert again.stdout == fresh.stdout and again.returncode == fresh.returncode == 1

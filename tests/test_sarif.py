@@ -11,7 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import SHARED_CORPUS, run_cli
+from benchmarks.synthetic import generate
+from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +101,7 @@ def test_parse_errors_are_notifications(tmp_path: Path, monkeypatch, validator) 
 
 
 def test_generated_corpus_sarif_is_schema_valid(tmp_path: Path, validator) -> None:
-    out = tmp_path / "corpus"
-    subprocess.run([sys.executable, str(SHARED_CORPUS / "generate.py"), "--out", str(out), "--projects", "30",
-                    "--seed", "2"], check=True, capture_output=True)
+    out = generate(tmp_path / "corpus", 30, 2).root
     lint = Path(sys.executable).with_name("lint")
     result = subprocess.run([str(lint), "--format", "sarif", "."], cwd=out, capture_output=True, text=True)
     assert result.returncode == 1

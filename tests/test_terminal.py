@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, SHARED_CORPUS
+import pytest
+
+from benchmarks.synthetic import generate
+from tests.conftest import REPO
 
 LINT = str(Path(sys.executable).with_name("lint"))
 
@@ -41,10 +44,9 @@ def test_colour_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> None:
     assert code == 1 and b"\x1b[" not in out and b"DST001" in out
 
 
+@pytest.mark.slow
 def test_progress_bar_for_long_runs_on_a_terminal(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    subprocess.run([sys.executable, str(SHARED_CORPUS / "generate.py"), "--out", str(corpus), "--projects", "80",
-                    "--seed", "1"], check=True, capture_output=True)
+    corpus = generate(tmp_path / "corpus", 80, 1).root
     env = {**os.environ, "TERM": "xterm", "XDG_CACHE_HOME": str(tmp_path / "cache")}
     code, err = _run_on_pty(["--format", "json", "-o", str(tmp_path / "out.json"), "."], corpus, env, "stderr")
     assert code == 1 and b"Linting" in err

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from infra_policy_linter.values import Text, Unknown
+from infra_policy_linter.values import ACCOUNT, REGION, Text, Unknown
 
 Tri = bool | None
 
@@ -171,6 +171,10 @@ def _possible(pattern: list[Any], subject: list[Any]) -> bool:
     def is_run(t: Any) -> bool:
         return t is STAR or (isinstance(t, Unknown) and not t.atom)
 
+    def absorbs(run: Any, t: Any) -> bool:
+        # A region or an account id is one ARN field: it never holds the ":" that separates fields.
+        return not (t == ":" and isinstance(run, Unknown) and run.name in (REGION, ACCOUNT))
+
     def compatible(p: Any, s: Any) -> bool:
         if isinstance(p, Unknown) or isinstance(s, Unknown):
             return isinstance(p, Unknown) and isinstance(s, Unknown) and p.name == s.name
@@ -188,11 +192,11 @@ def _possible(pattern: list[Any], subject: list[Any]) -> bool:
         s = subject[j] if j < m else None
         if p is not None and is_run(p):
             moves.append((i + 1, j))  # the run ends
-            if s is not None and not is_run(s):
+            if s is not None and not is_run(s) and absorbs(p, s):
                 moves.append((i, j + 1))  # the run takes one more subject token
         if s is not None and is_run(s):
             moves.append((i, j + 1))
-            if p is not None and not is_run(p):
+            if p is not None and not is_run(p) and absorbs(s, p):
                 moves.append((i + 1, j))
         if p is not None and s is not None and not is_run(p) and not is_run(s) and compatible(p, s):
             moves.append((i + 1, j + 1))

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Unit
+from infra_policy_linter.verdicts import requirement_state
 
 NOT_GRANTED = frozenset({Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED})
 NESTED_STACK_TYPES = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
@@ -14,25 +15,22 @@ COUNT_KEYS = ("destinations", "granted", "not_granted", "unverifiable", "not_fol
 
 
 def destination_counts(unit: Unit, shared: dict[str, Any]) -> dict[str, int]:
-    """One count per destination (an async destination or an event source mapping's on-failure destination):
-    not granted when any action it needs is refused, unverifiable when any cannot be decided, else granted."""
-    from infra_policy_linter.rules.destinations import destination_verdicts
-    from infra_policy_linter.rules.event_sources import needs
+    """One count per destination (an async destination or an event source mapping's on-failure destination), from
+    the verdict engine: not granted when what it needs is refused (for every type it could be, when its type is
+    unknown), granted when everything required is granted, else unverifiable."""
+    from infra_policy_linter.verdicts import verdicts
 
-    outcomes: dict[tuple[str, str, int, int], list[Outcome]] = {}
-    for v in destination_verdicts(unit, shared):
-        loc = v.destination.location
-        outcomes.setdefault(("async", loc.path, loc.line, loc.column), []).append(v.decision.outcome)
-    for n in needs(unit, shared):
-        if n.purpose == "destination" and n.mapping.on_failure is not None:
-            loc = n.mapping.on_failure.location
-            outcomes.setdefault(("esm", loc.path, loc.line, loc.column), []).append(n.decision.outcome)
     counts = {key: 0 for key in COUNT_KEYS}
-    for found in outcomes.values():
+    for v in verdicts(unit, shared):
+        if v.kind not in ("on_success", "on_failure", "esm_on_failure"):
+            continue  # reading the event source is not a destination
         counts["destinations"] += 1
-        if any(o in NOT_GRANTED for o in found):
+        states = set(v.type_states().values()) if v.by_type else {requirement_state(v.results)}
+        if v.target.unknown and not v.by_type:
+            counts["unverifiable"] += 1
+        elif states == {"not_granted"}:
             counts["not_granted"] += 1
-        elif all(o is Outcome.GRANTED for o in found):
+        elif states == {"granted"}:
             counts["granted"] += 1
         else:
             counts["unverifiable"] += 1

@@ -52,7 +52,7 @@ class Verdict:
         return self.target.kind
 
     def type_states(self) -> dict[str, TypeState]:
-        return {svc: _state(results) for svc, results in self.by_type.items()}
+        return {svc: requirement_state(results) for svc, results in self.by_type.items()}
 
     def chain(self, results: list[Result], summary: str) -> Chain:
         """Function -> role -> every policy considered -> the statements that decided, for one finding."""
@@ -91,7 +91,7 @@ def statement_ref(policy: Policy, stmt: Statement) -> Ref:
     return Ref(f"{policy.name}{sid}", stmt.location or policy.location)
 
 
-def _state(results: list[Result]) -> TypeState:
+def requirement_state(results: list[Result]) -> TypeState:
     required = [r for r in results if r.request.required]
     if any(r.outcome in NOT_GRANTED for r in required):
         return "not_granted"

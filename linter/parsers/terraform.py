@@ -144,8 +144,8 @@ def _transformer_class() -> Any:
             return lined
 
         def _expression(self, value: Any, equals: Any) -> Any:
-            if not _has_expression(value):
-                return value
+            if not _has_expression(value) or (isinstance(value, str) and _TRAVERSAL.match(value)):
+                return value  # a literal, or a lone reference, which python-hcl2 rebuilds exactly (and faster)
             try:
                 node, source = parse_attribute_value(self.text, equals.end_pos)
             except HclExpressionError:
@@ -277,6 +277,10 @@ def _loads(text: str) -> dict[str, Any]:
     transformer = _transformer_class()(with_meta=True)
     transformer.text = text
     return transformer.transform(tree)
+
+
+# A lone traversal (`aws_sqs_queue.q.arn`, `each.value["k"]`, `module.m[0].out`): python-hcl2's text is exact.
+_TRAVERSAL = re.compile(r'\$\{[^\W\d][\w-]*(?:\.[\w-]+|\.\*|\[\d+\]|\["[\w./:-]*"\]|\[\*\])*\}\Z')
 
 
 def _has_expression(value: Any) -> bool:

@@ -132,6 +132,8 @@ def mapping_destination_target(mapping: EventSourceMapping, function_name: Any) 
     if dest is None or plain(dest.arn) == "" or aws.not_an_arn(dest.arn):
         return None
     source_service = _source_service(mapping)
+    if source_service is not None and source_service not in FAILURE_DESTINATION_SOURCES:
+        return None  # Lambda rejects the setting itself (DST006 says so): there is nothing to deliver
     doc = ESM_FAILURE_DOC.get(source_service or "", ESM_FAILURE_DOC["kinesis"])
     service = aws.service_of(dest.arn)
     target = Target("esm_on_failure", mapping, dest.ref, dest.location, service, dest)
@@ -146,6 +148,16 @@ def mapping_destination_target(mapping: EventSourceMapping, function_name: Any) 
         return target
     target.requests = _delivery(service, dest, function_name, doc)
     return target
+
+
+# The sources whose mappings take an on-failure destination (Lambda API reference, CreateEventSourceMapping,
+# DestinationConfig: "Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka").
+FAILURE_DESTINATION_SOURCES = frozenset({"kinesis", "dynamodb", "kafka"})
+
+
+def source_service_of(mapping: EventSourceMapping) -> str | None:
+    """The service the mapping reads from (its ARN, else what the resource or the SAM event says), if known."""
+    return _source_service(mapping)
 
 
 def _source_service(mapping: EventSourceMapping) -> str | None:

@@ -10,6 +10,7 @@ from infra_policy_linter.iam.match import same
 from infra_policy_linter.link import find_function, function_name_of
 from infra_policy_linter.model import Destination, InvokeConfig, Location, Unit
 from infra_policy_linter.values import display, plain
+from infra_policy_linter.requirements import FAILURE_DESTINATION_SOURCES, source_service_of
 from infra_policy_linter.rules.base import Rule
 
 
@@ -67,7 +68,9 @@ class InvalidDestination(Rule):
     rationale = (
         "Some destinations can never work: a queue URL where an ARN is required (a CloudFormation Ref of a queue is "
         "its URL), an S3 bucket as an on-success destination, a FIFO queue or topic, a partner event bus, or the "
-        "function itself (a loop). Lambda rejects the configuration or drops every record."
+        "function itself (a loop), or an on-failure destination on an event source mapping that reads SQS, Amazon MQ "
+        "or DocumentDB (only Kinesis, DynamoDB Streams and Kafka mappings take one). Lambda rejects the configuration "
+        "or drops every record."
     )
     remediation = ("Point the destination, by ARN, at a standard queue or topic, another function, an event bus, "
                    "or (on failure) a bucket.")
@@ -83,6 +86,24 @@ class InvalidDestination(Rule):
                 if found:
                     yield _finding(self, unit, config, f"{label}: {found[0]}", dest.location, label, dest.ref,
                                    found[1])
+        for mapping in unit.event_source_mappings:
+            source = source_service_of(mapping)
+            dest = mapping.on_failure
+            if dest is None or source is None or source in FAILURE_DESTINATION_SOURCES:
+                continue
+            label = mapping.function_address or display(mapping.function)
+            kind = {"sqs": "an SQS queue", "mq": "an Amazon MQ broker", "rds": "an Amazon DocumentDB cluster"}.get(
+                source, f"a {source} source")
+            fix = ("Remove the destination configuration. For an SQS source, give the source queue a redrive policy "
+                   "(a dead-letter queue) instead." if source == "sqs" else "Remove the destination configuration.")
+            yield Finding(
+                rule=self.id, level=self.level, location=dest.location, unit=unit.name, function=label, role=None,
+                destination=dest.ref, action=None, fix=fix,
+                message=(f"{label}: the event source mapping {mapping.address} reads {kind}, but Lambda takes an "
+                         f"on-failure destination only for Kinesis, DynamoDB Streams, Amazon MSK and self-managed "
+                         f"Kafka sources: the deployment fails (CreateEventSourceMapping rejects DestinationConfig)"),
+                related=(Related(f"event source mapping {mapping.address}", mapping.location),),
+                evidence=frozenset({dest.location.path, mapping.location.path}))
 
 
 class RetryLimits(Rule):

@@ -77,7 +77,6 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
 
 
 def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
-    from infra_policy_linter.coverage import unfollowed_module_calls
     from infra_policy_linter.resolve.terraform import ModuleLibrary, build_module
     from infra_policy_linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
     from infra_policy_linter.parsers.terraform_json import parse_terraform_file
@@ -134,7 +133,8 @@ def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: lis
                 parsed_files.append(parsed)
         library.files[directory] = parsed_files
     unit = build_module(work.name, files, tfvars, env, library)
-    unfollowed.extend(unfollowed_module_calls(work.name, files, library))
+    # The resolver already knows which calls it could not follow (MOD001): one per call site.
+    unfollowed.extend(sorted({f"{c.location.path}:{c.location.line}" for c in unit.unfollowed}))
     unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
     return unit
 

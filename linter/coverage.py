@@ -3,7 +3,7 @@ nested stacks the linter could not follow (their grants and destinations are not
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Unit
@@ -35,30 +35,6 @@ def destination_counts(unit: Unit, shared: dict[str, Any]) -> dict[str, int]:
         else:
             counts["unverifiable"] += 1
     return counts
-
-
-def unfollowed_module_calls(root: str, files: Iterable[Any], library: Any) -> list[str]:
-    """Addresses of module calls, through any depth, whose source is not among the modules the run read."""
-    missing: list[str] = []
-    pending: list[tuple[str, list[Any], str]] = [(root, list(files), "")]
-    visited = 0
-    while pending and visited < 256:
-        directory, tf_files, prefix = pending.pop(0)
-        visited += 1
-        for tf in tf_files:
-            for entry in tf.body.get("module", []) or []:
-                for name, body in (entry.items() if isinstance(entry, dict) else ()):
-                    if not isinstance(body, dict):
-                        continue
-                    address = f"{prefix}module.{name}"
-                    source = body.get("source")
-                    located = library.locate(directory, source if isinstance(source, str) else None, address)
-                    child = library.files.get(located) if located else None
-                    if child is None:
-                        missing.append(address)
-                    else:
-                        pending.append((located, child, address + "."))
-    return sorted(set(missing))
 
 
 def nested_stacks(body: Any) -> list[str]:

@@ -303,41 +303,22 @@ class TerraformModule:
     def _template_for(self, node: Node, scope: Scope) -> Any:
         _, names, collection_node, body = node
         collection = self.evaluate(collection_node, scope)
-        if isinstance(collection, dict):
-            items: list[tuple[Any, Any]] = sorted(collection.items())
-        elif isinstance(collection, list):
-            items = list(enumerate(collection))
-        else:
+        items = _pairs(collection)
+        if items is None:
             return _unknown_over("template", "a %{for} directive", [collection])
-        pieces = []
-        for key, value in items:
-            bindings = dict(scope.bindings)
-            if len(names) == 2:
-                bindings[names[0]], bindings[names[1]] = key, value
-            else:
-                bindings[names[0]] = value
-            pieces.append(self._render(body, Scope(scope.count_index, scope.each_key, scope.each_value, bindings)))
-        return make_text(pieces)
+        return make_text([self._render(body, _iteration(scope, names, key, value)) for key, value in items])
 
     def _for(self, node: Node, scope: Scope) -> Any:
         _, names, collection_node, key_node, value_node, condition_node, grouping, brace = node
         collection = self.evaluate(collection_node, scope)
         unknown = Unknown("for expression", "a for expression over values not known statically")
-        if isinstance(collection, dict):
-            items = sorted(collection.items())
-        elif isinstance(collection, list):
-            items = list(enumerate(collection))
-        else:
+        items = _pairs(collection)
+        if items is None:
             return unknown
         out_list: list[Any] = []
         out_map: dict[str, Any] = {}
         for k, v in items:
-            bindings = dict(scope.bindings)
-            if len(names) == 2:
-                bindings[names[0]], bindings[names[1]] = k, v
-            else:
-                bindings[names[0]] = v
-            inner = Scope(scope.count_index, scope.each_key, scope.each_value, bindings)
+            inner = _iteration(scope, names, k, v)
             if condition_node is not None:
                 keep = self.evaluate(condition_node, inner)
                 if not isinstance(keep, bool):
@@ -834,14 +815,8 @@ class TerraformModule:
                     iterator = _hcl_source(dynamic["iterator"]).strip()
                 contents = [c for c in dynamic.get("content", []) or [] if isinstance(c, dict)]
                 each = self.evaluate_raw(dynamic.get("for_each"), scope)
-                if isinstance(each, dict):
-                    pairs: list[tuple[Any, Any]] | None = sorted(each.items())
-                elif isinstance(each, list):
-                    pairs = list(enumerate(each))
-                elif each is None:
-                    pairs = []  # Terraform rejects a null for_each; nothing is generated either way
-                else:
-                    pairs = None
+                # Terraform rejects a null for_each; nothing is generated either way.
+                pairs = [] if each is None else _pairs(each)
                 line = int(dynamic.get("__start_line__", block.start))
                 if pairs is None:
                     why = (f'the dynamic "{name}" block at {block.file.path}:{line} (its for_each rests on '
@@ -1230,6 +1205,25 @@ def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def _language(tf: TfFile) -> Language:
     """Fixes for a Terraform module are written in HCL, even next to a .tf.json file (both are one module)."""
     return "hcl"
+
+
+def _pairs(collection: Any) -> list[tuple[Any, Any]] | None:
+    """(key, value) per element, as Terraform iterates: a map by sorted key, a list by index; None when unknown."""
+    if isinstance(collection, dict):
+        return sorted(collection.items())
+    if isinstance(collection, list):
+        return list(enumerate(collection))
+    return None
+
+
+def _iteration(scope: Scope, names: list[str], key: Any, value: Any) -> Scope:
+    """The scope of one iteration of a for expression or %{for}: ``v`` or ``k, v`` bound."""
+    bindings = dict(scope.bindings)
+    if len(names) == 2:
+        bindings[names[0]], bindings[names[1]] = key, value
+    else:
+        bindings[names[0]] = value
+    return Scope(scope.count_index, scope.each_key, scope.each_value, bindings)
 
 
 def _bind(scope: Scope, name: str, value: Any) -> Scope:

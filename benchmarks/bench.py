@@ -71,8 +71,11 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
 
 
 def count_files(root: Path) -> int:
-    return sum(1 for p in root.rglob("*") if p.is_file() and p.suffix in (".tf", ".yaml", ".yml", ".json")
-               and p.name != "labels.json")
+    return sum(
+        1
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix in (".tf", ".yaml", ".yml", ".json") and p.name != "labels.json"
+    )
 
 
 def check_labels(corpus: Corpus, lint: list[str], env: dict[str, str]) -> None:
@@ -94,8 +97,12 @@ def main() -> int:
     ap.add_argument("--unrelated-ratio", type=int, default=4, help="unrelated files per project, about")
     ap.add_argument("--lint", default=str(Path(sys.executable).with_name("lint")))
     ap.add_argument("--checkov", default=shutil.which("checkov"))
-    ap.add_argument("--cfn-lint", dest="cfn_lint", default=None,
-                    help="cfn-lint to compare with (default: none; the linter's own dependency is not a peer run)")
+    ap.add_argument(
+        "--cfn-lint",
+        dest="cfn_lint",
+        default=None,
+        help="cfn-lint to compare with (default: none; the linter's own dependency is not a peer run)",
+    )
     ap.add_argument("--jobs", type=int, default=None)
     a = ap.parse_args()
     a.lint = str(Path(a.lint).resolve())
@@ -107,8 +114,10 @@ def main() -> int:
         corpus = generate(work / "small", a.projects, a.seed, a.unrelated_ratio)
         small = corpus.root
         n = count_files(small)
-        print(f"corpus: {a.projects} projects, unrelated ratio {a.unrelated_ratio}, {n} files, "
-              f"{len(corpus.labels)} labels ({small})")
+        print(
+            f"corpus: {a.projects} projects, unrelated ratio {a.unrelated_ratio}, {n} files, "
+            f"{len(corpus.labels)} labels ({small})"
+        )
         lint = [a.lint, "--format", "json"] + (["--jobs", str(a.jobs)] if a.jobs else [])
         env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
         cold = measure(lint + ["."], small, env)
@@ -125,8 +134,9 @@ def main() -> int:
         if a.checkov:
             flags = ["--quiet", "--compact", "-o", "json", "--skip-download"]
             ck_tf = measure([a.checkov, "-d", "terraform", "--framework", "terraform", *flags], small)
-            ck_cfn = measure([a.checkov, "-d", "cloudformation", "-d", "sam", "--framework", "cloudformation", *flags],
-                             small)
+            ck_cfn = measure(
+                [a.checkov, "-d", "cloudformation", "-d", "sam", "--framework", "cloudformation", *flags], small
+            )
             checkov = ck_tf[0] + ck_cfn[0]
             row("checkov (terraform + cloudformation)", checkov, n, max(ck_tf[1], ck_cfn[1]))
             print(f"  ratio checkov / lint cold: {checkov / cold[0]:6.1f}x   (goal: >= 10x)")
@@ -146,8 +156,10 @@ def main() -> int:
             row("lint cold", big[0], n_large, big[1])
             big_warm = measure(lint + ["."], large, env)
             row("lint warm", big_warm[0], n_large, big_warm[1])
-            print(f"  per file: small {cold[0] / n * 1000:.2f} ms, large {big[0] / n_large * 1000:.2f} ms "
-                  f"(linear growth keeps these close)")
+            print(
+                f"  per file: small {cold[0] / n * 1000:.2f} ms, large {big[0] / n_large * 1000:.2f} ms "
+                f"(linear growth keeps these close)"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -77,9 +77,9 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
 
 
 def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
-    from infra_policy_linter.resolve.terraform import ModuleLibrary, build_module
     from infra_policy_linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
     from infra_policy_linter.parsers.terraform_json import parse_terraform_file
+    from infra_policy_linter.resolve.terraform import ModuleLibrary, build_module
 
     files: list[TfFile] = []
     broken = list(work.broken)
@@ -184,7 +184,7 @@ def _template(work: Work, env: Environment, result: UnitResult, unfollowed: list
             children[child.path] = read[1] if read[1] is not None else read[0]
     # Nested stacks whose template is not a local file that could be read are not followed.
     stacks = nested_stacks(parsed[0].body)
-    unfollowed.extend(stacks[:max(0, len(stacks) - len(children))])
+    unfollowed.extend(stacks[: max(0, len(stacks) - len(children))])
     return build_template(parsed[0], env, parsed[1], children)
 
 
@@ -211,8 +211,9 @@ def _read_template(source: Source, env: Environment, result: UnitResult) -> tupl
     return parsed, translated
 
 
-def check_unit(unit: Unit, config: Config, today: date,
-               shared: dict[str, Any] | None = None) -> tuple[list[Finding], list[Suppressed]]:
+def check_unit(
+    unit: Unit, config: Config, today: date, shared: dict[str, Any] | None = None
+) -> tuple[list[Finding], list[Suppressed]]:
     from dataclasses import replace
 
     from infra_policy_linter.rules import ALL_RULES

@@ -75,14 +75,21 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixP
         if not f.fix:
             continue
         target = _role_file(f)
-        if f.fix.startswith("# add under Properties.Policies of ") and target and target.endswith(
-                (".yaml", ".yml", ".template")):
+        if (
+            f.fix.startswith("# add under Properties.Policies of ")
+            and target
+            and target.endswith((".yaml", ".yml", ".template"))
+        ):
             _plan_yaml(plan, f, cwd / target, target, unreadable)
             continue
         if not f.fix.startswith('resource "aws_iam_role_policy"'):
-            why = ("fixes to JSON templates are printed, not written" if f.fix.startswith("// add ")
-                   else "a SAM function's Policies entry is printed, not written"
-                   if f.fix.startswith("# add under Properties.Policies of ") else "its fix is advice, not a grant")
+            why = (
+                "fixes to JSON templates are printed, not written"
+                if f.fix.startswith("// add ")
+                else "a SAM function's Policies entry is printed, not written"
+                if f.fix.startswith("# add under Properties.Policies of ")
+                else "its fix is advice, not a grant"
+            )
             plan.skipped.append((f, why))
             continue
         if target is None or not target.endswith(".tf"):
@@ -91,9 +98,14 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixP
         if Path(target).parent != Path(f.location.path).parent:
             # The destination is written in another module than the role: a grant in the role's module cannot
             # name it (the printed fix mixes both modules' names), so nothing is written.
-            plan.skipped.append((f, f"the role is declared in {Path(target).parent.as_posix()}, the destination "
-                                    f"in {Path(f.location.path).parent.as_posix()}: pass its ARN to the role's "
-                                    f"module"))
+            plan.skipped.append(
+                (
+                    f,
+                    f"the role is declared in {Path(target).parent.as_posix()}, the destination "
+                    f"in {Path(f.location.path).parent.as_posix()}: pass its ARN to the role's "
+                    f"module",
+                )
+            )
             continue
         if target in unreadable:
             plan.skipped.append((f, f"{target} could not be parsed"))
@@ -136,8 +148,14 @@ def _plan_yaml(plan: FixPlan, f: Finding, path: Path, target: str, unreadable: s
     assert f.fix is not None and f.role is not None
     fields = dict(m.groups() for line in f.fix.split("\n") if (m := _YAML_FIELD.match(line)))
     if target in unreadable or set(fields) != {"PolicyName", "Action", "Resource"}:
-        plan.skipped.append((f, f"{target} could not be parsed" if target in unreadable
-                             else "a SAM function's Policies entry is printed, not written"))
+        plan.skipped.append(
+            (
+                f,
+                f"{target} could not be parsed"
+                if target in unreadable
+                else "a SAM function's Policies entry is printed, not written",
+            )
+        )
         return
     if re.search(r"<[a-z -]+>", fields["Resource"]):
         plan.skipped.append((f, "the resource is only partly known"))
@@ -152,21 +170,25 @@ def _plan_yaml(plan: FixPlan, f: Finding, path: Path, target: str, unreadable: s
     text = plan.updated[path]
     lines = text.split("\n")
     role_line = _role_line(f)
-    if role_line is None or not (0 < role_line <= len(lines)) or not re.match(
-            rf"^(\s+){re.escape(f.role)}:\s*$", lines[role_line - 1]):
+    if (
+        role_line is None
+        or not (0 < role_line <= len(lines))
+        or not re.match(rf"^(\s+){re.escape(f.role)}:\s*$", lines[role_line - 1])
+    ):
         plan.skipped.append((f, "the role's block cannot be found in the text"))
         return
     indent = len(lines[role_line - 1]) - len(lines[role_line - 1].lstrip())
     end = role_line  # first line after the role's block: the next non-blank line indented no deeper than its key
-    while end < len(lines) and (not lines[end].strip() or
-                                len(lines[end]) - len(lines[end].lstrip()) > indent):
+    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
         end += 1
     while end > role_line and not lines[end - 1].strip():
         end -= 1  # keep the blank lines that separate resources after the new one
     end = plan.after_role.get((path, f.role), end)  # after the grants already added for this role
     used = set(re.findall(r"^\s+([A-Za-z0-9]+):", text, re.M))
-    base = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", fields["PolicyName"])
-                   if part) + "Policy"
+    base = (
+        "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", fields["PolicyName"]) if part)
+        + "Policy"
+    )
     logical, n = base, 1
     while logical in used:
         n += 1
@@ -198,8 +220,14 @@ def unified_diff(plan: FixPlan, cwd: Path) -> str:
     out = []
     for path in sorted(plan.updated):
         rel = path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.as_posix()
-        out.extend(difflib.unified_diff(plan.originals[path].splitlines(keepends=True),
-                                        plan.updated[path].splitlines(keepends=True), f"a/{rel}", f"b/{rel}"))
+        out.extend(
+            difflib.unified_diff(
+                plan.originals[path].splitlines(keepends=True),
+                plan.updated[path].splitlines(keepends=True),
+                f"a/{rel}",
+                f"b/{rel}",
+            )
+        )
     return "".join(out)
 
 
@@ -208,8 +236,9 @@ def write(plan: FixPlan) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def revert_uncleared(plan: FixPlan, remaining: list[Finding],
-                     errors: set[str], cwd: Path) -> list[tuple[Path, list[Finding]]]:
+def revert_uncleared(
+    plan: FixPlan, remaining: list[Finding], errors: set[str], cwd: Path
+) -> list[tuple[Path, list[Finding]]]:
     """Files whose edit did not clear its findings get their old text back: a fix that does not work is not
     kept. Not cleared: any finding is left about the same function and destination (a DST004 in its place
     counts: an edit that hides a grant from the linter is no fix), or the file no longer parses."""

@@ -79,8 +79,15 @@ def requests_for(service: str, destination_arn: Any, function_name: Any) -> list
     """The (action, resource) pairs Lambda's delivery to this destination performs as the execution role."""
     if service == "s3":
         # Lambda writes aws/lambda/async/<function-name>/YYYY/MM/DD/<timestamp>-<uuid> and lists the bucket.
-        obj = make_text([destination_arn, "/aws/lambda/async/", function_name, "/",
-                         Unknown("object key", "the object key Lambda chooses")])
+        obj = make_text(
+            [
+                destination_arn,
+                "/aws/lambda/async/",
+                function_name,
+                "/",
+                Unknown("object key", "the object key Lambda chooses"),
+            ]
+        )
         return [("s3:PutObject", obj), ("s3:ListBucket", destination_arn)]
     return [(a, destination_arn) for a in DESTINATION_SERVICES[service].actions]
 
@@ -127,16 +134,28 @@ def kms_actions_for(service: str) -> tuple[str, ...]:
 # AWSLambda*ExecutionRole policies). Resource "source" means the source's ARN, "*" any resource.
 SOURCE_READ_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "sqs": (("sqs:ReceiveMessage", "source"), ("sqs:DeleteMessage", "source"), ("sqs:GetQueueAttributes", "source")),
-    "kinesis": (("kinesis:GetRecords", "source"), ("kinesis:GetShardIterator", "source"),
-                ("kinesis:DescribeStream", "source"), ("kinesis:ListShards", "source")),
-    "dynamodb": (("dynamodb:GetRecords", "source"), ("dynamodb:GetShardIterator", "source"),
-                 ("dynamodb:DescribeStream", "source")),
-    "kafka": (("kafka:DescribeClusterV2", "source"), ("kafka:GetBootstrapBrokers", "source"),
-              ("ec2:CreateNetworkInterface", "*"), ("ec2:DescribeNetworkInterfaces", "*"),
-              ("ec2:DeleteNetworkInterface", "*"), ("ec2:DescribeSubnets", "*"), ("ec2:DescribeSecurityGroups", "*"),
-              ("ec2:DescribeVpcs", "*")),
+    "kinesis": (
+        ("kinesis:GetRecords", "source"),
+        ("kinesis:GetShardIterator", "source"),
+        ("kinesis:DescribeStream", "source"),
+        ("kinesis:ListShards", "source"),
+    ),
+    "dynamodb": (
+        ("dynamodb:GetRecords", "source"),
+        ("dynamodb:GetShardIterator", "source"),
+        ("dynamodb:DescribeStream", "source"),
+    ),
+    "kafka": (
+        ("kafka:DescribeClusterV2", "source"),
+        ("kafka:GetBootstrapBrokers", "source"),
+        ("ec2:CreateNetworkInterface", "*"),
+        ("ec2:DescribeNetworkInterfaces", "*"),
+        ("ec2:DeleteNetworkInterface", "*"),
+        ("ec2:DescribeSubnets", "*"),
+        ("ec2:DescribeSecurityGroups", "*"),
+        ("ec2:DescribeVpcs", "*"),
+    ),
 }
-SOURCE_LABELS = {"sqs": "SQS queue", "kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream",
-                 "kafka": "MSK cluster"}
+SOURCE_LABELS = {"sqs": "SQS queue", "kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream", "kafka": "MSK cluster"}
 # On-failure destinations of event source mappings: SQS, SNS, S3 (and Kafka topics, for Kafka sources).
 ESM_DESTINATION_SERVICES = ("sqs", "sns", "s3")

@@ -39,9 +39,18 @@ class Applied:
 def write_baseline(path: Path, findings: list[Finding]) -> None:
     entries: dict[str, dict[str, str | None]] = {}
     for f in sorted(findings, key=Finding.sort_key):
-        entries.setdefault(f.fingerprint, {
-            "fingerprint": f.fingerprint, "rule": f.rule, "path": f.location.path, "function": f.function,
-            "destination": f.destination, "action": f.action, "message": f.message})
+        entries.setdefault(
+            f.fingerprint,
+            {
+                "fingerprint": f.fingerprint,
+                "rule": f.rule,
+                "path": f.location.path,
+                "function": f.function,
+                "destination": f.destination,
+                "action": f.action,
+                "message": f.message,
+            },
+        )
     doc = {"tool": TOOL_NAME, "version": __version__, "findings": list(entries.values())}
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -58,8 +67,9 @@ def read_baseline(path: Path) -> list[Entry]:
         for i, item in enumerate(doc["findings"]):
             if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str):
                 raise BaselineError(f"{path}: findings[{i}] has no 'fingerprint'")
-            entries.append(Entry(item["fingerprint"], *(str(item.get(k) or "") for k in
-                                                        ("rule", "path", "function", "message"))))
+            entries.append(
+                Entry(item["fingerprint"], *(str(item.get(k) or "") for k in ("rule", "path", "function", "message")))
+            )
         return entries
     prints = doc.get("fingerprints") if isinstance(doc, dict) else None
     if not isinstance(prints, list) or not all(isinstance(p, str) for p in prints):

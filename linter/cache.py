@@ -12,8 +12,8 @@ import hashlib
 import json
 import os
 import threading
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,13 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
         "remote": [list(r) for r in work.remote],
         "texts": [[s.path, s.digest] for s in work.texts],
         "variables": [list(pair) for pair in work.variables],
-        "config": [sorted(config.select) if config.select is not None else None, sorted(config.ignore),
-                   sorted(config.levels.items()), config.account_id, config.region],
+        "config": [
+            sorted(config.select) if config.select is not None else None,
+            sorted(config.ignore),
+            sorted(config.levels.items()),
+            config.account_id,
+            config.region,
+        ],
         "today": today.isoformat(),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
@@ -116,28 +121,56 @@ def _loc(loc: Location) -> list[Any]:
 
 
 def _finding_to(f: Finding) -> dict[str, Any]:
-    return {"rule": f.rule, "level": f.level, "message": f.message, "location": _loc(f.location), "unit": f.unit,
-            "function": f.function, "role": f.role, "destination": f.destination, "action": f.action,
-            "fix": f.fix, "related": [[r.message, _loc(r.location)] for r in f.related],
-            "evidence": sorted(f.evidence), "chain": chain_to_data(f.chain)}
+    return {
+        "rule": f.rule,
+        "level": f.level,
+        "message": f.message,
+        "location": _loc(f.location),
+        "unit": f.unit,
+        "function": f.function,
+        "role": f.role,
+        "destination": f.destination,
+        "action": f.action,
+        "fix": f.fix,
+        "related": [[r.message, _loc(r.location)] for r in f.related],
+        "evidence": sorted(f.evidence),
+        "chain": chain_to_data(f.chain),
+    }
 
 
 def _finding_from(d: dict[str, Any]) -> Finding:
-    return Finding(rule=d["rule"], level=d["level"], message=d["message"], location=Location(*d["location"]),
-                   unit=d["unit"], function=d["function"], role=d["role"], destination=d["destination"],
-                   action=d["action"], fix=d["fix"],
-                   related=tuple(Related(m, Location(*loc)) for m, loc in d["related"]),
-                   evidence=frozenset(d["evidence"]), chain=chain_from_data(d.get("chain")))
+    return Finding(
+        rule=d["rule"],
+        level=d["level"],
+        message=d["message"],
+        location=Location(*d["location"]),
+        unit=d["unit"],
+        function=d["function"],
+        role=d["role"],
+        destination=d["destination"],
+        action=d["action"],
+        fix=d["fix"],
+        related=tuple(Related(m, Location(*loc)) for m, loc in d["related"]),
+        evidence=frozenset(d["evidence"]),
+        chain=chain_from_data(d.get("chain")),
+    )
 
 
 def _result_to(r: UnitResult) -> dict[str, Any]:
     return {
         "findings": [_finding_to(f) for f in r.findings],
-        "suppressed": [{"finding": _finding_to(s.finding), "rules": list(s.suppression.rules),
-                        "reason": s.suppression.reason, "location": _loc(s.suppression.location),
-                        "start": s.suppression.start, "end": s.suppression.end,
-                        "expires": s.suppression.expires.isoformat() if s.suppression.expires else None}
-                       for s in r.suppressed],
+        "suppressed": [
+            {
+                "finding": _finding_to(s.finding),
+                "rules": list(s.suppression.rules),
+                "reason": s.suppression.reason,
+                "location": _loc(s.suppression.location),
+                "start": s.suppression.start,
+                "end": s.suppression.end,
+                "expires": s.suppression.expires.isoformat() if s.suppression.expires else None,
+            }
+            for s in r.suppressed
+        ],
         "errors": [[e.path, e.line, e.column, e.message] for e in r.errors],
         "files": r.files,
         "units": r.units,
@@ -146,9 +179,20 @@ def _result_to(r: UnitResult) -> dict[str, Any]:
 
 
 def _result_from(d: dict[str, Any]) -> UnitResult:
-    suppressed = [Suppressed(_finding_from(s["finding"]), Suppression(
-        tuple(s["rules"]), s["reason"], Location(*s["location"]), s["start"], s["end"],
-        date.fromisoformat(s["expires"]) if s["expires"] else None)) for s in d["suppressed"]]
+    suppressed = [
+        Suppressed(
+            _finding_from(s["finding"]),
+            Suppression(
+                tuple(s["rules"]),
+                s["reason"],
+                Location(*s["location"]),
+                s["start"],
+                s["end"],
+                date.fromisoformat(s["expires"]) if s["expires"] else None,
+            ),
+        )
+        for s in d["suppressed"]
+    ]
     return UnitResult(
         findings=[_finding_from(f) for f in d["findings"]],
         suppressed=suppressed,

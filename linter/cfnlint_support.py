@@ -12,12 +12,12 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from infra_policy_linter.resolve.cloudformation import build_template
 from infra_policy_linter.model import Unit
 from infra_policy_linter.parsers.cloudformation import Template
+from infra_policy_linter.resolve.cloudformation import build_template
+from infra_policy_linter.rules.verdict_rule import VerdictRule
 from infra_policy_linter.suppress import apply_suppressions
 from infra_policy_linter.verdicts import Verdict
-from infra_policy_linter.rules.verdict_rule import VerdictRule
 
 _KEY = {"on_success": "OnSuccess", "on_failure": "OnFailure", "esm_on_failure": "OnFailure"}
 
@@ -89,6 +89,15 @@ def _unit(filename: str, text: str, decoded: Any) -> Unit:
 
 def plugin_rule(rule: VerdictRule) -> type[VerdictCheck]:
     """The cfn-lint rule class for one of ours: cfn-lint's id carries the level in its first letter."""
-    return type(f"Check{rule.id}", (VerdictCheck,), {
-        "ours": rule, "id": rule.cfn_lint_id, "shortdesc": rule.title, "description": rule.rationale,
-        "source_url": rule.help_url, "__module__": "infra_policy_linter.cfnlint_rules"})
+    return type(
+        f"Check{rule.id}",
+        (VerdictCheck,),
+        {
+            "ours": rule,
+            "id": rule.cfn_lint_id,
+            "shortdesc": rule.title,
+            "description": rule.rationale,
+            "source_url": rule.help_url,
+            "__module__": "infra_policy_linter.cfnlint_rules",
+        },
+    )

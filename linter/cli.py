@@ -51,13 +51,29 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
-               fail_on: str | None, exclude: tuple[str, ...], account_id: str | None, region: str | None,
-               max_file_size: int | None, var_files: tuple[str, ...] = (), variables: tuple[str, ...] = ()) -> Any:
+def _configure(
+    cwd: Path,
+    config_file: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exclude: tuple[str, ...],
+    account_id: str | None,
+    region: str | None,
+    max_file_size: int | None,
+    var_files: tuple[str, ...] = (),
+    variables: tuple[str, ...] = (),
+) -> Any:
     from dataclasses import replace
 
     from infra_policy_linter.config import (
-        Config, ConfigError, check_account_id, check_region, find_config_file, load_config, parse_var_option,
+        Config,
+        ConfigError,
+        check_account_id,
+        check_region,
+        find_config_file,
+        load_config,
+        parse_var_option,
     )
     from infra_policy_linter.rules import ALL_RULES
 
@@ -98,52 +114,127 @@ def _configure(cwd: Path, config_file: Path | None, select: tuple[str, ...], ign
 
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab"]),
-              default="text",
-              show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of standard output.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Configuration file (default: the nearest .infra-policy-linter.toml or pyproject.toml).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Configuration file (default: the nearest .infra-policy-linter.toml or pyproject.toml).",
+)
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (comma-separated).")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
-              help="Lowest finding level that makes the exit code 1 (default: error).")
-@click.option("--exclude", multiple=True, metavar="PATTERN",
-              help="Skip paths matching this gitignore-style pattern, relative to the current directory "
-                   "(repeatable; ** spans directories).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    help="Lowest finding level that makes the exit code 1 (default: error).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERN",
+    help="Skip paths matching this gitignore-style pattern, relative to the current directory "
+    "(repeatable; ** spans directories).",
+)
 @click.option("--account-id", metavar="ID", help="Account id to assume where ARNs leave it open.")
 @click.option("--region", metavar="REGION", help="Region to assume where ARNs leave it open.")
-@click.option("--max-file-size", type=click.IntRange(min=1), metavar="BYTES",
-              help="Skip (and report) files larger than this (default: 5 MB).")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
-              help="Record the current findings in this baseline file.")
-@click.option("--var-file", "var_files", multiple=True, metavar="FILE",
-              help="A Terraform variable file applied to every root module, after its own (repeatable).")
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
-              help="A Terraform variable value for every root module, applied last (repeatable).")
-@click.option("--root", "root", type=click.Path(file_okay=False, path_type=Path),
-              help="Paths in SARIF and GitLab reports are relative to this (default: the git top level, else the "
-                   "current directory).")
-@click.option("--fix", is_flag=True,
-              help="Write the missing grants (a new role policy next to the role: Terraform, YAML templates), "
-                   "lint again, and keep only the edits that cleared their findings.")
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    metavar="BYTES",
+    help="Skip (and report) files larger than this (default: 5 MB).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the current findings in this baseline file.",
+)
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    metavar="FILE",
+    help="A Terraform variable file applied to every root module, after its own (repeatable).",
+)
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A Terraform variable value for every root module, applied last (repeatable).",
+)
+@click.option(
+    "--root",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Paths in SARIF and GitLab reports are relative to this (default: the git top level, else the "
+    "current directory).",
+)
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Write the missing grants (a new role policy next to the role: Terraform, YAML templates), "
+    "lint again, and keep only the edits that cleared their findings.",
+)
 @click.option("--diff", "show_diff", is_flag=True, help="With --fix: print the edits as a unified diff instead.")
-@click.option("--allow-empty", is_flag=True,
-              help="Exit 0 when the paths hold no Terraform or CloudFormation file (default: exit 2).")
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Exit 0 when the paths hold no Terraform or CloudFormation file (default: exit 2).",
+)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
-def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: Path | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, exclude: tuple[str, ...],
-          account_id: str | None, region: str | None, max_file_size: int | None, baseline_file: Path | None,
-          write_baseline: Path | None, var_files: tuple[str, ...], variables: tuple[str, ...], root: Path | None,
-          fix: bool, show_diff: bool, allow_empty: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
+def check(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    config_file: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exclude: tuple[str, ...],
+    account_id: str | None,
+    region: str | None,
+    max_file_size: int | None,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
+    var_files: tuple[str, ...],
+    variables: tuple[str, ...],
+    root: Path | None,
+    fix: bool,
+    show_diff: bool,
+    allow_empty: bool,
+    jobs: int | None,
+    no_cache: bool,
+    debug: bool,
+) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
     from infra_policy_linter.baseline import (
-        BaselineError, apply_baseline, read_baseline, write_baseline as save_baseline,
+        BaselineError,
+        apply_baseline,
+        read_baseline,
+    )
+    from infra_policy_linter.baseline import (
+        write_baseline as save_baseline,
     )
     from infra_policy_linter.cache import default_cache_dir
     from infra_policy_linter.engine import run
@@ -151,8 +242,9 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     if debug:
         os.environ["INFRA_POLICY_LINTER_DEBUG"] = "1"  # workers re-raise instead of reporting an internal error
     cwd = Path.cwd()
-    config = _configure(cwd, config_file, select, ignore, fail_on, exclude, account_id, region, max_file_size,
-                        var_files, variables)
+    config = _configure(
+        cwd, config_file, select, ignore, fail_on, exclude, account_id, region, max_file_size, var_files, variables
+    )
     targets = list(paths) or [cwd]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
     if missing:
@@ -197,23 +289,29 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     try:
         if fmt == "json":
             from infra_policy_linter.reporters.json_report import render as render_json
+
             stream.write(render_json(report))
         elif fmt == "sarif":
             from infra_policy_linter.reporters.paths import rebaser, report_root
             from infra_policy_linter.reporters.sarif import render as render_sarif
+
             stream.write(render_sarif(report, rebaser(cwd, report_root(cwd, root))))
         elif fmt == "concise":
             from infra_policy_linter.reporters.concise import render as render_concise
+
             stream.write(render_concise(report))
         elif fmt == "gitlab":
             from infra_policy_linter.reporters.gitlab import render as render_gitlab
             from infra_policy_linter.reporters.paths import rebaser, report_root
+
             stream.write(render_gitlab(report, rebaser(cwd, report_root(cwd, root))))
         elif fmt == "github":
             from infra_policy_linter.reporters.github import render as render_github
+
             stream.write(render_github(report))
         else:
             from infra_policy_linter.reporters.text import render as render_text
+
             render_text(report, stream, _use_color(stream) and output is None, cwd)
     finally:
         if output:
@@ -223,8 +321,11 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     if not report.files and not report.unrendered and not allow_empty:
         # A wrong working directory in CI must not be a silent green.
         shown = " ".join(str(p) for p in paths) or "."
-        click.echo(f"lint: error: no Terraform or CloudFormation file found in {shown} (pass --allow-empty if "
-                   f"that is expected)", err=True)
+        click.echo(
+            f"lint: error: no Terraform or CloudFormation file found in {shown} (pass --allow-empty if "
+            f"that is expected)",
+            err=True,
+        )
         sys.exit(EXIT_ERROR)
     if write_baseline:
         sys.exit(EXIT_OK)
@@ -244,16 +345,22 @@ def _fix(report: Any, show_diff: bool, targets: list[Path], cwd: Path, config: A
         sys.stdout.write(unified_diff(plan, cwd))
         sys.exit(EXIT_FINDINGS if plan.updated else EXIT_OK)
     for finding, why in plan.skipped:
-        click.echo(f"lint: not fixed: {finding.location.path}:{finding.location.line} {finding.rule} "
-                   f"{finding.function}: {why}", err=True)
+        click.echo(
+            f"lint: not fixed: {finding.location.path}:{finding.location.line} {finding.rule} "
+            f"{finding.function}: {why}",
+            err=True,
+        )
     if not plan.updated:
         return report
     write(plan)
     after = run(targets, cwd, config, None, jobs=jobs, cache_dir=None)
     reverted = revert_uncleared(plan, after.findings, {e.path for e in after.errors}, cwd)
     for path, left in reverted:
-        click.echo(f"lint: fix reverted: {display_path(path, cwd)}: it did not clear "
-                   f"{', '.join(sorted({f.rule + ' ' + f.function for f in left}))}", err=True)
+        click.echo(
+            f"lint: fix reverted: {display_path(path, cwd)}: it did not clear "
+            f"{', '.join(sorted({f.rule + ' ' + f.function for f in left}))}",
+            err=True,
+        )
     if reverted:
         after = run(targets, cwd, config, None, jobs=jobs, cache_dir=None)
     kept = sorted(display_path(p, cwd) for p in plan.updated if p not in {r for r, _ in reverted})
@@ -269,9 +376,12 @@ def _baseline_notes(path: Path, applied: Any) -> None:
         click.echo(f"lint: {path} hid {applied.hidden} known finding{'s' if applied.hidden != 1 else ''}", err=True)
     if applied.stale:
         n = len(applied.stale)
-        click.echo(f"lint: {n} {path} entr{'ies' if n != 1 else 'y'} no longer match{'' if n != 1 else 'es'} "
-                   f"(fixed or changed: remove {'them' if n != 1 else 'it'}, or rewrite the file with "
-                   f"--write-baseline):", err=True)
+        click.echo(
+            f"lint: {n} {path} entr{'ies' if n != 1 else 'y'} no longer match{'' if n != 1 else 'es'} "
+            f"(fixed or changed: remove {'them' if n != 1 else 'it'}, or rewrite the file with "
+            f"--write-baseline):",
+            err=True,
+        )
         for e in applied.stale:
             click.echo(f"  {e.path} {e.rule} {e.function}: {e.message}", err=True)
 

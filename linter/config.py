@@ -54,8 +54,19 @@ class Config:
         return self.select is None or rule_id in self.select
 
 
-_KEYS = {"select", "ignore", "severity", "exclude", "fail-on", "account-id", "region", "max-file-size",
-         "var-files", "vars", "terraform"}
+_KEYS = {
+    "select",
+    "ignore",
+    "severity",
+    "exclude",
+    "fail-on",
+    "account-id",
+    "region",
+    "max-file-size",
+    "var-files",
+    "vars",
+    "terraform",
+}
 _ROOT_KEYS = {"var-files", "vars"}
 
 
@@ -115,7 +126,7 @@ def parse_table(table: dict[str, Any], where: str, known_rules: set[str]) -> Con
     if "severity" in table:
         levels = table["severity"]
         if not isinstance(levels, dict):
-            raise ConfigError(f"{where}: 'severity' must be a table of RULE = \"error\"|\"warning\"|\"note\"")
+            raise ConfigError(f'{where}: \'severity\' must be a table of RULE = "error"|"warning"|"note"')
         out = {}
         for rule, level in levels.items():
             _check_rule(rule, "severity", where, known_rules)
@@ -138,16 +149,22 @@ def parse_table(table: dict[str, Any], where: str, known_rules: set[str]) -> Con
     if "terraform" in table:
         roots = table["terraform"]
         if not isinstance(roots, dict) or not all(isinstance(v, dict) for v in roots.values()):
-            raise ConfigError(f"{where}: 'terraform' must hold one table per root directory, "
-                              f'such as [terraform."envs/prod"]')
+            raise ConfigError(
+                f"{where}: 'terraform' must hold one table per root directory, such as [terraform.\"envs/prod\"]"
+            )
         parsed = []
         for directory, settings in sorted(roots.items()):
             here = f'{where}: terraform."{directory}"'
             unknown_keys = sorted(set(settings) - _ROOT_KEYS)
             if unknown_keys:
                 raise ConfigError(f"{here}: unknown key {unknown_keys[0]!r} (known: var-files, vars)")
-            parsed.append((directory, tuple(_string_list(settings.get("var-files", []), "var-files", here)),
-                           _variables(settings.get("vars", {}), f"{here}: vars")))
+            parsed.append(
+                (
+                    directory,
+                    tuple(_string_list(settings.get("var-files", []), "var-files", here)),
+                    _variables(settings.get("vars", {}), f"{here}: vars"),
+                )
+            )
         config = replace(config, roots=tuple(parsed))
     if "max-file-size" in table:
         size = table["max-file-size"]
@@ -159,7 +176,7 @@ def parse_table(table: dict[str, Any], where: str, known_rules: set[str]) -> Con
 
 def _variables(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise ConfigError(f"{where} must be a table of NAME = \"value\" (values as -var takes them)")
+        raise ConfigError(f'{where} must be a table of NAME = "value" (values as -var takes them)')
     return tuple((str(k), v) for k, v in value.items())
 
 

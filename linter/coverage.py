@@ -42,5 +42,8 @@ def nested_stacks(body: Any) -> list[str]:
     resources = body.get("Resources") if isinstance(body, dict) else None
     if not isinstance(resources, dict):
         return []
-    return sorted(str(name) for name, res in resources.items()
-                  if isinstance(res, dict) and isinstance(res.get("Type"), str) and res["Type"] in NESTED_STACK_TYPES)
+    return sorted(
+        str(name)
+        for name, res in resources.items()
+        if isinstance(res, dict) and isinstance(res.get("Type"), str) and res["Type"] in NESTED_STACK_TYPES
+    )

@@ -27,7 +27,9 @@ class Plan:
     tfvars: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> auto-loaded variable files
     templates: list[Path] = field(default_factory=list)
     problems: list[tuple[Path, str]] = field(default_factory=list)  # paths that cannot be walked or read
-    unrendered: list[Path] = field(default_factory=list)  # template sources (cookiecutter, copier): not skipped silently
+    unrendered: list[Path] = field(
+        default_factory=list
+    )  # template sources (cookiecutter, copier): not skipped silently
 
 
 # `{{cookiecutter.project_name}}/template.yaml`: a project generator's source. Its files are not YAML, JSON or HCL
@@ -49,8 +51,7 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 def is_auto_tfvars(name: str) -> bool:
-    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars",
-                                                                                    ".auto.tfvars.json"))
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
 
 
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
@@ -71,11 +72,13 @@ def tfvars_order(path: Path) -> tuple[int, str]:
 def opentofu_wins(files: list[Path]) -> list[Path]:
     """OpenTofu reads x.tofu instead of x.tf (and x.tofu.json instead of x.tf.json) when both exist."""
     names = {f.name for f in files}
+
     def replaced(f: Path) -> bool:
         name = f.name
         if name.endswith(".tf.json"):
-            return name[:-len(".tf.json")] + ".tofu.json" in names
-        return name.endswith(".tf") and name[:-len(".tf")] + ".tofu" in names
+            return name[: -len(".tf.json")] + ".tofu.json" in names
+        return name.endswith(".tf") and name[: -len(".tf")] + ".tofu" in names
+
     return [f for f in files if not replaced(f)]
 
 
@@ -114,8 +117,9 @@ class _Filter:
         return ignores is None or not ignores.ignored(absolute(path), is_dir)
 
 
-def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...] = (),
-             use_gitignore: bool = True) -> Plan:
+def discover(
+    paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...] = (), use_gitignore: bool = True
+) -> Plan:
     cwd = cwd or Path.cwd()
     plan = Plan()
     filters = _Filter(cwd, exclude, use_gitignore)
@@ -127,8 +131,11 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
                 # A Terraform file is judged with its whole module: cross-resource checks need every file.
                 ignores = filters.gitignores(absolute(root.parent))
                 for sibling in sorted(root.parent.iterdir()):
-                    if (sibling.is_file() and (is_terraform_file(sibling.name) or is_auto_tfvars(sibling.name))
-                            and (sibling == root or filters.keep(sibling, False, ignores))):
+                    if (
+                        sibling.is_file()
+                        and (is_terraform_file(sibling.name) or is_auto_tfvars(sibling.name))
+                        and (sibling == root or filters.keep(sibling, False, ignores))
+                    ):
                         _classify(sibling, plan)
             elif unrendered(root.as_posix()):
                 plan.unrendered.append(root)
@@ -150,10 +157,14 @@ def discover(paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...
             ignores = None  # a directory named on the command line is read even if git ignores it
         for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
             here = Path(dirpath)
-            plan.unrendered.extend(here / d for d in sorted(dirnames)
-                                   if unrendered(d) and filters.keep(here / d, True, ignores))
-            dirnames[:] = sorted(d for d in dirnames if not _skipped_dir(dirpath, d) and not unrendered(d)
-                                 and filters.keep(here / d, True, ignores))
+            plan.unrendered.extend(
+                here / d for d in sorted(dirnames) if unrendered(d) and filters.keep(here / d, True, ignores)
+            )
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if not _skipped_dir(dirpath, d) and not unrendered(d) and filters.keep(here / d, True, ignores)
+            )
             for filename in sorted(filenames):
                 if not filters.keep(here / filename, False, ignores):
                     continue

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import multiprocessing
 import multiprocessing.context
+import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from infra_policy_linter.analysis import UnitResult, Work, analyse
 from infra_policy_linter.cache import ResultCache, cache_key
@@ -19,8 +19,8 @@ from infra_policy_linter.discovery import Plan, discover, display_path, is_terra
 from infra_policy_linter.findings import Finding
 from infra_policy_linter.focus import Focus, widen
 from infra_policy_linter.model import ParseError
-from infra_policy_linter.resolve.terraform_plan import looks_like_plan
 from infra_policy_linter.module_calls import local_calls, read_paths, remote_modules
+from infra_policy_linter.resolve.terraform_plan import looks_like_plan
 from infra_policy_linter.sources import Source, read_head, read_source
 from infra_policy_linter.suppress import Suppressed
 
@@ -59,8 +59,9 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         if directory not in read_dirs:
             if files is None:
                 try:
-                    files = opentofu_wins(sorted(p for p in directory.iterdir()
-                                                if is_terraform_file(p.name) and p.is_file()))
+                    files = opentofu_wins(
+                        sorted(p for p in directory.iterdir() if is_terraform_file(p.name) and p.is_file())
+                    )
                 except OSError:
                     files = []
             sources, problems = [], []
@@ -70,8 +71,10 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
             read_dirs[directory] = (sources, problems)
         return read_dirs[directory]
 
-    calls = {d: local_calls(d, [s.data.decode("utf-8", "replace") for s in read_dir(d, plan.modules[d])[0]])
-             for d in plan.modules}
+    calls = {
+        d: local_calls(d, [s.data.decode("utf-8", "replace") for s in read_dir(d, plan.modules[d])[0]])
+        for d in plan.modules
+    }
     # Called through any depth: with pre-commit's file names, the module in between may not be in the plan.
     called: set[Path] = set()
     pending = [c for d, targets in calls.items() for c in targets if c.resolve() != d.resolve()]
@@ -94,8 +97,14 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         extra = [cwd / f for f in var_files]
         for path in extra:
             if not path.is_file():
-                errors.append(ParseError(display_path(path, cwd), None, None,
-                                         "variable file not found (given with --var-file or var-files)"))
+                errors.append(
+                    ParseError(
+                        display_path(path, cwd),
+                        None,
+                        None,
+                        "variable file not found (given with --var-file or var-files)",
+                    )
+                )
         for path in plan.tfvars.get(directory, []) + [p for p in extra if p.is_file()]:
             read = read_source(path, display_path(path, cwd), config.max_file_size)
             if isinstance(read, ParseError):
@@ -106,8 +115,19 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         if sources:
             modules, remote = _called_modules(directory, calls, read_dir, cwd, errors)
             texts = _read_files(directory, [sources] + [list(m[1]) for m in modules], cwd, config)
-            works.append(Work("terraform", display_path(directory, cwd), tuple(sources), tuple(tfvars),
-                              tuple(broken), modules, remote, texts, variables))
+            works.append(
+                Work(
+                    "terraform",
+                    display_path(directory, cwd),
+                    tuple(sources),
+                    tuple(tfvars),
+                    tuple(broken),
+                    modules,
+                    remote,
+                    texts,
+                    variables,
+                )
+            )
     reads: dict[Path, Source] = {}
     for path in plan.templates:
         shown = display_path(path, cwd)
@@ -127,8 +147,9 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
         if bytes_look_like_template(read.data):
             if path.resolve() in children:
                 continue  # judged inside the template that nests it, with the parameters it passes
-            kids = tuple(reads.get(c) or read_source(c, display_path(c, cwd), config.max_file_size)
-                         for c in nested.get(path, []))
+            kids = tuple(
+                reads.get(c) or read_source(c, display_path(c, cwd), config.max_file_size) for c in nested.get(path, [])
+            )
             works.append(Work("cloudformation", shown, (read,) + tuple(s for s in kids if isinstance(s, Source))))
         elif path.suffix == ".json" and looks_like_plan(read.data):
             works.append(Work("terraform-plan", shown, (read,)))
@@ -147,8 +168,9 @@ def _exporters(reads: dict[Path, Source]) -> dict[Path, list[Path]]:
                 exports.setdefault(name, []).append(path)
         if b"ImportValue" in read.data:
             imports[path] = imported_names(read.data.decode("utf-8", "replace"))
-    found = {path: sorted({e for n in names for e in exports.get(n, []) if e != path})
-             for path, names in imports.items()}
+    found = {
+        path: sorted({e for n in names for e in exports.get(n, []) if e != path}) for path, names in imports.items()
+    }
     return {p: e for p, e in found.items() if e}
 
 
@@ -190,8 +212,11 @@ def _read_files(root: Path, groups: list[list[Source]], cwd: Path, config: Confi
             directory = Path(source.path).parent
             for path in read_paths(source.data.decode("utf-8", "replace")):
                 # ${path.module}/x is the module's own directory; a bare relative path is terraform's cwd (the root)
-                target = (cwd / directory / path[len("${path.module}/"):] if path.startswith("${path.module}/")
-                          else root / path)
+                target = (
+                    cwd / directory / path[len("${path.module}/") :]
+                    if path.startswith("${path.module}/")
+                    else root / path
+                )
                 shown = display_path(target, cwd)
                 if shown not in found and target.is_file():
                     read = read_source(target, shown, config.max_file_size)
@@ -200,8 +225,9 @@ def _read_files(root: Path, groups: list[list[Source]], cwd: Path, config: Confi
     return tuple(found[k] for k in sorted(found))
 
 
-def _called_modules(root: Path, calls: dict[Path, list[Path]], read_dir: Callable, cwd: Path,
-                    errors: list[ParseError]) -> tuple[tuple, tuple]:
+def _called_modules(
+    root: Path, calls: dict[Path, list[Path]], read_dir: Callable, cwd: Path, errors: list[ParseError]
+) -> tuple[tuple, tuple]:
     """Every module a root module calls, transitively: local paths and modules `terraform init` fetched."""
     remote = remote_modules(root)
     pending = list(calls.get(root, [])) + list(remote.values())
@@ -233,9 +259,11 @@ def _prepare_workers(kinds: set[str]) -> None:
     """Load what every worker needs once, here, before they are forked, instead of once per worker."""
     if kinds - {"cloudformation"}:
         from infra_policy_linter.parsers.terraform import parse_hcl
+
         parse_hcl("warm-up.tf", "")
     import infra_policy_linter.rules  # noqa: F401
     from infra_policy_linter.iam.catalogue import services
+
     services()
 
 
@@ -256,11 +284,12 @@ def _batch(job: Callable[[tuple[Work, str]], UnitResult], items: list[tuple[Work
 def _chunks(indices: list[int], jobs: int) -> list[list[int]]:
     """Small batches (fewer round trips to the workers), smaller still towards the end (no idle core)."""
     size = max(1, min(8, len(indices) // (jobs * 8)))
-    return [indices[i:i + size] for i in range(0, len(indices), size)]
+    return [indices[i : i + size] for i in range(0, len(indices), size)]
 
 
-def analyse_all(works: list[Work], config: Config, today: date, jobs: int, cache: ResultCache,
-                progress: Progress | None) -> list[UnitResult]:
+def analyse_all(
+    works: list[Work], config: Config, today: date, jobs: int, cache: ResultCache, progress: Progress | None
+) -> list[UnitResult]:
     results: list[UnitResult | None] = [None] * len(works)
     keys = [cache_key(w, config, today) for w in works]
     pending = []
@@ -298,8 +327,7 @@ def analyse_all(works: list[Work], config: Config, today: date, jobs: int, cache
     # this process's to handle, by stopping them, so no worker prints a traceback.
     pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)
     try:
-        batches = [(chunk, pool.apply_async(_batch, (job, [(works[i], keys[i]) for i in chunk])))
-                   for chunk in order]
+        batches = [(chunk, pool.apply_async(_batch, (job, [(works[i], keys[i]) for i in chunk]))) for chunk in order]
         for chunk, pending_result in batches:
             for i, result in zip(chunk, pending_result.get()):
                 finished(i, result)
@@ -319,8 +347,15 @@ def in_focus(finding: Finding, files: set[str], dirs: list[str], units: set[str]
     return any(d in (".", "") or finding.location.path.startswith(d.rstrip("/") + "/") for d in dirs)
 
 
-def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None, progress: Progress | None = None,
-        today: date | None = None, jobs: int | None = None, cache_dir: Path | None = None) -> Report:
+def run(
+    paths: list[Path],
+    cwd: Path | None = None,
+    config: Config | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+) -> Report:
     cwd = cwd or Path.cwd()
     config = config or Config()
     focus = Focus()
@@ -329,8 +364,9 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
         focus = widen(paths, cwd, config.exclude)
     plan = discover(paths + focus.extra, cwd, config.exclude)
     works, errors = collect_work(plan, cwd, config)
-    results = analyse_all(works, config, today or date.today(), jobs or default_jobs(), ResultCache(cache_dir),
-                          progress)
+    results = analyse_all(
+        works, config, today or date.today(), jobs or default_jobs(), ResultCache(cache_dir), progress
+    )
     findings = [f for r in results for f in r.findings]
     suppressed = [s for r in results for s in r.suppressed]
     errors += [e for r in results for e in r.errors]
@@ -346,11 +382,23 @@ def run(paths: list[Path], cwd: Path | None = None, config: Config | None = None
         unique.setdefault((finding.rule, finding.location, finding.message), finding)
     findings = list(unique.values())
     suppressed.sort(key=lambda s: s.finding.sort_key())
-    errors = sorted({(e.path, e.line or 0, e.column or 0, e.message): e for e in errors}.values(),
-                    key=lambda e: (e.path, e.line or 0, e.column or 0, e.message))
+    errors = sorted(
+        {(e.path, e.line or 0, e.column or 0, e.message): e for e in errors}.values(),
+        key=lambda e: (e.path, e.line or 0, e.column or 0, e.message),
+    )
     # Files that are infrastructure: read into a unit, or meant to be and broken. Skipped YAML/JSON do not count.
     files = {f for r in results for f in r.files} | {e.path for e in errors}
     from infra_policy_linter.coverage import COUNT_KEYS
+
     counts = {key: sum(r.counts.get(key, 0) for r in results) for key in COUNT_KEYS}
-    return Report(findings, errors, sum(r.units for r in results), len(files), suppressed,
-                  [display_path(p, cwd) for p in plan.unrendered], counts, sorted(files), bool(focus_files))
+    return Report(
+        findings,
+        errors,
+        sum(r.units for r in results),
+        len(files),
+        suppressed,
+        [display_path(p, cwd) for p in plan.unrendered],
+        counts,
+        sorted(files),
+        bool(focus_files),
+    )

@@ -89,19 +89,35 @@ def chain_to_data(c: Chain | None) -> dict[str, Any] | None:
     """A JSON-ready form for the cache (the reporters write their own, documented shape)."""
     if c is None:
         return None
-    return {"kind": c.kind, "function": _ref_to(c.function), "role": _ref_to(c.role),
-            "policies": [_ref_to(p) for p in c.policies], "boundary": _ref_to(c.boundary),
-            "deciding": [_ref_to(p) for p in c.deciding], "summary": c.summary,
-            "assumptions": list(c.assumptions), "unknowns": list(c.unknowns), "actions": list(c.actions)}
+    return {
+        "kind": c.kind,
+        "function": _ref_to(c.function),
+        "role": _ref_to(c.role),
+        "policies": [_ref_to(p) for p in c.policies],
+        "boundary": _ref_to(c.boundary),
+        "deciding": [_ref_to(p) for p in c.deciding],
+        "summary": c.summary,
+        "assumptions": list(c.assumptions),
+        "unknowns": list(c.unknowns),
+        "actions": list(c.actions),
+    }
 
 
 def chain_from_data(d: dict[str, Any] | None) -> Chain | None:
     if d is None:
         return None
-    return Chain(d["kind"], _ref_from(d["function"]) or Ref(""), _ref_from(d["role"]),
-                 tuple(r for r in map(_ref_from, d["policies"]) if r), _ref_from(d["boundary"]),
-                 tuple(r for r in map(_ref_from, d["deciding"]) if r), d["summary"], tuple(d["assumptions"]),
-                 tuple(d["unknowns"]), tuple(d["actions"]))
+    return Chain(
+        d["kind"],
+        _ref_from(d["function"]) or Ref(""),
+        _ref_from(d["role"]),
+        tuple(r for r in map(_ref_from, d["policies"]) if r),
+        _ref_from(d["boundary"]),
+        tuple(r for r in map(_ref_from, d["deciding"]) if r),
+        d["summary"],
+        tuple(d["assumptions"]),
+        tuple(d["unknowns"]),
+        tuple(d["actions"]),
+    )
 
 
 def _ref_json(r: Ref | None) -> dict[str, Any] | None:
@@ -115,10 +131,17 @@ def chain_json(c: Chain | None) -> dict[str, Any] | None:
     """The evidence as the JSON and SARIF reports carry it (docs/report.schema.json, "evidence")."""
     if c is None:
         return None
-    return {"function": _ref_json(c.function), "role": _ref_json(c.role),
-            "policies": [_ref_json(p) for p in c.policies], "boundary": _ref_json(c.boundary),
-            "deciding": [_ref_json(p) for p in c.deciding], "summary": c.summary,
-            "assumptions": list(c.assumptions), "unknowns": list(c.unknowns), "actions": list(c.actions)}
+    return {
+        "function": _ref_json(c.function),
+        "role": _ref_json(c.role),
+        "policies": [_ref_json(p) for p in c.policies],
+        "boundary": _ref_json(c.boundary),
+        "deciding": [_ref_json(p) for p in c.deciding],
+        "summary": c.summary,
+        "assumptions": list(c.assumptions),
+        "unknowns": list(c.unknowns),
+        "actions": list(c.actions),
+    }
 
 
 def _at(r: Ref) -> str:

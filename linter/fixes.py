@@ -19,18 +19,21 @@ def _kebab(text: str) -> str:
 def sam_policies_fix(language: Language, function: str, action: str, resource_source: str) -> str:
     """A statement for a SAM function's ``Policies``: SAM puts it on the role it generates."""
     if language == "yaml":
-        return (f"# add under Properties.Policies of {function}\n"
-                f"- Statement:\n"
-                f"    - Effect: Allow\n"
-                f"      Action: {action}\n"
-                f"      Resource: {resource_source}")
+        return (
+            f"# add under Properties.Policies of {function}\n"
+            f"- Statement:\n"
+            f"    - Effect: Allow\n"
+            f"      Action: {action}\n"
+            f"      Resource: {resource_source}"
+        )
     resource = json.loads(resource_source) if resource_source.startswith(("{", "[", '"')) else resource_source
     snippet = {"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
     return f"// add to Properties.Policies of {function}\n" + json.dumps(snippet, indent=2)
 
 
-def grant_fix(language: Language, role_source: str, role_label: str, name_hint: str, action: str,
-              resource_source: str) -> str:
+def grant_fix(
+    language: Language, role_source: str, role_label: str, name_hint: str, action: str, resource_source: str
+) -> str:
     """A snippet that grants ``action`` on the resource written as ``resource_source`` to the role.
 
     ``role_source`` is how the role's name is written in that language (``aws_iam_role.r.name``, ``!Ref Role``
@@ -77,14 +80,25 @@ def grant_fix(language: Language, role_source: str, role_label: str, name_hint: 
 
 # The CDK grant method that covers an action, per service (aws-cdk-lib's grant* methods).
 _CDK_GRANTS = {
-    "sqs:SendMessage": "grantSendMessages", "sns:Publish": "grantPublish", "events:PutEvents": "grantPutEventsTo",
-    "lambda:InvokeFunction": "grantInvoke", "s3:PutObject": "grantPut", "s3:ListBucket": "grantRead",
-    "sqs:ReceiveMessage": "grantConsumeMessages", "sqs:DeleteMessage": "grantConsumeMessages",
-    "sqs:GetQueueAttributes": "grantConsumeMessages", "kinesis:GetRecords": "grantRead",
-    "kinesis:GetShardIterator": "grantRead", "kinesis:DescribeStream": "grantRead", "kinesis:ListShards": "grantRead",
-    "dynamodb:GetRecords": "grantStreamRead", "dynamodb:GetShardIterator": "grantStreamRead",
-    "dynamodb:DescribeStream": "grantStreamRead", "dynamodb:ListStreams": "grantStreamRead",
-    "kms:GenerateDataKey": "grantEncryptDecrypt", "kms:Decrypt": "grantEncryptDecrypt",
+    "sqs:SendMessage": "grantSendMessages",
+    "sns:Publish": "grantPublish",
+    "events:PutEvents": "grantPutEventsTo",
+    "lambda:InvokeFunction": "grantInvoke",
+    "s3:PutObject": "grantPut",
+    "s3:ListBucket": "grantRead",
+    "sqs:ReceiveMessage": "grantConsumeMessages",
+    "sqs:DeleteMessage": "grantConsumeMessages",
+    "sqs:GetQueueAttributes": "grantConsumeMessages",
+    "kinesis:GetRecords": "grantRead",
+    "kinesis:GetShardIterator": "grantRead",
+    "kinesis:DescribeStream": "grantRead",
+    "kinesis:ListShards": "grantRead",
+    "dynamodb:GetRecords": "grantStreamRead",
+    "dynamodb:GetShardIterator": "grantStreamRead",
+    "dynamodb:DescribeStream": "grantStreamRead",
+    "dynamodb:ListStreams": "grantStreamRead",
+    "kms:GenerateDataKey": "grantEncryptDecrypt",
+    "kms:Decrypt": "grantEncryptDecrypt",
     "kms:Encrypt": "grantEncryptDecrypt",
 }
 
@@ -108,11 +122,15 @@ def cdk_grant(grantee_path: str, action: str, resource_source: str) -> str:
     method = _CDK_GRANTS.get(action)
     fn = _construct_variable(grantee_path) if grantee_path else "fn"
     if method is None or target.startswith(("{", '"', "[")) or not grantee_path:
-        return (f"// in the CDK app (cdk.out is generated): allow {action} on {target.strip(chr(34))} to the role "
-                f"of {grantee_path or 'the function'}\n"
-                f"{fn}.addToRolePolicy(new iam.PolicyStatement({{ actions: ['{action}'], resources: [...] }}));")
-    return (f"// in the CDK app (cdk.out is generated): {target} grants {grantee_path or 'the function'}\n"
-            f"{_construct_variable(target)}.{method}({fn});")
+        return (
+            f"// in the CDK app (cdk.out is generated): allow {action} on {target.strip(chr(34))} to the role "
+            f"of {grantee_path or 'the function'}\n"
+            f"{fn}.addToRolePolicy(new iam.PolicyStatement({{ actions: ['{action}'], resources: [...] }}));"
+        )
+    return (
+        f"// in the CDK app (cdk.out is generated): {target} grants {grantee_path or 'the function'}\n"
+        f"{_construct_variable(target)}.{method}({fn});"
+    )
 
 
 def object_resource_source(language: str, source: str) -> str:
@@ -122,7 +140,7 @@ def object_resource_source(language: str, source: str) -> str:
         return f'"{inner}/*"'
     if language == "yaml":
         if source.startswith("!GetAtt "):
-            return f'!Sub "${{{source[len("!GetAtt "):]}}}/*"'
+            return f'!Sub "${{{source[len("!GetAtt ") :]}}}/*"'
         return f'!Join ["", [{source}, "/*"]]'
     value = json.loads(source) if source.startswith(("{", '"')) else source
     return json.dumps({"Fn::Join": ["", [value, "/*"]]})
@@ -149,7 +167,7 @@ def _key_arn_source(language: str, source: str) -> str | None:
                 return source[: -len(suffix)] + ".arn"
         return source if source.startswith(("aws_kms_key.", '"arn:')) else None
     if language == "yaml" and source.startswith("!Ref "):
-        return f"!GetAtt {source[len('!Ref '):]}.Arn"
+        return f"!GetAtt {source[len('!Ref ') :]}.Arn"
     if language == "json" and source.startswith('{"Ref": '):
         return json.dumps({"Fn::GetAtt": [json.loads(source)["Ref"], "Arn"]})
     return source if "arn:" in source or "Arn" in source else None

@@ -41,10 +41,16 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
     tf_dirs = {p.parent for p in changed if p.name.endswith(TERRAFORM_SUFFIXES)}
     var_dirs = {p.parent for p in changed if p.name.endswith(TFVARS_SUFFIXES)}
     # Only files a module could read with file()/templatefile() are looked up; YAML is a template's, not a policy's.
-    others = {p for p in changed if not p.name.endswith(TERRAFORM_SUFFIXES)
-              and not p.name.endswith((".yaml", ".yml", ".template"))}
-    templates = {p for p in changed if p.name.endswith((".yaml", ".yml", ".json", ".template"))
-                 and not p.name.endswith(TFVARS_SUFFIXES)}
+    others = {
+        p
+        for p in changed
+        if not p.name.endswith(TERRAFORM_SUFFIXES) and not p.name.endswith((".yaml", ".yml", ".template"))
+    }
+    templates = {
+        p
+        for p in changed
+        if p.name.endswith((".yaml", ".yml", ".json", ".template")) and not p.name.endswith(TFVARS_SUFFIXES)
+    }
     if not tf_dirs and not others and not templates:
         return Focus()
     top = git_top(cwd) or absolute(cwd)
@@ -69,7 +75,7 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
             for written in read_paths(text):
                 # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
                 # engine._read_files); both are looked up, a file read either way is in scope.
-                name = written[len("${path.module}/"):] if written.startswith("${path.module}/") else written
+                name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written
                 readers.setdefault(absolute(here / name), set()).add(here)
     reading = {d for p in others for d in readers.get(p, ())}
     roots_of_whole: set[Path] = set()

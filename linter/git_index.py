@@ -37,7 +37,7 @@ def read_tracked(index: Path, hash_size: int = 20) -> set[str] | None:
     try:
         for _ in range(count):
             start = pos
-            flags = int.from_bytes(data[pos + _FIXED + hash_size:pos + _FIXED + hash_size + 2], "big")
+            flags = int.from_bytes(data[pos + _FIXED + hash_size : pos + _FIXED + hash_size + 2], "big")
             pos += _FIXED + hash_size + 2
             if version >= 3 and flags & 0x4000:
                 pos += 2  # extended flags
@@ -51,7 +51,7 @@ def read_tracked(index: Path, hash_size: int = 20) -> set[str] | None:
                     pos += 1
                     strip = ((strip + 1) << 7) + (c & 0x7F)
                 end = data.index(b"\0", pos)
-                name = previous[:len(previous) - strip] + data[pos:end]
+                name = previous[: len(previous) - strip] + data[pos:end]
                 pos = end + 1
             else:
                 end = data.index(b"\0", pos)

@@ -56,7 +56,7 @@ def _git_dirs(top: Path) -> tuple[Path | None, Path | None]:
         return None, None
     if not text.startswith("gitdir:"):
         return None, None
-    git_dir = (top / text[len("gitdir:"):].strip()).resolve()
+    git_dir = (top / text[len("gitdir:") :].strip()).resolve()
     common = _read_lines(git_dir / "commondir")
     return git_dir, ((git_dir / common[0].strip()).resolve() if common else git_dir)
 

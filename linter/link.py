@@ -43,12 +43,12 @@ def function_name_of(value: Any) -> Any:
     text = plain(resource)
     if text is not None:
         if text.startswith("function:"):
-            text = text[len("function:"):]
+            text = text[len("function:") :]
         return text.split(":")[0]
     if isinstance(resource, Text):
         parts = list(resource.parts)
         if isinstance(parts[0], str) and parts[0].startswith("function:"):
-            parts[0] = parts[0][len("function:"):]
+            parts[0] = parts[0][len("function:") :]
         kept: list[Any] = []
         for part in parts:
             if isinstance(part, str) and ":" in part:
@@ -76,8 +76,9 @@ def find_function(unit: Unit, config: InvokeConfig) -> tuple[Function | None, st
     if isinstance(config.function, Unknown):
         return None, f"the function is {config.function.reason or config.function.name}"
     if maybe:
-        return None, (f"the function {display(config.function)} cannot be matched to a function defined here "
-                      f"with certainty")
+        return None, (
+            f"the function {display(config.function)} cannot be matched to a function defined here with certainty"
+        )
     return None, f"the function {display(config.function)} is not defined in {unit.name}"
 
 
@@ -92,8 +93,9 @@ def find_role(unit: Unit, fn: Function) -> tuple[Role | None, str | None]:
     if isinstance(fn.role, Unknown):
         return None, f"its execution role is {fn.role.reason or fn.role.name}"
     if maybe:
-        return None, (f"its execution role {display(fn.role)} may be {maybe[0].address}, "
-                      f"but that cannot be decided statically")
+        return None, (
+            f"its execution role {display(fn.role)} may be {maybe[0].address}, but that cannot be decided statically"
+        )
     return None, f"its execution role {display(fn.role)} is not defined in {unit.name}, so its policies cannot be seen"
 
 
@@ -123,8 +125,9 @@ def resolve_managed(unit: Unit, arn: Any) -> tuple[Policy | None, str | None]:
         name, document = found
         return policy_from_value(f"AWS managed policy {name}", document, None), None
     if aws_managed_path(arn) is not None:
-        return None, (f"the AWS managed policy {display(arn)} is not in the linter's snapshot, so what it "
-                      f"grants is unknown")
+        return None, (
+            f"the AWS managed policy {display(arn)} is not in the linter's snapshot, so what it grants is unknown"
+        )
     if maybe is not None:
         return None, f"the managed policy {display(arn)} may be {maybe.address}, but that cannot be decided statically"
     if isinstance(arn, Unknown):
@@ -157,15 +160,18 @@ def role_grants(unit: Unit, role: Role, memo: dict[str, Any] | None = None) -> R
             if attachment.policy.location:
                 grants.evidence.append(attachment.policy.location)
         elif verdict is None:
-            grants.unresolved.append(f"{attachment.policy.name} may be attached to {role.address} "
-                                     f"(its role is {display(attachment.role)})")
+            grants.unresolved.append(
+                f"{attachment.policy.name} may be attached to {role.address} (its role is {display(attachment.role)})"
+            )
     for attachment in unit.managed_attachments:
         verdict = _role_matches(role, attachment.role)
         if verdict is False:
             continue
         if verdict is None:
-            grants.unresolved.append(f"{attachment.address or 'an attachment'} may attach a policy to {role.address} "
-                                     f"(its role is {display(attachment.role)})")
+            grants.unresolved.append(
+                f"{attachment.address or 'an attachment'} may attach a policy to {role.address} "
+                f"(its role is {display(attachment.role)})"
+            )
             continue
         if attachment.policy is not None:
             policy, problem = attachment.policy, None

@@ -23,8 +23,11 @@ def _as_list(value: Any) -> list[Any] | None:
 
 def statement_from_value(raw: Any, location: Location | None) -> Statement:
     if not isinstance(raw, dict):
-        return Statement(effect=Unknown("statement", "a statement that is not an object"), location=location,
-                         problem=f"a statement that is not an object: {display(raw)}")
+        return Statement(
+            effect=Unknown("statement", "a statement that is not an object"),
+            location=location,
+            problem=f"a statement that is not an object: {display(raw)}",
+        )
     problem = None
     effect = raw.get("Effect")
     if isinstance(effect, Text) and plain(effect) is not None:
@@ -66,8 +69,9 @@ def policy_from_value(name: str, doc: Any, location: Location | None, address: s
         return Policy(name, [], location, unresolved="its document is not an object", address=address)
     statements = doc.get("Statement")
     if isinstance(statements, Unknown):
-        return Policy(name, [], location, unresolved=f"its Statement is {statements.reason or statements.name}",
-                      address=address)
+        return Policy(
+            name, [], location, unresolved=f"its Statement is {statements.reason or statements.name}", address=address
+        )
     if isinstance(statements, dict):
         statements = [statements]
     if not isinstance(statements, list):

@@ -33,10 +33,13 @@ SOURCE_DOC = {
     "kafka": "https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html",
 }
 SOURCE_NAMES = {"mq": "an Amazon MQ broker", "rds": "an Amazon DocumentDB cluster", "kafka": "an MSK cluster"}
-LIST_SHARDS_NOTE = ("Lambda's Kinesis page lists it, but mappings read their shards without it; only the "
-                    "ListShards calls are denied")
-DYNAMODB_KMS_NOTE = ("DynamoDB decrypts stream records with the table's key on the reader's behalf; Lambda's "
-                     "DynamoDB page does not list kms:Decrypt, so it is only recommended")
+LIST_SHARDS_NOTE = (
+    "Lambda's Kinesis page lists it, but mappings read their shards without it; only the ListShards calls are denied"
+)
+DYNAMODB_KMS_NOTE = (
+    "DynamoDB decrypts stream records with the table's key on the reader's behalf; Lambda's "
+    "DynamoDB page does not list kms:Decrypt, so it is only recommended"
+)
 
 
 @dataclass(frozen=True)
@@ -175,12 +178,17 @@ def source_target(mapping: EventSourceMapping) -> Target:
     target = Target("esm_source", mapping, mapping.source_ref or display(mapping.source), location, service)
     if _no_source_arn(mapping):
         target.ref = "its self-managed event source"
-        target.unknown = ("the mapping has no event source ARN (a self-managed Kafka cluster), and the linter does "
-                          "not check what such a source needs")
+        target.unknown = (
+            "the mapping has no event source ARN (a self-managed Kafka cluster), and the linter does "
+            "not check what such a source needs"
+        )
         return target
     if service is None:
-        target.unknown = (_why_unknown(mapping.source, "the event source") if mapping.source is not None
-                          else "the event source is not set")
+        target.unknown = (
+            _why_unknown(mapping.source, "the event source")
+            if mapping.source is not None
+            else "the event source is not set"
+        )
         return target
     if service not in aws.SOURCE_READ_ACTIONS:
         what = SOURCE_NAMES.get(service, f"{service!r}")
@@ -195,26 +203,47 @@ def source_target(mapping: EventSourceMapping) -> Target:
             target.requests.append(Request(action, resource, "read", False, doc=doc, note=LIST_SHARDS_NOTE))
         elif action == "kafka:DescribeClusterV2" and mapping.source_variant != "serverless":
             # A provisioned cluster answers either call; serverless clusters only DescribeClusterV2.
-            assume = "" if mapping.source_variant == "provisioned" else (
-                "the MSK cluster is a provisioned one (a serverless cluster needs kafka:DescribeClusterV2)")
-            target.requests.append(Request(action, resource, "read", alternatives=("kafka:DescribeCluster",),
-                                           doc=doc, note="a provisioned cluster accepts either",
-                                           assumption=assume))
+            assume = (
+                ""
+                if mapping.source_variant == "provisioned"
+                else ("the MSK cluster is a provisioned one (a serverless cluster needs kafka:DescribeClusterV2)")
+            )
+            target.requests.append(
+                Request(
+                    action,
+                    resource,
+                    "read",
+                    alternatives=("kafka:DescribeCluster",),
+                    doc=doc,
+                    note="a provisioned cluster accepts either",
+                    assumption=assume,
+                )
+            )
         else:
             target.requests.append(Request(action, resource, "read", doc=doc))
     if mapping.source_kms_key is not None and service in ("sqs", "kinesis", "dynamodb"):
         required = service != "dynamodb"
-        target.requests.append(Request("kms:Decrypt", mapping.source_kms_key, "decrypt", required, doc=doc,
-                                       note="" if required else DYNAMODB_KMS_NOTE))
+        target.requests.append(
+            Request(
+                "kms:Decrypt",
+                mapping.source_kms_key,
+                "decrypt",
+                required,
+                doc=doc,
+                note="" if required else DYNAMODB_KMS_NOTE,
+            )
+        )
     return target
-
 
 
 def _no_source_arn(mapping: EventSourceMapping) -> bool:
     """The resolvers mark a mapping without EventSourceArn / event_source_arn so (self-managed Kafka)."""
     source = mapping.source
-    return isinstance(source, Unknown) and source.name.endswith((".EventSourceArn", ".event_source_arn")) \
+    return (
+        isinstance(source, Unknown)
+        and source.name.endswith((".EventSourceArn", ".event_source_arn"))
         and source.reason.startswith("no ")
+    )
 
 
 def may_be_absent(value: Any) -> bool:

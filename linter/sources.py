@@ -31,8 +31,9 @@ def read_source(path: Path, shown: str, limit: int) -> Source | ParseError:
     try:
         size = path.stat().st_size
         if size > limit:
-            return ParseError(shown, None, None,
-                              f"skipped: {size:,} bytes is over the {limit:,}-byte limit (max-file-size)")
+            return ParseError(
+                shown, None, None, f"skipped: {size:,} bytes is over the {limit:,}-byte limit (max-file-size)"
+            )
         return Source(shown, path.read_bytes())
     except OSError as exc:
         return ParseError(shown, None, None, describe_os_error(path, exc))

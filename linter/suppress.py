@@ -15,8 +15,9 @@ class Suppressed:
     suppression: Suppression
 
 
-def apply_suppressions(unit: Unit, findings: list[Finding], today: date, enabled: set[str]
-                       ) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
+def apply_suppressions(
+    unit: Unit, findings: list[Finding], today: date, enabled: set[str]
+) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
     """Split a unit's findings into active and suppressed ones, plus findings about the suppressions."""
     from infra_policy_linter.rules.suppressions import ExpiredSuppression, InvalidSuppression, UnusedSuppression
 

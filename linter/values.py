@@ -11,8 +11,9 @@ such as ``aws_sqs_queue.q.name``), so two values built from it compare equal wit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Union
+from typing import Any, Union
 
 REGION = "region"
 ACCOUNT = "account"

@@ -15,7 +15,11 @@ from infra_policy_linter.iam.evaluate import Decision, Outcome, evaluate, inters
 from infra_policy_linter.link import RoleGrants, find_function, find_role, role_grants
 from infra_policy_linter.model import Function, Location, Policy, Role, Statement, Unit
 from infra_policy_linter.requirements import (
-    Request, Target, destination_target, mapping_destination_target, source_target,
+    Request,
+    Target,
+    destination_target,
+    mapping_destination_target,
+    source_target,
 )
 from infra_policy_linter.values import Unknown, display
 
@@ -75,15 +79,26 @@ class Verdict:
                 ref = statement_ref(policy, stmt)
                 if ref not in deciding:
                     deciding.append(ref)
-            for a in r.decision.assumptions + ([r.request.assumption] if r.request.assumption
-                                               and r.action != r.request.action else []):
+            for a in r.decision.assumptions + (
+                [r.request.assumption] if r.request.assumption and r.action != r.request.action else []
+            ):
                 if a not in assumptions:
                     assumptions.append(a)
         if self.target.unknown:
             unknowns.insert(0, self.target.unknown)
         actions = tuple(dict.fromkeys(r.request.named() for r in results))
-        return Chain(self.kind, fn, role, policies, boundary, tuple(deciding), summary, tuple(assumptions),
-                     tuple(dict.fromkeys(unknowns)), actions)
+        return Chain(
+            self.kind,
+            fn,
+            role,
+            policies,
+            boundary,
+            tuple(deciding),
+            summary,
+            tuple(assumptions),
+            tuple(dict.fromkeys(unknowns)),
+            actions,
+        )
 
 
 def statement_ref(policy: Policy, stmt: Statement) -> Ref:
@@ -117,8 +132,9 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
         for dest in dests:
             target = destination_target(config, dest, name)
             if target is not None:
-                out.append(_verdict(target, fn, label, role, grants, problem,
-                                    places + [dest.location, dest.target_location]))
+                out.append(
+                    _verdict(target, fn, label, role, grants, problem, places + [dest.location, dest.target_location])
+                )
     for mapping in unit.event_source_mappings:
         fn, role, grants, problem, label = _role_of(unit, mapping, shared)
         name = fn.name if fn else Unknown("function name", "the function name")
@@ -128,13 +144,23 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
         target = mapping_destination_target(mapping, name)
         if target is not None:
             dest = mapping.on_failure
-            out.append(_verdict(target, fn, label, role, grants, problem,
-                                places + ([dest.location, dest.target_location] if dest else [])))
+            out.append(
+                _verdict(
+                    target,
+                    fn,
+                    label,
+                    role,
+                    grants,
+                    problem,
+                    places + ([dest.location, dest.target_location] if dest else []),
+                )
+            )
     return out
 
 
-def _role_of(unit: Unit, owner: Any, shared: dict[str, Any]
-             ) -> tuple[Function | None, Role | None, RoleGrants | None, str | None, str]:
+def _role_of(
+    unit: Unit, owner: Any, shared: dict[str, Any]
+) -> tuple[Function | None, Role | None, RoleGrants | None, str | None, str]:
     fn, fn_problem = find_function(unit, owner)
     label = fn.address if fn else (owner.function_address or display(owner.function))
     role, role_problem = find_role(unit, fn) if fn else (None, None)
@@ -146,10 +172,18 @@ def _places(fn: Function | None, role: Role | None, grants: RoleGrants | None) -
     return ([fn.location] if fn else []) + ([role.location] if role else []) + (grants.evidence if grants else [])
 
 
-def _verdict(target: Target, fn: Function | None, label: str, role: Role | None, grants: RoleGrants | None,
-             problem: str | None, places: list[Location | None]) -> Verdict:
-    v = Verdict(target, fn, label, role, grants, problem,
-                evidence=frozenset(loc.path for loc in places if loc is not None))
+def _verdict(
+    target: Target,
+    fn: Function | None,
+    label: str,
+    role: Role | None,
+    grants: RoleGrants | None,
+    problem: str | None,
+    places: list[Location | None],
+) -> Verdict:
+    v = Verdict(
+        target, fn, label, role, grants, problem, evidence=frozenset(loc.path for loc in places if loc is not None)
+    )
     v.results = [decide_request(grants, problem, r) for r in target.requests]
     v.by_type = {svc: [decide_request(grants, problem, r) for r in reqs] for svc, reqs in target.candidates.items()}
     return v
@@ -174,8 +208,12 @@ def decide(grants: RoleGrants | None, problem: str | None, action: str, resource
         return decision
     if grants.boundary is None:
         if decision.outcome is Outcome.GRANTED:
-            return Decision(Outcome.UNKNOWN, [], [f"its permissions boundary cannot be read: "
-                                                  f"{grants.boundary_unresolved}"], decision.assumptions)
+            return Decision(
+                Outcome.UNKNOWN,
+                [],
+                [f"its permissions boundary cannot be read: {grants.boundary_unresolved}"],
+                decision.assumptions,
+            )
         return decision
     bound = evaluate([grants.boundary], action, resource)
     return intersect_boundary(decision, bound, grants.boundary.name)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from infra_policy_linter.findings import Finding
 from infra_policy_linter.iam.catalogue import problem
@@ -33,8 +34,11 @@ class UnknownAction(Rule):
             if role is None:
                 continue
             for policy in role_grants(unit, role, shared).policies:
-                if (policy.location is None or policy.name.startswith("AWS managed policy")
-                        or policy.generated_by is not None):  # SAM wrote it from a template: not the user's text
+                if (
+                    policy.location is None
+                    or policy.name.startswith("AWS managed policy")
+                    or policy.generated_by is not None
+                ):  # SAM wrote it from a template: not the user's text
                     continue
                 for stmt in policy.statements:
                     location = stmt.location or policy.location
@@ -46,7 +50,16 @@ class UnknownAction(Rule):
                         if why is None or key in seen:
                             continue
                         seen.add(key)
-                        yield Finding(rule=self.id, level=self.level, message=f"in {policy.name}: {why}",
-                                      location=location, unit=unit.name, function=fn.address, role=role.address,
-                                      destination="", action=written, fix=None,
-                                      evidence=frozenset({location.path}))
+                        yield Finding(
+                            rule=self.id,
+                            level=self.level,
+                            message=f"in {policy.name}: {why}",
+                            location=location,
+                            unit=unit.name,
+                            function=fn.address,
+                            role=role.address,
+                            destination="",
+                            action=written,
+                            fix=None,
+                            evidence=frozenset({location.path}),
+                        )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from infra_policy_linter.findings import Finding
 from infra_policy_linter.model import Unit
@@ -32,6 +33,8 @@ class Rule:
         raise NotImplementedError
 
     def documentation(self) -> str:
-        return (f"{self.id} ({self.name}): {self.title}\n\nDefault level: {self.level}\n\n"
-                f"Why it matters\n{self.rationale}\n\nExample\n{self.example}\n\nHow to fix\n{self.remediation}\n\n"
-                f"More: {self.help_url}\n")
+        return (
+            f"{self.id} ({self.name}): {self.title}\n\nDefault level: {self.level}\n\n"
+            f"Why it matters\n{self.rationale}\n\nExample\n{self.example}\n\nHow to fix\n{self.remediation}\n\n"
+            f"More: {self.help_url}\n"
+        )

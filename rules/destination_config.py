@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from infra_policy_linter import aws
 from infra_policy_linter.findings import Finding, Related
 from infra_policy_linter.iam.match import same
 from infra_policy_linter.link import find_function, function_name_of
 from infra_policy_linter.model import Destination, InvokeConfig, Location, Unit
-from infra_policy_linter.values import display, plain
 from infra_policy_linter.requirements import FAILURE_DESTINATION_SOURCES, source_service_of
 from infra_policy_linter.rules.base import Rule
+from infra_policy_linter.values import display, plain
 
 
-def _finding(rule: Rule, unit: Unit, config: InvokeConfig, message: str, location: Location, function: str,
-             destination: str = "", fix: str | None = None) -> Finding:
-    return Finding(rule=rule.id, level=rule.level, message=message, location=location, unit=unit.name,
-                   function=function, role=None, destination=destination, action=None, fix=fix,
-                   related=(Related(f"invoke config {config.address}", config.location),),
-                   evidence=frozenset({location.path, config.location.path}))
+def _finding(
+    rule: Rule,
+    unit: Unit,
+    config: InvokeConfig,
+    message: str,
+    location: Location,
+    function: str,
+    destination: str = "",
+    fix: str | None = None,
+) -> Finding:
+    return Finding(
+        rule=rule.id,
+        level=rule.level,
+        message=message,
+        location=location,
+        unit=unit.name,
+        function=function,
+        role=None,
+        destination=destination,
+        action=None,
+        fix=fix,
+        related=(Related(f"invoke config {config.address}", config.location),),
+        evidence=frozenset({location.path, config.location.path}),
+    )
 
 
 def _problem(config: InvokeConfig, dest: Destination, function_name: Any) -> tuple[str, str] | None:
@@ -28,33 +47,51 @@ def _problem(config: InvokeConfig, dest: Destination, function_name: Any) -> tup
     if aws.not_an_arn(value):
         text = display(value)
         if text.startswith("https://sqs.") or text.startswith("https://queue."):
-            return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a queue URL ({text}), but Lambda "
-                    f"needs the queue's ARN (CloudFormation's Ref of a queue, and Terraform's .id and .url, return "
-                    f"its URL)", "Use the queue's ARN: !GetAtt Queue.Arn, or aws_sqs_queue.<name>.arn.")
-        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is {text!r}, which is not an ARN",
-                "Give the destination's ARN.")
+            return (
+                f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a queue URL ({text}), but Lambda "
+                f"needs the queue's ARN (CloudFormation's Ref of a queue, and Terraform's .id and .url, return "
+                f"its URL)",
+                "Use the queue's ARN: !GetAtt Queue.Arn, or aws_sqs_queue.<name>.arn.",
+            )
+        return (
+            f"the {dest.kind.replace('_', '-')} destination {dest.ref} is {text!r}, which is not an ARN",
+            "Give the destination's ARN.",
+        )
     service = aws.service_of(value)
     if service is None:
         return None  # unknown: the permission rules say what cannot be verified
     if service not in aws.DESTINATION_SERVICES:
-        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a {service} ARN; Lambda delivers only "
-                f"to SQS, SNS, Lambda, EventBridge and (on failure) S3", None)
+        return (
+            f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a {service} ARN; Lambda delivers only "
+            f"to SQS, SNS, Lambda, EventBridge and (on failure) S3",
+            None,
+        )
     if service == "s3" and dest.kind == "on_success":
-        return (f"the on-success destination {dest.ref} is an S3 bucket; S3 is supported only for on-failure "
-                f"destinations, so Lambda rejects this configuration", "Move the bucket to on_failure / OnFailure.")
+        return (
+            f"the on-success destination {dest.ref} is an S3 bucket; S3 is supported only for on-failure "
+            f"destinations, so Lambda rejects this configuration",
+            "Move the bucket to on_failure / OnFailure.",
+        )
     if dest.fifo:
         kind = "queue" if service == "sqs" else "topic"
-        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a FIFO {kind}; Lambda cannot deliver "
-                f"asynchronous invocation records to FIFO {kind}s, so every record is lost",
-                f"Use a standard {kind}.")
+        return (
+            f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a FIFO {kind}; Lambda cannot deliver "
+            f"asynchronous invocation records to FIFO {kind}s, so every record is lost",
+            f"Use a standard {kind}.",
+        )
     resource = plain(aws.arn_fields(value)[5]) if aws.arn_fields(value) else None  # type: ignore[index]
     if service == "events" and resource and resource.startswith("event-bus/aws.partner/"):
-        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a partner event bus, which Lambda "
-                f"rejects as a destination", "Use the default bus or a custom event bus.")
+        return (
+            f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a partner event bus, which Lambda "
+            f"rejects as a destination",
+            "Use the default bus or a custom event bus.",
+        )
     if service == "lambda" and same(function_name_of(value), function_name) is True:
-        return (f"the {dest.kind.replace('_', '-')} destination {dest.ref} is the function itself: every result "
-                f"invokes it again, a loop that only stops when invocations fail or age out",
-                "Send results to another function, a queue or a topic.")
+        return (
+            f"the {dest.kind.replace('_', '-')} destination {dest.ref} is the function itself: every result "
+            f"invokes it again, a loop that only stops when invocations fail or age out",
+            "Send results to another function, a queue or a topic.",
+        )
     return None
 
 
@@ -72,8 +109,10 @@ class InvalidDestination(Rule):
         "or DocumentDB (only Kinesis, DynamoDB Streams and Kafka mappings take one). Lambda rejects the configuration "
         "or drops every record."
     )
-    remediation = ("Point the destination, by ARN, at a standard queue or topic, another function, an event bus, "
-                   "or (on failure) a bucket.")
+    remediation = (
+        "Point the destination, by ARN, at a standard queue or topic, another function, an event bus, "
+        "or (on failure) a bucket."
+    )
     example = "DestinationConfig:\n  OnFailure:\n    Destination: !Ref FailureQueue   # the queue URL, not its ARN"
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
@@ -84,8 +123,7 @@ class InvalidDestination(Rule):
             for dest in config.destinations:
                 found = _problem(config, dest, name)
                 if found:
-                    yield _finding(self, unit, config, f"{label}: {found[0]}", dest.location, label, dest.ref,
-                                   found[1])
+                    yield _finding(self, unit, config, f"{label}: {found[0]}", dest.location, label, dest.ref, found[1])
         for mapping in unit.event_source_mappings:
             source = source_service_of(mapping)
             dest = mapping.on_failure
@@ -93,17 +131,32 @@ class InvalidDestination(Rule):
                 continue
             label = mapping.function_address or display(mapping.function)
             kind = {"sqs": "an SQS queue", "mq": "an Amazon MQ broker", "rds": "an Amazon DocumentDB cluster"}.get(
-                source, f"a {source} source")
-            fix = ("Remove the destination configuration. For an SQS source, give the source queue a redrive policy "
-                   "(a dead-letter queue) instead." if source == "sqs" else "Remove the destination configuration.")
+                source, f"a {source} source"
+            )
+            fix = (
+                "Remove the destination configuration. For an SQS source, give the source queue a redrive policy "
+                "(a dead-letter queue) instead."
+                if source == "sqs"
+                else "Remove the destination configuration."
+            )
             yield Finding(
-                rule=self.id, level=self.level, location=dest.location, unit=unit.name, function=label, role=None,
-                destination=dest.ref, action=None, fix=fix,
-                message=(f"{label}: the event source mapping {mapping.address} reads {kind}, but Lambda takes an "
-                         f"on-failure destination only for Kinesis, DynamoDB Streams, Amazon MSK and self-managed "
-                         f"Kafka sources: the deployment fails (CreateEventSourceMapping rejects DestinationConfig)"),
+                rule=self.id,
+                level=self.level,
+                location=dest.location,
+                unit=unit.name,
+                function=label,
+                role=None,
+                destination=dest.ref,
+                action=None,
+                fix=fix,
+                message=(
+                    f"{label}: the event source mapping {mapping.address} reads {kind}, but Lambda takes an "
+                    f"on-failure destination only for Kinesis, DynamoDB Streams, Amazon MSK and self-managed "
+                    f"Kafka sources: the deployment fails (CreateEventSourceMapping rejects DestinationConfig)"
+                ),
                 related=(Related(f"event source mapping {mapping.address}", mapping.location),),
-                evidence=frozenset({dest.location.path, mapping.location.path}))
+                evidence=frozenset({dest.location.path, mapping.location.path}),
+            )
 
 
 class RetryLimits(Rule):
@@ -125,13 +178,20 @@ class RetryLimits(Rule):
             fn, _ = find_function(unit, config)
             label = fn.address if fn else (config.function_address or display(config.function))
             for value, location, low, high, what in (
-                    (config.retry_attempts, config.retry_location, 0, 2, "maximum retry attempts"),
-                    (config.event_age, config.event_age_location, 60, 21600, "maximum event age in seconds")):
+                (config.retry_attempts, config.retry_location, 0, 2, "maximum retry attempts"),
+                (config.event_age, config.event_age_location, 60, 21600, "maximum event age in seconds"),
+            ):
                 number = _number(value)
                 if number is not None and location is not None and not low <= number <= high:
-                    yield _finding(self, unit, config, f"{label}: {what} is {number}; Lambda accepts {low} to "
-                                                       f"{high}", location, label,
-                                   fix=f"Set it between {low} and {high}.")
+                    yield _finding(
+                        self,
+                        unit,
+                        config,
+                        f"{label}: {what} is {number}; Lambda accepts {low} to {high}",
+                        location,
+                        label,
+                        fix=f"Set it between {low} and {high}.",
+                    )
 
 
 def _number(value: Any) -> int | None:

@@ -6,16 +6,17 @@ each rule here picks the results it owns and words them.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from infra_policy_linter import aws
 from infra_policy_linter.fixes import grant_fix, key_source, object_resource_source, sam_policies_fix
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Policy, Unit
 from infra_policy_linter.remedies import remedies
+from infra_policy_linter.rules.verdict_rule import VerdictRule
 from infra_policy_linter.values import display
 from infra_policy_linter.verdicts import NOT_GRANTED, UNDECIDED, Result, Verdict
-from infra_policy_linter.rules.verdict_rule import VerdictRule
 
 ASYNC_KINDS = ("on_success", "on_failure")
 
@@ -59,8 +60,13 @@ def _misspelling_of(action: str, policies: list[Policy]) -> str | None:
     for policy in policies:
         for stmt in policy.statements:
             for written in stmt.actions or []:
-                if (isinstance(written, str) and "*" not in written and written.lower() != action.lower()
-                        and problem(written) and closest(written) == action):
+                if (
+                    isinstance(written, str)
+                    and "*" not in written
+                    and written.lower() != action.lower()
+                    and problem(written)
+                    and closest(written) == action
+                ):
                     return f"{policy.name} grants {written}, a misspelling of {action}"
     return None
 
@@ -100,11 +106,15 @@ def whatever_type(v: Verdict) -> list[Result] | None:
 
 
 def none_granted_message(v: Verdict, results: list[Result], what: str) -> str:
-    needs = ", ".join(f"{aws.DESTINATION_SERVICES[svc].label} {' + '.join(r.request.action for r in rs)}"
-                      for svc, rs in v.by_type.items())
-    return (f"{v.label} {what} {v.target.ref}, whose type cannot be told ({v.target.unknown}), but its execution "
-            f"role {_role(v)} is granted none of what any type needs ({needs}); whatever it is, Lambda will "
-            f"drop those records")
+    needs = ", ".join(
+        f"{aws.DESTINATION_SERVICES[svc].label} {' + '.join(r.request.action for r in rs)}"
+        for svc, rs in v.by_type.items()
+    )
+    return (
+        f"{v.label} {what} {v.target.ref}, whose type cannot be told ({v.target.unknown}), but its execution "
+        f"role {_role(v)} is granted none of what any type needs ({needs}); whatever it is, Lambda will "
+        f"drop those records"
+    )
 
 
 class MissingGrant(DestinationRule):
@@ -150,15 +160,19 @@ class MissingGrant(DestinationRule):
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         if v.by_type:
-            return ("Grant the action of the destination's real type on its ARN (SQS sqs:SendMessage, SNS "
-                    "sns:Publish, Lambda lambda:InvokeFunction, EventBridge events:PutEvents, S3 s3:PutObject and "
-                    "s3:ListBucket); " + remedies(list(v.chain([], "").unknowns), unit.format)[0])
+            return (
+                "Grant the action of the destination's real type on its ARN (SQS sqs:SendMessage, SNS "
+                "sns:Publish, Lambda lambda:InvokeFunction, EventBridge events:PutEvents, S3 s3:PutObject and "
+                "s3:ListBucket); " + remedies(list(v.chain([], "").unknowns), unit.format)[0]
+            )
         return super().fix(unit, v, results)
 
     def say(self, v: Verdict, r: Result) -> str:
-        text = (f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but no statement "
-                f"on its execution role {_role(v)} allows {r.request.action}; "
-                f"Lambda will drop those records")
+        text = (
+            f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but no statement "
+            f"on its execution role {_role(v)} allows {r.request.action}; "
+            f"Lambda will drop those records"
+        )
         typo = _misspelling_of(r.request.action, v.grants.policies if v.grants else [])
         return text + (f" ({typo})" if typo else "")
 
@@ -185,15 +199,18 @@ class WrongResource(DestinationRule):
     def say(self, v: Verdict, r: Result) -> str:
         others = []
         for _, stmt in r.decision.deciding:
-            values = (stmt.resources if stmt.resources is not None
-                      else [f"everything except {display(stmt.not_resources)}"])
+            values = (
+                stmt.resources if stmt.resources is not None else [f"everything except {display(stmt.not_resources)}"]
+            )
             others.extend(display(x) for x in values)
         listed = ", ".join(sorted(set(others))[:3]) or "resources that do not include it"
         dest_arn = v.target.destination.arn if v.target.destination else r.request.resource
         target = aws.resource_for_fix(v.target.service or "", r.request.action, dest_arn)
-        return (f"{v.label} sends on-{_kind(v)} records to {_dest(v)} "
-                f"({display(target)}), but its execution role {_role(v)} allows "
-                f"{r.request.action} only on {listed}")
+        return (
+            f"{v.label} sends on-{_kind(v)} records to {_dest(v)} "
+            f"({display(target)}), but its execution role {_role(v)} allows "
+            f"{r.request.action} only on {listed}"
+        )
 
 
 class ExplicitDeny(DestinationRule):
@@ -221,13 +238,17 @@ class ExplicitDeny(DestinationRule):
     def say(self, v: Verdict, r: Result) -> str:
         d = r.decision
         if d.boundary:
-            return (f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but the permissions "
-                    f"boundary {d.boundary} of its execution role {_role(v)} does "
-                    f"not allow {r.request.action}, so the role's own grant has no effect")
+            return (
+                f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but the permissions "
+                f"boundary {d.boundary} of its execution role {_role(v)} does "
+                f"not allow {r.request.action}, so the role's own grant has no effect"
+            )
         where = ", ".join(sorted({p.name for p, _ in d.deciding})) or "a policy"
         extra = f"; {d.reasons[0]}" if d.reasons else ""
-        return (f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but a Deny in "
-                f"{where} blocks {r.request.action} for its execution role {_role(v)}{extra}")
+        return (
+            f"{v.label} sends on-{_kind(v)} records to {_dest(v)}, but a Deny in "
+            f"{where} blocks {r.request.action} for its execution role {_role(v)}{extra}"
+        )
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         return deny_fix(results[0])
@@ -278,27 +299,35 @@ class Unverifiable(VerdictRule):
         what = _what(v)
         if v.by_type:
             words = {"granted": "granted", "not_granted": "not granted", "undecided": "cannot be decided"}
-            each = ", ".join(f"{aws.DESTINATION_SERVICES[svc].label} {words[state]}"
-                             for svc, state in v.type_states().items())
-            return (f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}; per possible "
-                    f"type: {each}")
+            each = ", ".join(
+                f"{aws.DESTINATION_SERVICES[svc].label} {words[state]}" for svc, state in v.type_states().items()
+            )
+            return (
+                f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}; per possible type: {each}"
+            )
         if not results:
             return f"cannot verify that {role} allows {v.label} to {what}: {v.target.unknown}"
         actions = ", ".join(dict.fromkeys(r.request.named() for r in results))
         reasons = "; ".join(dict.fromkeys(x for r in results for x in r.decision.reasons)) or (
-            "a value that cannot be resolved")
+            "a value that cannot be resolved"
+        )
         if v.target.kind in ASYNC_KINDS:
-            return (f"cannot verify that {role} allows {actions} for {v.label}'s on-{_kind(v)} "
-                    f"destination {v.target.ref}: {reasons}")
-        return (f"cannot verify that {role} allows {actions} for {v.label}'s event source mapping "
-                f"{v.target.owner.address} to {what}: {reasons}")
+            return (
+                f"cannot verify that {role} allows {actions} for {v.label}'s on-{_kind(v)} "
+                f"destination {v.target.ref}: {reasons}"
+            )
+        return (
+            f"cannot verify that {role} allows {actions} for {v.label}'s event source mapping "
+            f"{v.target.owner.address} to {what}: {reasons}"
+        )
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         if len(results) == 1 and results[0].outcome is Outcome.CONDITIONAL:
             grant = _grant_fix(unit, v, results[0]) if v.kind in ASYNC_KINDS else None
-            return ("Records are dropped whenever the condition does not hold for Lambda's call; "
-                    "unless that is intended, grant the action without the Condition" +
-                    (":\n" + grant if grant else "."))
+            return (
+                "Records are dropped whenever the condition does not hold for Lambda's call; "
+                "unless that is intended, grant the action without the Condition" + (":\n" + grant if grant else ".")
+            )
         unknowns = list(v.chain(results, "").unknowns)
         if v.target.unknown:
             # The target itself is what is unknown: its remedy first, per-action reasons only if it has none.
@@ -327,15 +356,19 @@ def _what(v: Verdict) -> str:
 def deny_fix(r: Result) -> str | None:
     d = r.decision
     if d.boundary:
-        return (f"Allow {r.request.action} on {display(r.request.resource)} in the permissions boundary "
-                f"{d.boundary} (a boundary caps what the role's policies can grant), or use a role without that "
-                f"boundary.")
+        return (
+            f"Allow {r.request.action} on {display(r.request.resource)} in the permissions boundary "
+            f"{d.boundary} (a boundary caps what the role's policies can grant), or use a role without that "
+            f"boundary."
+        )
     lines = []
     for policy, stmt in d.deciding:
         loc = stmt.location or policy.location
         at = f" ({loc.path}:{loc.line})" if loc else ""
-        lines.append(f"Narrow the Deny in {policy.name}{at} so that it does not cover {r.request.action} on "
-                     f"{display(r.request.resource)}, for example with NotResource.")
+        lines.append(
+            f"Narrow the Deny in {policy.name}{at} so that it does not cover {r.request.action} on "
+            f"{display(r.request.resource)}, for example with NotResource."
+        )
     return "\n".join(lines) or None
 
 
@@ -365,14 +398,21 @@ class KmsKeyNotGranted(DestinationRule):
     )
 
     def say(self, v: Verdict, r: Result) -> str:
-        how = {Outcome.MISSING: "no statement allows it",
-               Outcome.WRONG_RESOURCE: "it is granted only on other keys",
-               Outcome.DENIED: "a Deny blocks it"}[r.outcome]
-        sends = (f"sends on-{_kind(v)} records to" if v.kind in ASYNC_KINDS else
-                 f"(event source mapping {v.target.owner.address}) sends failed batches to")
-        return (f"{v.label} {sends} {_dest(v)}, which is encrypted "
-                f"with the KMS key {display(r.request.resource)}, but its execution role "
-                f"{_role(v)} cannot use the key: {r.request.action} is needed and {how}")
+        how = {
+            Outcome.MISSING: "no statement allows it",
+            Outcome.WRONG_RESOURCE: "it is granted only on other keys",
+            Outcome.DENIED: "a Deny blocks it",
+        }[r.outcome]
+        sends = (
+            f"sends on-{_kind(v)} records to"
+            if v.kind in ASYNC_KINDS
+            else f"(event source mapping {v.target.owner.address}) sends failed batches to"
+        )
+        return (
+            f"{v.label} {sends} {_dest(v)}, which is encrypted "
+            f"with the KMS key {display(r.request.resource)}, but its execution role "
+            f"{_role(v)} cannot use the key: {r.request.action} is needed and {how}"
+        )
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         dest = v.target.destination

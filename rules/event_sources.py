@@ -6,15 +6,16 @@ word them. DST004 (in destinations) reports what cannot be verified, DST005 an e
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 from infra_policy_linter.fixes import grant_fix, key_source, literal_source, sam_policies_fix
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Unit
-from infra_policy_linter.values import display
-from infra_policy_linter.verdicts import NOT_GRANTED, Result, Verdict
 from infra_policy_linter.rules.destinations import none_granted_message, whatever_type
 from infra_policy_linter.rules.verdict_rule import VerdictRule
+from infra_policy_linter.values import display
+from infra_policy_linter.verdicts import NOT_GRANTED, Result, Verdict
 
 
 def _how(r: Result) -> str:
@@ -44,8 +45,7 @@ class _EsmRule(VerdictRule):
         if v.kind != self.kind:
             return
         for r in v.results:
-            if (r.request.purpose in self.purposes and r.request.required is self.required
-                    and r.outcome in NOT_GRANTED):
+            if r.request.purpose in self.purposes and r.request.required is self.required and r.outcome in NOT_GRANTED:
                 yield [r]
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
@@ -86,9 +86,11 @@ class EventSourceDestinationNotGranted(_EsmRule):
         "s3:PutObject and s3:ListBucket. Without the grant the failed batch is dropped."
     )
     remediation = "Grant the destination's action on the destination's ARN to the execution role."
-    example = ('resource "aws_lambda_event_source_mapping" "orders" {\n  event_source_arn = '
-               "aws_kinesis_stream.orders.arn\n  destination_config {\n    on_failure {\n      destination_arn = "
-               "aws_sqs_queue.failed.arn   # the role has no sqs:SendMessage\n    }\n  }\n}")
+    example = (
+        'resource "aws_lambda_event_source_mapping" "orders" {\n  event_source_arn = '
+        "aws_kinesis_stream.orders.arn\n  destination_config {\n    on_failure {\n      destination_arn = "
+        "aws_sqs_queue.failed.arn   # the role has no sqs:SendMessage\n    }\n  }\n}"
+    )
 
     def select(self, v: Verdict) -> Iterable[list[Result]]:
         yield from super().select(v)
@@ -99,16 +101,21 @@ class EventSourceDestinationNotGranted(_EsmRule):
 
     def message(self, v: Verdict, results: list[Result]) -> str:
         if v.by_type:
-            return none_granted_message(v, results, f"(event source mapping {v.target.owner.address}) sends failed "
-                                                    f"batches to")
+            return none_granted_message(
+                v, results, f"(event source mapping {v.target.owner.address}) sends failed batches to"
+            )
         r = results[0]
-        return (f"{v.label}'s event source mapping {v.target.owner.address} sends failed batches to {v.target.ref}, "
-                f"but its execution role {v.role.address if v.role else ''} cannot: {_needed(r)} and {_how(r)}")
+        return (
+            f"{v.label}'s event source mapping {v.target.owner.address} sends failed batches to {v.target.ref}, "
+            f"but its execution role {v.role.address if v.role else ''} cannot: {_needed(r)} and {_how(r)}"
+        )
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         if v.by_type:
-            return ("Grant the action of the destination's real type on its ARN (SQS sqs:SendMessage, SNS "
-                    "sns:Publish, S3 s3:PutObject and s3:ListBucket).")
+            return (
+                "Grant the action of the destination's real type on its ARN (SQS sqs:SendMessage, SNS "
+                "sns:Publish, S3 s3:PutObject and s3:ListBucket)."
+            )
         return super().fix(unit, v, results)
 
 
@@ -129,18 +136,23 @@ class EventSourceReadNotGranted(_EsmRule):
         "Kinesis stream encrypted with a customer managed key also kms:Decrypt on the key. Creating the mapping "
         "fails without them (Terraform waits minutes before it says so), or the poller stops."
     )
-    remediation = ("Grant the read actions on the source's ARN, or attach the matching AWS managed policy "
-                   "(AWSLambdaSQSQueueExecutionRole, AWSLambdaKinesisExecutionRole, AWSLambdaDynamoDBExecutionRole, "
-                   "AWSLambdaMSKExecutionRole).")
+    remediation = (
+        "Grant the read actions on the source's ARN, or attach the matching AWS managed policy "
+        "(AWSLambdaSQSQueueExecutionRole, AWSLambdaKinesisExecutionRole, AWSLambdaDynamoDBExecutionRole, "
+        "AWSLambdaMSKExecutionRole)."
+    )
     example = "EventSourceArn: !GetAtt OrdersQueue.Arn   # the role has no sqs:ReceiveMessage"
 
     def message(self, v: Verdict, results: list[Result]) -> str:
         r = results[0]
-        encrypted = (f", encrypted with the KMS key {display(r.request.resource)}"
-                     if r.request.purpose == "decrypt" else "")
-        return (f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
-                f"{v.target.ref}{encrypted}, but its execution role {v.role.address if v.role else ''} cannot: "
-                f"{_needed(r)} and {_how(r)}")
+        encrypted = (
+            f", encrypted with the KMS key {display(r.request.resource)}" if r.request.purpose == "decrypt" else ""
+        )
+        return (
+            f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
+            f"{v.target.ref}{encrypted}, but its execution role {v.role.address if v.role else ''} cannot: "
+            f"{_needed(r)} and {_how(r)}"
+        )
 
 
 class EventSourceRecommendedNotGranted(_EsmRule):
@@ -160,13 +172,16 @@ class EventSourceRecommendedNotGranted(_EsmRule):
         "by DynamoDB on the reader's behalf. Granting them keeps the role in line with the documentation and "
         "CloudTrail free of denials."
     )
-    remediation = ("Grant the action on the source's ARN, or attach the matching AWS managed policy "
-                   "(AWSLambdaKinesisExecutionRole grants kinesis:ListShards).")
-    example = ("Action: [kinesis:GetRecords, kinesis:GetShardIterator, kinesis:DescribeStream]"
-               "   # no kinesis:ListShards")
+    remediation = (
+        "Grant the action on the source's ARN, or attach the matching AWS managed policy "
+        "(AWSLambdaKinesisExecutionRole grants kinesis:ListShards)."
+    )
+    example = "Action: [kinesis:GetRecords, kinesis:GetShardIterator, kinesis:DescribeStream]   # no kinesis:ListShards"
 
     def message(self, v: Verdict, results: list[Result]) -> str:
         r = results[0]
-        return (f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
-                f"{v.target.ref}; AWS documents {r.request.action} for it, and its execution role "
-                f"{v.role.address if v.role else ''} is not granted it: {_how(r)} ({r.request.note})")
+        return (
+            f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
+            f"{v.target.ref}; AWS documents {r.request.action} for it, and its execution role "
+            f"{v.role.address if v.role else ''} is not granted it: {_how(r)} ({r.request.note})"
+        )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from infra_policy_linter.findings import Finding
 from infra_policy_linter.model import Unit
@@ -26,6 +27,15 @@ class DuplicateKey(Rule):
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         for warning in unit.input_warnings:
-            yield Finding(rule=self.id, level=self.level, message=warning.message, location=warning.location,
-                          unit=unit.name, function=warning.subject, role=None, destination="", action=None,
-                          evidence=frozenset({warning.location.path}))
+            yield Finding(
+                rule=self.id,
+                level=self.level,
+                message=warning.message,
+                location=warning.location,
+                unit=unit.name,
+                function=warning.subject,
+                role=None,
+                destination="",
+                action=None,
+                evidence=frozenset({warning.location.path}),
+            )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from infra_policy_linter.findings import Finding
 from infra_policy_linter.model import Location, Unit
@@ -22,16 +23,19 @@ class ModuleNotFollowed(Rule):
         ".terraform/modules. Until then the linter cannot see the functions, roles and destinations they create "
         "(terraform-aws-modules/lambda, the most used Lambda module, is one), and a run that says nothing about "
         "them would read as a pass. Each call that could not be followed is reported once, as a note, naming its "
-        "source.")
+        "source."
+    )
     remediation = (
         "Run `terraform init` (it needs no credentials: `terraform init -backend=false`) before linting, so that "
         ".terraform/modules holds the module; or lint the plan: `terraform show -json plan.out > plan.json`. "
-        "Calls that cannot matter can be ignored with `--ignore MOD001` or a `lint:ignore MOD001` comment.")
+        "Calls that cannot matter can be ignored with `--ignore MOD001` or a `lint:ignore MOD001` comment."
+    )
     example = (
         'module "worker" {\n'
         '  source  = "terraform-aws-modules/lambda/aws"   # MOD001 until terraform init\n'
         '  version = "~> 8.0"\n'
-        "}")
+        "}"
+    )
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         seen: set[Location] = set()
@@ -40,11 +44,18 @@ class ModuleNotFollowed(Rule):
                 continue  # the call sits in a module with several instances: one note for the one call site
             seen.add(call.location)
             yield Finding(
-                rule=self.id, level=self.level, location=call.location, unit=unit.name,
+                rule=self.id,
+                level=self.level,
+                location=call.location,
+                unit=unit.name,
                 message=f"{_without_instances(call.address)} was not checked: {call.reason}",
-                function="", role=None, destination=call.address, action=None,
+                function="",
+                role=None,
+                destination=call.address,
+                action=None,
                 fix=("terraform init -backend=false   # then lint again; or lint `terraform show -json` of a plan"),
-                evidence=frozenset({call.location.path}))
+                evidence=frozenset({call.location.path}),
+            )
 
 
 def _without_instances(address: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from infra_policy_linter.findings import Finding
 from infra_policy_linter.model import Suppression, Unit
@@ -16,8 +17,18 @@ class SuppressionRule(Rule):
         return []  # judged after every other rule has run: see linter.suppress
 
     def finding(self, unit: str, suppression: Suppression, message: str) -> Finding:
-        return Finding(rule=self.id, level=self.level, message=message, location=suppression.location, unit=unit,
-                       function="", role=None, destination="", action=None, fix=None)
+        return Finding(
+            rule=self.id,
+            level=self.level,
+            message=message,
+            location=suppression.location,
+            unit=unit,
+            function="",
+            role=None,
+            destination="",
+            action=None,
+            fix=None,
+        )
 
 
 def _names(s: Suppression) -> str:
@@ -63,8 +74,9 @@ class ExpiredSuppression(SuppressionRule):
     name = "expired-suppression"
     title = "A suppression past its expiry date"
     level = "warning"
-    rationale = ("An expiry date turns a temporary exception into a reminder: once it has passed, the finding is "
-                 "reported again.")
+    rationale = (
+        "An expiry date turns a temporary exception into a reminder: once it has passed, the finding is reported again."
+    )
     remediation = "Fix the underlying finding, or extend the expiry date with a fresh reason."
     example = "# lint:ignore DST001 expires=2025-01-31 migration in progress"
 

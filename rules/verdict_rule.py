@@ -6,12 +6,13 @@ evidence chain and related locations are the same for all of them. The cfn-lint 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from infra_policy_linter.findings import Finding, Related
 from infra_policy_linter.model import Unit
-from infra_policy_linter.verdicts import Result, Verdict, statement_ref, summary, verdicts
 from infra_policy_linter.rules.base import Rule
+from infra_policy_linter.verdicts import Result, Verdict, statement_ref, summary, verdicts
 
 
 class VerdictRule(Rule):

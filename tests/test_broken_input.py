@@ -23,17 +23,20 @@ def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "truncated" / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n')
     cfn = tmp_path / "cfn"
     cfn.mkdir()
-    (cfn / "broken.yaml").write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  A:\n'
-                                     '    Type: AWS::SQS::Queue\n   Properties: {}\n')
+    (cfn / "broken.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  A:\n    Type: AWS::SQS::Queue\n   Properties: {}\n'
+    )
     (cfn / "dup.yaml").write_text("Resources:\n  A:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::SQS::Queue\n")
     (cfn / "broken.json").write_text('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"A": }\n')
-    (cfn / "deep.json").write_text('{"AWSTemplateFormatVersion": "x", "Resources": ' + '{"a":' * 3000 + "1"
-                                   + "}" * 3000 + "}")
+    (cfn / "deep.json").write_text(
+        '{"AWSTemplateFormatVersion": "x", "Resources": ' + '{"a":' * 3000 + "1" + "}" * 3000 + "}"
+    )
     (cfn / "deep.yaml").write_text("AWSTemplateFormatVersion: x\nResources: " + "[" * 3000 + "]" * 3000 + "\n")
     (cfn / "bomb.yaml").write_text(
         "AWSTemplateFormatVersion: x\na: &a [x, x, x, x, x, x, x, x, x]\n"
         + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
-        + "Resources: *i\n")
+        + "Resources: *i\n"
+    )
     crlf = b"\xef\xbb\xbf" + BAD_YAML.read_bytes().replace(b"\n", b"\r\n")
     (cfn / "crlf-bom.yaml").write_bytes(crlf)
     other = tmp_path / "other"
@@ -129,10 +132,11 @@ def test_broken_file_in_a_module_turns_verdicts_into_warnings(tmp_path: Path, mo
     assert "iam.tf could not be parsed" in finding["message"]
 
 
-def test_a_broken_module_file_is_one_error_however_many_roots_call_it(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_module_file_is_one_error_however_many_roots_call_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "modules" / "queue").mkdir(parents=True)
-    (tmp_path / "modules" / "queue" / "main.tf").write_text('locals {\n  a = 1\n  a = 2\n}\n')
+    (tmp_path / "modules" / "queue" / "main.tf").write_text("locals {\n  a = 1\n  a = 2\n}\n")
     for root in ("app1", "app2", "app3"):
         (tmp_path / root).mkdir()
         (tmp_path / root / "main.tf").write_text('module "q" {\n  source = "../modules/queue"\n}\n')
@@ -140,11 +144,13 @@ def test_a_broken_module_file_is_one_error_however_many_roots_call_it(tmp_path: 
     code, report = run_json(".")
     assert code == 2
     assert [(e["path"], e["line"], e["column"], e["message"]) for e in report["errors"]] == [
-        ("modules/queue/main.tf", 3, 3, 'invalid HCL: Attribute redefined: the argument "a" was already set at line 2')]
+        ("modules/queue/main.tf", 3, 3, 'invalid HCL: Attribute redefined: the argument "a" was already set at line 2')
+    ]
 
 
-def test_duplicate_template_keys_are_read_as_cloudformation_reads_them(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duplicate_template_keys_are_read_as_cloudformation_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """CloudFormation keeps the last value of a key given twice: the linter lints that value and warns (LNT004,
     a warning: exit 0 unless --fail-on warning). cfn-lint's decoder alone would call the template unreadable."""
     shutil.copy(REPO / "fixtures" / "cloudformation" / "LNT004" / "bad" / "template.yaml", tmp_path / "t.yaml")
@@ -152,8 +158,13 @@ def test_duplicate_template_keys_are_read_as_cloudformation_reads_them(tmp_path:
     code, report = run_json("t.yaml")
     assert report["errors"] == []
     assert [(f["rule"], f["level"], f["line"], f["message"]) for f in report["findings"]] == [
-        ("LNT004", "warning", 34, "the key Action is given twice in one mapping (lines 31 and 34); CloudFormation "
-                                  "uses the last value, so the one at line 31 is ignored"),
+        (
+            "LNT004",
+            "warning",
+            34,
+            "the key Action is given twice in one mapping (lines 31 and 34); CloudFormation "
+            "uses the last value, so the one at line 31 is ignored",
+        ),
         ("DST001", "error", 52, report["findings"][1]["message"]),
     ]
     assert "sqs:SendMessage" in report["findings"][1]["message"]
@@ -162,11 +173,13 @@ def test_duplicate_template_keys_are_read_as_cloudformation_reads_them(tmp_path:
     (tmp_path / "t.yaml").write_text(good.replace("      Runtime: python3.12\n", "      Runtime: python3.12\n" * 2))
     code, report = run_json("t.yaml")
     assert [(f["rule"], f["line"], f["function"]) for f in report["findings"]] == [
-        ("LNT004", 38, "Resources.Worker.Properties.Runtime")]
+        ("LNT004", 38, "Resources.Worker.Properties.Runtime")
+    ]
     assert code == 0
     # the queue's name given twice: the last one is the queue CloudFormation makes, which the grant does not name
-    (tmp_path / "t.yaml").write_text(good.replace("      QueueName: !Ref QueueName\n",
-                                                  "      QueueName: !Ref QueueName\n      QueueName: other\n"))
+    (tmp_path / "t.yaml").write_text(
+        good.replace("      QueueName: !Ref QueueName\n", "      QueueName: !Ref QueueName\n      QueueName: other\n")
+    )
     code, report = run_json("t.yaml")
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("LNT004", 12), ("DST002", 51)]
     assert run_json("--fail-on", "warning", "t.yaml")[0] == 1

@@ -14,5 +14,7 @@ def test_cdk_findings_name_the_construct_and_fix_with_a_grant_call(in_repo: Path
     assert finding["function"] == "Worker9C0D1E2F (OrdersStack/Worker)"
     assert finding["role"] == "WorkerServiceRole5E6F7A8B (OrdersStack/Worker/ServiceRole)"
     assert finding["destination"] == "FailureQueue1A2B3C4D (OrdersStack/FailureQueue)"
-    assert finding["fix"] == ("// in the CDK app (cdk.out is generated): OrdersStack/FailureQueue grants "
-                              "OrdersStack/Worker\nfailureQueue.grantSendMessages(worker);")
+    assert finding["fix"] == (
+        "// in the CDK app (cdk.out is generated): OrdersStack/FailureQueue grants "
+        "OrdersStack/Worker\nfailureQueue.grantSendMessages(worker);"
+    )

@@ -13,15 +13,21 @@ from tests.conftest import REPO, run_json
 
 def cfn_lint(*templates: str) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("cfn-lint")
-    return subprocess.run([str(exe), "--append-rules", "infra_policy_linter.cfnlint_rules", "--format", "parseable", "--",
-                           *templates], cwd=REPO, capture_output=True, text=True)
+    return subprocess.run(
+        [str(exe), "--append-rules", "infra_policy_linter.cfnlint_rules", "--format", "parseable", "--", *templates],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_findings_through_cfn_lint() -> None:
-    result = cfn_lint("fixtures/cloudformation/DST001/bad/template.yaml",
-                      "fixtures/cloudformation/DST001/bad/template.json",
-                      "fixtures/cloudformation/DST003/bad/template.yaml",
-                      "fixtures/cloudformation/DST004/bad/template.yaml")
+    result = cfn_lint(
+        "fixtures/cloudformation/DST001/bad/template.yaml",
+        "fixtures/cloudformation/DST001/bad/template.json",
+        "fixtures/cloudformation/DST003/bad/template.yaml",
+        "fixtures/cloudformation/DST004/bad/template.yaml",
+    )
     rows = [line.split(":", 5) for line in result.stdout.splitlines()]
     ours = sorted((r[0], int(r[1]), int(r[2]), r[5].split(":", 1)[0]) for r in rows if r[5].startswith(("E91", "W91")))
     assert ours == [
@@ -37,22 +43,31 @@ def test_findings_through_cfn_lint() -> None:
 
 @pytest.mark.slow
 def test_no_findings_on_good_templates() -> None:
-    result = cfn_lint("fixtures/cloudformation/DST001/good/template.yaml",
-                      "fixtures/cloudformation/DST002/good/template.yaml")
+    result = cfn_lint(
+        "fixtures/cloudformation/DST001/good/template.yaml", "fixtures/cloudformation/DST002/good/template.yaml"
+    )
     assert not [line for line in result.stdout.splitlines() if ":E91" in line or ":W91" in line], result.stdout
 
 
 @pytest.mark.slow
 def test_rules_are_listed() -> None:
     exe = Path(sys.executable).with_name("cfn-lint")
-    out = subprocess.run([str(exe), "--append-rules", "infra_policy_linter.cfnlint_rules", "--list-rules"], capture_output=True,
-                         text=True, cwd=REPO).stdout
+    out = subprocess.run(
+        [str(exe), "--append-rules", "infra_policy_linter.cfnlint_rules", "--list-rules"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    ).stdout
     for rule_id in ("E9101", "E9102", "E9103", "W9104", "E9105", "E9106", "E9107", "W9108"):
         assert rule_id in out
 
 
-TEMPLATES = sorted(p for d in ("cloudformation", "cloudformation-esm", "sam") for p in (REPO / "fixtures" / d).glob(
-    "*/*/template.*") if p.suffix in (".yaml", ".json"))
+TEMPLATES = sorted(
+    p
+    for d in ("cloudformation", "cloudformation-esm", "sam")
+    for p in (REPO / "fixtures" / d).glob("*/*/template.*")
+    if p.suffix in (".yaml", ".json")
+)
 
 
 def _plugin_matches(template: Path) -> list:
@@ -63,8 +78,11 @@ def _plugin_matches(template: Path) -> list:
 
 
 def _plugin_findings(template: Path) -> list[tuple[str, int, str]]:
-    return sorted((m.message.rsplit("[", 1)[1].rstrip("]"), m.linenumber, m.rule.id)
-                  for m in _plugin_matches(template) if m.rule.id[1:3] == "91")
+    return sorted(
+        (m.message.rsplit("[", 1)[1].rstrip("]"), m.linenumber, m.rule.id)
+        for m in _plugin_matches(template)
+        if m.rule.id[1:3] == "91"
+    )
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(REPO / "fixtures")))
@@ -81,8 +99,9 @@ def test_plugin_reports_what_lint_reports(template: Path, in_repo: Path) -> None
         # cfn-lint refuses to decode the template (duplicate keys: LNT004 in `lint`), so no rule of its runs.
         assert "LNT004" in {f["rule"] for f in report["findings"]}
         expected = []
-    got = sorted((m.message.rsplit("[", 1)[1].rstrip("]"), m.linenumber, m.rule.id)
-                 for m in matches if m.rule.id[1:3] == "91")
+    got = sorted(
+        (m.message.rsplit("[", 1)[1].rstrip("]"), m.linenumber, m.rule.id) for m in matches if m.rule.id[1:3] == "91"
+    )
     assert got == expected
 
 

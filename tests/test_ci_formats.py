@@ -37,8 +37,11 @@ GITLAB_SCHEMA = {
                 "required": ["path", "lines"],
                 "properties": {
                     "path": {"type": "string", "pattern": "^[^/]"},
-                    "lines": {"type": "object", "required": ["begin"],
-                              "properties": {"begin": {"type": "integer", "minimum": 1}}},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}},
+                    },
                 },
             },
         },
@@ -47,8 +50,13 @@ GITLAB_SCHEMA = {
 
 
 def test_concise(in_repo: Path) -> None:
-    code, out, err = run_cli("--format", "concise", "fixtures/terraform/DST001/bad", "fixtures/sam/DST001/bad",
-                             "fixtures/terraform-modules/DST004/bad")
+    code, out, err = run_cli(
+        "--format",
+        "concise",
+        "fixtures/terraform/DST001/bad",
+        "fixtures/sam/DST001/bad",
+        "fixtures/terraform-modules/DST004/bad",
+    )
     assert (code, err) == (1, "")
     assert out == CONCISE_EXPECTED
 
@@ -58,22 +66,27 @@ def test_concise_input_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli("--format", "concise", ".")
     assert code == 2
-    assert out == ("main.tf:2:7 error invalid HCL: unexpected line break\n"
-                   "Checked 1 file in 0 units: no findings. 0 destinations checked: 0 granted, 0 not granted, "
-                   "0 unverifiable; 0 module calls or stacks not followed. 1 input could not be read.\n")
+    assert out == (
+        "main.tf:2:7 error invalid HCL: unexpected line break\n"
+        "Checked 1 file in 0 units: no findings. 0 destinations checked: 0 granted, 0 not granted, "
+        "0 unverifiable; 0 module calls or stacks not followed. 1 input could not be read.\n"
+    )
 
 
 def test_text_summary_line(in_repo: Path) -> None:
     code, out, _ = run_cli("fixtures/terraform/DST001/good", env={"NO_COLOR": "1"})
     assert code == 0
-    assert out == ("Checked 1 file in 1 unit: no findings. 1 destination checked: 1 granted, 0 not granted, "
-                   "0 unverifiable; 0 module calls or stacks not followed.\n")
+    assert out == (
+        "Checked 1 file in 1 unit: no findings. 1 destination checked: 1 granted, 0 not granted, "
+        "0 unverifiable; 0 module calls or stacks not followed.\n"
+    )
 
 
 def test_summary_counts_in_json(in_repo: Path) -> None:
     _, report = run_json("fixtures/terraform/DST001", "fixtures/terraform/DST004/bad", "fixtures/terraform/ESM001")
-    counts = {k: report["summary"][k] for k in ("destinations", "granted", "not_granted", "unverifiable",
-                                                "not_followed")}
+    counts = {
+        k: report["summary"][k] for k in ("destinations", "granted", "not_granted", "unverifiable", "not_followed")
+    }
     assert counts == {"destinations": 6, "granted": 2, "not_granted": 2, "unverifiable": 2, "not_followed": 0}
 
 
@@ -91,7 +104,8 @@ def test_nested_stacks_are_counted_as_not_followed(tmp_path: Path, monkeypatch: 
         "    Properties:\n"
         "      Location: app.yaml\n"
         "  Odd:\n"
-        "    Type: {Fn::If: [IsProd, AWS::CloudFormation::Stack, AWS::SNS::Topic]}\n")  # not a type: not counted
+        "    Type: {Fn::If: [IsProd, AWS::CloudFormation::Stack, AWS::SNS::Topic]}\n"
+    )  # not a type: not counted
     monkeypatch.chdir(tmp_path)
     code, report = run_json(".")
     assert (code, report["errors"]) == (0, [])
@@ -103,8 +117,9 @@ def test_gitlab_code_quality(in_repo: Path) -> None:
     assert code == 1
     issues = json.loads(out)
     jsonschema.validate(issues, GITLAB_SCHEMA)
-    assert [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"])
-            for i in issues] == [
+    assert [
+        (i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues
+    ] == [
         ("DST001", "critical", "fixtures/terraform/DST001/bad/main.tf", 52),
         ("DST004", "minor", "fixtures/terraform/DST004/bad/esm.tf", 7),
         ("DST004", "minor", "fixtures/terraform/DST004/bad/main.tf", 55),
@@ -114,8 +129,9 @@ def test_gitlab_code_quality(in_repo: Path) -> None:
     assert len({i["fingerprint"] for i in issues}) == 4
 
 
-def test_gitlab_fingerprints_survive_line_moves_and_working_directory(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gitlab_fingerprints_survive_line_moves_and_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".git").mkdir()
     infra = tmp_path / "infra"
     infra.mkdir()
@@ -139,8 +155,11 @@ def test_gitlab_input_errors_are_blockers(tmp_path: Path, monkeypatch: pytest.Mo
     (issue,) = json.loads(out)
     jsonschema.validate([issue], GITLAB_SCHEMA)
     assert {k: issue[k] for k in ("check_name", "severity", "location", "description")} == {
-        "check_name": "input-error", "severity": "blocker", "location": {"path": "main.tf", "lines": {"begin": 2}},
-        "description": "could not be read or parsed: invalid HCL: unexpected line break"}
+        "check_name": "input-error",
+        "severity": "blocker",
+        "location": {"path": "main.tf", "lines": {"begin": 2}},
+        "description": "could not be read or parsed: invalid HCL: unexpected line break",
+    }
 
 
 def test_sarif_paths_are_relative_to_the_git_top_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,7 +172,9 @@ def test_sarif_paths_are_relative_to_the_git_top_level(tmp_path: Path, monkeypat
     assert code == 1
     (result,) = json.loads(out)["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
-        "uri": "deploy/stack/main.tf", "uriBaseId": "%SRCROOT%"}
+        "uri": "deploy/stack/main.tf",
+        "uriBaseId": "%SRCROOT%",
+    }
     # --root says where %SRCROOT% is when that is not the git top level.
     code, out, _ = run_cli("--format", "sarif", "--root", ".", "stack")
     (result,) = json.loads(out)["runs"][0]["results"]

@@ -27,17 +27,43 @@ def test_json_shape(in_repo: Path) -> None:
     assert set(report) == {"tool", "findings", "suppressed", "errors", "summary"}
     assert report["tool"]["name"] == "infra-policy-linter"
     (finding,) = report["findings"]
-    assert set(finding) >= {"rule", "level", "message", "path", "line", "column", "end_line", "end_column",
-                            "function", "role", "destination", "action", "fix"}
+    assert set(finding) >= {
+        "rule",
+        "level",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "function",
+        "role",
+        "destination",
+        "action",
+        "fix",
+    }
     assert finding["role"] == "aws_iam_role.worker"
     assert finding["destination"] == "aws_sqs_queue.failures"
     assert finding["level"] == "error"
     assert 'Action   = "sqs:SendMessage"' in finding["fix"]
     assert "Resource = aws_sqs_queue.failures.arn" in finding["fix"]
     assert "role = aws_iam_role.worker.name" in finding["fix"]
-    assert report["summary"] == {"files": 1, "units": 1, "findings": 1, "errors": 1, "warnings": 0, "notes": 0,
-                                 "suppressed": 0, "parse_errors": 0, "unrendered": 0, "destinations": 1,
-                                 "granted": 0, "not_granted": 1, "unverifiable": 0, "not_followed": 0}
+    assert report["summary"] == {
+        "files": 1,
+        "units": 1,
+        "findings": 1,
+        "errors": 1,
+        "warnings": 0,
+        "notes": 0,
+        "suppressed": 0,
+        "parse_errors": 0,
+        "unrendered": 0,
+        "destinations": 1,
+        "granted": 0,
+        "not_granted": 1,
+        "unverifiable": 0,
+        "not_followed": 0,
+    }
 
 
 def test_fix_is_in_the_templates_language(in_repo: Path) -> None:
@@ -47,7 +73,8 @@ def test_fix_is_in_the_templates_language(in_repo: Path) -> None:
     assert "Action: sqs:SendMessage" in by_path["yaml"]
     snippet = json.loads(by_path["json"].split("\n", 1)[1])
     assert snippet["PolicyDocument"]["Statement"] == [
-        {"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "StatusTopic"}}]
+        {"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "StatusTopic"}}
+    ]
 
 
 def test_s3_fix_names_objects(in_repo: Path) -> None:
@@ -63,8 +90,10 @@ def test_text_output(in_repo: Path) -> None:
     assert re.match(r"^fixtures/terraform/DST001/bad/main\.tf:52:7 DST001 aws_lambda_function\.worker sends", first)
     assert "  >" in out and "destination = aws_sqs_queue.failures.arn" in out
     assert "fix:" in out
-    assert out.rstrip().endswith("Checked 1 file in 1 unit: 1 error. 1 destination checked: 0 granted, 1 not granted, "
-                                 "0 unverifiable; 0 module calls or stacks not followed.")
+    assert out.rstrip().endswith(
+        "Checked 1 file in 1 unit: 1 error. 1 destination checked: 0 granted, 1 not granted, "
+        "0 unverifiable; 0 module calls or stacks not followed."
+    )
     assert "\x1b[" not in out
 
 
@@ -82,8 +111,23 @@ def test_rules_and_explain() -> None:
     code, out, _ = run_cli("rules")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()] == [
-        "DST001", "DST002", "DST003", "DST004", "DST005", "DST006", "DST007", "ESM001", "ESM002", "ESM003", "IAM001",
-        "LNT001", "LNT002", "LNT003", "LNT004", "MOD001"]
+        "DST001",
+        "DST002",
+        "DST003",
+        "DST004",
+        "DST005",
+        "DST006",
+        "DST007",
+        "ESM001",
+        "ESM002",
+        "ESM003",
+        "IAM001",
+        "LNT001",
+        "LNT002",
+        "LNT003",
+        "LNT004",
+        "MOD001",
+    ]
     code, out, _ = run_cli("explain", "dst003")
     assert code == 0 and "explicit Deny" in out and "How to fix" in out
     assert run_cli("explain", "NOPE")[0] == 2
@@ -112,10 +156,17 @@ def test_console_script_version() -> None:
 
 
 def test_terraform_only_run_does_not_import_cfn_lint(tmp_path: Path) -> None:
-    code = ("import sys; from infra_policy_linter.engine import run; from pathlib import Path; "
-            f"run([Path({str(REPO / BAD_TF)!r})]); print('cfnlint' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    code = (
+        "import sys; from infra_policy_linter.engine import run; from pathlib import Path; "
+        f"run([Path({str(REPO / BAD_TF)!r})]); print('cfnlint' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -129,8 +180,10 @@ def test_template_sources_with_placeholders_are_skipped_with_a_note(tmp_path, mo
     """cookiecutter / copier project sources are not YAML until rendered: one note, not one parse error per file."""
     source = tmp_path / "sam-app" / "{{cookiecutter.project_name}}"
     source.mkdir(parents=True)
-    (source / "template.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n"
-                                          "  {% if cookiecutter.queue %}Queue: {Type: AWS::SQS::Queue}{% endif %}\n")
+    (source / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  {% if cookiecutter.queue %}Queue: {Type: AWS::SQS::Queue}{% endif %}\n"
+    )
     (tmp_path / "sam-app" / "template.yaml").write_text("AWSTemplateFormatVersion: 'x'\nResources: [\n")  # still read
     monkeypatch.chdir(tmp_path)
     code, report = run_json("sam-app")
@@ -139,8 +192,10 @@ def test_template_sources_with_placeholders_are_skipped_with_a_note(tmp_path, mo
     assert report["summary"]["unrendered"] == 1
     code, out, _ = run_cli("sam-app/{{cookiecutter.project_name}}")
     assert code == 0
-    assert ("Skipped 1 template source with {{ }} placeholders (not YAML, JSON or HCL until rendered), e.g. "
-            "sam-app/{{cookiecutter.project_name}}.") in " ".join(out.split())
+    assert (
+        "Skipped 1 template source with {{ }} placeholders (not YAML, JSON or HCL until rendered), e.g. "
+        "sam-app/{{cookiecutter.project_name}}."
+    ) in " ".join(out.split())
 
 
 def test_build_copies_of_templates_are_not_linted_twice(tmp_path, monkeypatch) -> None:

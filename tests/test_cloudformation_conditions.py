@@ -16,22 +16,27 @@ Parameters:
 """
 
 
-@pytest.mark.parametrize(("condition", "value"), [
-    ("!Equals [false, true]", False),
-    ("!Equals [false, 'false']", True),
-    ("!Equals [1, '1']", True),
-    ("!Equals [!Ref Flag, 'true']", True),
-    ("!Equals [!Ref Env, staging]", False),
-    ("!Not [!Equals [!Ref Env, staging]]", True),
-    ("!Or [!Equals [!Ref Free, x], !Equals [a, a]]", True),
-    ("!And [!Equals [a, b], !Equals [!Ref Free, x]]", False),
-    ("!And [!Equals [a, a], !Equals [!Ref Free, x]]", None),
-    ("!Equals [!Ref Env, prod]", None),
-    ("!Equals [!Ref Free, x]", None),
-])
+@pytest.mark.parametrize(
+    ("condition", "value"),
+    [
+        ("!Equals [false, true]", False),
+        ("!Equals [false, 'false']", True),
+        ("!Equals [1, '1']", True),
+        ("!Equals [!Ref Flag, 'true']", True),
+        ("!Equals [!Ref Env, staging]", False),
+        ("!Not [!Equals [!Ref Env, staging]]", True),
+        ("!Or [!Equals [!Ref Free, x], !Equals [a, a]]", True),
+        ("!And [!Equals [a, b], !Equals [!Ref Free, x]]", False),
+        ("!And [!Equals [a, a], !Equals [!Ref Free, x]]", None),
+        ("!Equals [!Ref Env, prod]", None),
+        ("!Equals [!Ref Free, x]", None),
+    ],
+)
 def test_condition_values(condition: str, value: bool | None) -> None:
-    text = (f"AWSTemplateFormatVersion: '2010-09-09'\n{PARAMETERS}\nConditions:\n  C: {condition}\n"
-            "Resources:\n  Q: {Type: AWS::SQS::Queue}\n")
+    text = (
+        f"AWSTemplateFormatVersion: '2010-09-09'\n{PARAMETERS}\nConditions:\n  C: {condition}\n"
+        "Resources:\n  Q: {Type: AWS::SQS::Queue}\n"
+    )
     template = parse_template("t.yaml", text)
     got = CloudFormationTemplate(template).condition("C")
     assert (got if isinstance(got, bool) else None) == value

@@ -35,8 +35,10 @@ def test_defaults(project: Path) -> None:
 
 
 def test_pyproject_table(project: Path) -> None:
-    (project / "pyproject.toml").write_text('[tool.infra-policy-linter]\nignore = ["DST001"]\nfail-on = "warning"\n'
-                                            '[tool.infra-policy-linter.severity]\nDST004 = "note"\n')
+    (project / "pyproject.toml").write_text(
+        '[tool.infra-policy-linter]\nignore = ["DST001"]\nfail-on = "warning"\n'
+        '[tool.infra-policy-linter.severity]\nDST004 = "note"\n'
+    )
     code, report = run_json(".")
     assert rules_of(report) == ["DST004", "DST004"]
     assert {f["level"] for f in report["findings"]} == {"note"}
@@ -67,14 +69,17 @@ def test_exclude_glob_from_flag(project: Path) -> None:
     assert code == 0
 
 
-@pytest.mark.parametrize("content, message", [
-    ('ignroe = ["DST001"]\n', "unknown key 'ignroe'"),
-    ('select = ["DST999"]\n', "select names unknown rule 'DST999'"),
-    ('fail-on = "sometimes"\n', "fail-on must be one of error, warning, note, never"),
-    ('account-id = "12"\n', "account-id must be a 12-digit string"),
-    ("select = \n", "invalid TOML"),
-    ('[severity]\nDST001 = "fatal"\n', "severity.DST001 must be one of error, warning, note"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('ignroe = ["DST001"]\n', "unknown key 'ignroe'"),
+        ('select = ["DST999"]\n', "select names unknown rule 'DST999'"),
+        ('fail-on = "sometimes"\n', "fail-on must be one of error, warning, note, never"),
+        ('account-id = "12"\n', "account-id must be a 12-digit string"),
+        ("select = \n", "invalid TOML"),
+        ('[severity]\nDST001 = "fatal"\n', "severity.DST001 must be one of error, warning, note"),
+    ],
+)
 def test_bad_configuration_is_a_usage_error(project: Path, content: str, message: str) -> None:
     (project / ".infra-policy-linter.toml").write_text(content)
     code, out, err = run_cli(".")
@@ -89,9 +94,12 @@ def test_unknown_rule_on_the_command_line(project: Path) -> None:
 
 
 def test_account_and_region_resolve_partly_known_arns(tmp_path: Path, monkeypatch) -> None:
-    (tmp_path / "main.tf").write_text(DST001_TF.read_text().replace(
-        'Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]\n      Resource = aws_sqs_queue.failures.arn',
-        'Action   = "sqs:SendMessage"\n      Resource = "arn:aws:sqs:eu-west-1:123456789012:orders-failures"'))
+    (tmp_path / "main.tf").write_text(
+        DST001_TF.read_text().replace(
+            'Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]\n      Resource = aws_sqs_queue.failures.arn',
+            'Action   = "sqs:SendMessage"\n      Resource = "arn:aws:sqs:eu-west-1:123456789012:orders-failures"',
+        )
+    )
     monkeypatch.chdir(tmp_path)
     _, report = run_json(".")
     assert rules_of(report) == ["DST004"]
@@ -109,7 +117,8 @@ def test_baseline_round_trip(project: Path) -> None:
     assert [(e["rule"], e["path"], e["function"]) for e in entries] == [
         ("DST001", "missing/main.tf", "aws_lambda_function.worker"),
         ("DST004", "unknown/main.tf", "aws_lambda_function.ingest"),
-        ("DST004", "unknown/main.tf", "aws_lambda_function.audit")]
+        ("DST004", "unknown/main.tf", "aws_lambda_function.audit"),
+    ]
     assert entries[0]["message"].startswith("aws_lambda_function.worker sends on-failure records to SQS queue")
     assert set(entries[0]) == {"fingerprint", "rule", "path", "function", "destination", "action", "message"}
     code, out, err = run_cli("--format", "json", "--baseline", "baseline.json", ".")
@@ -145,8 +154,11 @@ def test_baseline_lists_entries_that_no_longer_match(project: Path) -> None:
 def test_baseline_of_an_earlier_version_is_read(project: Path) -> None:
     run_cli("--write-baseline", "baseline.json", ".")
     entries = json.loads((project / "baseline.json").read_text())["findings"]
-    (project / "baseline.json").write_text(json.dumps({"tool": "infra-policy-linter", "version": "0.1.0",
-                                                       "fingerprints": [e["fingerprint"] for e in entries]}))
+    (project / "baseline.json").write_text(
+        json.dumps(
+            {"tool": "infra-policy-linter", "version": "0.1.0", "fingerprints": [e["fingerprint"] for e in entries]}
+        )
+    )
     code, out, err = run_cli("--format", "json", "--baseline", "baseline.json", ".")
     assert (code, json.loads(out)["findings"], err) == (0, [], "lint: baseline.json hid 3 known findings\n")
 

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 import pytest
 
-from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, parse_expression, parse_template, parse_value
+from infra_policy_linter.parsers.hcl_expressions import (
+    HclExpressionError,
+    parse_expression,
+    parse_template,
+    parse_value,
+)
 
 
 def test_reference_with_index() -> None:
     assert parse_template("${aws_iam_role.r[0].id}") == (
-        "ref", "aws_iam_role", [("attr", "r"), ("index", ("lit", 0)), ("attr", "id")])
+        "ref",
+        "aws_iam_role",
+        [("attr", "r"), ("index", ("lit", 0)), ("attr", "id")],
+    )
 
 
 def test_interpolated_string() -> None:
@@ -19,8 +27,10 @@ def test_interpolated_string() -> None:
 
 
 def test_jsonencode_as_python_hcl2_7_renders_it() -> None:
-    raw = ('${jsonencode({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
-           '"Resource": "${aws_sqs_queue.q.arn}"}]})}')
+    raw = (
+        '${jsonencode({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Resource": "${aws_sqs_queue.q.arn}"}]})}'
+    )
     node = parse_template(raw)
     assert node[0] == "call" and node[1] == "jsonencode"
     obj = node[2][0]
@@ -31,15 +41,24 @@ def test_jsonencode_as_python_hcl2_7_renders_it() -> None:
 
 def test_object_with_equals_and_bare_keys() -> None:
     node = parse_expression('{ Effect = "Allow", Action = ["sqs:SendMessage"] }')
-    assert node == ("object", [(("lit", "Effect"), ("lit", "Allow")),
-                               (("lit", "Action"), ("tuple", [("lit", "sqs:SendMessage")]))])
+    assert node == (
+        "object",
+        [(("lit", "Effect"), ("lit", "Allow")), (("lit", "Action"), ("tuple", [("lit", "sqs:SendMessage")]))],
+    )
 
 
 def test_conditional_operators_and_for() -> None:
     assert parse_expression('var.x == "a" ? 1 : -2')[0] == "cond"
     assert parse_expression("[for s in var.list : upper(s)]") == (
-        "for", ["s"], ("ref", "var", [("attr", "list")]), None, ("call", "upper", [("ref", "s", [])], False),
-        None, False, "[")
+        "for",
+        ["s"],
+        ("ref", "var", [("attr", "list")]),
+        None,
+        ("call", "upper", [("ref", "s", [])], False),
+        None,
+        False,
+        "[",
+    )
     node = parse_expression("{for k, v in var.m : k => v.arn... if v.enabled}")
     assert node[0] == "for" and node[1] == ["k", "v"] and node[6] is True
     assert node[5] == ("ref", "v", [("attr", "enabled")])
@@ -48,7 +67,10 @@ def test_conditional_operators_and_for() -> None:
 
 def test_splat_and_provider_function() -> None:
     assert parse_expression("aws_sqs_queue.q[*].arn") == (
-        "ref", "aws_sqs_queue", [("attr", "q"), ("splat",), ("attr", "arn")])
+        "ref",
+        "aws_sqs_queue",
+        [("attr", "q"), ("splat",), ("attr", "arn")],
+    )
     assert parse_expression("provider::aws::arn_parse(var.a)")[1] == "provider::aws::arn_parse"
 
 

@@ -72,12 +72,18 @@ def test_shipped_parser_is_used_when_current_and_ignored_when_stale(tmp_path: Pa
 
 def test_expressions_are_read_from_the_source_not_from_python_hcl2s_rebuilt_text() -> None:
     # python-hcl2 7.x rebuilds this as 'concat([sqs:SendMessage], var.extra)': the quotes inside the tuple are lost.
-    body = terraform._loads('locals {\n  a = concat(["sqs:SendMessage"], var.extra) # why\n  b = { x = { y = "z" } }.x\n}\n')
+    body = terraform._loads(
+        'locals {\n  a = concat(["sqs:SendMessage"], var.extra) # why\n  b = { x = { y = "z" } }.x\n}\n'
+    )
     a = body["locals"][0]["a"]
     assert isinstance(a, ParsedExpression)
     assert a.source == 'concat(["sqs:SendMessage"], var.extra)'
-    assert a.node == ("call", "concat", [("tuple", [("lit", "sqs:SendMessage")]), ("ref", "var", [("attr", "extra")])],
-                      False)
+    assert a.node == (
+        "call",
+        "concat",
+        [("tuple", [("lit", "sqs:SendMessage")]), ("ref", "var", [("attr", "extra")])],
+        False,
+    )
     assert body["locals"][0]["b"].source == '{ x = { y = "z" } }.x'
 
 
@@ -91,24 +97,44 @@ VALID = [
     # 1. a line break or a comment before `?` or a binary operator inside brackets, the left operand not itself a
     # binary operation (python-hcl2: "unexpected '?'"; terraform fmt: valid, a = 1)
     ("cond", "locals {\n  a = (\n    true\n    ? 1\n    : 2\n  )\n}\n", ("cond", TRUE, ONE, TWO)),
-    ("cond-call", "locals {\n  a = (\n    f(1)\n    ? 1 : 2\n  )\n}\n", ("cond", ("call", "f", [ONE], False), ONE, TWO)),
+    (
+        "cond-call",
+        "locals {\n  a = (\n    f(1)\n    ? 1 : 2\n  )\n}\n",
+        ("cond", ("call", "f", [ONE], False), ONE, TWO),
+    ),
     ("cond-paren", "locals {\n  a = (\n    (true)\n    ? 1 : 2\n  )\n}\n", ("cond", TRUE, ONE, TWO)),
     ("cond-comment", "locals {\n  a = (\n    true # why\n    ? 1 : 2\n  )\n}\n", ("cond", TRUE, ONE, TWO)),
-    ("or-after-not", "locals {\n  a = (\n    !true\n    || false\n  )\n}\n",
-     ("op", "||", ("op", "!", None, TRUE), ("lit", False))),
-    ("and-in-args", "locals {\n  a = f(\n    var.x\n    && var.y,\n    2\n  )\n}\n",
-     ("call", "f", [("op", "&&", VAR_X, VAR_Y), TWO], False)),
+    (
+        "or-after-not",
+        "locals {\n  a = (\n    !true\n    || false\n  )\n}\n",
+        ("op", "||", ("op", "!", None, TRUE), ("lit", False)),
+    ),
+    (
+        "and-in-args",
+        "locals {\n  a = f(\n    var.x\n    && var.y,\n    2\n  )\n}\n",
+        ("call", "f", [("op", "&&", VAR_X, VAR_Y), TWO], False),
+    ),
     ("plus-in-tuple", "locals {\n  a = [\n    var.x\n    + 1\n  ]\n}\n", ("tuple", [("op", "+", VAR_X, ONE)])),
     ("index", "locals {\n  a = b[\n    var.x\n    == 1\n  ]\n}\n", ("ref", "b", [("index", ("op", "==", VAR_X, ONE))])),
     ("interpolation", 'locals {\n  a = "${\n    var.x\n    ? 1 : 2\n  }"\n}\n', ("cond", VAR_X, ONE, TWO)),
-    ("attr-traversal", "locals {\n  a = (\n    local.b\n    .c\n  )\n}\n", ("ref", "local", [("attr", "b"), ("attr", "c")])),
-    ("for-cond", "locals {\n  a = [for x in y : x\n    if x\n    != 1]\n}\n",
-     ("for", ["x"], ("ref", "y", []), None, ("ref", "x", []), ("op", "!=", ("ref", "x", []), ONE), False, "[")),
+    (
+        "attr-traversal",
+        "locals {\n  a = (\n    local.b\n    .c\n  )\n}\n",
+        ("ref", "local", [("attr", "b"), ("attr", "c")]),
+    ),
+    (
+        "for-cond",
+        "locals {\n  a = [for x in y : x\n    if x\n    != 1]\n}\n",
+        ("for", ["x"], ("ref", "y", []), None, ("ref", "x", []), ("op", "!=", ("ref", "x", []), ONE), False, "["),
+    ),
     # 2. a heredoc's closing marker followed by spaces or tabs (python-hcl2: an error at the opening line)
     ("heredoc-blanks", "locals {\n  a = <<EOF\n{}\nEOF  \n  b = <<-EOT\n    x\n    EOT\t\n}\n", "{}"),
     # 3. a for object with a line break before =>
-    ("for-arrow", 'locals {\n  a = { for k in ["x"] : k\n    => k }\n}\n',
-     ("for", ["k"], ("tuple", [("lit", "x")]), ("ref", "k", []), ("ref", "k", []), None, False, "{")),
+    (
+        "for-arrow",
+        'locals {\n  a = { for k in ["x"] : k\n    => k }\n}\n',
+        ("for", ["k"], ("tuple", [("lit", "x")]), ("ref", "k", []), ("ref", "k", []), None, False, "{"),
+    ),
     # 4. heredoc markers of one character or starting with _, a non-ASCII identifier
     ("heredoc-one-char", "locals {\n  a = <<E\nhello\nE\n}\n", "hello"),
     ("heredoc-underscore", "locals {\n  a = <<-_EOF\n  hello\n  _EOF\n}\n", "hello"),
@@ -137,7 +163,9 @@ def test_line_breaks_still_end_arguments_and_object_elements() -> None:
     assert at_body == ParseError("main.tf", 3, 3, "invalid HCL: unexpected '?'")
     assert in_object == ParseError("main.tf", 4, 5, "invalid HCL: unexpected '?'")
     # ...but an object's elements stay apart, and block bodies after a label are bodies
-    ok = terraform.parse_hcl("main.tf", 'resource "a" "b" {\n  x = {\n    a = 1\n    b = (2)\n  }\n  c {\n    d = 1\n  }\n}\n')
+    ok = terraform.parse_hcl(
+        "main.tf", 'resource "a" "b" {\n  x = {\n    a = 1\n    b = (2)\n  }\n  c {\n    d = 1\n  }\n}\n'
+    )
     assert isinstance(ok, terraform.TfFile)
     assert ok.body["resource"][0]["a"]["b"]["x"].node == ("object", [(("lit", "a"), ONE), (("lit", "b"), TWO)])
     assert ok.body["resource"][0]["a"]["b"]["c"] == [{"d": 1, "__start_line__": 6, "__end_line__": 8}]
@@ -146,22 +174,28 @@ def test_line_breaks_still_end_arguments_and_object_elements() -> None:
 def test_duplicate_argument_is_attribute_redefined_with_its_line() -> None:
     # Terraform: "Attribute redefined: The argument "a" was already set at main.tf:2,3-4", reported at line 4
     parsed = terraform.parse_hcl("main.tf", "locals {\n  a = 1\n  b = 2\n  a = 3\n}\n")
-    assert parsed == ParseError("main.tf", 4, 3, 'invalid HCL: Attribute redefined: the argument "a" was already '
-                                                 "set at line 2")
+    assert parsed == ParseError(
+        "main.tf", 4, 3, 'invalid HCL: Attribute redefined: the argument "a" was already set at line 2'
+    )
 
 
 def test_multi_line_quoted_string_is_rejected_like_terraform() -> None:
     # Terraform: "Invalid multi-line string" (0.11 syntax; python-hcl2 accepted it)
     parsed = terraform.parse_hcl("main.tf", 'locals {\n  a = "x\ny"\n}\n')
-    assert parsed == ParseError("main.tf", 2, 9, "invalid HCL: Invalid multi-line string: a quoted string cannot "
-                                                 "span lines (write \\n, or use a heredoc <<EOT)")
+    assert parsed == ParseError(
+        "main.tf",
+        2,
+        9,
+        "invalid HCL: Invalid multi-line string: a quoted string cannot span lines (write \\n, or use a heredoc <<EOT)",
+    )
 
 
 def test_unterminated_heredoc_points_at_its_opening() -> None:
     # Terraform: "Unterminated template string" at the heredoc (its marker line reads "EOF x", not "EOF")
     parsed = terraform.parse_hcl("main.tf", "locals {\n  a = 1\n  b = <<EOF\nhello\nEOF x\n}\n")
-    assert parsed == ParseError("main.tf", 3, 7, "invalid HCL: unterminated heredoc: no line after it holds only "
-                                                 "its closing marker EOF")
+    assert parsed == ParseError(
+        "main.tf", 3, 7, "invalid HCL: unterminated heredoc: no line after it holds only its closing marker EOF"
+    )
 
 
 @pytest.mark.parametrize("name,text,value", VALID, ids=[c[0] for c in VALID])
@@ -171,11 +205,20 @@ def test_python_hcl2_rejected_these(name: str, text: str, value: object) -> None
         hcl2.loads(text, with_meta=True)
 
 
-@pytest.mark.parametrize("text", [
-    "${(True ? 1 : 2)}", "${(!true || false)}", "${(local.b.c)}", "${{for k in [x] : k => k}}",
-    "${(a\n  && b)}", "${(a\n  ? b\n  : c)}", "${f(\n  a\n  || b,\n  c\n)}",
-    "${(local.b\n  .c)}", "${[for x in y : x\n  if x]}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "${(True ? 1 : 2)}",
+        "${(!true || false)}",
+        "${(local.b.c)}",
+        "${{for k in [x] : k => k}}",
+        "${(a\n  && b)}",
+        "${(a\n  ? b\n  : c)}",
+        "${f(\n  a\n  || b,\n  c\n)}",
+        "${(local.b\n  .c)}",
+        "${[for x in y : x\n  if x]}",
+    ],
+)
 def test_expression_parser_reads_what_the_parser_now_returns(text: str) -> None:
     """The ${...} strings of the forms above (python-hcl2 drops their line breaks; a line break that would remain,
     from a heredoc or a template, is white space) parse as expressions."""
@@ -183,4 +226,3 @@ def test_expression_parser_reads_what_the_parser_now_returns(text: str) -> None:
 
     node = parse_value(text)
     assert node[0] in ("cond", "op", "call", "ref", "for", "tuple", "object")
-

@@ -19,8 +19,9 @@ def deny(**kw: Any) -> Statement:
     return Statement(effect="Deny", **kw)
 
 
-def decide(*statements: Statement, resource: Any = QUEUE, action: str = "sqs:SendMessage",
-           unresolved: list[str] | None = None) -> Outcome:
+def decide(
+    *statements: Statement, resource: Any = QUEUE, action: str = "sqs:SendMessage", unresolved: list[str] | None = None
+) -> Outcome:
     return evaluate([Policy("p", list(statements))], action, resource, unresolved).outcome
 
 
@@ -56,15 +57,21 @@ def test_explicit_deny_beats_allow() -> None:
 
 
 def test_deny_with_not_action() -> None:
-    assert decide(allow(actions=["sqs:*"], resources=["*"]),
-                  deny(not_actions=["sqs:ReceiveMessage"], resources=["*"])) is Outcome.DENIED
-    assert decide(allow(actions=["sqs:*"], resources=["*"]),
-                  deny(not_actions=["sqs:SendMessage"], resources=["*"])) is Outcome.GRANTED
+    assert (
+        decide(allow(actions=["sqs:*"], resources=["*"]), deny(not_actions=["sqs:ReceiveMessage"], resources=["*"]))
+        is Outcome.DENIED
+    )
+    assert (
+        decide(allow(actions=["sqs:*"], resources=["*"]), deny(not_actions=["sqs:SendMessage"], resources=["*"]))
+        is Outcome.GRANTED
+    )
 
 
 def test_deny_on_other_resource_does_not_block() -> None:
-    assert decide(allow(actions=["sqs:*"], resources=["*"]),
-                  deny(actions=["sqs:SendMessage"], resources=[OTHER])) is Outcome.GRANTED
+    assert (
+        decide(allow(actions=["sqs:*"], resources=["*"]), deny(actions=["sqs:SendMessage"], resources=[OTHER]))
+        is Outcome.GRANTED
+    )
 
 
 def test_conditional_allow_is_conditional() -> None:
@@ -74,33 +81,51 @@ def test_conditional_allow_is_conditional() -> None:
 
 def test_unconditional_allow_wins_over_conditional_one() -> None:
     cond = {"StringEquals": {"aws:SourceAccount": "123"}}
-    assert decide(allow(actions=["sqs:SendMessage"], resources=[QUEUE], condition=cond),
-                  allow(actions=["sqs:SendMessage"], resources=["*"])) is Outcome.GRANTED
+    assert (
+        decide(
+            allow(actions=["sqs:SendMessage"], resources=[QUEUE], condition=cond),
+            allow(actions=["sqs:SendMessage"], resources=["*"]),
+        )
+        is Outcome.GRANTED
+    )
 
 
 def test_conditional_deny_makes_it_conditional() -> None:
     cond = {"StringNotEquals": {"aws:SourceVpc": "vpc-1"}}
-    assert decide(allow(actions=["sqs:SendMessage"], resources=["*"]),
-                  deny(actions=["sqs:SendMessage"], resources=["*"], condition=cond)) is Outcome.CONDITIONAL
+    assert (
+        decide(
+            allow(actions=["sqs:SendMessage"], resources=["*"]),
+            deny(actions=["sqs:SendMessage"], resources=["*"], condition=cond),
+        )
+        is Outcome.CONDITIONAL
+    )
 
 
 def test_secure_transport_deny_never_applies_to_lambda() -> None:
     cond = {"Bool": {"aws:SecureTransport": "false"}}
-    assert decide(allow(actions=["sqs:SendMessage"], resources=["*"]),
-                  deny(actions=["*"], resources=["*"], condition=cond)) is Outcome.GRANTED
+    assert (
+        decide(
+            allow(actions=["sqs:SendMessage"], resources=["*"]), deny(actions=["*"], resources=["*"], condition=cond)
+        )
+        is Outcome.GRANTED
+    )
 
 
 def test_unknown_resource_needs_star() -> None:
     dest = Unknown("var.queue_arn", "var.queue_arn, which has no default")
     assert decide(allow(actions=["sqs:SendMessage"], resources=["*"]), resource=dest) is Outcome.GRANTED
-    assert decide(allow(actions=["sqs:SendMessage"], resources=["arn:aws:sqs:*:*:orders"]),
-                  resource=dest) is Outcome.UNKNOWN
+    assert (
+        decide(allow(actions=["sqs:SendMessage"], resources=["arn:aws:sqs:*:*:orders"]), resource=dest)
+        is Outcome.UNKNOWN
+    )
 
 
 def test_unresolved_policy_turns_missing_into_unknown_but_not_grant() -> None:
     assert decide(unresolved=["managed policy X is unknown"]) is Outcome.UNKNOWN
-    assert decide(allow(actions=["sqs:SendMessage"], resources=["*"]),
-                  unresolved=["managed policy X is unknown"]) is Outcome.GRANTED
+    assert (
+        decide(allow(actions=["sqs:SendMessage"], resources=["*"]), unresolved=["managed policy X is unknown"])
+        is Outcome.GRANTED
+    )
 
 
 def test_statement_with_unknown_effect() -> None:
@@ -128,6 +153,7 @@ def test_deciding_statements_are_named() -> None:
 
 def test_assumptions_are_reported() -> None:
     assumed = Text(("arn:aws:sqs:", R, ":", A, ":orders"), frozenset({"var.queue takes its default"}))
-    decision = evaluate([Policy("p", [allow(actions=["sqs:SendMessage"], resources=["*"])])], "sqs:SendMessage",
-                        assumed)
+    decision = evaluate(
+        [Policy("p", [allow(actions=["sqs:SendMessage"], resources=["*"])])], "sqs:SendMessage", assumed
+    )
     assert decision.assumptions == ["var.queue takes its default"]

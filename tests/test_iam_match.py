@@ -9,18 +9,21 @@ R, A = region(), account()
 QUEUE = Text(("arn:aws:sqs:", R, ":", A, ":orders"))
 
 
-@pytest.mark.parametrize("pattern, subject, fold, want", [
-    ("*", "anything", False, True),
-    ("sqs:Send*", "sqs:SendMessage", True, True),
-    ("SQS:SENDMESSAGE", "sqs:SendMessage", True, True),
-    ("SQS:SENDMESSAGE", "sqs:SendMessage", False, False),
-    ("sqs:SendMess?ge", "sqs:SendMessage", True, True),
-    ("sqs:SendMess?ge", "sqs:SendMesage", True, False),
-    ("sqs:Send", "sqs:SendMessage", True, False),
-    ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b", False, True),
-    ("arn:aws:s3:::bucket", "arn:aws:s3:::bucket/a", False, False),
-    ("arn:aws:sqs:*:*:Orders", "arn:aws:sqs:eu-west-1:1:orders", False, False),  # resources are case-sensitive
-])
+@pytest.mark.parametrize(
+    "pattern, subject, fold, want",
+    [
+        ("*", "anything", False, True),
+        ("sqs:Send*", "sqs:SendMessage", True, True),
+        ("SQS:SENDMESSAGE", "sqs:SendMessage", True, True),
+        ("SQS:SENDMESSAGE", "sqs:SendMessage", False, False),
+        ("sqs:SendMess?ge", "sqs:SendMessage", True, True),
+        ("sqs:SendMess?ge", "sqs:SendMesage", True, False),
+        ("sqs:Send", "sqs:SendMessage", True, False),
+        ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b", False, True),
+        ("arn:aws:s3:::bucket", "arn:aws:s3:::bucket/a", False, False),
+        ("arn:aws:sqs:*:*:Orders", "arn:aws:sqs:eu-west-1:1:orders", False, False),  # resources are case-sensitive
+    ],
+)
 def test_literal_matching(pattern: str, subject: str, fold: bool, want: bool) -> None:
     assert match(pattern, subject, fold) is want
 
@@ -40,8 +43,7 @@ def test_region_and_account_are_single_arn_fields() -> None:
     # Neither can hold a ":", so a resource part that differs decides, whatever the region and account are.
     assert match("arn:aws:sqs:*:*:legacy-*", QUEUE) is False
     assert match(Text(("arn:aws:sqs:", R, ":", A, ":legacy-*")), QUEUE) is False
-    assert match("arn:aws:events:*:*:event-bus/legacy-*", Text(("arn:aws:events:", R, ":", A, ":event-bus/o"))) \
-        is False
+    assert match("arn:aws:events:*:*:event-bus/legacy-*", Text(("arn:aws:events:", R, ":", A, ":event-bus/o"))) is False
     assert match("arn:aws:sqs:*:*:ord*", QUEUE) is True
     assert match("arn:aws:sqs:*:*:*:orders", QUEUE) is False  # one field too many
     assert match("arn:aws:sqs:*:legacy", Unknown("var.queue_arn")) is None  # a whole unknown ARN may be anything

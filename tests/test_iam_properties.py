@@ -62,8 +62,9 @@ def test_explicit_deny_always_wins(statements: list[Statement], action: str, res
 @given(st.lists(statement, max_size=5), st.sampled_from(ACTIONS), text)
 def test_outcome_agrees_with_reference_semantics(statements: list[Statement], action: str, resource: str) -> None:
     def applies(s: Statement) -> bool:
-        return (any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in s.actions or [])
-                and any(reference(r, resource) for r in s.resources or []))
+        return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in s.actions or []) and any(
+            reference(r, resource) for r in s.resources or []
+        )
 
     denied = any(s.effect == "Deny" and applies(s) for s in statements)
     allowed = any(s.effect == "Allow" and applies(s) for s in statements)

@@ -32,23 +32,29 @@ def test_a_child_named_by_its_parent_is_judged_once_inside_it(in_repo: Path) -> 
     assert report["summary"]["units"] == 1
     assert report["summary"]["files"] == 3
     [finding] = report["findings"]
-    assert finding["message"].startswith("Worker/Function sends on-failure records to SQS queue !Ref FailureQueueArn "
-                                         "(arn:aws:sqs:<region>:<account>:orders-failures)")
+    assert finding["message"].startswith(
+        "Worker/Function sends on-failure records to SQS queue !Ref FailureQueueArn "
+        "(arn:aws:sqs:<region>:<account>:orders-failures)"
+    )
 
 
 def test_a_child_template_outside_the_run_is_named_in_dst004(tmp_path: Path, monkeypatch) -> None:
     shutil.copytree(BAD, tmp_path / "app")
     parent = tmp_path / "app" / "parent.yaml"
-    parent.write_text(parent.read_text().replace("TemplateURL: stacks/queues.yaml",
-                                                 "TemplateURL: https://example-bucket.s3.amazonaws.com/queues.yaml"))
+    parent.write_text(
+        parent.read_text().replace(
+            "TemplateURL: stacks/queues.yaml", "TemplateURL: https://example-bucket.s3.amazonaws.com/queues.yaml"
+        )
+    )
     monkeypatch.chdir(tmp_path)
     code, report = run_json("app")
     assert code == 0
     [finding] = report["findings"]
     assert finding["rule"] == "DST004"
-    assert ("Queues.Outputs.FailureQueueArn, an output of a nested stack whose template is not in this run"
-            in finding["message"])
-
+    assert (
+        "Queues.Outputs.FailureQueueArn, an output of a nested stack whose template is not in this run"
+        in finding["message"]
+    )
 
 
 def test_local_references_are_nested_stacks_not_include_snippets(tmp_path: Path) -> None:
@@ -79,8 +85,10 @@ def test_local_references_are_nested_stacks_not_include_snippets(tmp_path: Path)
           Parameters:
             Location: ./api.yaml
 """
-    assert local_template_refs(parent, text) == [tmp_path / "app" / "../shared/queues.yaml",
-                                                 tmp_path / "app" / "child.json"]
+    assert local_template_refs(parent, text) == [
+        tmp_path / "app" / "../shared/queues.yaml",
+        tmp_path / "app" / "child.json",
+    ]
 
 
 def test_a_change_in_a_child_or_an_exporter_relints_the_parent(tmp_path: Path, monkeypatch) -> None:
@@ -92,9 +100,14 @@ def test_a_change_in_a_child_or_an_exporter_relints_the_parent(tmp_path: Path, m
     queues = tmp_path / "nested" / "stacks" / "queues.yaml"
     queues.write_text(queues.read_text().replace("Value: !GetAtt Failures.Arn", "Value: !GetAtt Other.Arn"))
     exporter = tmp_path / "exports" / "queues.yaml"
-    exporter.write_text(exporter.read_text().replace("Name: orders-failure-queue-arn", "Name: unused")
-                        .replace("Export: {Name: orders-other-queue-arn}",
-                                 "Export: {Name: orders-other-queue-arn}\n  Third:\n    Value: !GetAtt Other.Arn\n"
-                                 "    Export: {Name: orders-failure-queue-arn}"))
+    exporter.write_text(
+        exporter.read_text()
+        .replace("Name: orders-failure-queue-arn", "Name: unused")
+        .replace(
+            "Export: {Name: orders-other-queue-arn}",
+            "Export: {Name: orders-other-queue-arn}\n  Third:\n    Value: !GetAtt Other.Arn\n"
+            "    Export: {Name: orders-failure-queue-arn}",
+        )
+    )
     assert run_json("nested")[0] == 0
     assert run_json("exports")[0] == 0

@@ -24,9 +24,19 @@ LINT = Path(sys.executable).with_name("lint")
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+        },
+    )
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +45,14 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _pre_commit(target: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args, "--color", "never"], cwd=target,
-                          capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args, "--color", "never"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"},
+    )
 
 
 @pytest.mark.slow
@@ -60,8 +75,9 @@ def test_hook_installed_from_the_repository(tmp_path: Path, pre_commit_home: Pat
 
 def _local_hook_config() -> str:
     """The published hook, run from this installation: same entry options and files pattern."""
-    (hook,) = [h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-               if h["id"] == "infra-policy-lint"]
+    (hook,) = [
+        h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "infra-policy-lint"
+    ]
     entry = hook["entry"].split(None, 1)
     assert entry[0] == "lint"
     hook = {**hook, "language": "system", "entry": " ".join([str(LINT), *entry[1:]]) + " --format concise"}
@@ -159,10 +175,12 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 
 SEND_JSON = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]}\n'
 
-DST002 = ("envs/prod/main.tf:15:3 DST002 module.app.module.worker.aws_lambda_function.this sends on-failure "
-          "records to SQS queue aws_sqs_queue.dlq (arn:aws:sqs:eu-west-1:<account>:orders-dlq), but its "
-          "execution role module.app.module.worker.aws_iam_role.this allows sqs:SendMessage only on "
-          "arn:aws:sqs:*:*:other")
+DST002 = (
+    "envs/prod/main.tf:15:3 DST002 module.app.module.worker.aws_lambda_function.this sends on-failure "
+    "records to SQS queue aws_sqs_queue.dlq (arn:aws:sqs:eu-west-1:<account>:orders-dlq), but its "
+    "execution role module.app.module.worker.aws_iam_role.this allows sqs:SendMessage only on "
+    "arn:aws:sqs:*:*:other"
+)
 
 
 @pytest.fixture
@@ -190,8 +208,9 @@ def layered(tmp_path: Path) -> Path:
 
 def _hook_output(result: subprocess.CompletedProcess[str]) -> list[str]:
     """The linter's lines in pre-commit's report (after the status block, before the end)."""
-    return [line for line in result.stdout.splitlines()
-            if line.startswith(("modules/", "envs/", "stacks/", "Checked "))]
+    return [
+        line for line in result.stdout.splitlines() if line.startswith(("modules/", "envs/", "stacks/", "Checked "))
+    ]
 
 
 def _commit_check(target: Path, home: Path) -> subprocess.CompletedProcess[str]:
@@ -225,8 +244,9 @@ def test_scope_a_module_two_levels_down_rechecks_the_root(layered: Path, pre_com
 
 
 def test_scope_a_module_in_between_rechecks_the_root(layered: Path, pre_commit_home: Path) -> None:
-    (layered / "modules/app/main.tf").write_text(APP_TF.replace(
-        "send_to             = var.send_to", 'send_to             = ["arn:aws:sqs:*:*:other"]'))
+    (layered / "modules/app/main.tf").write_text(
+        APP_TF.replace("send_to             = var.send_to", 'send_to             = ["arn:aws:sqs:*:*:other"]')
+    )
     result = _commit_check(layered, pre_commit_home)
     assert result.returncode == 1, result.stdout
     assert _hook_output(result) == [
@@ -250,13 +270,17 @@ def test_scope_tfvars_rechecks_its_root(layered: Path, pre_commit_home: Path) ->
 def test_scope_a_policy_file_rechecks_the_modules_reading_it(layered: Path, pre_commit_home: Path) -> None:
     (layered / "envs/prod/terraform.tfvars").write_text('send_to = ["arn:aws:sqs:*:*:other"]\n')
     _git(layered, "commit", "-q", "-am", "grant moves to send.json")  # committed without the hook: now broken
-    (layered / "modules/worker/send.json").write_text(SEND_JSON.replace(
-        '"sns:Publish", "Resource": "*"', '"sqs:SendMessage", "Resource": "arn:aws:sqs:*:*:orders-dlq"'))
+    (layered / "modules/worker/send.json").write_text(
+        SEND_JSON.replace(
+            '"sns:Publish", "Resource": "*"', '"sqs:SendMessage", "Resource": "arn:aws:sqs:*:*:orders-dlq"'
+        )
+    )
     result = _commit_check(layered, pre_commit_home)
     assert result.returncode == 0, result.stdout
     assert _hook_output(result) == [
         "Checked 3 files in 1 unit: no findings. 1 destination checked: 1 granted, 0 not granted, 0 unverifiable; "
-        "0 module calls or stacks not followed."]
+        "0 module calls or stacks not followed."
+    ]
     _git(layered, "commit", "-q", "-m", "grant in send.json")
     (layered / "modules/worker/send.json").write_text(SEND_JSON)
     result = _commit_check(layered, pre_commit_home)
@@ -272,8 +296,11 @@ def test_scope_a_nested_template_rechecks_the_template_that_nests_it(tmp_path: P
     _git(target, "add", "-A")
     _git(target, "commit", "-q", "-m", "start")
     worker = target / "stacks" / "worker.yaml"
-    worker.write_text(worker.read_text().replace("Resource: !Ref GrantedQueueArn",
-                                                 'Resource: !Sub "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:x"'))
+    worker.write_text(
+        worker.read_text().replace(
+            "Resource: !Ref GrantedQueueArn", 'Resource: !Sub "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:x"'
+        )
+    )
     result = _commit_check(target, pre_commit_home)
     assert result.returncode == 1, result.stdout
     # The queue's name comes from the parent: the child was judged inside it, not on its own.

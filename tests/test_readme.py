@@ -34,9 +34,19 @@ def _env() -> dict[str, str]:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+        },
+    )
 
 
 @pytest.fixture
@@ -51,8 +61,8 @@ def repo_with_bad_module(tmp_path: Path) -> Path:
 def test_every_option_is_in_the_options_table() -> None:
     from infra_policy_linter.cli import check
 
-    table = README[README.index("| Option | Default | Meaning |"):]
-    table = table[:table.index("\n\n")]
+    table = README[README.index("| Option | Default | Meaning |") :]
+    table = table[: table.index("\n\n")]
     documented = set(re.findall(r"`(--[a-z-]+)`", table))
     options = {opt for param in check.params for opt in param.opts if opt.startswith("--")}
     assert documented == options
@@ -94,8 +104,13 @@ def test_configuration_example_excludes_what_it_says(repo_with_bad_module: Path)
     for rel in ("legacy/main.tf", "infra/examples/demo/main.tf"):
         (repo_with_bad_module / rel).parent.mkdir(parents=True)
         shutil.copy(BAD_TF, repo_with_bad_module / rel)
-    result = subprocess.run([str(BIN / "lint"), "--format", "json", "."], cwd=repo_with_bad_module,
-                            capture_output=True, text=True, env=_env())
+    result = subprocess.run(
+        [str(BIN / "lint"), "--format", "json", "."],
+        cwd=repo_with_bad_module,
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
     assert result.returncode == 1, result.stderr
     assert [f["path"] for f in json.loads(result.stdout)["findings"]] == ["infra/queues/main.tf"]
 
@@ -130,8 +145,9 @@ def test_ci_examples_run(repo_with_bad_module: Path, marker: str) -> None:
     (block,) = _blocks("yaml", marker)
     (step,) = _lint_steps(block)
     subdir = repo_with_bad_module / "infra"  # paths come out relative to the repository root anyway
-    result = subprocess.run([str(BIN / "lint"), *shlex.split(step)[1:]], cwd=subdir, capture_output=True,
-                            text=True, env=_env())
+    result = subprocess.run(
+        [str(BIN / "lint"), *shlex.split(step)[1:]], cwd=subdir, capture_output=True, text=True, env=_env()
+    )
     assert result.returncode == 1, result.stderr
     output = subdir / shlex.split(step)[shlex.split(step).index("--output") + 1]
     doc = json.loads(output.read_text())

@@ -24,8 +24,11 @@ from infra_policy_linter.config import Config
 from infra_policy_linter.sources import Source
 from tests.conftest import REPO, run_cli, run_json
 
-FIXTURE_FILES = sorted(p for p in (REPO / "fixtures").rglob("*") if p.suffix in (".tf", ".yaml", ".json")
-                       and p.name != "expected.json" and ".terraform" not in p.parts)
+FIXTURE_FILES = sorted(
+    p
+    for p in (REPO / "fixtures").rglob("*")
+    if p.suffix in (".tf", ".yaml", ".json") and p.name != "expected.json" and ".terraform" not in p.parts
+)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -49,7 +52,8 @@ def test_no_network_and_no_stray_writes(tmp_path: Path, monkeypatch: pytest.Monk
         assert code == 1
     assert snapshot(tree) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["tree", "report.text", "report.json", "report.sarif", "report.github"])
+        ["tree", "report.text", "report.json", "report.sarif", "report.github"]
+    )
     assert list(private_cache.glob("*.json"))  # the only other place written to
 
 
@@ -69,8 +73,14 @@ def test_interrupt_exits_130_quietly_and_keeps_the_cache_usable(tmp_path: Path) 
     lint = str(Path(sys.executable).with_name("lint"))
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     entries = tmp_path / "cache" / "infra-policy-linter"
-    proc = subprocess.Popen([lint, "--format", "json", "--jobs", "2", "."], cwd=corpus, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [lint, "--format", "json", "--jobs", "2", "."],
+        cwd=corpus,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     # The run has started once a worker has stored its first unit result; interrupt it then, not after a guess.
     assert _wait_for(lambda: any(entries.glob("*.json")) or proc.poll() is not None, 120)
     assert proc.poll() is None, "the run finished before it could be interrupted"
@@ -94,7 +104,8 @@ def test_size_limit(tmp_path: Path, monkeypatch) -> None:
     code, report = run_json("--max-file-size", "2048", ".")
     assert code == 2
     assert [(e["path"], e["message"]) for e in report["errors"]] == [
-        ("big.yaml", "skipped: 3,042 bytes is over the 2,048-byte limit (max-file-size)")]
+        ("big.yaml", "skipped: 3,042 bytes is over the 2,048-byte limit (max-file-size)")
+    ]
     assert [f["rule"] for f in report["findings"]] == ["DST001"]
     code, report = run_json("--max-file-size", "100", ".")
     assert [e["path"] for e in report["errors"]] == ["big.yaml", "main.tf"]
@@ -120,6 +131,26 @@ def test_mutated_fixtures_never_raise(path: Path, data: st.DataObject) -> None:
     text = path.read_bytes()
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, min(len(text), start + 40)))
-    insert = data.draw(st.sampled_from([b"", b"{", b"}", b"[", b"]", b"\"", b"${", b"!Ref", b":", b"\n", b"- ",
-                                        b"*", b"var.x", b"\x00", b"\xff", b"<<EOF\n"]))
+    insert = data.draw(
+        st.sampled_from(
+            [
+                b"",
+                b"{",
+                b"}",
+                b"[",
+                b"]",
+                b'"',
+                b"${",
+                b"!Ref",
+                b":",
+                b"\n",
+                b"- ",
+                b"*",
+                b"var.x",
+                b"\x00",
+                b"\xff",
+                b"<<EOF\n",
+            ]
+        )
+    )
     _analyse(path.name, text[:start] + insert + text[end:])

@@ -94,10 +94,16 @@ def test_language_extensions_are_not_a_sam_rejection(tmp_path: Path, monkeypatch
 
 
 def test_a_template_sam_rejects_is_an_error_with_sams_message(tmp_path: Path, monkeypatch) -> None:
-    (tmp_path / "template.yaml").write_text(LANGUAGE_EXTENSIONS.replace(
-        "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]", "Transform: AWS::Serverless-2016-10-31")
-        .replace("  Fn::ForEach::Queues:\n    - Name\n    - [A, B]\n    - Queue${Name}:\n        Type: AWS::SQS::Queue\n",
-                 "  QueueA:\n    Type: AWS::SQS::Queue\n").replace("            Type: SQS\n", "            Type: Kafka\n"))
+    (tmp_path / "template.yaml").write_text(
+        LANGUAGE_EXTENSIONS.replace(
+            "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]", "Transform: AWS::Serverless-2016-10-31"
+        )
+        .replace(
+            "  Fn::ForEach::Queues:\n    - Name\n    - [A, B]\n    - Queue${Name}:\n        Type: AWS::SQS::Queue\n",
+            "  QueueA:\n    Type: AWS::SQS::Queue\n",
+        )
+        .replace("            Type: SQS\n", "            Type: Kafka\n")
+    )
     monkeypatch.chdir(tmp_path)
     code, report = run_json("template.yaml")
     assert code == 2

@@ -78,8 +78,12 @@ def test_the_comparison_is_not_empty(reports) -> None:
     assert not any(rule == "ESM002" for rule, _, _ in found["function_with_msk_2"])
     assert ("DST004", "MyFunction", "sqs:ReceiveMessage") in found["connector_esm_dependson"]
     # Connectors grant what the mappings need: none of these is flagged (the old own model flagged all of them).
-    for name in ("connector_sqs_to_function", "connector_table_to_function_read", "embedded_connectors_esm_depends_on",
-                 "function_with_msk_s3_onfailure_dest"):
+    for name in (
+        "connector_sqs_to_function",
+        "connector_table_to_function_read",
+        "embedded_connectors_esm_depends_on",
+        "function_with_msk_s3_onfailure_dest",
+    ):
         assert found[name] == set(), name
 
 
@@ -95,4 +99,4 @@ def test_templates_sam_rejects_are_errors_with_sams_message(reports) -> None:
     for name, messages in errors.items():
         for message in messages:
             assert message.startswith(prefix)
-            assert message[len(prefix):] in outputs[name]["errorMessage"], name
+            assert message[len(prefix) :] in outputs[name]["errorMessage"], name

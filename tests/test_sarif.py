@@ -57,9 +57,14 @@ def test_result_shape(in_repo: Path) -> None:
     _, doc = sarif("fixtures/terraform/DST001/bad")
     (result,) = doc["runs"][0]["results"]
     assert result["ruleId"] == "DST001" and result["ruleIndex"] == 0 and result["level"] == "error"
-    assert result["locations"] == [{"physicalLocation": {
-        "artifactLocation": {"uri": "fixtures/terraform/DST001/bad/main.tf", "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": 52, "startColumn": 7, "endLine": 52, "endColumn": 47}}}]
+    assert result["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "fixtures/terraform/DST001/bad/main.tf", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 52, "startColumn": 7, "endLine": 52, "endColumn": 47},
+            }
+        }
+    ]
     related = {r["message"]["text"]: r["physicalLocation"]["region"]["startLine"] for r in result["relatedLocations"]}
     assert related["execution role aws_iam_role.worker"] == 9
     assert related["function aws_lambda_function.worker"] == 39
@@ -82,8 +87,9 @@ def test_fingerprints_survive_line_moves(tmp_path: Path, in_repo: Path) -> None:
 def test_suppressed_findings_are_emitted_as_suppressed(in_repo: Path) -> None:
     _, doc = sarif("fixtures/terraform/LNT001/good")
     (result,) = doc["runs"][0]["results"]
-    assert result["suppressions"] == [{"kind": "inSource",
-                                       "justification": "the platform team's SCP-managed role grants it"}]
+    assert result["suppressions"] == [
+        {"kind": "inSource", "justification": "the platform team's SCP-managed role grants it"}
+    ]
 
 
 def test_parse_errors_are_notifications(tmp_path: Path, monkeypatch, validator) -> None:
@@ -94,10 +100,20 @@ def test_parse_errors_are_notifications(tmp_path: Path, monkeypatch, validator) 
     assert list(validator.iter_errors(doc)) == []
     (invocation,) = doc["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
-    assert invocation["toolExecutionNotifications"] == [{
-        "level": "error", "message": {"text": "invalid HCL: unexpected line break"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"},
-                                            "region": {"startLine": 2, "startColumn": 7}}}]}]
+    assert invocation["toolExecutionNotifications"] == [
+        {
+            "level": "error",
+            "message": {"text": "invalid HCL: unexpected line break"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": 2, "startColumn": 7},
+                    }
+                }
+            ],
+        }
+    ]
 
 
 def test_generated_corpus_sarif_is_schema_valid(tmp_path: Path, validator) -> None:
@@ -115,8 +131,10 @@ def test_github_annotations(in_repo: Path) -> None:
     assert code == 1
     lines = out.splitlines()
     assert len(lines) == 4
-    assert lines[0].startswith("::error file=fixtures/terraform/DST001/bad/main.tf,line=52,col=7,endLine=52,"
-                               "endColumn=47,title=DST001::aws_lambda_function.worker sends on-failure records")
+    assert lines[0].startswith(
+        "::error file=fixtures/terraform/DST001/bad/main.tf,line=52,col=7,endLine=52,"
+        "endColumn=47,title=DST001::aws_lambda_function.worker sends on-failure records"
+    )
     assert "%0A%0AFix%3A" not in lines[0] and "%0A%0AFix:%0A" in lines[0]
     assert lines[1].startswith("::warning file=fixtures/terraform/DST004/bad/esm.tf,line=7,")
     assert lines[2].startswith("::warning file=fixtures/terraform/DST004/bad/main.tf,line=55,")

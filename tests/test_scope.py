@@ -15,8 +15,10 @@ BAD_YAML = REPO / "fixtures/cloudformation/DST001/bad/template.yaml"
 BAD_JSON = REPO / "fixtures/cloudformation/DST001/bad/template.json"
 
 
-EMPTY = ("Checked 0 files in 0 units: no findings. 0 destinations checked: 0 granted, 0 not granted, 0 unverifiable; "
-         "0 module calls or stacks not followed.\n")
+EMPTY = (
+    "Checked 0 files in 0 units: no findings. 0 destinations checked: 0 granted, 0 not granted, 0 unverifiable; "
+    "0 module calls or stacks not followed.\n"
+)
 
 
 def _put(root: Path, rel: str, source: Path) -> None:
@@ -59,8 +61,12 @@ def test_git_ignored_files_and_build_output_are_not_read(tree: Path) -> None:
     code, report = run_json(".")
     assert code == 1
     # cdk.out's synthesized template is read; its asset copies are not.
-    assert _paths(report) == ["cdk.out/App.template.json", "infra/main.tf", "nested/keep.generated.yaml",
-                              "stacks/app.yaml"]
+    assert _paths(report) == [
+        "cdk.out/App.template.json",
+        "infra/main.tf",
+        "nested/keep.generated.yaml",
+        "stacks/app.yaml",
+    ]
     assert report["summary"]["files"] == 4
 
 
@@ -69,10 +75,16 @@ def test_outside_a_git_work_tree_gitignore_means_nothing(tree: Path) -> None:
     code, report = run_json(".")
     assert code == 1
     # Build output is still skipped; what .gitignore lists is read (git would not apply it either).
-    assert _paths(report) == ["cdk.out/App.template.json", "infra/main.tf", "nested/drop.yaml",
-                              "nested/keep.generated.yaml",
-                              "scratch/main.tf", "stacks/app.generated.yaml", "stacks/app.yaml",
-                              "vendored/lib/main.tf"]
+    assert _paths(report) == [
+        "cdk.out/App.template.json",
+        "infra/main.tf",
+        "nested/drop.yaml",
+        "nested/keep.generated.yaml",
+        "scratch/main.tf",
+        "stacks/app.generated.yaml",
+        "stacks/app.yaml",
+        "vendored/lib/main.tf",
+    ]
 
 
 def test_a_directory_named_on_the_command_line_is_read_even_if_ignored(tree: Path) -> None:
@@ -89,14 +101,17 @@ def test_a_file_named_on_the_command_line_is_read_even_if_ignored(tree: Path) ->
     assert _paths(report) == ["stacks/app.generated.yaml"]
 
 
-@pytest.mark.parametrize("pattern, expected", [
-    ("**/stacks/**", ["cdk.out/App.template.json", "infra/main.tf", "nested/keep.generated.yaml"]),
-    ("infra", ["cdk.out/App.template.json", "nested/keep.generated.yaml", "stacks/app.yaml"]),
-    ("*.yaml", ["cdk.out/App.template.json", "infra/main.tf"]),
-    ("/nested/*.yaml", ["cdk.out/App.template.json", "infra/main.tf", "stacks/app.yaml"]),
-    ("**/main.tf", ["cdk.out/App.template.json", "nested/keep.generated.yaml", "stacks/app.yaml"]),
-    ("cdk.out/", ["infra/main.tf", "nested/keep.generated.yaml", "stacks/app.yaml"]),
-])
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [
+        ("**/stacks/**", ["cdk.out/App.template.json", "infra/main.tf", "nested/keep.generated.yaml"]),
+        ("infra", ["cdk.out/App.template.json", "nested/keep.generated.yaml", "stacks/app.yaml"]),
+        ("*.yaml", ["cdk.out/App.template.json", "infra/main.tf"]),
+        ("/nested/*.yaml", ["cdk.out/App.template.json", "infra/main.tf", "stacks/app.yaml"]),
+        ("**/main.tf", ["cdk.out/App.template.json", "nested/keep.generated.yaml", "stacks/app.yaml"]),
+        ("cdk.out/", ["infra/main.tf", "nested/keep.generated.yaml", "stacks/app.yaml"]),
+    ],
+)
 def test_exclude_takes_gitignore_patterns(tree: Path, pattern: str, expected: list[str]) -> None:
     code, report = run_json("--exclude", pattern, ".")
     assert _paths(report) == expected
@@ -105,8 +120,10 @@ def test_exclude_takes_gitignore_patterns(tree: Path, pattern: str, expected: li
 def test_exclude_applies_to_named_files_too(tree: Path) -> None:
     code, out, err = run_cli("--exclude", "**/*.yaml", "stacks/app.yaml")
     assert code == 2
-    assert err == ("lint: error: no Terraform or CloudFormation file found in stacks/app.yaml (pass --allow-empty "
-                   "if that is expected)\n")
+    assert err == (
+        "lint: error: no Terraform or CloudFormation file found in stacks/app.yaml (pass --allow-empty "
+        "if that is expected)\n"
+    )
 
 
 def test_no_infrastructure_at_all_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,16 +134,18 @@ def test_no_infrastructure_at_all_is_a_usage_error(tmp_path: Path, monkeypatch: 
     code, out, err = run_cli(".", env={"NO_COLOR": "1"})
     assert code == 2
     assert out == EMPTY
-    assert err == ("lint: error: no Terraform or CloudFormation file found in . (pass --allow-empty if that is "
-                   "expected)\n")
+    assert err == (
+        "lint: error: no Terraform or CloudFormation file found in . (pass --allow-empty if that is expected)\n"
+    )
     code, out, err = run_cli("--allow-empty", "docs", "ci.yml", env={"NO_COLOR": "1"})
     assert (code, err) == (0, "")
     assert out == EMPTY
 
 
 @pytest.mark.parametrize("index_version", ["2", "3", "4"])
-def test_a_tracked_file_is_read_even_if_gitignore_matches_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              index_version: str) -> None:
+def test_a_tracked_file_is_read_even_if_gitignore_matches_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index_version: str
+) -> None:
     """As in git, ignore rules apply to untracked files only; the index (every format version) says which."""
     import subprocess
 
@@ -135,8 +154,12 @@ def test_a_tracked_file_is_read_even_if_gitignore_matches_it(tmp_path: Path, mon
     _put(root, "deprecated/new/main.tf", BAD_TF)  # ignored and untracked
     _put(root, "live/main.tf", BAD_TF)
     (root / ".gitignore").write_text("deprecated/\n")
-    for args in (["init", "-q"], ["add", "-A"], ["add", "-f", "deprecated/old/main.tf"],
-                 ["update-index", "--index-version", index_version]):
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["add", "-f", "deprecated/old/main.tf"],
+        ["update-index", "--index-version", index_version],
+    ):
         subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
     monkeypatch.chdir(root)
     code, report = run_json(".")

@@ -18,8 +18,11 @@ LINT = str(Path(sys.executable).with_name("lint"))
 
 def _run_on_pty(args: list[str], cwd: Path, env: dict[str, str], stream: str) -> tuple[int, bytes]:
     master, slave = pty.openpty()
-    kwargs = {"stderr": slave, "stdout": subprocess.DEVNULL} if stream == "stderr" else {
-        "stdout": slave, "stderr": subprocess.DEVNULL}
+    kwargs = (
+        {"stderr": slave, "stdout": subprocess.DEVNULL}
+        if stream == "stderr"
+        else {"stdout": slave, "stderr": subprocess.DEVNULL}
+    )
     proc = subprocess.Popen([LINT, *args], cwd=cwd, env=env, **kwargs)
     os.close(slave)
     data = b""

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import run_cli, run_json
 
-MODULE = '''
+MODULE = """
 provider "aws" {
   region = "eu-west-1"
 }
@@ -44,7 +44,7 @@ resource "aws_lambda_function_event_invoke_config" "worker" {
     }
   }
 }
-'''
+"""
 
 
 def lint(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
@@ -87,15 +87,17 @@ def test_terraform_json_errors_name_the_line(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(tmp_path)
     code, report = run_json(".")
     assert code == 2
-    assert report["errors"] == [{"path": "main.tf.json", "line": 4, "column": 3,
-                                 "message": "invalid JSON: unexpected '}\\n}\\n'"}]
+    assert report["errors"] == [
+        {"path": "main.tf.json", "line": 4, "column": 3, "message": "invalid JSON: unexpected '}\\n}\\n'"}
+    ]
 
 
 def test_module_instances_from_for_each_and_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "modules" / "worker").mkdir(parents=True)
-    (tmp_path / "modules" / "worker" / "main.tf").write_text(MODULE.replace(
-        'variable "queue" {\n  default = "orders-default"\n}', 'variable "queue" {}'))
-    (tmp_path / "main.tf").write_text('''
+    (tmp_path / "modules" / "worker" / "main.tf").write_text(
+        MODULE.replace('variable "queue" {\n  default = "orders-default"\n}', 'variable "queue" {}')
+    )
+    (tmp_path / "main.tf").write_text("""
 locals {
   queues = { a = "orders-granted", b = "orders-other" }
 }
@@ -111,11 +113,12 @@ module "none" {
   count  = 0
   queue  = "orders-other"
 }
-''')
+""")
     monkeypatch.chdir(tmp_path)
     _, report = run_json(".")
     assert [(f["rule"], f["path"], f["line"], f["function"]) for f in report["findings"]] == [
-        ("DST002", "modules/worker/main.tf", 30, 'module.worker["b"].aws_lambda_function.worker')]
+        ("DST002", "modules/worker/main.tf", 30, 'module.worker["b"].aws_lambda_function.worker')
+    ]
 
 
 def test_var_files_and_vars_apply_last_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,12 +138,12 @@ def test_var_files_and_vars_apply_last_in_order(tmp_path: Path, monkeypatch: pyt
     assert rules("--var-file", "granted.tfvars", "--var-file", "other.tfvars.json") == ["DST002"]
     assert rules("--var-file", "other.tfvars.json", "--var", "queue=orders-granted") == []
     assert rules("--var-file", "missing.tfvars") == [
-        "DST002", "variable file not found (given with --var-file or var-files)"]
-    (tmp_path / ".infra-policy-linter.toml").write_text(
-        '[terraform."envs/prod"]\nvar-files = ["granted.tfvars"]\n')
+        "DST002",
+        "variable file not found (given with --var-file or var-files)",
+    ]
+    (tmp_path / ".infra-policy-linter.toml").write_text('[terraform."envs/prod"]\nvar-files = ["granted.tfvars"]\n')
     assert rules() == []
-    (tmp_path / ".infra-policy-linter.toml").write_text(
-        '[terraform."envs/prod"]\nvars = { queue = "orders-other" }\n')
+    (tmp_path / ".infra-policy-linter.toml").write_text('[terraform."envs/prod"]\nvars = { queue = "orders-other" }\n')
     assert rules() == ["DST002"]
     (tmp_path / ".infra-policy-linter.toml").write_text('[terraform."envs/prod"]\nvar-file = ["x"]\n')
     code, _, err = run_cli("--format", "json", ".")
@@ -152,20 +155,37 @@ def test_override_files_merge_into_the_blocks_they_name(tmp_path: Path, monkeypa
     assert lint(tmp_path, monkeypatch) == [("DST002", "main.tf")]
     (tmp_path / "queue_override.tf").write_text('variable "queue" {\n  default = "orders-granted"\n}\n')
     assert lint(tmp_path, monkeypatch) == []
-    (tmp_path / "override.tf.json").write_text(json.dumps({"resource": {"aws_iam_role_policy": {"send": {
-        "policy": '${jsonencode({Version = "2012-10-17", Statement = []})}'}}}}))
+    (tmp_path / "override.tf.json").write_text(
+        json.dumps(
+            {
+                "resource": {
+                    "aws_iam_role_policy": {
+                        "send": {"policy": '${jsonencode({Version = "2012-10-17", Statement = []})}'}
+                    }
+                }
+            }
+        )
+    )
     assert lint(tmp_path, monkeypatch) == [("DST001", "main.tf")]
 
 
 def test_a_module_call_not_followed_is_one_note_per_call_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "modules" / "app").mkdir(parents=True)
     (tmp_path / "modules" / "app" / "main.tf").write_text(
-        'variable "name" {}\n\nmodule "queue" {\n  source = "terraform-aws-modules/sqs/aws"\n  name   = var.name\n}\n')
+        'variable "name" {}\n\nmodule "queue" {\n  source = "terraform-aws-modules/sqs/aws"\n  name   = var.name\n}\n'
+    )
     (tmp_path / "main.tf").write_text(
-        'module "app" {\n  source   = "./modules/app"\n  for_each = toset(["a", "b", "c"])\n  name     = each.key\n}\n')
+        'module "app" {\n  source   = "./modules/app"\n  for_each = toset(["a", "b", "c"])\n  name     = each.key\n}\n'
+    )
     monkeypatch.chdir(tmp_path)
     _, report = run_json(".")
     assert [(f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"]] == [
-        ("MOD001", "modules/app/main.tf", 3, "module.app.module.queue was not checked: its source "
-         "'terraform-aws-modules/sqs/aws' is not available here (a module `terraform init` downloads: run it so "
-         "that .terraform/modules holds it)")]
+        (
+            "MOD001",
+            "modules/app/main.tf",
+            3,
+            "module.app.module.queue was not checked: its source "
+            "'terraform-aws-modules/sqs/aws' is not available here (a module `terraform init` downloads: run it so "
+            "that .terraform/modules holds it)",
+        )
+    ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from infra_policy_linter.parsers.terraform import TfFile, parse_hcl
@@ -23,62 +21,65 @@ def module(source: str, tfvars: str | None = None) -> TerraformModule:
 
 
 def local(expression: str, prelude: str = "") -> object:
-    return module(f'{prelude}\nlocals {{\n  x = {expression}\n}}\n').local("x")
+    return module(f"{prelude}\nlocals {{\n  x = {expression}\n}}\n").local("x")
 
 
-@pytest.mark.parametrize("expression, value", [
-    ('concat(["sqs:SendMessage"], ["sns:Publish"])', ["sqs:SendMessage", "sns:Publish"]),
-    ('lookup({ a = 1 }, "b", 2)', 2),
-    ('try({ a = 1 }.b, "fallback")', "fallback"),
-    ('try(["x"][3], null)', None),
-    ('can({ a = 1 }.b)', False),
-    ('can({ a = 1 }.a)', True),
-    ('coalesce(null, "", "x")', "x"),
-    ('coalescelist([], ["y"])', ["y"]),
-    ('merge({ a = 1 }, null, { b = 2 })', {"a": 1, "b": 2}),
-    ('flatten([["a"], [["b"]], []])', ["a", "b"]),
-    ('distinct(["a", "b", "a"])', ["a", "b"]),
-    ('compact(["a", "", null, "b"])', ["a", "b"]),
-    ('element(["a", "b"], 3)', "b"),
-    ('keys({ b = 1, a = 2 })', ["a", "b"]),
-    ('values({ b = 1, a = 2 })', [2, 1]),
-    ('zipmap(["a", "b"], [1, null])', {"a": 1, "b": None}),
-    ('contains(["a"], "a")', True),
-    ('contains(["a"], "b")', False),
-    ('length({ a = 1, b = 2 })', 2),
-    ('format("arn:aws:sqs:%s:%s:%s", "eu-west-1", "123456789012", "q")', "arn:aws:sqs:eu-west-1:123456789012:q"),
-    ('formatlist("%s-dlq", ["a", "b"])', ["a-dlq", "b-dlq"]),
-    ('join(",", ["a", "b"])', "a,b"),
-    ('split(",", "a,b")', ["a", "b"]),
-    ('replace("a/b/c", "/[/]/", "-")', "a-b-c"),
-    ('replace("a.b", ".", "-")', "a-b"),
-    ('regexall("[a-z]+", "ab-cd")', ["ab", "cd"]),
-    ('startswith("arn:aws", "arn:")', True),
-    ('endswith("q.fifo", ".fifo")', True),
-    ('lower("ABC")', "abc"),
-    ('upper("abc")', "ABC"),
-    ('trimprefix("arn:x", "arn:")', "x"),
-    ('trimsuffix("q.fifo", ".fifo")', "q"),
-    ('tostring(5)', "5"),
-    ('tolist(toset(["b", "b"]))', ["b"]),
-    ('tomap({ a = "b" })', {"a": "b"}),
-    ('one(["x"])', "x"),
-    ('one([])', None),
-    ('sort(["b", "a"])', ["a", "b"]),
-    ('jsondecode("{\\"a\\": [1]}")', {"a": [1]}),
-    ('[for s in ["a", "b"] : upper(s) if s != "b"]', ["A"]),
-    ('{ for k, v in { a = 1, b = 2 } : v => k }', {"1": "a", "2": "b"}),
-    ('[{ a = 1 }, { a = 2 }][*].a', [1, 2]),
-    ('{ a = { b = "c" } }.a.b', "c"),
-    ('!true || false', False),
-    ('-5 + 3 * 2 == 1 && 7 % 4 >= 3', True),
-    ('"10" + 1', 11),
-])
+@pytest.mark.parametrize(
+    "expression, value",
+    [
+        ('concat(["sqs:SendMessage"], ["sns:Publish"])', ["sqs:SendMessage", "sns:Publish"]),
+        ('lookup({ a = 1 }, "b", 2)', 2),
+        ('try({ a = 1 }.b, "fallback")', "fallback"),
+        ('try(["x"][3], null)', None),
+        ("can({ a = 1 }.b)", False),
+        ("can({ a = 1 }.a)", True),
+        ('coalesce(null, "", "x")', "x"),
+        ('coalescelist([], ["y"])', ["y"]),
+        ("merge({ a = 1 }, null, { b = 2 })", {"a": 1, "b": 2}),
+        ('flatten([["a"], [["b"]], []])', ["a", "b"]),
+        ('distinct(["a", "b", "a"])', ["a", "b"]),
+        ('compact(["a", "", null, "b"])', ["a", "b"]),
+        ('element(["a", "b"], 3)', "b"),
+        ("keys({ b = 1, a = 2 })", ["a", "b"]),
+        ("values({ b = 1, a = 2 })", [2, 1]),
+        ('zipmap(["a", "b"], [1, null])', {"a": 1, "b": None}),
+        ('contains(["a"], "a")', True),
+        ('contains(["a"], "b")', False),
+        ("length({ a = 1, b = 2 })", 2),
+        ('format("arn:aws:sqs:%s:%s:%s", "eu-west-1", "123456789012", "q")', "arn:aws:sqs:eu-west-1:123456789012:q"),
+        ('formatlist("%s-dlq", ["a", "b"])', ["a-dlq", "b-dlq"]),
+        ('join(",", ["a", "b"])', "a,b"),
+        ('split(",", "a,b")', ["a", "b"]),
+        ('replace("a/b/c", "/[/]/", "-")', "a-b-c"),
+        ('replace("a.b", ".", "-")', "a-b"),
+        ('regexall("[a-z]+", "ab-cd")', ["ab", "cd"]),
+        ('startswith("arn:aws", "arn:")', True),
+        ('endswith("q.fifo", ".fifo")', True),
+        ('lower("ABC")', "abc"),
+        ('upper("abc")', "ABC"),
+        ('trimprefix("arn:x", "arn:")', "x"),
+        ('trimsuffix("q.fifo", ".fifo")', "q"),
+        ("tostring(5)", "5"),
+        ('tolist(toset(["b", "b"]))', ["b"]),
+        ('tomap({ a = "b" })', {"a": "b"}),
+        ('one(["x"])', "x"),
+        ("one([])", None),
+        ('sort(["b", "a"])', ["a", "b"]),
+        ('jsondecode("{\\"a\\": [1]}")', {"a": [1]}),
+        ('[for s in ["a", "b"] : upper(s) if s != "b"]', ["A"]),
+        ("{ for k, v in { a = 1, b = 2 } : v => k }", {"1": "a", "2": "b"}),
+        ("[{ a = 1 }, { a = 2 }][*].a", [1, 2]),
+        ('{ a = { b = "c" } }.a.b', "c"),
+        ("!true || false", False),
+        ("-5 + 3 * 2 == 1 && 7 % 4 >= 3", True),
+        ('"10" + 1', 11),
+    ],
+)
 def test_functions_and_operators(expression: str, value: object) -> None:
     assert local(expression) == value
 
 
-@pytest.mark.parametrize("expression", ['one(["a", "b"])', '{ a = 1 }.b', 'lookup({}, "k")', '["x"][1]'])
+@pytest.mark.parametrize("expression", ['one(["a", "b"])', "{ a = 1 }.b", 'lookup({}, "k")', '["x"][1]'])
 def test_what_terraform_rejects_is_a_failure_that_try_skips(expression: str) -> None:
     value = local(expression)
     assert isinstance(value, Unknown) and value.failed
@@ -112,7 +113,7 @@ def test_null_default_is_null_and_other_defaults_are_assumptions() -> None:
 def test_a_heredoc_policy_that_interpolates_a_default_keeps_its_statements() -> None:
     from infra_policy_linter.model import Unit
 
-    tf = module('''
+    tf = module("""
 variable "queue" {
   default = "orders-dlq"
 }
@@ -125,7 +126,7 @@ resource "aws_iam_policy" "send" {
 }
 EOF
 }
-''')
+""")
     unit = Unit(format="terraform", name=".")
     tf.build(unit)
     (statement,) = unit.managed_policies[0].policy.statements
@@ -134,7 +135,7 @@ EOF
 
 
 def test_policy_documents_merge_source_json_and_override_json_by_sid() -> None:
-    tf = module('''
+    tf = module("""
 data "aws_iam_policy_document" "base" {
   statement {
     sid       = "Send"
@@ -151,36 +152,46 @@ data "aws_iam_policy_document" "final" {
     resources = ["*"]
   }
 }
-''')
+""")
     document = tf.resource_attribute(tf.data[("aws_iam_policy_document", "final")], "json", Scope())
     assert [(s.sid, s.actions, s.resources) for s in document.statements] == [
-        ("Send", ["sqs:SendMessage"], ["arn:aws:sqs:*:*:only"]), (None, ["sns:Publish"], ["*"])]
+        ("Send", ["sqs:SendMessage"], ["arn:aws:sqs:*:*:only"]),
+        (None, ["sns:Publish"], ["*"]),
+    ]
 
 
-@pytest.mark.parametrize("template, value", [
-    # A quoted string inside a directive inside a quoted string: valid HCL that python-hcl2 7.x's grammar rejects.
-    ('"p%{ for s in ["a", "b"] }${s}%{ endfor }"', "pab"),
-    ('"orders%{ if "" != "" }-x%{ endif }"', "orders"),
-    ('"%{ for q in [1, 2] }${q},%{ endfor }"', "1,2,"),
-    ('"%{ for i, q in [5, 6] ~}\\n  ${i}=${q}\\n%{~ endfor }"', "0=51=6"),
-    ('"%{ if true }yes%{ else }no%{ endif }"', "yes"),
-    ('"%{ if length([]) > 0 }x%{ endif }rest"', "rest"),
-    ('"%%{ not a directive }"', "%{ not a directive }"),
-])
+@pytest.mark.parametrize(
+    "template, value",
+    [
+        # A quoted string inside a directive inside a quoted string: valid HCL that python-hcl2 7.x's grammar rejects.
+        ('"p%{ for s in ["a", "b"] }${s}%{ endfor }"', "pab"),
+        ('"orders%{ if "" != "" }-x%{ endif }"', "orders"),
+        ('"%{ for q in [1, 2] }${q},%{ endfor }"', "1,2,"),
+        ('"%{ for i, q in [5, 6] ~}\\n  ${i}=${q}\\n%{~ endfor }"', "0=51=6"),
+        ('"%{ if true }yes%{ else }no%{ endif }"', "yes"),
+        ('"%{ if length([]) > 0 }x%{ endif }rest"', "rest"),
+        ('"%%{ not a directive }"', "%{ not a directive }"),
+    ],
+)
 def test_template_directives_are_rendered(template: str, value: str) -> None:
     assert local(template) == value
 
 
 def test_a_templatefile_policy_with_directives_is_read() -> None:
-    from infra_policy_linter.resolve.terraform import ModuleLibrary
     from infra_policy_linter.model import Unit
+    from infra_policy_linter.resolve.terraform import ModuleLibrary
 
-    tf = parse_hcl("main.tf", '''
+    tf = parse_hcl(
+        "main.tf",
+        """
 resource "aws_iam_policy" "send" {
   policy = templatefile("${path.module}/policy.tftpl", { queues = ["arn:aws:sqs:eu-west-1:1:a", "arn:aws:sqs:eu-west-1:1:b"] })
 }
-''')
-    library = ModuleLibrary(texts={"policy.tftpl": '''{
+""",
+    )
+    library = ModuleLibrary(
+        texts={
+            "policy.tftpl": """{
   "Version": "2012-10-17",
   "Statement": [
 %{ for i, q in queues ~}
@@ -188,7 +199,9 @@ resource "aws_iam_policy" "send" {
 %{ endfor ~}
   ]
 }
-'''})
+"""
+        }
+    )
     assert isinstance(tf, TfFile)
     unit = Unit(format="terraform", name=".")
     TerraformModule(".", [tf], [], library=library).build(unit)

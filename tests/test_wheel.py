@@ -41,20 +41,37 @@ def test_wheel_installs_beside_django_rules(tmp_path: Path) -> None:
     assert installed.returncode == 0, installed.stderr[-3000:]
 
     # django-rules' `rules` is the top-level one; the linter's rules live inside its own package
-    both = _run(python, "-c", "import rules, infra_policy_linter.rules as ours; "
-                              "print(rules.__name__, callable(rules.predicate), callable(rules.add_rule)); "
-                              "print(ours.__name__)", cwd=tmp_path)
+    both = _run(
+        python,
+        "-c",
+        "import rules, infra_policy_linter.rules as ours; "
+        "print(rules.__name__, callable(rules.predicate), callable(rules.add_rule)); "
+        "print(ours.__name__)",
+        cwd=tmp_path,
+    )
     assert both.returncode == 0, both.stderr
     assert both.stdout.split("\n")[:2] == ["rules True True", "infra_policy_linter.rules"]
 
     lint = env_dir / "bin" / "lint"
     env_cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    result = subprocess.run([str(lint), "--format", "json", "fixtures/terraform/DST001/bad"], cwd=REPO,
-                            capture_output=True, text=True, env={**os.environ, **env_cache}, timeout=300)
+    result = subprocess.run(
+        [str(lint), "--format", "json", "fixtures/terraform/DST001/bad"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env_cache},
+        timeout=300,
+    )
     assert result.returncode == 1, result.stderr
     assert '"rule": "DST001"' in result.stdout
     listed = _run(lint, "rules", cwd=tmp_path)
     assert listed.returncode == 0 and "DST001" in listed.stdout and "LNT003" in listed.stdout
-    plugin = _run(env_dir / "bin" / "cfn-lint", "--append-rules", "infra_policy_linter.cfnlint_rules", "--",
-                  REPO / "fixtures/cloudformation/DST001/bad/template.yaml", cwd=tmp_path)
+    plugin = _run(
+        env_dir / "bin" / "cfn-lint",
+        "--append-rules",
+        "infra_policy_linter.cfnlint_rules",
+        "--",
+        REPO / "fixtures/cloudformation/DST001/bad/template.yaml",
+        cwd=tmp_path,
+    )
     assert "E9101" in plugin.stdout, plugin.stdout + plugin.stderr

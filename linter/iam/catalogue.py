@@ -78,8 +78,11 @@ def right_prefix(service: str, name: str) -> str | None:
         return None
 
     def score(candidate: str) -> tuple[bool, float]:
-        related = service.startswith(candidate + "-") or candidate.startswith(service + "-") or \
-            service.replace("-", "") == candidate.replace("-", "")
+        related = (
+            service.startswith(candidate + "-")
+            or candidate.startswith(service + "-")
+            or service.replace("-", "") == candidate.replace("-", "")
+        )
         return related, difflib.SequenceMatcher(None, service, candidate).ratio()
 
     best = max(owners, key=lambda c: (score(c), c))

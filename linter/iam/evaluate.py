@@ -152,11 +152,17 @@ def evaluate(policies: list[Policy], action: str, resource: Any, unresolved: lis
                 if applies is True and not is_conditional(stmt):
                     certain_denies.append((policy, stmt))
                 elif applies is True:
-                    maybe_denies.append((policy, stmt, f"a Deny in {policy.name} applies when its condition "
-                                                        f"({describe_condition(stmt)}) holds"))
+                    maybe_denies.append(
+                        (
+                            policy,
+                            stmt,
+                            f"a Deny in {policy.name} applies when its condition ({describe_condition(stmt)}) holds",
+                        )
+                    )
                 else:
-                    maybe_denies.append((policy, stmt, f"a Deny in {policy.name} may apply: "
-                                                        f"{_why_unknown(stmt, action, resource)}"))
+                    maybe_denies.append(
+                        (policy, stmt, f"a Deny in {policy.name} may apply: {_why_unknown(stmt, action, resource)}")
+                    )
                 continue
             if applies is True:
                 (conditional_allows if is_conditional(stmt) else certain_allows).append((policy, stmt))
@@ -170,18 +176,30 @@ def evaluate(policies: list[Policy], action: str, resource: Any, unresolved: lis
         return Decision(Outcome.DENIED, certain_denies, [], decided)
     if certain_allows:
         if maybe_denies:
-            only_conditions = all(resource_applies(s, resource) is True and action_applies(s, action) is True
-                                  and is_conditional(s) for _, s, _ in maybe_denies)
+            only_conditions = all(
+                resource_applies(s, resource) is True and action_applies(s, action) is True and is_conditional(s)
+                for _, s, _ in maybe_denies
+            )
             outcome = Outcome.CONDITIONAL if only_conditions else Outcome.UNKNOWN
             return Decision(outcome, [(p, s) for p, s, _ in maybe_denies], [r for _, _, r in maybe_denies], decided)
         return Decision(Outcome.GRANTED, certain_allows[:1], [], decided)
     if maybe_allows or reasons:
-        return Decision(Outcome.UNKNOWN, [(p, s) for p, s, _ in maybe_allows],
-                        _dedupe([r for _, _, r in maybe_allows] + reasons), decided)
+        return Decision(
+            Outcome.UNKNOWN,
+            [(p, s) for p, s, _ in maybe_allows],
+            _dedupe([r for _, _, r in maybe_allows] + reasons),
+            decided,
+        )
     if conditional_allows:
-        return Decision(Outcome.CONDITIONAL, conditional_allows,
-                        [f"the Allow in {p.name} holds only when its condition ({describe_condition(s)}) holds"
-                         for p, s in conditional_allows], decided)
+        return Decision(
+            Outcome.CONDITIONAL,
+            conditional_allows,
+            [
+                f"the Allow in {p.name} holds only when its condition ({describe_condition(s)}) holds"
+                for p, s in conditional_allows
+            ],
+            decided,
+        )
     if other_resources:
         return Decision(Outcome.WRONG_RESOURCE, other_resources, [], decided)
     return Decision(Outcome.MISSING, [], [], decided)
@@ -202,7 +220,16 @@ def intersect_boundary(identity: Decision, boundary: Decision, boundary_name: st
     if boundary.outcome is Outcome.GRANTED:
         return identity
     if boundary.outcome in (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED):
-        return Decision(Outcome.DENIED, boundary.deciding, [f"the permissions boundary {boundary_name} does not "
-                                                            f"allow it"], identity.assumptions, boundary_name)
-    return Decision(boundary.outcome, boundary.deciding,
-                    [f"permissions boundary {boundary_name}: {r}" for r in boundary.reasons], identity.assumptions)
+        return Decision(
+            Outcome.DENIED,
+            boundary.deciding,
+            [f"the permissions boundary {boundary_name} does not allow it"],
+            identity.assumptions,
+            boundary_name,
+        )
+    return Decision(
+        boundary.outcome,
+        boundary.deciding,
+        [f"permissions boundary {boundary_name}: {r}" for r in boundary.reasons],
+        identity.assumptions,
+    )

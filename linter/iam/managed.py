@@ -14,7 +14,11 @@ _MARKER = ":iam::aws:policy/"
 
 @lru_cache(maxsize=1)
 def _snapshot() -> dict[str, Any]:
-    text = resources.files("infra_policy_linter.iam").joinpath("data/aws_managed_policies.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("infra_policy_linter.iam")
+        .joinpath("data/aws_managed_policies.json")
+        .read_text(encoding="utf-8")
+    )
     return json.loads(text)
 
 

@@ -109,6 +109,7 @@ def _strip_common_ends(pattern: list[Any], subject: list[Any]) -> tuple[list[Any
     ``-dead-sqs`` do. Only identical, non-wildcard tokens are dropped, and only at the two ends, where both
     sides are aligned.
     """
+
     def same_token(p: Any, s: Any) -> bool:
         if isinstance(p, Unknown) and isinstance(s, Unknown):
             return p.name == s.name
@@ -118,10 +119,13 @@ def _strip_common_ends(pattern: list[Any], subject: list[Any]) -> tuple[list[Any
     while start < len(pattern) and start < len(subject) and same_token(pattern[start], subject[start]):
         start += 1
     end = 0
-    while (end < len(pattern) - start and end < len(subject) - start
-           and same_token(pattern[len(pattern) - 1 - end], subject[len(subject) - 1 - end])):
+    while (
+        end < len(pattern) - start
+        and end < len(subject) - start
+        and same_token(pattern[len(pattern) - 1 - end], subject[len(subject) - 1 - end])
+    ):
         end += 1
-    return pattern[start:len(pattern) - end], subject[start:len(subject) - end]
+    return pattern[start : len(pattern) - end], subject[start : len(subject) - end]
 
 
 def _certain(pattern: list[Any], subject: list[Any]) -> bool:

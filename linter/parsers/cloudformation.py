@@ -47,8 +47,10 @@ def is_template(body: Any) -> bool:
     resources = body.get("Resources")
     if not isinstance(resources, dict) or not resources:
         return False
-    return any(isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith(("AWS::", "Custom::"))
-               for r in resources.values())
+    return any(
+        isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith(("AWS::", "Custom::"))
+        for r in resources.values()
+    )
 
 
 def parse_template(display: str, text: str) -> Template | ParseError | None:

@@ -44,7 +44,7 @@ class ParsedExpression(str):
     node: Node
     source: str
 
-    def __new__(cls, source: str, node: Node) -> "ParsedExpression":
+    def __new__(cls, source: str, node: Node) -> ParsedExpression:
         value = super().__new__(cls, "${" + source + "}")
         value.source = source
         value.node = node
@@ -58,7 +58,7 @@ def parse_attribute_value(text: str, start: int) -> tuple[Node, str]:
     parser.skip_space()
     begin = parser.pos
     node = parser.expression()
-    return node, text[begin:parser.token_end]
+    return node, text[begin : parser.token_end]
 
 
 _BINARY = [
@@ -142,7 +142,7 @@ def parse_expression(text: str) -> Node:
     node = parser.expression()
     parser.skip_space()
     if parser.pos != len(text):
-        raise HclExpressionError(f"unexpected {text[parser.pos:parser.pos + 10]!r} in expression")
+        raise HclExpressionError(f"unexpected {text[parser.pos : parser.pos + 10]!r} in expression")
     return node
 
 
@@ -183,7 +183,7 @@ class _Parser:
 
     def expect(self, token: str) -> None:
         if not self.accept(token):
-            found = self.src[self.pos:self.pos + 12] or "end of expression"
+            found = self.src[self.pos : self.pos + 12] or "end of expression"
             raise HclExpressionError(f"expected {token!r}, found {found!r}")
 
     def ident(self) -> str | None:
@@ -279,7 +279,7 @@ class _Parser:
         while self.pos < len(self.src) and self.src[self.pos].isdigit():
             self.pos += 1
         self.token_end = self.pos
-        return self.src[start:self.pos] if self.pos > start else None
+        return self.src[start : self.pos] if self.pos > start else None
 
     def primary(self) -> Node:
         self.skip_space()
@@ -311,7 +311,7 @@ class _Parser:
             return self.heredoc()
         name = self.ident()
         if name is None:
-            raise HclExpressionError(f"unexpected {src[self.pos:self.pos + 12]!r}")
+            raise HclExpressionError(f"unexpected {src[self.pos : self.pos + 12]!r}")
         if name == "true":
             return ("lit", True)
         if name == "false":
@@ -337,12 +337,13 @@ class _Parser:
     def number(self) -> int | float:
         src = self.src
         start = self.pos
-        while self.pos < len(src) and (src[self.pos].isdigit() or src[self.pos] in ".eE" or
-                                       (src[self.pos] in "+-" and src[self.pos - 1] in "eE")):
+        while self.pos < len(src) and (
+            src[self.pos].isdigit() or src[self.pos] in ".eE" or (src[self.pos] in "+-" and src[self.pos - 1] in "eE")
+        ):
             if src[self.pos] == "." and not (self.pos + 1 < len(src) and src[self.pos + 1].isdigit()):
                 break
             self.pos += 1
-        text = src[start:self.pos]
+        text = src[start : self.pos]
         self.token_end = self.pos
         try:
             return int(text)
@@ -406,7 +407,7 @@ class _Parser:
             return self.primary()
         name = self.ident()
         if name is None:
-            raise HclExpressionError(f"expected an object key, found {self.src[self.pos:self.pos + 12]!r}")
+            raise HclExpressionError(f"expected an object key, found {self.src[self.pos : self.pos + 12]!r}")
         # A bare key is its own name, unless it is a longer expression such as var.key (not a plain key then).
         if self.peek(".") or self.peek("["):
             return self.postfix(("ref", name, []))
@@ -434,7 +435,7 @@ class _Parser:
                 depth -= 1
                 if depth == 0:
                     self.pos = i + 1
-                    return src[start:i + 1]
+                    return src[start : i + 1]
             i += 1
         raise HclExpressionError("unbalanced brackets")
 
@@ -513,7 +514,7 @@ class _Parser:
                 self.pos += 2
                 continue
             if src.startswith("$${", self.pos) or src.startswith("%%{", self.pos):
-                buf.append(src[self.pos + 1:self.pos + 3])
+                buf.append(src[self.pos + 1 : self.pos + 3])
                 self.pos += 3
                 continue
             if src.startswith("${", self.pos) or src.startswith("%{", self.pos):
@@ -532,7 +533,7 @@ class _Parser:
             # Copy the run of ordinary characters up to the next one that may matter, in one slice.
             run = _ORDINARY.match(src, self.pos + 1)
             end = run.end() if run else self.pos + 1
-            buf.append(src[self.pos:end])
+            buf.append(src[self.pos : end])
             self.pos = end
         flush()
         for i, token in enumerate(tokens):  # ~ strips the white space next to it, newlines included

@@ -10,9 +10,9 @@ import json
 import os
 import re
 import sys
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from dataclasses import dataclass, field
 from typing import Any
 
 from infra_policy_linter.model import ParseError
@@ -33,21 +33,29 @@ _BLOCK_RULE = 'block : identifier (identifier | string)* new_line_or_comment? "{
 _GRAMMAR_EDITS = (
     (_BLOCK_RULE, "!" + _BLOCK_RULE),
     ("NAME : /[a-zA-Z_][a-zA-Z0-9_-]*/", r"NAME : /[^\W\d][\w-]*/"),
-    (r"heredoc_template : /<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]+)\n?(?:.|\n)*?\n\s*(?P=heredoc)\n/",
-     r"heredoc_template : /<<(?P<heredoc>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc)[^\S\n]*\n/"),
-    (r"heredoc_template_trim : /<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]+)\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)\n/",
-     r"heredoc_template_trim : /<<-(?P<heredoc_trim>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)[^\S\n]*\n/"),
+    (
+        r"heredoc_template : /<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]+)\n?(?:.|\n)*?\n\s*(?P=heredoc)\n/",
+        r"heredoc_template : /<<(?P<heredoc>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc)[^\S\n]*\n/",
+    ),
+    (
+        r"heredoc_template_trim : /<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]+)\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)\n/",
+        r"heredoc_template_trim : /<<-(?P<heredoc_trim>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)[^\S\n]*\n/",
+    ),
     # A %{ } template directive may hold quoted strings (`"a%{ if var.x != "" }-b%{ endif }"`): one token for
     # the whole directive, read later by the expression parser; `%%{` is a literal.
-    (r'STRING_CHARS.1: /(?:(?!\$\$\{)(?!\$\{)[^"\\]|\\.|(?:\$(?!\$?\{)))+/',
-     r'STRING_CHARS.1: /(?:%%\{|(?!\$\$\{)(?!\$\{)(?!%\{)[^"\\\n]|\\.|(?:\$(?!\$?\{)))+/' + "\n"
-     r'TEMPLATE_DIRECTIVE.2: /%\{(?:[^}"\n]|"(?:[^"\\\n]|\\.)*")*\}/'),
+    (
+        r'STRING_CHARS.1: /(?:(?!\$\$\{)(?!\$\{)[^"\\]|\\.|(?:\$(?!\$?\{)))+/',
+        r'STRING_CHARS.1: /(?:%%\{|(?!\$\$\{)(?!\$\{)(?!%\{)[^"\\\n]|\\.|(?:\$(?!\$?\{)))+/' + "\n"
+        r'TEMPLATE_DIRECTIVE.2: /%\{(?:[^}"\n]|"(?:[^"\\\n]|\\.)*")*\}/',
+    ),
     ("string_part: STRING_CHARS\n", "string_part: STRING_CHARS\n           | TEMPLATE_DIRECTIVE\n"),
     (r"ESCAPED_INTERPOLATION.2: /\$\$\{[^}]*\}/", r"ESCAPED_INTERPOLATION.2: /\$\$\{[^}\n]*\}/"),
-    ("object_elem_key : float_lit | int_lit | identifier | string | object_elem_key_dot_accessor | "
-     "object_elem_key_expression\n",
-     "object_elem_key : float_lit | int_lit | identifier | string | object_elem_key_dot_accessor | "
-     "object_elem_key_expression | object_elem_key_call\nobject_elem_key_call : function_call\n"),
+    (
+        "object_elem_key : float_lit | int_lit | identifier | string | object_elem_key_dot_accessor | "
+        "object_elem_key_expression\n",
+        "object_elem_key : float_lit | int_lit | identifier | string | object_elem_key_dot_accessor | "
+        "object_elem_key_expression | object_elem_key_call\nobject_elem_key_call : function_call\n",
+    ),
 )
 # The transformer's patterns for the same heredoc markers (python-hcl2's own accept only [a-zA-Z][a-zA-Z0-9._-]+).
 _HEREDOC = re.compile(r"<<([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
@@ -318,8 +326,14 @@ def _nesting_too_deep(text: str) -> int | None:
 
 
 def parse_hcl(display: str, text: str) -> TfFile | ParseError:
-    from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
-                                 VisitError)
+    from lark.exceptions import (
+        LarkError,
+        UnexpectedCharacters,
+        UnexpectedEOF,
+        UnexpectedInput,
+        UnexpectedToken,
+        VisitError,
+    )
 
     deep = _nesting_too_deep(text)
     if deep is not None:
@@ -331,8 +345,12 @@ def parse_hcl(display: str, text: str) -> TfFile | ParseError:
             return ParseError(display, None, None, "invalid HCL: " + _first_line(exc.orig_exc))
         dup = exc.orig_exc
         column = _column_of(text, dup.line, dup.name)
-        return ParseError(display, dup.line, column, f'invalid HCL: Attribute redefined: the argument "{dup.name}" '
-                                                     f"was already set at line {dup.first_line}")
+        return ParseError(
+            display,
+            dup.line,
+            column,
+            f'invalid HCL: Attribute redefined: the argument "{dup.name}" was already set at line {dup.first_line}',
+        )
     except UnexpectedInput as exc:
         at = getattr(exc, "pos_in_stream", None)
         heredoc = _HEREDOC_OPENER.match(text, at) if at is not None else None
@@ -341,8 +359,7 @@ def parse_hcl(display: str, text: str) -> TfFile | ParseError:
         elif heredoc:  # the heredoc's pattern found no closing marker, so the lexer stopped at its opening
             what = f"unterminated heredoc: no line after it holds only its closing marker {heredoc.group(1)}"
         elif isinstance(exc, UnexpectedToken) and exc.token.type == "NL_OR_COMMENT" and "STRING_CHARS" in exc.expected:
-            what = ("Invalid multi-line string: a quoted string cannot span lines (write \\n, or use a heredoc "
-                    "<<EOT)")
+            what = "Invalid multi-line string: a quoted string cannot span lines (write \\n, or use a heredoc <<EOT)"
         elif isinstance(exc, UnexpectedToken):
             what = f"unexpected {_snippet(str(exc.token.value))}"
         elif isinstance(exc, UnexpectedCharacters):
@@ -365,8 +382,9 @@ def parse_tfvars_json(display: str, text: str) -> TfFile | ParseError:
     try:
         body = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        return ParseError(display, getattr(exc, "lineno", None), getattr(exc, "colno", None),
-                          f"invalid JSON: {_first_line(exc)}")
+        return ParseError(
+            display, getattr(exc, "lineno", None), getattr(exc, "colno", None), f"invalid JSON: {_first_line(exc)}"
+        )
     if not isinstance(body, dict):
         return ParseError(display, 1, 1, "a .tfvars.json file must hold an object")
     return TfFile(display, body, [])

@@ -17,12 +17,35 @@ from infra_policy_linter.parsers.terraform import TfFile
 
 START, END = "__start_line__", "__end_line__"
 # Top-level block types and how many labels each takes.
-TOP_LEVEL = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "locals": 0,
-             "terraform": 0}
+TOP_LEVEL = {
+    "resource": 2,
+    "data": 2,
+    "module": 1,
+    "variable": 1,
+    "output": 1,
+    "provider": 1,
+    "locals": 0,
+    "terraform": 0,
+}
 # Nested blocks that the linter reads inside resources and data sources; everything else is an attribute.
-NESTED = frozenset({"destination_config", "on_success", "on_failure", "statement", "condition", "principals",
-                    "not_principals", "inline_policy", "dynamic", "content", "server_side_encryption_configuration",
-                    "rule", "apply_server_side_encryption_by_default", "lifecycle"})
+NESTED = frozenset(
+    {
+        "destination_config",
+        "on_success",
+        "on_failure",
+        "statement",
+        "condition",
+        "principals",
+        "not_principals",
+        "inline_policy",
+        "dynamic",
+        "content",
+        "server_side_encryption_configuration",
+        "rule",
+        "apply_server_side_encryption_by_default",
+        "lifecycle",
+    }
+)
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 
@@ -70,7 +93,7 @@ class _Reader:
                 return val
         m = _NUMBER.match(self.text, self.pos)
         if m is None or m.end() == self.pos:
-            raise self.fail(f"unexpected {self.text[self.pos:self.pos + 10]!r}")
+            raise self.fail(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
         self.pos = m.end()
         number = float(m.group(0))
         return int(number) if number.is_integer() and not any(c in m.group(0) for c in ".eE") else number
@@ -186,8 +209,9 @@ def _block(obj: _Obj) -> dict[str, Any]:
         if key == "dynamic":
             labelled = value.items() if isinstance(value, _Obj) else []
             out[key] = [{label: _block(b)} for label, inner in labelled if label != "//" for b in _each(inner)]
-        elif key in NESTED and (isinstance(value, _Obj) or (isinstance(value, list) and value
-                                                            and all(isinstance(v, _Obj) for v in value))):
+        elif key in NESTED and (
+            isinstance(value, _Obj) or (isinstance(value, list) and value and all(isinstance(v, _Obj) for v in value))
+        ):
             out[key] = [_block(b) for b in _each(value)]
         else:
             out[key] = _plain(value)

@@ -11,8 +11,10 @@ def _one_line(text: str) -> str:
 
 
 def render(report: Report) -> str:
-    lines = [f"{f.location.path}:{f.location.line}:{f.location.column} {f.rule} {_one_line(f.message)}"
-             for f in report.findings]
+    lines = [
+        f"{f.location.path}:{f.location.line}:{f.location.column} {f.rule} {_one_line(f.message)}"
+        for f in report.findings
+    ]
     for e in report.errors:
         where = e.path + (f":{e.line}" if e.line else "") + (f":{e.column}" if e.line and e.column else "")
         lines.append(f"{where} error {_one_line(e.message)}")

@@ -19,12 +19,18 @@ def render(report: Report) -> str:
     lines = []
     for f in report.findings:
         loc = f.location
-        props = (f"file={_prop(loc.path)},line={loc.line},col={loc.column},endLine={loc.end_line},"
-                 f"endColumn={loc.end_column},title={_prop(f.rule)}")
+        props = (
+            f"file={_prop(loc.path)},line={loc.line},col={loc.column},endLine={loc.end_line},"
+            f"endColumn={loc.end_column},title={_prop(f.rule)}"
+        )
         body = f.message + (f"\n\nFix:\n{f.fix}" if f.fix else "")
         lines.append(f"::{_COMMAND.get(f.level, 'warning')} {props}::{_data(body)}")
     for e in report.errors:
-        props = f"file={_prop(e.path)}" + (f",line={e.line}" if e.line else "") + (
-            f",col={e.column}" if e.line and e.column else "") + ",title=input error"
+        props = (
+            f"file={_prop(e.path)}"
+            + (f",line={e.line}" if e.line else "")
+            + (f",col={e.column}" if e.line and e.column else "")
+            + ",title=input error"
+        )
         lines.append(f"::error {props}::{_data(e.message)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from infra_policy_linter.engine import Report
 
@@ -31,25 +32,28 @@ def render(report: Report, rebase: Callable[[str], str] = lambda p: p) -> str:
     for f in report.findings:
         path = rebase(f.location.path)
         description = f.message + (f"\n\nFix:\n{f.fix}" if f.fix else "")
-        issues.append({
-            "type": "issue",
-            "check_name": f.rule,
-            "description": description,
-            "categories": ["Security"],
-            "severity": SEVERITY.get(f.level, "minor"),
-            "fingerprint": _fingerprint([f.rule, path, f.function, f.destination, f.action or ""],
-                                        seen),
-            "location": {"path": path, "lines": {"begin": f.location.line, "end": f.location.end_line}},
-        })
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": f.rule,
+                "description": description,
+                "categories": ["Security"],
+                "severity": SEVERITY.get(f.level, "minor"),
+                "fingerprint": _fingerprint([f.rule, path, f.function, f.destination, f.action or ""], seen),
+                "location": {"path": path, "lines": {"begin": f.location.line, "end": f.location.end_line}},
+            }
+        )
     for e in report.errors:
         path = rebase(e.path)
-        issues.append({
-            "type": "issue",
-            "check_name": "input-error",
-            "description": f"could not be read or parsed: {e.message}",
-            "categories": ["Bug Risk"],
-            "severity": "blocker",
-            "fingerprint": _fingerprint(["input-error", path, e.message], seen),
-            "location": {"path": path, "lines": {"begin": e.line or 1}},
-        })
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": "input-error",
+                "description": f"could not be read or parsed: {e.message}",
+                "categories": ["Bug Risk"],
+                "severity": "blocker",
+                "fingerprint": _fingerprint(["input-error", path, e.message], seen),
+                "location": {"path": path, "lines": {"begin": e.line or 1}},
+            }
+        )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

@@ -29,8 +29,10 @@ def _finding(f: Finding) -> dict[str, Any]:
         "kind": f.kind,
         "evidence": chain_json(f.chain),
         "fingerprint": f.fingerprint,
-        "related": [{"message": r.message, "path": r.location.path, "line": r.location.line,
-                     "column": r.location.column} for r in f.related],
+        "related": [
+            {"message": r.message, "path": r.location.path, "line": r.location.line, "column": r.location.column}
+            for r in f.related
+        ],
     }
 
 
@@ -38,11 +40,15 @@ def render(report: Report) -> str:
     doc: dict[str, Any] = {
         "tool": {"name": TOOL_NAME, "version": __version__, "information_uri": INFORMATION_URI},
         "findings": [_finding(f) for f in report.findings],
-        "suppressed": [{**_finding(s.finding), "justification": s.suppression.reason,
-                        "suppressed_at": {"path": s.suppression.location.path, "line": s.suppression.location.line}}
-                       for s in report.suppressed],
-        "errors": [{"path": e.path, "line": e.line, "column": e.column, "message": e.message}
-                   for e in report.errors],
+        "suppressed": [
+            {
+                **_finding(s.finding),
+                "justification": s.suppression.reason,
+                "suppressed_at": {"path": s.suppression.location.path, "line": s.suppression.location.line},
+            }
+            for s in report.suppressed
+        ],
+        "errors": [{"path": e.path, "line": e.line, "column": e.column, "message": e.message} for e in report.errors],
         "summary": summary(report),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
 from infra_policy_linter.engine import Report
@@ -23,8 +24,10 @@ def _physical(loc: Location, rebase: Callable[[str], str]) -> dict[str, Any]:
 
 
 def _rule(rule: Any) -> dict[str, Any]:
-    markdown = (f"**{rule.title}**\n\n{rule.rationale}\n\n**Example**\n\n```\n{rule.example}\n```\n\n"
-                f"**How to fix**\n\n{rule.remediation}\n\n[Rule documentation]({rule.help_url})")
+    markdown = (
+        f"**{rule.title}**\n\n{rule.rationale}\n\n**Example**\n\n```\n{rule.example}\n```\n\n"
+        f"**How to fix**\n\n{rule.remediation}\n\n[Rule documentation]({rule.help_url})"
+    )
     properties: dict[str, Any] = {"tags": list(rule.tags), "precision": "high"}
     if "security" in rule.tags:
         properties["security-severity"] = rule.security_severity
@@ -40,8 +43,9 @@ def _rule(rule: Any) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, index: dict[str, int], justification: str | None,
-            rebase: Callable[[str], str]) -> dict[str, Any]:
+def _result(
+    f: Finding, index: dict[str, int], justification: str | None, rebase: Callable[[str], str]
+) -> dict[str, Any]:
     text = f.message + (f"\n\nFix:\n{f.fix}" if f.fix else "")
     result: dict[str, Any] = {
         "ruleId": f.rule,
@@ -58,8 +62,18 @@ def _result(f: Finding, index: dict[str, int], justification: str | None,
         ]
     if justification is not None:
         result["suppressions"] = [{"kind": "inSource", "justification": justification}]
-    properties = {k: v for k, v in (("function", f.function), ("role", f.role), ("destination", f.destination),
-                                     ("action", f.action), ("kind", f.kind), ("evidence", chain_json(f.chain))) if v}
+    properties = {
+        k: v
+        for k, v in (
+            ("function", f.function),
+            ("role", f.role),
+            ("destination", f.destination),
+            ("action", f.action),
+            ("kind", f.kind),
+            ("evidence", chain_json(f.chain)),
+        )
+        if v
+    }
     if properties:
         result["properties"] = properties
     return result
@@ -72,10 +86,15 @@ def render(report: Report, rebase: Callable[[str], str] = lambda p: p) -> str:
     index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
     results = [_result(f, index, None, rebase) for f in report.findings]
     results += [_result(s.finding, index, s.suppression.reason, rebase) for s in report.suppressed]
-    results.sort(key=lambda r: (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                                r["locations"][0]["physicalLocation"]["region"]["startLine"],
-                                r["locations"][0]["physicalLocation"]["region"]["startColumn"], r["ruleId"],
-                                r["partialFingerprints"]["infraPolicyLinterFinding/v1"]))
+    results.sort(
+        key=lambda r: (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["locations"][0]["physicalLocation"]["region"]["startColumn"],
+            r["ruleId"],
+            r["partialFingerprints"]["infraPolicyLinterFinding/v1"],
+        )
+    )
     notifications = []
     for e in report.errors:
         note: dict[str, Any] = {"level": "error", "message": {"text": e.message}}
@@ -85,13 +104,15 @@ def render(report: Report, rebase: Callable[[str], str] = lambda p: p) -> str:
         note["locations"] = [{"physicalLocation": physical}]
         notifications.append(note)
     run = {
-        "tool": {"driver": {
-            "name": TOOL_NAME,
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": INFORMATION_URI,
-            "rules": [_rule(rule) for rule in ALL_RULES],
-        }},
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(rule) for rule in ALL_RULES],
+            }
+        },
         "invocations": [{"executionSuccessful": not report.errors, "toolExecutionNotifications": notifications}],
         "columnKind": "unicodeCodePoints",
         "results": results,

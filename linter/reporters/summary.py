@@ -33,17 +33,24 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
 def summary_line(report: Report) -> str:
     """The last line of the human formats: what was read, what was found, and what the verdicts rest on."""
     s = summary(report)
-    parts = [_plural(s[key], word) for key, word in (("errors", "error"), ("warnings", "warning"),
-                                                    ("notes", "note")) if s[key]]
+    parts = [
+        _plural(s[key], word)
+        for key, word in (("errors", "error"), ("warnings", "warning"), ("notes", "note"))
+        if s[key]
+    ]
     found = ", ".join(parts) if parts else "no findings"
-    line = (f"Checked {_plural(s['files'], 'file')} in {_plural(s['units'], 'unit')}: {found}. "
-            f"{_plural(s['destinations'], 'destination')} checked: {s['granted']} granted, "
-            f"{s['not_granted']} not granted, {s['unverifiable']} unverifiable; "
-            f"{_plural(s['not_followed'], 'module call or stack', 'module calls or stacks')} not followed.")
+    line = (
+        f"Checked {_plural(s['files'], 'file')} in {_plural(s['units'], 'unit')}: {found}. "
+        f"{_plural(s['destinations'], 'destination')} checked: {s['granted']} granted, "
+        f"{s['not_granted']} not granted, {s['unverifiable']} unverifiable; "
+        f"{_plural(s['not_followed'], 'module call or stack', 'module calls or stacks')} not followed."
+    )
     if s["parse_errors"]:
         line += f" {_plural(s['parse_errors'], 'input')} could not be read."
     if s["unrendered"]:
         n = s["unrendered"]
-        line += (f" Skipped {n} template source{'s' if n != 1 else ''} with {{{{ }}}} placeholders (not YAML, JSON or "
-                 f"HCL until rendered), e.g. {report.unrendered[0]}.")
+        line += (
+            f" Skipped {n} template source{'s' if n != 1 else ''} with {{{{ }}}} placeholders (not YAML, JSON or "
+            f"HCL until rendered), e.g. {report.unrendered[0]}."
+        )
     return line

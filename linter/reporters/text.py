@@ -47,8 +47,16 @@ def _frame(sources: _Sources, f: Finding) -> Text:
 
 
 def render(report: Report, stream: IO[str], color: bool, cwd: Path) -> None:
-    console = Console(file=stream, color_system="auto" if color else None, no_color=not color, highlight=False,
-                      soft_wrap=True, emoji=False, markup=False, width=120)
+    console = Console(
+        file=stream,
+        color_system="auto" if color else None,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+        markup=False,
+        width=120,
+    )
     sources = _Sources(cwd)
     for f in report.findings:
         head = Text()

@@ -25,7 +25,7 @@ def construct_paths(resources: dict[str, Any]) -> dict[str, str]:
         meta = res.get("Metadata") if isinstance(res, dict) else None
         path = meta.get(CDK_PATH) if isinstance(meta, dict) else None
         if isinstance(path, str):
-            paths[str(key)] = path[:-len("/Resource")] if path.endswith("/Resource") else path
+            paths[str(key)] = path[: -len("/Resource")] if path.endswith("/Resource") else path
     return paths
 
 
@@ -33,7 +33,7 @@ def grantee(role_path: str) -> str:
     """The construct a role belongs to: a Function's role is ``.../Worker/ServiceRole``; grants go to ``worker``."""
     for suffix in ("/ServiceRole", "/Role"):
         if role_path.endswith(suffix):
-            return role_path[:-len(suffix)]
+            return role_path[: -len(suffix)]
     return role_path
 
 

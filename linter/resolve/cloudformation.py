@@ -5,13 +5,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter import aws
 from infra_policy_linter.model import (
-    Destination, EventSourceMapping, Function, InlineAttachment, InputWarning, InvokeConfig, Location,
-    ManagedAttachment, ManagedPolicy, Policy, Role, Suppression, Unit,
+    Destination,
+    EventSourceMapping,
+    Function,
+    InlineAttachment,
+    InputWarning,
+    InvokeConfig,
+    Location,
+    ManagedAttachment,
+    ManagedPolicy,
+    Policy,
+    Role,
+    Suppression,
+    Unit,
 )
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.parsers.suppressions import comment_suppressions
@@ -54,9 +66,15 @@ def _key_location(path: str, mapping: Any, key: str, fallback: Location) -> Loca
 
 
 class CloudFormationTemplate:
-    def __init__(self, template: Template, env: Environment | None = None, origin: "SamOrigin | None" = None,
-                 children: dict[str, Any] | None = None, scope: str = "",
-                 passed: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        template: Template,
+        env: Environment | None = None,
+        origin: SamOrigin | None = None,
+        children: dict[str, Any] | None = None,
+        scope: str = "",
+        passed: dict[str, Any] | None = None,
+    ) -> None:
         self.env = env or Environment()
         self.origin = origin  # set for the output of the SAM transform: what each generated resource came from
         # Nested stacks: child templates of this run by display path, this template's scope as a child
@@ -133,7 +151,7 @@ class CloudFormationTemplate:
         if rtype is None:
             return Unknown(f"{name}.{attribute}", f"{name}.{attribute}, and {name} is not declared in this template")
         if rtype in _STACK_TYPES and attribute.startswith("Outputs."):
-            return self.stack_output(name, attribute[len("Outputs."):])
+            return self.stack_output(name, attribute[len("Outputs.") :])
         handler = _GETATT.get((rtype, attribute))
         if handler is None:
             return Unknown(f"{name}.{attribute}", f"{name}.{attribute}, known only after deployment")
@@ -152,8 +170,11 @@ class CloudFormationTemplate:
             return Unknown(f"parameter {name}", f"parameter {name}, read from SSM at deploy time")
         default = spec["Default"]
         text = _scalar_text(default) if default is not None else ""
-        value: Any = (text if text is not None else str(default)) if not isinstance(default, (list, dict)) else \
-            self.resolve(default)
+        value: Any = (
+            (text if text is not None else str(default))
+            if not isinstance(default, (list, dict))
+            else self.resolve(default)
+        )
         if isinstance(value, str) and (ptype == "CommaDelimitedList" or ptype.startswith("List<")):
             value = [v.strip() for v in value.split(",")]
         return with_assumption(value, f"parameter {name} takes its default {default}")
@@ -232,7 +253,7 @@ class CloudFormationTemplate:
         texts = {_scalar_text(v) for v in allowed}
         return None if None in texts else texts  # type: ignore[return-value]
 
-    def nested(self, logical_id: str) -> "CloudFormationTemplate | None":
+    def nested(self, logical_id: str) -> CloudFormationTemplate | None:
         """The child template of a nested stack, when it is part of this run, with the parameters passed in."""
         if logical_id in self._nested:
             return self._nested[logical_id]
@@ -251,8 +272,14 @@ class CloudFormationTemplate:
         template = getattr(template, "template", template)
         raw = props.get("Parameters")
         passed = {str(k): self.resolve(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-        child = CloudFormationTemplate(template, self.env, origin, self.children, f"{self.scope}{logical_id}/",
-                                       {k: v for k, v in passed.items() if v is not NO_VALUE})
+        child = CloudFormationTemplate(
+            template,
+            self.env,
+            origin,
+            self.children,
+            f"{self.scope}{logical_id}/",
+            {k: v for k, v in passed.items() if v is not NO_VALUE},
+        )
         self._nested[logical_id] = child
         return child
 
@@ -274,8 +301,9 @@ class CloudFormationTemplate:
         if len(found) != 1 or self.scope.count("/") >= 8:
             return None
         template, origin, value = found[0]
-        exporter = CloudFormationTemplate(template, self.env, origin, self.children,
-                                          self.scope + template.path.replace("/", "|") + "/")
+        exporter = CloudFormationTemplate(
+            template, self.env, origin, self.children, self.scope + template.path.replace("/", "|") + "/"
+        )
         return exporter.resolve(value)
 
     def stack_output(self, logical_id: str, output: str) -> Any:
@@ -330,8 +358,15 @@ class CloudFormationTemplate:
         sub = Unit(format="cloudformation", name=unit.name)
         child.build(sub)
         scope_addresses(sub, child.scope)
-        for name in ("functions", "roles", "managed_policies", "inline_attachments", "managed_attachments",
-                     "invoke_configs", "event_source_mappings"):
+        for name in (
+            "functions",
+            "roles",
+            "managed_policies",
+            "inline_attachments",
+            "managed_attachments",
+            "invoke_configs",
+            "event_source_mappings",
+        ):
             getattr(unit, name).extend(getattr(sub, name))
         if child.path not in unit.files:
             unit.files.append(child.path)
@@ -343,15 +378,18 @@ class CloudFormationTemplate:
 
     def _function(self, unit: Unit, logical_id: str) -> None:
         props = self.props(logical_id)
-        unit.functions.append(Function(
-            address=logical_id,
-            name=self._name(logical_id, "FunctionName"),
-            arn=_function_arn(self, logical_id),
-            role=self.resolve(props["Role"]) if "Role" in props else Unknown(
-                f"{logical_id}.Role", f"{logical_id} sets no Role"),
-            location=self.location_of(logical_id),
-            role_location=_key_location(self.path, props, "Role", self.location_of(logical_id)),
-        ))
+        unit.functions.append(
+            Function(
+                address=logical_id,
+                name=self._name(logical_id, "FunctionName"),
+                arn=_function_arn(self, logical_id),
+                role=self.resolve(props["Role"])
+                if "Role" in props
+                else Unknown(f"{logical_id}.Role", f"{logical_id} sets no Role"),
+                location=self.location_of(logical_id),
+                role_location=_key_location(self.path, props, "Role", self.location_of(logical_id)),
+            )
+        )
 
     def _role(self, unit: Unit, logical_id: str) -> None:
         props = self.props(logical_id)
@@ -375,8 +413,12 @@ class CloudFormationTemplate:
                 continue
             pname = plain(self.resolve(entry.get("PolicyName"))) or "unnamed"
             origin = self.origin.policies.get((logical_id, pname)) if self.origin else None
-            policy = self.policy(origin.label if origin else f"inline policy {pname!r} of {logical_id}",
-                                 entry.get("PolicyDocument"), _location(self.path, entry, loc), logical_id)
+            policy = self.policy(
+                origin.label if origin else f"inline policy {pname!r} of {logical_id}",
+                entry.get("PolicyDocument"),
+                _location(self.path, entry, loc),
+                logical_id,
+            )
             policy.generated_by = origin.generated_by if origin else None
             if origin is None and sam_generated and from_policy_template(policy):
                 policy.generated_by = "policy-template"
@@ -446,8 +488,9 @@ class CloudFormationTemplate:
         fn_node = props.get("FunctionName")
         config = InvokeConfig(
             address=logical_id,
-            function=self.resolve(fn_node) if fn_node is not None else Unknown(
-                f"{logical_id}.FunctionName", "no FunctionName"),
+            function=self.resolve(fn_node)
+            if fn_node is not None
+            else Unknown(f"{logical_id}.FunctionName", "no FunctionName"),
             location=loc,
             qualifier=self.resolve(props["Qualifier"]) if "Qualifier" in props else None,
             function_address=self._referenced(fn_node, "AWS::Lambda::Function"),
@@ -471,11 +514,15 @@ class CloudFormationTemplate:
         raw_source = props.get("EventSourceArn")
         mapping = EventSourceMapping(
             address=self.origin.addresses.get(logical_id, logical_id) if self.origin else logical_id,
-            function=self.resolve(props["FunctionName"]) if "FunctionName" in props else Unknown(
-                f"{logical_id}.FunctionName", "no FunctionName"),
+            function=self.resolve(props["FunctionName"])
+            if "FunctionName" in props
+            else Unknown(f"{logical_id}.FunctionName", "no FunctionName"),
             location=loc,
-            source=self.resolve(raw_source) if raw_source is not None else Unknown(
-                f"{logical_id}.EventSourceArn", "no EventSourceArn (a self-managed Kafka or Amazon MQ source)"),
+            source=self.resolve(raw_source)
+            if raw_source is not None
+            else Unknown(
+                f"{logical_id}.EventSourceArn", "no EventSourceArn (a self-managed Kafka or Amazon MQ source)"
+            ),
             source_location=_key_location(self.path, props, "EventSourceArn", loc),
             source_ref=self._referenced(raw_source, None) or (self.source(raw_source) if raw_source else ""),
             function_address=self._referenced(props.get("FunctionName"), "AWS::Lambda::Function"),
@@ -514,8 +561,9 @@ class CloudFormationTemplate:
         if not aws.is_aws_managed_key(key):
             mapping.source_kms_key, mapping.source_kms_source = self.key_arn(raw_key, key), self.source(raw_key)
 
-    def branches(self, kind: str, target: dict[str, Any], fallback: Location,
-                 owner: tuple[str, str] | None = None) -> list[Destination]:
+    def branches(
+        self, kind: str, target: dict[str, Any], fallback: Location, owner: tuple[str, str] | None = None
+    ) -> list[Destination]:
         """A destination written as ``Fn::If`` on a condition not known statically is checked per branch: each
         branch is a destination of its own, named with the condition (AWS::NoValue branches have none)."""
         raw = target.get("Destination")
@@ -527,23 +575,26 @@ class CloudFormationTemplate:
             branch = arg[1] if chosen else arg[2]
             if self.resolve(branch) is NO_VALUE:
                 return []
-            one = self.destination(kind, {"Destination": branch}, _key_location(self.path, target, "Destination",
-                                                                                 fallback), owner)
+            one = self.destination(
+                kind, {"Destination": branch}, _key_location(self.path, target, "Destination", fallback), owner
+            )
             one.location = _key_location(self.path, target, "Destination", one.location)
             return [one]
         found = []
         for branch, truth in ((arg[1], "true"), (arg[2], "false")):
             if self.resolve(branch) is NO_VALUE:
                 continue
-            one = self.destination(kind, {"Destination": branch}, _key_location(self.path, target, "Destination",
-                                                                                 fallback), owner)
+            one = self.destination(
+                kind, {"Destination": branch}, _key_location(self.path, target, "Destination", fallback), owner
+            )
             one.location = _location(self.path, branch, one.location)
             one.ref = f"{one.ref} (when condition {arg[0]} is {truth})"
             found.append(one)
         return found
 
-    def destination(self, kind: str, target: dict[str, Any], fallback: Location,
-                    owner: tuple[str, str] | None = None) -> Destination:
+    def destination(
+        self, kind: str, target: dict[str, Any], fallback: Location, owner: tuple[str, str] | None = None
+    ) -> Destination:
         raw = target["Destination"]
         value = self.resolve(raw)
         declared = self.declared_services.get(owner) if owner else None
@@ -597,8 +648,15 @@ class CloudFormationTemplate:
         target = self._referenced(raw, "AWS::KMS::Alias")
         text = plain(key)
         if target is None and text is not None and text.startswith("alias/"):
-            target = next((str(k) for k in self.resources if self.type_of(str(k)) == "AWS::KMS::Alias"
-                           and plain(self.resolve(self.props(str(k)).get("AliasName"))) == text), None)
+            target = next(
+                (
+                    str(k)
+                    for k in self.resources
+                    if self.type_of(str(k)) == "AWS::KMS::Alias"
+                    and plain(self.resolve(self.props(str(k)).get("AliasName"))) == text
+                ),
+                None,
+            )
             if target is None:
                 return Unknown(f"key behind {text}", f"the key behind {text}, which is not defined in this template")
         if target is not None:
@@ -620,8 +678,11 @@ class CloudFormationTemplate:
             entries = ours.get("ignore") if isinstance(ours, dict) else None
             if not isinstance(entries, list):
                 loc = _location(self.path, ours, span)
-                found.append(Suppression((), "", loc, start, span.end_line,
-                                         problem=f"{METADATA_KEY} Metadata needs an 'ignore' list"))
+                found.append(
+                    Suppression(
+                        (), "", loc, start, span.end_line, problem=f"{METADATA_KEY} Metadata needs an 'ignore' list"
+                    )
+                )
                 continue
             for entry in entries:
                 loc = _location(self.path, entry, span)
@@ -679,7 +740,7 @@ def _fn_sub(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
     pieces: list[Any] = []
     pos = 0
     for m in _SUB_VAR.finditer(template):
-        pieces.append(template[pos:m.start()])
+        pieces.append(template[pos : m.start()])
         pos = m.end()
         name = m.group(1).strip()
         if name.startswith("!"):
@@ -779,8 +840,21 @@ _INTRINSICS: dict[str, Callable[[CloudFormationTemplate, Any, int], Any]] = {
     "Fn::If": _fn_if,
     "Fn::FindInMap": _fn_find_in_map,
     "Fn::ImportValue": _fn_import,
-    **{k: _unknown_fn(k) for k in ("Fn::GetAZs", "Fn::Base64", "Fn::Cidr", "Fn::Transform", "Fn::ToJsonString",
-                                   "Fn::Length", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or")},
+    **{
+        k: _unknown_fn(k)
+        for k in (
+            "Fn::GetAZs",
+            "Fn::Base64",
+            "Fn::Cidr",
+            "Fn::Transform",
+            "Fn::ToJsonString",
+            "Fn::Length",
+            "Fn::Equals",
+            "Fn::Not",
+            "Fn::And",
+            "Fn::Or",
+        )
+    },
 }
 
 _STACK_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
@@ -829,21 +903,28 @@ def _iam_path(t: CloudFormationTemplate, i: str) -> Any:
 
 
 def _role_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(["arn:", aws.PARTITION, ":iam::", t.env.account(), ":role", _iam_path(t, i),
-                      t._name(i, "RoleName")])
+    return make_text(
+        ["arn:", aws.PARTITION, ":iam::", t.env.account(), ":role", _iam_path(t, i), t._name(i, "RoleName")]
+    )
 
 
 def _managed_policy_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(["arn:", aws.PARTITION, ":iam::", t.env.account(), ":policy", _iam_path(t, i),
-                      t._name(i, "ManagedPolicyName")])
+    return make_text(
+        ["arn:", aws.PARTITION, ":iam::", t.env.account(), ":policy", _iam_path(t, i), t._name(i, "ManagedPolicyName")]
+    )
 
 
 def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
     props = t.props(i)
     fn = t.resolve(props.get("FunctionName"))
     from infra_policy_linter.link import function_name_of
-    return aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", function_name_of(fn), ":",
-                                                             t._name(i, "Name")]))
+
+    return aws.arn(
+        "lambda",
+        t.env.region(),
+        t.env.account(),
+        make_text(["function:", function_name_of(fn), ":", t._name(i, "Name")]),
+    )
 
 
 def _key_id(t: CloudFormationTemplate, i: str) -> Any:
@@ -872,6 +953,7 @@ _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
     "AWS::S3::Bucket": lambda t, i: t._name(i, "BucketName"),
 }
 
+
 def _stream_arn(t: CloudFormationTemplate, i: str) -> Any:
     return aws.arn("kinesis", t.env.region(), t.env.account(), make_text(["stream/", t._name(i, "Name")]))
 
@@ -887,15 +969,20 @@ def _table_stream_arn(t: CloudFormationTemplate, i: str) -> Any:
 
 def _msk_arn(t: CloudFormationTemplate, i: str) -> Any:
     uuid = Unknown(f"{t.scope}{i}.uuid", f"the id AWS gives {i}", atom=True)
-    return aws.arn("kafka", t.env.region(), t.env.account(), make_text(["cluster/", t._name(i, "ClusterName"), "/",
-                                                                       uuid]))
+    return aws.arn(
+        "kafka", t.env.region(), t.env.account(), make_text(["cluster/", t._name(i, "ClusterName"), "/", uuid])
+    )
 
 
 # Resource types an event source mapping reads: (service, MSK cluster type).
 _SOURCE_TYPES: dict[str, tuple[str, str | None]] = {
-    "AWS::SQS::Queue": ("sqs", None), "AWS::Kinesis::Stream": ("kinesis", None), "AWS::DynamoDB::Table": ("dynamodb", None),
-    "AWS::MSK::Cluster": ("kafka", "provisioned"), "AWS::MSK::ServerlessCluster": ("kafka", "serverless"),
-    "AWS::AmazonMQ::Broker": ("mq", None), "AWS::DocDB::DBCluster": ("rds", None),
+    "AWS::SQS::Queue": ("sqs", None),
+    "AWS::Kinesis::Stream": ("kinesis", None),
+    "AWS::DynamoDB::Table": ("dynamodb", None),
+    "AWS::MSK::Cluster": ("kafka", "provisioned"),
+    "AWS::MSK::ServerlessCluster": ("kafka", "serverless"),
+    "AWS::AmazonMQ::Broker": ("mq", None),
+    "AWS::DocDB::DBCluster": ("rds", None),
 }
 
 
@@ -920,6 +1007,7 @@ _GETATT: dict[tuple[str, str], Callable[[CloudFormationTemplate, str], Any]] = {
     ("AWS::IAM::ManagedPolicy", "PolicyArn"): _managed_policy_arn,
     ("AWS::S3::Bucket", "Arn"): _bucket_arn,
 }
+
 
 def _serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id: str) -> None:
     from infra_policy_linter.resolve.sam import build_serverless_function
@@ -996,8 +1084,13 @@ def _sam_declared_services(t: CloudFormationTemplate) -> dict[tuple[str, str], s
             continue
         for entry in props.get("Policies") if isinstance(props.get("Policies"), list) else []:
             name = entry.get("PolicyName") if isinstance(entry, dict) else None
-            m = re.fullmatch(r"(.+?)(EventInvokeConfig(OnSuccess|OnFailure)|)(SQS|SNS|Lambda|EventBridge|S3)Policy",
-                             str(name)) if isinstance(name, str) else None
+            m = (
+                re.fullmatch(
+                    r"(.+?)(EventInvokeConfig(OnSuccess|OnFailure)|)(SQS|SNS|Lambda|EventBridge|S3)Policy", str(name)
+                )
+                if isinstance(name, str)
+                else None
+            )
             if m is None:
                 continue
             owner = m.group(1) + ("EventInvokeConfig" if m.group(2) else "")
@@ -1016,8 +1109,9 @@ def _scalar_text(value: Any) -> str | None:
 
 
 def _sam_tagged(tags: Any) -> bool:
-    return isinstance(tags, list) and any(isinstance(t, dict) and t.get("Key") == "lambda:createdBy"
-                                          and t.get("Value") == "SAM" for t in tags)
+    return isinstance(tags, list) and any(
+        isinstance(t, dict) and t.get("Key") == "lambda:createdBy" and t.get("Value") == "SAM" for t in tags
+    )
 
 
 def _truthy(value: Any) -> bool:
@@ -1053,17 +1147,24 @@ def _metadata_entry(entry: Any, loc: Location, start: int, end: int) -> Suppress
 def duplicate_warnings(unit: Unit, template: Any) -> None:
     for d in getattr(template, "duplicates", []):
         where = Location(template.path, d.line, d.column, d.line, d.column + len(d.key))
-        message = (f"the key {d.key} is given twice in one mapping (lines {d.first_line} and {d.line}); "
-                   f"CloudFormation uses the last value, so the one at line {d.first_line} is ignored")
+        message = (
+            f"the key {d.key} is given twice in one mapping (lines {d.first_line} and {d.line}); "
+            f"CloudFormation uses the last value, so the one at line {d.first_line} is ignored"
+        )
         unit.input_warnings.append(InputWarning(where, message, d.path))
 
 
-def build_template(template: Template, env: Environment | None = None,
-                   translated: "Translated | None" = None, children: dict[str, Any] | None = None) -> Unit:
+def build_template(
+    template: Template,
+    env: Environment | None = None,
+    translated: Translated | None = None,
+    children: dict[str, Any] | None = None,
+) -> Unit:
     """The unit of one template; ``translated`` is what the SAM transform made of it, when it is a SAM template
     (the model is then built from the transform's output, suppressions still from the source)."""
-    unit = Unit(format="cloudformation", name=template.path, files=[template.path],
-                languages={template.path: template.language})
+    unit = Unit(
+        format="cloudformation", name=template.path, files=[template.path], languages={template.path: template.language}
+    )
     builder = CloudFormationTemplate(template, env, children=children)
     if translated is not None:
         CloudFormationTemplate(translated.template, env, translated.origin, children).build(unit)

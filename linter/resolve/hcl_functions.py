@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from infra_policy_linter.iam.match import same
-from infra_policy_linter.values import Text, Unknown, failure, format_number, make_text, plain
+from infra_policy_linter.values import Text, Unknown, failure, format_number, make_text
 
 
 @dataclass
@@ -104,6 +105,7 @@ def _text(value: Any) -> tuple[str, frozenset[str]] | None:
 
 def _string_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Lift a function of plain strings to resolved values: unknown pieces give an unknown result."""
+
     def lifted(*args: Any) -> Any:
         texts = [_text(a) for a in args]
         if any(t is None for t in texts):
@@ -113,6 +115,7 @@ def _string_function(fn: Callable[..., Any]) -> Callable[..., Any]:
         if isinstance(result, str) and assumed:
             return make_text([result], assumed)
         return result
+
     return lifted
 
 
@@ -460,14 +463,16 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "lower": _string_function(str.lower),
     "upper": _string_function(str.upper),
     "title": _string_function(str.title),
-    "trimprefix": _string_function(lambda text, prefix: text[len(prefix):] if text.startswith(prefix) else text),
-    "trimsuffix": _string_function(lambda text, suffix: text[:-len(suffix)] if suffix and text.endswith(suffix)
-                                   else text),
+    "trimprefix": _string_function(lambda text, prefix: text[len(prefix) :] if text.startswith(prefix) else text),
+    "trimsuffix": _string_function(
+        lambda text, suffix: text[: -len(suffix)] if suffix and text.endswith(suffix) else text
+    ),
     "trimspace": _string_function(str.strip),
     "trim": _string_function(lambda text, chars: text.strip(chars)),
     "chomp": _string_function(lambda text: text.rstrip("\r\n")),
-    "substr": _string_function(lambda text, offset, length: text[int(offset):][:int(length)] if int(length) >= 0
-                               else text[int(offset):]),
+    "substr": _string_function(
+        lambda text, offset, length: text[int(offset) :][: int(length)] if int(length) >= 0 else text[int(offset) :]
+    ),
     "one": _one,
     "sort": _sort,
     "reverse": lambda items: list(reversed(_seq(items))),

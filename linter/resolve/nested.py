@@ -19,7 +19,8 @@ from typing import Any
 # A local template path: not a URL, ends like a template. Read from the raw text, before parsing, so that
 # discovery can group parent and children into one unit (and one cache entry) cheaply.
 _LOCAL_REF = re.compile(
-    r"""["']?(?:TemplateURL|Location)["']?\s*:\s*["']?([^"'\s{},\[\]]+\.(?:ya?ml|json|template))["']?""")
+    r"""["']?(?:TemplateURL|Location)["']?\s*:\s*["']?([^"'\s{},\[\]]+\.(?:ya?ml|json|template))["']?"""
+)
 PACKAGED = "https://s3.amazonaws.com/sam-package/"  # what the SAM transform makes of a local Location
 
 
@@ -27,14 +28,14 @@ def local_template_refs(parent: Path, text: str) -> list[Path]:
     """Local child templates a template names (existing files only), relative to the parent's folder."""
     found = []
     for m in _LOCAL_REF.finditer(text):
-        if "AWS::Include" in text[max(0, m.start() - 160):m.start()]:
+        if "AWS::Include" in text[max(0, m.start() - 160) : m.start()]:
             continue  # an AWS::Include snippet (Fn::Transform), not a nested stack
         value = m.group(1)
         if value.startswith(PACKAGED):
-            value = value[len(PACKAGED):]
+            value = value[len(PACKAGED) :]
         if "://" in value or value.startswith("s3:"):
             continue
-        target = (parent.parent / value)
+        target = parent.parent / value
         if target.is_file():
             found.append(target)
     return sorted(set(found))
@@ -45,7 +46,7 @@ def child_path(parent_display: str, url: Any) -> str | None:
     if not isinstance(url, str):
         return None
     if url.startswith(PACKAGED):
-        url = url[len(PACKAGED):]
+        url = url[len(PACKAGED) :]
     if "://" in url or url.startswith("s3:"):
         return None
     return Path(os.path.normpath(os.path.join(os.path.dirname(parent_display), url))).as_posix()
@@ -81,8 +82,9 @@ def scope_addresses(node: Any, scope: str, seen: set[int] | None = None) -> None
 
 # Fn::ImportValue of a literal name, and Export names that are literal: the only pairs that can be told apart
 # without knowing stack names (an export named `${AWS::StackName}-Arn` depends on the name the stack is given).
-_IMPORT = re.compile(r"""(?:Fn::ImportValue["']?\s*:|!ImportValue)\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*(?:$|[,}\]])""",
-                     re.M)
+_IMPORT = re.compile(
+    r"""(?:Fn::ImportValue["']?\s*:|!ImportValue)\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*(?:$|[,}\]])""", re.M
+)
 _EXPORT_YAML = re.compile(r"""^\s*Export:\s*\n\s*Name:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*$""", re.M)
 _EXPORT_INLINE = re.compile(r"""["']?Export["']?\s*:\s*\{\s*["']?Name["']?\s*:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*\}""")
 

@@ -87,8 +87,11 @@ def merged_properties(globals_: Any, props: Any) -> dict[str, Any]:
 
 
 def _is_intrinsic(node: Any) -> bool:
-    return isinstance(node, dict) and len(node) == 1 and (next(iter(node)) == "Ref" or
-                                                          str(next(iter(node))).startswith("Fn::"))
+    return (
+        isinstance(node, dict)
+        and len(node) == 1
+        and (next(iter(node)) == "Ref" or str(next(iter(node))).startswith("Fn::"))
+    )
 
 
 def _substitute(node: Any, params: dict[str, Any]) -> Any:
@@ -101,14 +104,13 @@ def _substitute(node: Any, params: dict[str, Any]) -> Any:
     return node
 
 
-def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_id: str) -> None:
+def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id: str) -> None:
     from infra_policy_linter.resolve.cloudformation import _key_location, _location
 
     raw_props = t.props(logical_id)
     props = merged_properties(t.sam_globals, raw_props)
     loc = t.location_of(logical_id)
-    name = t.resolve(props["FunctionName"]) if "FunctionName" in props else generated_name(logical_id,
-                                                                                            "CloudFormation")
+    name = t.resolve(props["FunctionName"]) if "FunctionName" in props else generated_name(logical_id, "CloudFormation")
     fn_arn = aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", name]))
     role: Role | None = None
     if "Role" in props:
@@ -116,8 +118,7 @@ def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_i
     else:
         role_name = generated_name(f"{logical_id}Role", "SAM")
         role_value = make_text(["arn:", aws.PARTITION, ":iam::", t.env.account(), ":role/", role_name])
-        role = Role(address=f"{logical_id}Role", name=role_name, arn=role_value, location=loc,
-                    generated_for=logical_id)
+        role = Role(address=f"{logical_id}Role", name=role_name, arn=role_value, location=loc, generated_for=logical_id)
         role.managed_policy_arns.append((BASIC_EXECUTION, loc))
         _sam_policies(t, role, props.get("Policies"), _key_location(t.path, raw_props, "Policies", loc), logical_id)
         if "PermissionsBoundary" in props:
@@ -125,21 +126,32 @@ def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_i
         dlq = props.get("DeadLetterQueue")
         if isinstance(dlq, dict) and dlq.get("Type") in ("SQS", "SNS") and "TargetArn" in dlq:
             action = "sqs:SendMessage" if dlq["Type"] == "SQS" else "sns:Publish"
-            role.inline_policies.append(policy_from_value(
-                f"the DeadLetterQueue policy SAM generates for {logical_id}",
-                {"Statement": [{"Effect": "Allow", "Action": action, "Resource": t.resolve(dlq["TargetArn"])}]},
-                loc, role.address))
+            role.inline_policies.append(
+                policy_from_value(
+                    f"the DeadLetterQueue policy SAM generates for {logical_id}",
+                    {"Statement": [{"Effect": "Allow", "Action": action, "Resource": t.resolve(dlq["TargetArn"])}]},
+                    loc,
+                    role.address,
+                )
+            )
         unit.roles.append(role)
-    unit.functions.append(Function(address=logical_id, name=name, arn=fn_arn, role=role_value, location=loc,
-                                   role_location=_key_location(t.path, raw_props, "Role", loc)))
+    unit.functions.append(
+        Function(
+            address=logical_id,
+            name=name,
+            arn=fn_arn,
+            role=role_value,
+            location=loc,
+            role_location=_key_location(t.path, raw_props, "Role", loc),
+        )
+    )
 
     _sam_events(t, unit, logical_id, raw_props, name, role, loc)
     eic = props.get("EventInvokeConfig")
     dc = eic.get("DestinationConfig") if isinstance(eic, dict) else None
     if not isinstance(dc, dict):
         return
-    config = InvokeConfig(address=logical_id, function=name, location=loc, function_address=logical_id,
-                          qualifier=None)
+    config = InvokeConfig(address=logical_id, function=name, location=loc, function_address=logical_id, qualifier=None)
     for kind, key in (("on_success", "OnSuccess"), ("on_failure", "OnFailure")):
         target = dc.get(key)
         if not isinstance(target, dict):
@@ -151,8 +163,9 @@ def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_i
         value = t.resolve(raw)
         dest_loc = _key_location(t.path, target, "Destination", _location(t.path, target, loc))
         if role is not None and sam_type in SAM_TYPES:
-            role.inline_policies.append(_auto_policy(logical_id, key, SAM_TYPES[sam_type], value, dest_loc,
-                                                     role.address))
+            role.inline_policies.append(
+                _auto_policy(logical_id, key, SAM_TYPES[sam_type], value, dest_loc, role.address)
+            )
         config.destinations.append(t.destination(kind, target, loc))
     t.limits(config, eic, loc)
     if config.destinations:
@@ -162,17 +175,24 @@ def build_serverless_function(t: "CloudFormationTemplate", unit: Unit, logical_i
 def _auto_policy(fn: str, key: str, service: str, destination: Any, loc: Location, role: str) -> Policy:
     """The policy SAM adds for a destination with a Type (model/iam.py in aws-sam-translator)."""
     if service == "s3":
-        statements = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": make_text([destination, "/*"])},
-                      {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": destination}]
+        statements = [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": make_text([destination, "/*"])},
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": destination},
+        ]
     else:
-        action = {"sqs": "sqs:SendMessage", "sns": "sns:publish", "lambda": "lambda:InvokeFunction",
-                  "events": "events:PutEvents"}[service]
+        action = {
+            "sqs": "sqs:SendMessage",
+            "sns": "sns:publish",
+            "lambda": "lambda:InvokeFunction",
+            "events": "events:PutEvents",
+        }[service]
         statements = [{"Effect": "Allow", "Action": action, "Resource": destination}]
-    return policy_from_value(f"the {key} destination policy SAM generates for {fn}", {"Statement": statements},
-                             loc, role)
+    return policy_from_value(
+        f"the {key} destination policy SAM generates for {fn}", {"Statement": statements}, loc, role
+    )
 
 
-def _sam_policies(t: "CloudFormationTemplate", role: Role, node: Any, loc: Location, fn: str) -> None:
+def _sam_policies(t: CloudFormationTemplate, role: Role, node: Any, loc: Location, fn: str) -> None:
     from infra_policy_linter.resolve.cloudformation import _location
 
     if node is None:
@@ -192,20 +212,33 @@ def _sam_policies(t: "CloudFormationTemplate", role: Role, node: Any, loc: Locat
             template_name = str(next(iter(item)))
             template = policy_templates().get(template_name)
             if template is None:
-                role.inline_policies.append(Policy(f"{template_name} in Policies of {fn}", [], item_loc,
-                                                   unresolved=f"{template_name} is not a SAM policy template",
-                                                   address=role.address))
+                role.inline_policies.append(
+                    Policy(
+                        f"{template_name} in Policies of {fn}",
+                        [],
+                        item_loc,
+                        unresolved=f"{template_name} is not a SAM policy template",
+                        address=role.address,
+                    )
+                )
                 continue
             params = item[template_name] if isinstance(item[template_name], dict) else {}
             document = _substitute(template["Definition"], {str(k): v for k, v in params.items()})
-            policy = policy_from_value(f"SAM policy template {template_name} in Policies of {fn}",
-                                       t.resolve(document), item_loc, role.address)
+            policy = policy_from_value(
+                f"SAM policy template {template_name} in Policies of {fn}", t.resolve(document), item_loc, role.address
+            )
             policy.generated_by = "policy-template"
             role.inline_policies.append(policy)
         else:
-            role.inline_policies.append(Policy(f"policy {n + 1} in Policies of {fn}", [], item_loc,
-                                               unresolved="an entry SAM does not accept", address=role.address))
-
+            role.inline_policies.append(
+                Policy(
+                    f"policy {n + 1} in Policies of {fn}",
+                    [],
+                    item_loc,
+                    unresolved="an entry SAM does not accept",
+                    address=role.address,
+                )
+            )
 
 
 # SAM event types that are event source mappings, the property naming the source, and the AWS managed policy
@@ -221,14 +254,27 @@ SAM_EVENT_SOURCES = {
 SAM_UNCHECKED_SOURCES = {"MQ": "Broker", "DocumentDB": "Cluster", "SelfManagedKafka": None}
 
 
-_EVENT_SERVICES = {"SQS": "sqs", "Kinesis": "kinesis", "DynamoDB": "dynamodb", "MSK": "kafka", "MQ": "mq",
-                   "DocumentDB": "rds"}
+_EVENT_SERVICES = {
+    "SQS": "sqs",
+    "Kinesis": "kinesis",
+    "DynamoDB": "dynamodb",
+    "MSK": "kafka",
+    "MQ": "mq",
+    "DocumentDB": "rds",
+}
 
 
-def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props: dict[str, Any], name: Any,
-                role: Role | None, loc: Location) -> None:
-    from infra_policy_linter.resolve.cloudformation import _key_location, _location
+def _sam_events(
+    t: CloudFormationTemplate,
+    unit: Unit,
+    logical_id: str,
+    props: dict[str, Any],
+    name: Any,
+    role: Role | None,
+    loc: Location,
+) -> None:
     from infra_policy_linter.model import EventSourceMapping
+    from infra_policy_linter.resolve.cloudformation import _key_location, _location
 
     events = props.get("Events")
     for event_name in sorted(str(k) for k in events) if isinstance(events, dict) else []:
@@ -243,21 +289,36 @@ def _sam_events(t: "CloudFormationTemplate", unit: Unit, logical_id: str, props:
             role.managed_policy_arns.append((f"arn:aws:iam::aws:policy/{managed}", event_loc))
         raw_source = event_props.get(source_key) if source_key else None
         mapping = EventSourceMapping(
-            address=f"{logical_id}.Events.{event_name}", function=name, location=event_loc,
-            source=t.resolve(raw_source) if raw_source is not None else None if source_key else Unknown(
-                f"{logical_id}.Events.{event_name}.EventSourceArn", "no EventSourceArn (a self-managed Kafka source)"),
+            address=f"{logical_id}.Events.{event_name}",
+            function=name,
+            location=event_loc,
+            source=t.resolve(raw_source)
+            if raw_source is not None
+            else None
+            if source_key
+            else Unknown(
+                f"{logical_id}.Events.{event_name}.EventSourceArn", "no EventSourceArn (a self-managed Kafka source)"
+            ),
             source_location=_key_location(t.path, event_props, source_key, event_loc),
             source_ref=t._referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
-            function_address=logical_id)
+            function_address=logical_id,
+        )
         dc = event_props.get("DestinationConfig")
         target = dc.get("OnFailure") if isinstance(dc, dict) else None
         if isinstance(target, dict) and "Destination" in target:
             mapping.on_failure = t.destination("on_failure", target, event_loc)
             sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
             if role is not None and sam_type in ("SQS", "SNS", "S3"):  # pull.py: SAM adds these three
-                role.inline_policies.append(_auto_policy(logical_id, f"Events.{event_name} OnFailure",
-                                                         SAM_TYPES[sam_type], mapping.on_failure.arn,
-                                                         mapping.on_failure.location, role.address))
+                role.inline_policies.append(
+                    _auto_policy(
+                        logical_id,
+                        f"Events.{event_name} OnFailure",
+                        SAM_TYPES[sam_type],
+                        mapping.on_failure.arn,
+                        mapping.on_failure.location,
+                        role.address,
+                    )
+                )
         t.source_facts(mapping, raw_source)
         mapping.source_service = mapping.source_service or _EVENT_SERVICES.get(kind)  # the event type names it
         unit.event_source_mappings.append(mapping)

@@ -52,8 +52,14 @@ class PolicyOrigin:
 
 
 # SAM event types that are event source mappings, and the service of their source.
-_EVENT_SERVICES = {"SQS": "sqs", "Kinesis": "kinesis", "DynamoDB": "dynamodb", "MSK": "kafka", "MQ": "mq",
-                   "DocumentDB": "rds"}
+_EVENT_SERVICES = {
+    "SQS": "sqs",
+    "Kinesis": "kinesis",
+    "DynamoDB": "dynamodb",
+    "MSK": "kafka",
+    "MQ": "mq",
+    "DocumentDB": "rds",
+}
 
 
 @dataclass
@@ -85,13 +91,14 @@ def uses_sam(body: Any) -> bool:
     resources = body.get("Resources")
     return isinstance(resources, dict) and any(
         isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith("AWS::Serverless::")
-        for r in resources.values())
+        for r in resources.values()
+    )
 
 
 def translate(source: Template, region: str | None) -> Translated | list[ParseError] | None:
     """The transformed template; SAM's own messages when SAM rejects it; None when the translator cannot run on
     this template for a reason that is not the template's fault (the caller then uses the linter's own model)."""
-    from samtranslator.model.exceptions import InvalidDocumentException, ExceptionWithMessage
+    from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
     from samtranslator.translator.translator import Translator
@@ -138,8 +145,12 @@ class _OfflineRepository:
     template is remote (its outputs are then unknown, as they would be to anyone reading the repository)."""
 
     def create_cloud_formation_template(self, ApplicationId: str, SemanticVersion: str) -> dict[str, str]:  # noqa: N803
-        return {"TemplateUrl": f"https://serverlessrepo.invalid/{ApplicationId}/{SemanticVersion}",
-                "ApplicationId": ApplicationId, "TemplateId": "offline", "Status": "ACTIVE"}
+        return {
+            "TemplateUrl": f"https://serverlessrepo.invalid/{ApplicationId}/{SemanticVersion}",
+            "ApplicationId": ApplicationId,
+            "TemplateId": "offline",
+            "Status": "ACTIVE",
+        }
 
     def get_application(self, ApplicationId: str, SemanticVersion: str) -> dict[str, str]:  # noqa: N803
         return {"ApplicationId": ApplicationId}
@@ -158,7 +169,8 @@ def _reuse_policy_templates() -> None:
 
     if not getattr(module.make_policy_template_for_function_plugin, "cache_info", None):
         module.make_policy_template_for_function_plugin = lru_cache(maxsize=1)(
-            module.make_policy_template_for_function_plugin)
+            module.make_policy_template_for_function_plugin
+        )
     # The application plugin asks botocore, for every template, whether the Serverless Application Repository
     # exists in the region (0.3 s of endpoint data each time); the answer does not change within a run.
     from samtranslator.region_configuration import RegionConfiguration
@@ -192,8 +204,10 @@ def _managed_policy_map() -> dict[str, str]:
     return {name: entry["arn"] for name, entry in _snapshot()["policies"].items()}
 
 
-_RESOURCE_ID = re.compile(r"Resource with id \[([^\]]+)\]|Structure of the SAM template is invalid|"
-                          r"Event with id \[([^\]]+)\]")
+_RESOURCE_ID = re.compile(
+    r"Resource with id \[([^\]]+)\]|Structure of the SAM template is invalid|"
+    r"Event with id \[([^\]]+)\]"
+)
 
 
 def _error(source: Template, message: str) -> ParseError:
@@ -257,9 +271,11 @@ def _package(body: dict[str, Any]) -> None:
         if rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _included(props.get("DefinitionBody")):
             # CloudFormation expands AWS::Include before SAM reads the definition; offline the file is not there,
             # and the API definition decides nothing this linter checks.
-            props["DefinitionBody"] = {"openapi": "3.0.1", "info": {"title": "included", "version": "1"},
-                                       "paths": {}} if rtype.endswith("HttpApi") else {
-                "swagger": "2.0", "info": {"title": "included", "version": "1"}, "paths": {}}
+            props["DefinitionBody"] = (
+                {"openapi": "3.0.1", "info": {"title": "included", "version": "1"}, "paths": {}}
+                if rtype.endswith("HttpApi")
+                else {"swagger": "2.0", "info": {"title": "included", "version": "1"}, "paths": {}}
+            )
         location = props.get("Location")
         if rtype == "AWS::Serverless::Application" and isinstance(location, dict):
             # CloudFormation gives the transform the parameter values; offline they are unknown, and the
@@ -270,16 +286,20 @@ def _package(body: dict[str, Any]) -> None:
         if rtype == "AWS::Serverless::Function":
             has = set(props) | (set(gfn) if isinstance(gfn, dict) else set())
             image = props.get("PackageType", (gfn or {}).get("PackageType") if isinstance(gfn, dict) else None)
-            if image == "Image" and not props.get("ImageUri", (gfn or {}).get("ImageUri") if isinstance(gfn, dict)
-                                                     else None):  # absent or "": the build tool fills it in
+            if image == "Image" and not props.get(
+                "ImageUri", (gfn or {}).get("ImageUri") if isinstance(gfn, dict) else None
+            ):  # absent or "": the build tool fills it in
                 props["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sam-build:latest"
             elif image != "Image" and not has & {"CodeUri", "InlineCode", "ImageUri"}:
                 props["CodeUri"] = _packaged(".")  # `sam build` reads a missing CodeUri as the template's folder
 
 
 def _included(node: Any) -> bool:
-    return isinstance(node, dict) and isinstance(node.get("Fn::Transform"), dict) and \
-        node["Fn::Transform"].get("Name") == "AWS::Include"
+    return (
+        isinstance(node, dict)
+        and isinstance(node.get("Fn::Transform"), dict)
+        and node["Fn::Transform"].get("Name") == "AWS::Include"
+    )
 
 
 # -- grafting positions from the SAM source onto the generated template ------------------------------------------
@@ -394,14 +414,15 @@ def _graft_template(out: dict[str, Any], body: Any, origin: SamOrigin) -> dict[s
     return result
 
 
-def _function_part(tid: str, sid: str, res: Any, sprops: dict[str, Any], origin: SamOrigin,
-                   skey: Any) -> tuple[Any, Any]:
+def _function_part(
+    tid: str, sid: str, res: Any, sprops: dict[str, Any], origin: SamOrigin, skey: Any
+) -> tuple[Any, Any]:
     """A resource SAM generates for a function: its role, invoke config, event source mappings, connectors."""
     rtype = res.get("Type") if isinstance(res, dict) else None
     props = res.get("Properties") if isinstance(res, dict) else None
     if not isinstance(props, dict):
         return skey, res
-    suffix = tid[len(sid):]
+    suffix = tid[len(sid) :]
     eic = sprops.get("EventInvokeConfig")
     events = sprops.get("Events") if isinstance(sprops.get("Events"), dict) else {}
     if rtype == "AWS::Lambda::EventInvokeConfig" and suffix == "EventInvokeConfig" and isinstance(eic, dict):
@@ -443,8 +464,9 @@ def _connector_part(res: Any, sres: Any, sid: str, origin: SamOrigin, skey: Any)
     return where, (name, _blanket(res, where))
 
 
-def _role_properties(tid: str, sid: str, props: dict[str, Any], sprops: dict[str, Any], events: Any,
-                     origin: SamOrigin) -> Any:
+def _role_properties(
+    tid: str, sid: str, props: dict[str, Any], sprops: dict[str, Any], events: Any, origin: SamOrigin
+) -> Any:
     """The generated role's inline policies, each positioned at what made it."""
     raw = sprops.get("Policies")
     items = raw if isinstance(raw, list) else ([raw] if raw is not None else [])
@@ -463,8 +485,9 @@ def _role_properties(tid: str, sid: str, props: dict[str, Any], sprops: dict[str
             n = int(m.group(1)) + 1
             if isinstance(item, dict) and len(item) == 1 and "Statement" not in item:
                 template = str(next(iter(item)))
-                origin.policies[(tid, name)] = PolicyOrigin(f"SAM policy template {template} in Policies of {sid}",
-                                                            "policy-template")
+                origin.policies[(tid, name)] = PolicyOrigin(
+                    f"SAM policy template {template} in Policies of {sid}", "policy-template"
+                )
                 policies.append(_blanket(entry, item))
             else:
                 origin.policies[(tid, name)] = PolicyOrigin(f"policy {n} in Policies of {sid}")
@@ -496,6 +519,7 @@ def _generated_for_destination(name: str, sid: str, dc: Any, events: Any) -> tup
             edc = eprops.get("DestinationConfig") if isinstance(eprops, dict) else None
             target = edc.get("OnFailure") if isinstance(edc, dict) else None
             where = (_source_key(target, "Destination") if isinstance(target, dict) else None) or _source_key(
-                events, event)
+                events, event
+            )
             return f"the OnFailure destination policy SAM generates for {sid} event {event}", where
     return None

@@ -4,31 +4,61 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from infra_policy_linter import aws
+from infra_policy_linter.iam.managed import aws_managed_arn, aws_managed_document
+from infra_policy_linter.iam.match import same
+from infra_policy_linter.link import function_name_of
 from infra_policy_linter.model import (
-    Destination, EventSourceMapping, Function, InlineAttachment, InvokeConfig, Location, ManagedAttachment,
-    Language, ManagedPolicy, ModuleCall, Policy, Role, Statement, Unit,
+    Destination,
+    EventSourceMapping,
+    Function,
+    InlineAttachment,
+    InvokeConfig,
+    Language,
+    Location,
+    ManagedAttachment,
+    ManagedPolicy,
+    ModuleCall,
+    Policy,
+    Role,
+    Statement,
+    Unit,
 )
 from infra_policy_linter.parsers.hcl_expressions import (
-    HclExpressionError, Node, ParsedExpression, parse_template, parse_value,
+    HclExpressionError,
+    Node,
+    ParsedExpression,
+    parse_template,
+    parse_value,
 )
 from infra_policy_linter.parsers.suppressions import comment_suppressions
 from infra_policy_linter.parsers.terraform import TfFile, find_attribute
 from infra_policy_linter.policy_document import policy_from_value
-from infra_policy_linter.iam.managed import aws_managed_arn, aws_managed_document
-from infra_policy_linter.iam.match import same
-from infra_policy_linter.link import function_name_of
 from infra_policy_linter.resolve.hcl_functions import Encoded, call_function
 from infra_policy_linter.values import (
-    Environment, Text, Unknown, failure, generated_name, make_text, plain, unknowns_in, with_assumption,
+    Environment,
+    Text,
+    Unknown,
+    failure,
+    generated_name,
+    make_text,
+    plain,
+    unknowns_in,
+    with_assumption,
 )
 
 META_KEYS = ("__start_line__", "__end_line__")
-DESTINATION_TYPES = ("aws_sqs_queue", "aws_sns_topic", "aws_lambda_function", "aws_cloudwatch_event_bus",
-                     "aws_s3_bucket")
+DESTINATION_TYPES = (
+    "aws_sqs_queue",
+    "aws_sns_topic",
+    "aws_lambda_function",
+    "aws_cloudwatch_event_bus",
+    "aws_s3_bucket",
+)
 
 
 @dataclass
@@ -83,11 +113,11 @@ class Nested:
 class _Attr:
     """How a computed attribute of a resource type is derived from its arguments."""
 
-    fn: Callable[["TerraformModule", Block, Scope], Any]
+    fn: Callable[[TerraformModule, Block, Scope], Any]
 
 
-def _name_arg(*keys: str, prefix_key: str | None = None) -> Callable[["TerraformModule", Block, Scope], Any]:
-    def get(module: "TerraformModule", block: Block, scope: Scope) -> Any:
+def _name_arg(*keys: str, prefix_key: str | None = None) -> Callable[[TerraformModule, Block, Scope], Any]:
+    def get(module: TerraformModule, block: Block, scope: Scope) -> Any:
         for key in keys:
             if key in block.body:
                 return module.argument(block, key, scope)
@@ -95,12 +125,14 @@ def _name_arg(*keys: str, prefix_key: str | None = None) -> Callable[["Terraform
         if prefix_key and prefix_key in block.body:
             return make_text([module.argument(block, prefix_key, scope), generated])
         return generated
+
     return get
 
 
-_NAMES: dict[str, Callable[["TerraformModule", Block, Scope], Any]] = {
-    "aws_kms_key": lambda module, block, scope: Unknown(f"{block.address}{_instance(scope)}.key_id",
-                                                        f"the key id AWS KMS generates for {block.address}", atom=True),
+_NAMES: dict[str, Callable[[TerraformModule, Block, Scope], Any]] = {
+    "aws_kms_key": lambda module, block, scope: Unknown(
+        f"{block.address}{_instance(scope)}.key_id", f"the key id AWS KMS generates for {block.address}", atom=True
+    ),
     "aws_kms_alias": _name_arg("name", prefix_key="name_prefix"),
     "aws_kinesis_stream": _name_arg("name"),
     "aws_dynamodb_table": _name_arg("name"),
@@ -135,19 +167,31 @@ class ModuleLibrary:
 
 # Resource types an event source mapping reads: (service, MSK cluster type).
 _SOURCE_TYPES: dict[str, tuple[str, str | None]] = {
-    "aws_sqs_queue": ("sqs", None), "aws_kinesis_stream": ("kinesis", None), "aws_dynamodb_table": ("dynamodb", None),
-    "aws_msk_cluster": ("kafka", "provisioned"), "aws_msk_serverless_cluster": ("kafka", "serverless"),
-    "aws_mq_broker": ("mq", None), "aws_docdb_cluster": ("rds", None),
+    "aws_sqs_queue": ("sqs", None),
+    "aws_kinesis_stream": ("kinesis", None),
+    "aws_dynamodb_table": ("dynamodb", None),
+    "aws_msk_cluster": ("kafka", "provisioned"),
+    "aws_msk_serverless_cluster": ("kafka", "serverless"),
+    "aws_mq_broker": ("mq", None),
+    "aws_docdb_cluster": ("rds", None),
 }
 
 
 class TerraformModule:
     """One Terraform module directory: its blocks, and lazy evaluation of any expression in it."""
 
-    def __init__(self, name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None,
-                 library: "ModuleLibrary | None" = None, prefix: str = "",
-                 caller: "tuple[TerraformModule, dict[str, Any], Scope] | None" = None, depth: int = 0,
-                 call_name: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        files: list[TfFile],
+        tfvars: list[TfFile],
+        env: Environment | None = None,
+        library: ModuleLibrary | None = None,
+        prefix: str = "",
+        caller: tuple[TerraformModule, dict[str, Any], Scope] | None = None,
+        depth: int = 0,
+        call_name: str = "",
+    ) -> None:
         self.name = name  # the module's directory, as displayed
         self.env = env or Environment()
         self.files = files
@@ -159,7 +203,7 @@ class TerraformModule:
         self.depth = depth
         self.calls: dict[str, dict[str, Any]] = {}
         self.call_files: dict[str, TfFile] = {}
-        self._children: dict[str, "list[tuple[str, TerraformModule]] | str"] = {}
+        self._children: dict[str, list[tuple[str, TerraformModule]] | str] = {}
         self.resources: dict[tuple[str, str], Block] = {}
         self.data: dict[tuple[str, str], Block] = {}
         self.variables: dict[str, dict[str, Any]] = {}
@@ -362,9 +406,17 @@ class TerraformModule:
         a, b = _number(a), _number(b)
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             try:
-                return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
-                        "%": lambda: a % b, "<": lambda: a < b, ">": lambda: a > b, "<=": lambda: a <= b,
-                        ">=": lambda: a >= b}[op]()
+                return {
+                    "+": lambda: a + b,
+                    "-": lambda: a - b,
+                    "*": lambda: a * b,
+                    "/": lambda: a / b,
+                    "%": lambda: a % b,
+                    "<": lambda: a < b,
+                    ">": lambda: a > b,
+                    "<=": lambda: a <= b,
+                    ">=": lambda: a >= b,
+                }[op]()
             except ZeroDivisionError:
                 return failure("division", "a division by zero")
             except KeyError:
@@ -379,7 +431,7 @@ class TerraformModule:
             return self._file(name, args)
         return call_function(name, args)
 
-    def _root(self) -> "TerraformModule":
+    def _root(self) -> TerraformModule:
         return self.caller[0]._root() if self.caller is not None else self
 
     def _file(self, name: str, args: list[Any]) -> Any:
@@ -471,8 +523,9 @@ class TerraformModule:
             instances = self.instances(block)
             if attr is None or any(suffix == "[*]" for suffix, _ in instances):
                 return Unknown(f"{block.address}[*]", f"a splat over {block.address}")
-            return [self._apply_steps(self.resource_attribute(block, attr, sc), steps[2:], scope)
-                    for _, sc in instances]
+            return [
+                self._apply_steps(self.resource_attribute(block, attr, sc), steps[2:], scope) for _, sc in instances
+            ]
         attr = _attr(steps, 0)
         if attr is None:
             return Unknown(block.address, f"{block.address} used as a whole object")
@@ -487,7 +540,7 @@ class TerraformModule:
             elif step[0] == "index":
                 key = self.evaluate(step[1], scope)
             else:  # a splat: the rest of the traversal applies to each element; null is no element
-                rest = steps[position + 1:]
+                rest = steps[position + 1 :]
                 if value is None:
                     return []
                 if isinstance(value, list):
@@ -563,7 +616,7 @@ class TerraformModule:
         return self.env.region()
 
     # -- modules ---------------------------------------------------------------------------------------------
-    def children(self, name: str) -> "list[tuple[str, TerraformModule]] | str":
+    def children(self, name: str) -> list[tuple[str, TerraformModule]] | str:
         """Every instance of the module called ``name`` (count/for_each as for resources), or why it cannot be
         followed."""
         if name in self._children:
@@ -581,18 +634,34 @@ class TerraformModule:
             if source is None:
                 found = "its source is not a literal string"
             elif files is None or directory is None:
-                found = (f"its source {source!r} is not available here (a module `terraform init` downloads: run "
-                         f"it so that .terraform/modules holds it)"
-                         if directory is None else f"its source {source!r} has no Terraform files")
+                found = (
+                    f"its source {source!r} is not available here (a module `terraform init` downloads: run "
+                    f"it so that .terraform/modules holds it)"
+                    if directory is None
+                    else f"its source {source!r} has no Terraform files"
+                )
             else:
-                found = [(suffix, TerraformModule(directory, files, [], self.env, self.library,
-                                                  f"{self.prefix}module.{name}{suffix}.", (self, body, scope),
-                                                  self.depth + 1, name))
-                         for suffix, scope in self._instances(body)]
+                found = [
+                    (
+                        suffix,
+                        TerraformModule(
+                            directory,
+                            files,
+                            [],
+                            self.env,
+                            self.library,
+                            f"{self.prefix}module.{name}{suffix}.",
+                            (self, body, scope),
+                            self.depth + 1,
+                            name,
+                        ),
+                    )
+                    for suffix, scope in self._instances(body)
+                ]
         self._children[name] = found
         return found
 
-    def child(self, name: str, key: Any = None) -> "TerraformModule | str":
+    def child(self, name: str, key: Any = None) -> TerraformModule | str:
         """One instance of the module called ``name``: ``module.x[key]``, or ``module.x`` without an index."""
         found = self.children(name)
         if isinstance(found, str):
@@ -610,8 +679,9 @@ class TerraformModule:
         text = tf.lines[line - 1] if 0 < line <= len(tf.lines) else ""
         written = body.get("source")
         source = _hcl_source(written) if not isinstance(written, str) or "${" in written else written
-        return ModuleCall(f"{self.prefix}module.{name}", source, reason,
-                          Location(tf.path, line, 1, line, len(text.rstrip()) + 1))
+        return ModuleCall(
+            f"{self.prefix}module.{name}", source, reason, Location(tf.path, line, 1, line, len(text.rstrip()) + 1)
+        )
 
     def output(self, name: str) -> Any:
         for tf in self.files:
@@ -644,17 +714,25 @@ class TerraformModule:
         reg = self.provider_region(block)
         acct = self.env.account()
         if rtype == "aws_sqs_queue":
-            table = {"name": name, "arn": aws.arn("sqs", reg, acct, name),
-                     "id": make_text(["https://sqs.", reg, ".amazonaws.com/", acct, "/", name])}
+            table = {
+                "name": name,
+                "arn": aws.arn("sqs", reg, acct, name),
+                "id": make_text(["https://sqs.", reg, ".amazonaws.com/", acct, "/", name]),
+            }
             table["url"] = table["id"]
         elif rtype == "aws_sns_topic":
             table = {"name": name, "arn": aws.arn("sns", reg, acct, name)}
             table["id"] = table["arn"]
         elif rtype == "aws_lambda_function":
             fn_arn = aws.arn("lambda", reg, acct, make_text(["function:", name]))
-            table = {"function_name": name, "id": name, "arn": fn_arn,
-                     "qualified_arn": make_text([fn_arn, ":", Unknown(f"{block.address}.version",
-                                                                      f"the version {block.address} publishes")])}
+            table = {
+                "function_name": name,
+                "id": name,
+                "arn": fn_arn,
+                "qualified_arn": make_text(
+                    [fn_arn, ":", Unknown(f"{block.address}.version", f"the version {block.address} publishes")]
+                ),
+            }
         elif rtype == "aws_lambda_alias":
             fn = function_name_of(self.argument(block, "function_name", scope))
             table = {"name": name, "arn": aws.arn("lambda", reg, acct, make_text(["function:", fn, ":", name]))}
@@ -668,8 +746,13 @@ class TerraformModule:
         elif rtype == "aws_dynamodb_table":
             table_arn = aws.arn("dynamodb", reg, acct, make_text(["table/", name]))
             label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
-            table = {"name": name, "id": name, "arn": table_arn,
-                     "stream_arn": make_text([table_arn, "/stream/", label]), "stream_label": label}
+            table = {
+                "name": name,
+                "id": name,
+                "arn": table_arn,
+                "stream_arn": make_text([table_arn, "/stream/", label]),
+                "stream_label": label,
+            }
         elif rtype in ("aws_msk_cluster", "aws_msk_serverless_cluster"):
             uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
             table = {"cluster_name": name, "arn": aws.arn("kafka", reg, acct, make_text(["cluster/", name, "/", uuid]))}
@@ -678,8 +761,13 @@ class TerraformModule:
             table = {"id": name, "key_id": name, "arn": aws.arn("kms", reg, acct, make_text(["key/", name]))}
         elif rtype == "aws_kms_alias":
             target = self.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
-            table = {"name": name, "id": name, "arn": aws.arn("kms", reg, acct, name), "target_key_id": target,
-                     "target_key_arn": aws.kms_key_arn(target, reg, acct) if target is not None else None}
+            table = {
+                "name": name,
+                "id": name,
+                "arn": aws.arn("kms", reg, acct, name),
+                "target_key_id": target,
+                "target_key_arn": aws.kms_key_arn(target, reg, acct) if target is not None else None,
+            }
         elif rtype in ("aws_iam_role", "aws_iam_policy"):
             path = self.argument(block, "path", scope) if "path" in block.body else "/"
             kind = "role" if rtype == "aws_iam_role" else "policy"
@@ -724,8 +812,9 @@ class TerraformModule:
     def _policy_document(self, block: Block, scope: Scope) -> DocumentValue:
         statements: list[Statement] = []
         problems: list[str] = []
-        sources = (self.argument(block, "source_policy_documents", scope)
-                   if "source_policy_documents" in block.body else [])
+        sources = (
+            self.argument(block, "source_policy_documents", scope) if "source_policy_documents" in block.body else []
+        )
         if "source_json" in block.body:  # the older, single-document form (AWS provider < 4, still common)
             sources = [self.argument(block, "source_json", scope)] + _list(sources)
         for raw in _list(sources):
@@ -733,7 +822,7 @@ class TerraformModule:
             statements = _merge_by_sid(statements, docs)
         own = [self._statement_block(block, nested) for nested in self.nested(block, block.body, "statement", scope)]
         statements = _merge_by_sid(statements, own)
-        overrides = (_list(self.argument(block, "override_json", scope)) if "override_json" in block.body else [])
+        overrides = _list(self.argument(block, "override_json", scope)) if "override_json" in block.body else []
         if "override_policy_documents" in block.body:
             overrides += _list(self.argument(block, "override_policy_documents", scope))
         if overrides:
@@ -762,8 +851,9 @@ class TerraformModule:
             actions=_list_or_none(self.evaluate_raw(raw["actions"], scope)) if "actions" in raw else None,
             not_actions=_list_or_none(self.evaluate_raw(raw["not_actions"], scope)) if "not_actions" in raw else None,
             resources=_list_or_none(self.evaluate_raw(raw["resources"], scope)) if "resources" in raw else None,
-            not_resources=(_list_or_none(self.evaluate_raw(raw["not_resources"], scope))
-                           if "not_resources" in raw else None),
+            not_resources=(
+                _list_or_none(self.evaluate_raw(raw["not_resources"], scope)) if "not_resources" in raw else None
+            ),
             sid=self.evaluate_raw(raw["sid"], scope) if "sid" in raw else None,
             location=location,
         )
@@ -789,8 +879,9 @@ class TerraformModule:
             stmt.problem = "a statement with neither actions nor not_actions"
         return stmt
 
-    def policy(self, name: str, raw_value: Any, location: Location, address: str | None,
-               scope: Scope | None = None) -> Policy:
+    def policy(
+        self, name: str, raw_value: Any, location: Location, address: str | None, scope: Scope | None = None
+    ) -> Policy:
         value = self.evaluate_raw(raw_value, scope)
         if isinstance(value, DocumentValue):
             return Policy(name, list(value.statements), location, unresolved=value.problem, address=address)
@@ -819,10 +910,15 @@ class TerraformModule:
                 pairs = [] if each is None else _pairs(each)
                 line = int(dynamic.get("__start_line__", block.start))
                 if pairs is None:
-                    why = (f'the dynamic "{name}" block at {block.file.path}:{line} (its for_each rests on '
-                           f"{_reason(each)})")
-                    inner = _bind(scope, iterator, {"key": Unknown(f"{iterator}.key", why),
-                                                    "value": Unknown(f"{iterator}.value", why)})
+                    why = (
+                        f'the dynamic "{name}" block at {block.file.path}:{line} (its for_each rests on '
+                        f"{_reason(each)})"
+                    )
+                    inner = _bind(
+                        scope,
+                        iterator,
+                        {"key": Unknown(f"{iterator}.key", why), "value": Unknown(f"{iterator}.value", why)},
+                    )
                     found += [Nested(c, inner, why) for c in contents]
                     continue
                 for key, value in pairs:
@@ -870,32 +966,37 @@ class TerraformModule:
 
     def build(self, unit: Unit) -> None:
         for block, at, scope in self._each("aws_lambda_function"):
-            unit.functions.append(Function(
-                address=at,
-                name=self.resource_attribute(block, "function_name", scope),
-                arn=self.resource_attribute(block, "arn", scope),
-                role=self.argument(block, "role", scope) if "role" in block.body else Unknown(
-                    f"{at}.role", f"missing: {at} sets no role"),
-                location=self.location(block),
-                role_location=self.attribute_location(block, None, "role"),
-            ))
+            unit.functions.append(
+                Function(
+                    address=at,
+                    name=self.resource_attribute(block, "function_name", scope),
+                    arn=self.resource_attribute(block, "arn", scope),
+                    role=self.argument(block, "role", scope)
+                    if "role" in block.body
+                    else Unknown(f"{at}.role", f"missing: {at} sets no role"),
+                    location=self.location(block),
+                    role_location=self.attribute_location(block, None, "role"),
+                )
+            )
         for block, at, scope in self._each("aws_iam_role"):
             role = Role(
                 address=at,
                 name=self.resource_attribute(block, "name", scope),
                 arn=self.resource_attribute(block, "arn", scope),
                 location=self.location(block),
-                boundary=(self.argument(block, "permissions_boundary", scope)
-                          if "permissions_boundary" in block.body else None),
-                name_source=f"{at[len(self.prefix):]}.name",  # the fix goes into this module's own files
+                boundary=(
+                    self.argument(block, "permissions_boundary", scope)
+                    if "permissions_boundary" in block.body
+                    else None
+                ),
+                name_source=f"{at[len(self.prefix) :]}.name",  # the fix goes into this module's own files
             )
             for inline in self.nested(block, block.body, "inline_policy", scope):
                 if "policy" not in inline.body:
                     continue
                 pname = plain(self.evaluate_raw(inline.body.get("name"), inline.scope)) or "unnamed"
                 loc = self.attribute_location(block, inline.body, "policy")
-                policy = self.policy(f"inline policy {pname!r} of {at}", inline.body["policy"], loc, at,
-                                     inline.scope)
+                policy = self.policy(f"inline policy {pname!r} of {at}", inline.body["policy"], loc, at, inline.scope)
                 if inline.unknown is not None:
                     policy = Policy(policy.name, [], loc, unresolved=inline.unknown, address=at)
                 role.inline_policies.append(policy)
@@ -906,29 +1007,43 @@ class TerraformModule:
             unit.roles.append(role)
         for block, at, scope in self._each("aws_iam_policy"):
             loc = self.attribute_location(block, None, "policy")
-            unit.managed_policies.append(ManagedPolicy(
-                address=at,
-                arn=self.resource_attribute(block, "arn", scope),
-                policy=self.policy(at, block.body.get("policy"), loc, at, scope),
-                location=self.location(block),
-            ))
+            unit.managed_policies.append(
+                ManagedPolicy(
+                    address=at,
+                    arn=self.resource_attribute(block, "arn", scope),
+                    policy=self.policy(at, block.body.get("policy"), loc, at, scope),
+                    location=self.location(block),
+                )
+            )
         for block, at, scope in self._each("aws_iam_role_policy"):
             loc = self.attribute_location(block, None, "policy")
-            unit.inline_attachments.append(InlineAttachment(
-                role=self.argument(block, "role", scope),
-                policy=self.policy(at, block.body.get("policy"), loc, at, scope),
-                location=self.location(block),
-            ))
+            unit.inline_attachments.append(
+                InlineAttachment(
+                    role=self.argument(block, "role", scope),
+                    policy=self.policy(at, block.body.get("policy"), loc, at, scope),
+                    location=self.location(block),
+                )
+            )
         for block, at, scope in self._each("aws_iam_role_policy_attachment"):
-            unit.managed_attachments.append(ManagedAttachment(
-                role=self.argument(block, "role", scope), policy_arn=self.argument(block, "policy_arn", scope),
-                location=self.location(block), address=at))
+            unit.managed_attachments.append(
+                ManagedAttachment(
+                    role=self.argument(block, "role", scope),
+                    policy_arn=self.argument(block, "policy_arn", scope),
+                    location=self.location(block),
+                    address=at,
+                )
+            )
         for block, at, scope in self._each("aws_iam_policy_attachment"):
             roles = self.argument(block, "roles", scope) if "roles" in block.body else []
             for role_name in _list(roles):
-                unit.managed_attachments.append(ManagedAttachment(
-                    role=role_name, policy_arn=self.argument(block, "policy_arn", scope),
-                    location=self.location(block), address=at))
+                unit.managed_attachments.append(
+                    ManagedAttachment(
+                        role=role_name,
+                        policy_arn=self.argument(block, "policy_arn", scope),
+                        location=self.location(block),
+                        address=at,
+                    )
+                )
         for block, at, scope in self._each("aws_lambda_function_event_invoke_config"):
             unit.invoke_configs.append(self._invoke_config(block, at, scope))
         for block, at, scope in self._each("aws_lambda_event_source_mapping"):
@@ -953,11 +1068,13 @@ class TerraformModule:
         raw_source = block.body.get("event_source_arn")
         mapping = EventSourceMapping(
             address=at,
-            function=self.argument(block, "function_name", scope) if raw_fn is not None else Unknown(
-                f"{at}.function_name", "no function_name"),
+            function=self.argument(block, "function_name", scope)
+            if raw_fn is not None
+            else Unknown(f"{at}.function_name", "no function_name"),
             location=self.location(block),
-            source=self.evaluate_raw(raw_source, scope) if raw_source is not None else Unknown(
-                f"{at}.event_source_arn", "no event_source_arn (a self-managed Kafka or Amazon MQ source)"),
+            source=self.evaluate_raw(raw_source, scope)
+            if raw_source is not None
+            else Unknown(f"{at}.event_source_arn", "no event_source_arn (a self-managed Kafka or Amazon MQ source)"),
             source_location=self.attribute_location(block, None, "event_source_arn"),
             source_ref=self._direct_reference(raw_source, None, scope) or _hcl_source(raw_source),
             function_address=self._direct_reference(raw_fn, "aws_lambda_function", scope),
@@ -965,8 +1082,7 @@ class TerraformModule:
         for dc in self.nested(block, block.body, "destination_config", scope):
             for target in self.nested(block, dc.body, "on_failure", dc.scope):
                 if "destination_arn" in target.body:
-                    mapping.on_failure = self._destination(block, target, "destination_arn", "on_failure",
-                                                           dc.unknown)
+                    mapping.on_failure = self._destination(block, target, "destination_arn", "on_failure", dc.unknown)
         self._source_facts(mapping, self._direct_reference(raw_source, None, scope) if raw_source else None)
         return mapping
 
@@ -992,8 +1108,9 @@ class TerraformModule:
         if not aws.is_aws_managed_key(key):
             mapping.source_kms_key, mapping.source_kms_source = self._key_arn(key), _hcl_source(raw_key)
 
-    def _destination(self, block: Block, target: Nested, key: str, kind: str,
-                     outer_unknown: str | None = None) -> Destination:
+    def _destination(
+        self, block: Block, target: Nested, key: str, kind: str, outer_unknown: str | None = None
+    ) -> Destination:
         """The destination named by ``key`` in an on_success/on_failure block, with what its resource says."""
         raw, scope = target.body[key], target.scope
         value = self.evaluate_raw(raw, scope)
@@ -1018,7 +1135,7 @@ class TerraformModule:
             while owner is not None and ref is None:
                 ref = owner._resource_with_arn(value)
                 if ref is not None and owner is module:
-                    source = f"{ref[len(module.prefix):]}.arn"
+                    source = f"{ref[len(module.prefix) :]}.arn"
                 owner = owner.caller[0] if owner.caller else None
         fifo, kms_key, kms_source = module._target_facts(ref, value)
         return Destination(
@@ -1038,12 +1155,16 @@ class TerraformModule:
         """The one destination-type resource of this module whose ARN is certainly ``value``, if any."""
         if not isinstance(value, (str, Text)):
             return None
-        found = [block.address for rtype in DESTINATION_TYPES for block in self.blocks_of(rtype)
-                 if not ("count" in block.body or "for_each" in block.body)
-                 and same(self.resource_attribute(block, "arn", Scope()), value) is True]
+        found = [
+            block.address
+            for rtype in DESTINATION_TYPES
+            for block in self.blocks_of(rtype)
+            if not ("count" in block.body or "for_each" in block.body)
+            and same(self.resource_attribute(block, "arn", Scope()), value) is True
+        ]
         return found[0] if len(found) == 1 else None
 
-    def _passed_from_caller(self, raw: Any) -> "tuple[TerraformModule, Any, Location] | None":
+    def _passed_from_caller(self, raw: Any) -> tuple[TerraformModule, Any, Location] | None:
         """When ``raw`` is exactly ``var.x`` and the calling module sets x: (caller, its value, where it is set)."""
         if self.caller is None:
             return None
@@ -1074,8 +1195,9 @@ class TerraformModule:
         raw_fn = block.body.get("function_name")
         config = InvokeConfig(
             address=at,
-            function=self.argument(block, "function_name", scope) if raw_fn is not None else Unknown(
-                f"{at}.function_name", "no function_name"),
+            function=self.argument(block, "function_name", scope)
+            if raw_fn is not None
+            else Unknown(f"{at}.function_name", "no function_name"),
             location=self.location(block),
             qualifier=self.argument(block, "qualifier", scope) if "qualifier" in block.body else None,
             function_address=self._direct_reference(raw_fn, "aws_lambda_function", scope),
@@ -1090,8 +1212,7 @@ class TerraformModule:
             for kind in ("on_success", "on_failure"):
                 for target in self.nested(block, dc.body, kind, dc.scope):
                     if "destination" in target.body:
-                        config.destinations.append(self._destination(block, target, "destination", kind,
-                                                                     dc.unknown))
+                        config.destinations.append(self._destination(block, target, "destination", kind, dc.unknown))
         return config
 
     def _target_facts(self, address: str | None, value: Any) -> tuple[bool, Any, str]:
@@ -1125,12 +1246,14 @@ class TerraformModule:
         for cfg in self.blocks_of("aws_s3_bucket_server_side_encryption_configuration"):
             if same(self.argument(cfg, "bucket"), name) is True:
                 candidates.append(cfg.body)
-        candidates += [c for c in bucket.body.get("server_side_encryption_configuration", []) or []
-                       if isinstance(c, dict)]
+        candidates += [
+            c for c in bucket.body.get("server_side_encryption_configuration", []) or [] if isinstance(c, dict)
+        ]
         for body in candidates:
             for rule in body.get("rule", []) or []:
-                for default in (rule.get("apply_server_side_encryption_by_default", []) or []
-                                if isinstance(rule, dict) else []):
+                for default in (
+                    rule.get("apply_server_side_encryption_by_default", []) or [] if isinstance(rule, dict) else []
+                ):
                     algorithm = plain(self.evaluate_raw(default.get("sse_algorithm")))
                     if algorithm in ("aws:kms", "aws:kms:dsse") and "kms_master_key_id" in default:
                         return default["kms_master_key_id"]
@@ -1148,7 +1271,7 @@ class TerraformModule:
     def _block_at(self, address: str | None) -> Block | None:
         if address is None or not address.startswith(self.prefix):
             return None
-        parts = address[len(self.prefix):].split("[")[0].split(".")
+        parts = address[len(self.prefix) :].split("[")[0].split(".")
         if parts[0] == "data" and len(parts) >= 3:
             return self.data.get((parts[1], parts[2]))
         return self.resources.get((parts[0], parts[1])) if len(parts) >= 2 else None
@@ -1189,8 +1312,9 @@ class TerraformModule:
 def _is_override(path: str) -> bool:
     name = posixpath.basename(path)
     stem = name.split(".", 1)[0]
-    return name.endswith((".tf", ".tf.json", ".tofu", ".tofu.json")) and (stem == "override"
-                                                                        or stem.endswith("_override"))
+    return name.endswith((".tf", ".tf.json", ".tofu", ".tofu.json")) and (
+        stem == "override" or stem.endswith("_override")
+    )
 
 
 def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -1356,11 +1480,20 @@ def _scope_key(scope: Scope) -> tuple:
     return (repr(scope.count_index), repr(scope.each_key), repr(sorted(scope.bindings.items())))
 
 
-def build_module(name: str, files: list[TfFile], tfvars: list[TfFile], env: Environment | None = None,
-                 library: ModuleLibrary | None = None) -> Unit:
+def build_module(
+    name: str,
+    files: list[TfFile],
+    tfvars: list[TfFile],
+    env: Environment | None = None,
+    library: ModuleLibrary | None = None,
+) -> Unit:
     module = TerraformModule(name, files, tfvars, env, library)
-    unit = Unit(format="terraform", name=name, files=sorted(f.path for f in files),
-                languages={f.path: _language(f) for f in files})
+    unit = Unit(
+        format="terraform",
+        name=name,
+        files=sorted(f.path for f in files),
+        languages={f.path: _language(f) for f in files},
+    )
     module.build(unit)
     for tf in files:
         if not tf.path.endswith(".json"):  # JSON has no comments to carry suppressions

@@ -14,16 +14,19 @@ import json
 import re
 from typing import Any
 
-from infra_policy_linter.resolve.terraform import ModuleLibrary, TerraformModule
 from infra_policy_linter.model import ParseError, Unit
 from infra_policy_linter.parsers.terraform import TfFile
+from infra_policy_linter.resolve.terraform import ModuleLibrary, TerraformModule
 from infra_policy_linter.values import Environment
 
 
 def looks_like_plan(data: bytes) -> bool:
     head = data[:4096]
-    return b'"format_version"' in head and b'"terraform_version"' in data and (
-        b'"planned_values"' in data or b'"resource_changes"' in data)
+    return (
+        b'"format_version"' in head
+        and b'"terraform_version"' in data
+        and (b'"planned_values"' in data or b'"resource_changes"' in data)
+    )
 
 
 def _escape(value: Any) -> Any:
@@ -73,8 +76,10 @@ def _merge(values: Any, unknown: Any, expressions: Any) -> Any:
     if isinstance(values, list):
         unknown = unknown if isinstance(unknown, list) else []
         expressions = expressions if isinstance(expressions, list) else []
-        return [_merge(v, unknown[i] if i < len(unknown) else None, expressions[i] if i < len(expressions) else None)
-                for i, v in enumerate(values)]
+        return [
+            _merge(v, unknown[i] if i < len(unknown) else None, expressions[i] if i < len(expressions) else None)
+            for i, v in enumerate(values)
+        ]
     return _escape(values)
 
 
@@ -82,7 +87,7 @@ def _instance_name(resource: dict[str, Any]) -> str:
     index = resource.get("index")
     if index is None:
         return str(resource["name"])
-    return f'{resource["name"]}[{json.dumps(index)}]'
+    return f"{resource['name']}[{json.dumps(index)}]"
 
 
 def _address_lines(lines: list[str]) -> dict[str, int]:
@@ -97,12 +102,22 @@ def _address_lines(lines: list[str]) -> dict[str, int]:
 _ADDRESS = re.compile(r'"address":\s*"((?:[^"\\]|\\.)*)"')
 
 
-def _module_file(path: str, module_values: dict[str, Any], config: dict[str, Any], changes: dict[str, Any],
-                 lines: list[str], root: bool, provider_region: Any, address_lines: dict[str, int]
-                 ) -> tuple[TfFile, list[tuple[str, Any, Any]]]:
+def _module_file(
+    path: str,
+    module_values: dict[str, Any],
+    config: dict[str, Any],
+    changes: dict[str, Any],
+    lines: list[str],
+    root: bool,
+    provider_region: Any,
+    address_lines: dict[str, int],
+) -> tuple[TfFile, list[tuple[str, Any, Any]]]:
     """One module of the plan as a python-hcl2-shaped body; also the child modules it calls."""
-    expressions = {(r.get("mode"), r.get("type"), r.get("name")): r.get("expressions", {})
-                   for r in config.get("resources", []) if isinstance(r, dict)}
+    expressions = {
+        (r.get("mode"), r.get("type"), r.get("name")): r.get("expressions", {})
+        for r in config.get("resources", [])
+        if isinstance(r, dict)
+    }
     body: dict[str, Any] = {"resource": [], "data": [], "output": [], "module": []}
     for resource in module_values.get("resources", []):
         if not isinstance(resource, dict) or "type" not in resource:
@@ -121,8 +136,11 @@ def _module_file(path: str, module_values: dict[str, Any], config: dict[str, Any
         body["output"].append({name: {"value": value}})
     calls = []
     for name, call in sorted((config.get("module_calls") or {}).items()):
-        inputs = {k: ("${" + _reference(v) + "}" if _reference(v) else _escape(v.get("constant_value")))
-                  for k, v in (call.get("expressions") or {}).items() if isinstance(v, dict)}
+        inputs = {
+            k: ("${" + _reference(v) + "}" if _reference(v) else _escape(v.get("constant_value")))
+            for k, v in (call.get("expressions") or {}).items()
+            if isinstance(v, dict)
+        }
         body["module"].append({name: {"source": f"./module.{name}", **inputs}})
         calls.append((name, call.get("module") or {}, None))
     if root and provider_region is not None:
@@ -134,16 +152,18 @@ def build_plan(path: str, text: str, env: Environment) -> Unit | ParseError:
     try:
         plan = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        return ParseError(path, getattr(exc, "lineno", None), getattr(exc, "colno", None),
-                          f"invalid plan JSON: {exc}")
+        return ParseError(path, getattr(exc, "lineno", None), getattr(exc, "colno", None), f"invalid plan JSON: {exc}")
     if not isinstance(plan, dict):
         return ParseError(path, 1, 1, "a plan file must hold an object")
     planned = (plan.get("planned_values") or {}).get("root_module") or {}
     config = (plan.get("configuration") or {}).get("root_module") or {}
-    changes = {c.get("address"): c.get("change", {}) for c in plan.get("resource_changes", [])
-               if isinstance(c, dict)}
-    region = (((plan.get("configuration") or {}).get("provider_config") or {}).get("aws") or {}).get(
-        "expressions", {}).get("region", {}).get("constant_value")
+    changes = {c.get("address"): c.get("change", {}) for c in plan.get("resource_changes", []) if isinstance(c, dict)}
+    region = (
+        (((plan.get("configuration") or {}).get("provider_config") or {}).get("aws") or {})
+        .get("expressions", {})
+        .get("region", {})
+        .get("constant_value")
+    )
     lines = text.split("\n")
     library = ModuleLibrary()
     children = {m.get("address"): m for m in _all_child_modules(planned)}

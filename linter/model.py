@@ -1,14 +1,17 @@
 """The format-neutral model: what rules see. Parsers and builders produce it; nothing here knows HCL or YAML.
 
-Every value that comes from infrastructure code is a resolved value (see :mod:`infra_policy_linter.values`): a str, a
-:class:`~infra_policy_linter.values.Text` with unknown pieces, an :class:`~infra_policy_linter.values.Unknown`, or a list/dict of those.
+Every value that comes from infrastructure code is a resolved value (:data:`infra_policy_linter.values.Value`): a
+str, a :class:`~infra_policy_linter.values.Text` with unknown pieces, an
+:class:`~infra_policy_linter.values.Unknown`, or a list/dict of those.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
+
+from .values import Value
 
 Format = Literal["terraform", "cloudformation"]
 Language = Literal["hcl", "yaml", "json"]
@@ -31,13 +34,13 @@ class Location:
 
 @dataclass
 class Statement:
-    effect: Any  # "Allow", "Deny" or an Unknown
-    actions: list[Any] | None = None
-    not_actions: list[Any] | None = None
-    resources: list[Any] | None = None
-    not_resources: list[Any] | None = None
-    condition: Any = None  # resolved Condition block, or None when absent
-    sid: Any = None
+    effect: Value  # "Allow", "Deny" or an Unknown
+    actions: list[Value] | None = None
+    not_actions: list[Value] | None = None
+    resources: list[Value] | None = None
+    not_resources: list[Value] | None = None
+    condition: Value = None  # resolved Condition block, or None when absent
+    sid: Value = None
     location: Location | None = None
     problem: str | None = None  # why part of the statement could not be read (it is then treated as unknown)
 
@@ -61,7 +64,7 @@ class ManagedPolicy:
     """A customer managed policy defined in the unit, attachable by ARN."""
 
     address: str
-    arn: Any
+    arn: Value
     policy: Policy
     location: Location | None = None
 
@@ -69,12 +72,12 @@ class ManagedPolicy:
 @dataclass
 class Role:
     address: str
-    name: Any
-    arn: Any
+    name: Value
+    arn: Value
     location: Location
     inline_policies: list[Policy] = field(default_factory=list)
-    managed_policy_arns: list[tuple[Any, Location]] = field(default_factory=list)
-    boundary: Any = None
+    managed_policy_arns: list[tuple[Value, Location]] = field(default_factory=list)
+    boundary: Value = None
     name_source: str = ""  # how to write this role's name in the file's own language, for fixes
     generated_for: str | None = None  # a SAM function whose generated role this is (fixes go to its Policies)
 
@@ -83,7 +86,7 @@ class Role:
 class InlineAttachment:
     """An inline policy defined outside the role (aws_iam_role_policy, AWS::IAM::Policy, AWS::IAM::RolePolicy)."""
 
-    role: Any  # the role's name (or, when only that is known, its ARN)
+    role: Value  # the role's name (or, when only that is known, its ARN)
     policy: Policy
     location: Location | None = None
 
@@ -92,8 +95,8 @@ class InlineAttachment:
 class ManagedAttachment:
     """A managed policy attached to a role from outside it (aws_iam_role_policy_attachment, ManagedPolicy.Roles)."""
 
-    role: Any
-    policy_arn: Any
+    role: Value
+    policy_arn: Value
     location: Location | None = None
     address: str = ""
     policy: Policy | None = None  # set when the attachment itself carries the document (AWS::IAM::ManagedPolicy)
@@ -102,9 +105,9 @@ class ManagedAttachment:
 @dataclass
 class Function:
     address: str
-    name: Any
-    arn: Any
-    role: Any  # the execution role's ARN as written
+    name: Value
+    arn: Value
+    role: Value  # the execution role's ARN as written
     location: Location
     role_location: Location | None = None
 
@@ -112,28 +115,28 @@ class Function:
 @dataclass
 class Destination:
     kind: Literal["on_success", "on_failure"]
-    arn: Any
+    arn: Value
     ref: str  # how the destination is written: a resource address / logical id, or the literal value
     location: Location  # the destination attribute / Destination key
     resource_address: str | None = None  # the resource in this unit the destination points at, when known
     source: str = ""  # the destination value written in the file's own language, for fixes
     target_location: Location | None = None  # where the destination resource is defined, when in this unit
     fifo: bool = False  # a FIFO queue or topic (Lambda cannot deliver to those)
-    kms_key: Any = None  # ARN of the customer managed key encrypting the destination; None without one
+    kms_key: Value = None  # ARN of the customer managed key encrypting the destination; None without one
     kms_source: str = ""  # the key written in the file's own language, for fixes
 
 
 @dataclass
 class InvokeConfig:
     address: str
-    function: Any  # function name or ARN as written (may carry a qualifier)
+    function: Value  # function name or ARN as written (may carry a qualifier)
     location: Location
     destinations: list[Destination] = field(default_factory=list)
-    qualifier: Any = None
+    qualifier: Value = None
     function_address: str | None = None  # set when the builder saw a direct reference to a function
-    retry_attempts: Any = None  # maximum_retry_attempts / MaximumRetryAttempts as written, with its location
+    retry_attempts: Value = None  # maximum_retry_attempts / MaximumRetryAttempts as written, with its location
     retry_location: Location | None = None
-    event_age: Any = None  # maximum_event_age_in_seconds / MaximumEventAgeInSeconds
+    event_age: Value = None  # maximum_event_age_in_seconds / MaximumEventAgeInSeconds
     event_age_location: Location | None = None
 
 
@@ -155,9 +158,9 @@ class EventSourceMapping:
     """A poller Lambda runs as the function's execution role: it reads the source and may send failures on."""
 
     address: str
-    function: Any
+    function: Value
     location: Location
-    source: Any  # the event source ARN
+    source: Value  # the event source ARN
     source_location: Location
     source_ref: str  # how the source is written (a resource address / logical id, or the literal value)
     function_address: str | None = None
@@ -166,7 +169,7 @@ class EventSourceMapping:
     # names the service): the service even when the ARN is unknown, the MSK cluster type, the customer managed key.
     source_service: str | None = None
     source_variant: str | None = None  # MSK: "provisioned" (aws_msk_cluster) or "serverless"
-    source_kms_key: Any = None  # ARN of the customer managed key encrypting the source; None without one
+    source_kms_key: Value = None  # ARN of the customer managed key encrypting the source; None without one
     source_kms_source: str = ""  # the key written in the file's own language, for fixes
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 REGION = "region"
 ACCOUNT = "account"
@@ -73,7 +73,7 @@ class Environment:
         return self.region_name if self.region_name else region()
 
 
-Part = Union[str, Unknown]
+Part: TypeAlias = str | Unknown
 
 
 @dataclass(frozen=True)
@@ -91,27 +91,36 @@ class Text:
         return [p for p in self.parts if isinstance(p, Unknown)]
 
 
+# A resolved value: what a Terraform expression or a CloudFormation intrinsic comes to. Strings that are only
+# partly known are Text; values not known at all are Unknown; lists and objects hold resolved values again.
+Value: TypeAlias = str | Text | Unknown | bool | int | float | None | list["Value"] | dict[str, "Value"]
+
+
+def _text_parts(piece: Any) -> list[Part]:
+    if isinstance(piece, Text):
+        return list(piece.parts)
+    if isinstance(piece, Unknown):
+        return [piece]
+    if isinstance(piece, bool):
+        return ["true" if piece else "false"]
+    if isinstance(piece, (int, float)):
+        return [format_number(piece)]
+    if isinstance(piece, str):
+        return [piece]
+    if piece is None:
+        return []
+    # A list or object interpolated into a string is a Terraform error; treat it as unknown text.
+    return [Unknown("non-string value", "a list or object used inside a string")]
+
+
 def make_text(pieces: Iterable[Any], assumptions: Iterable[str] = ()) -> Any:
     """Concatenate resolved values into one string value; returns ``str`` when everything is known."""
     parts: list[Part] = []
     assumed: set[str] = set(assumptions)
     for piece in pieces:
+        parts.extend(_text_parts(piece))
         if isinstance(piece, Text):
-            parts.extend(piece.parts)
             assumed |= piece.assumptions
-        elif isinstance(piece, Unknown):
-            parts.append(piece)
-        elif isinstance(piece, bool):
-            parts.append("true" if piece else "false")
-        elif isinstance(piece, (int, float)):
-            parts.append(format_number(piece))
-        elif isinstance(piece, str):
-            parts.append(piece)
-        elif piece is None:
-            continue
-        else:
-            # A list or object interpolated into a string is a Terraform error; treat it as unknown text.
-            parts.append(Unknown("non-string value", "a list or object used inside a string"))
     merged: list[Part] = []
     for part in parts:
         if isinstance(part, str) and merged and isinstance(merged[-1], str):

@@ -11,6 +11,20 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = Path(os.environ.get("SHARED_CORPUS", REPO.parent / "shared" / "corpus"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        default=False,
+        help="rewrite each bad fixture's expected.json from what the linter reports now (review the diff after)",
+    )
+
+
+@pytest.fixture
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-snapshots"))
+
+
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own empty result cache, never the user's."""

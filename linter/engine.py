@@ -47,35 +47,63 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class _ModuleReader:
+    """Reads each Terraform directory once, whichever root module or module call reaches it first."""
+
+    def __init__(self, cwd: Path, config: Config) -> None:
+        self.cwd = cwd
+        self.config = config
+        self._done: dict[Path, tuple[list[Source], list[ParseError]]] = {}
+
+    def read(self, directory: Path, files: list[Path] | None = None) -> tuple[list[Source], list[ParseError]]:
+        if directory not in self._done:
+            paths = _terraform_files(directory) if files is None else files
+            sources: list[Source] = []
+            problems: list[ParseError] = []
+            for path in paths:
+                read = read_source(path, display_path(path, self.cwd), self.config.max_file_size)
+                if isinstance(read, ParseError):
+                    problems.append(read)
+                else:
+                    sources.append(read)
+            self._done[directory] = (sources, problems)
+        return self._done[directory]
+
+    def texts(self, directory: Path, files: list[Path] | None = None) -> list[str]:
+        return [s.data.decode("utf-8", "replace") for s in self.read(directory, files)[0]]
+
+
+def _terraform_files(directory: Path) -> list[Path]:
+    try:
+        return opentofu_wins(sorted(p for p in directory.iterdir() if is_terraform_file(p.name) and p.is_file()))
+    except OSError:
+        return []
+
+
 def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], list[ParseError]]:
     """Read every input once. Templates are sniffed on their bytes: other YAML/JSON never reaches a parser."""
-    from infra_policy_linter.parsers.cloudformation import bytes_look_like_template
-
-    works: list[Work] = []
     errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
-    read_dirs: dict[Path, tuple[list[Source], list[ParseError]]] = {}
+    works = _terraform_works(plan, _ModuleReader(cwd, config), errors)
+    works += _template_works(plan, cwd, config, errors)
+    return works, errors
 
-    def read_dir(directory: Path, files: list[Path] | None = None) -> tuple[list[Source], list[ParseError]]:
-        if directory not in read_dirs:
-            if files is None:
-                try:
-                    files = opentofu_wins(
-                        sorted(p for p in directory.iterdir() if is_terraform_file(p.name) and p.is_file())
-                    )
-                except OSError:
-                    files = []
-            sources, problems = [], []
-            for path in files:
-                read = read_source(path, display_path(path, cwd), config.max_file_size)
-                (problems if isinstance(read, ParseError) else sources).append(read)  # type: ignore[arg-type]
-            read_dirs[directory] = (sources, problems)
-        return read_dirs[directory]
 
-    calls = {
-        d: local_calls(d, [s.data.decode("utf-8", "replace") for s in read_dir(d, plan.modules[d])[0]])
-        for d in plan.modules
-    }
-    # Called through any depth: with pre-commit's file names, the module in between may not be in the plan.
+def _terraform_works(plan: Plan, reader: _ModuleReader, errors: list[ParseError]) -> list[Work]:
+    calls = {d: local_calls(d, reader.texts(d, plan.modules[d])) for d in plan.modules}
+    called = _called_anywhere(calls, reader)
+    works: list[Work] = []
+    for directory in sorted(plan.modules):
+        if directory.resolve() in called:
+            continue  # judged as part of the module that calls it, with the inputs it is given
+        work = _terraform_work(directory, plan, calls, reader, errors)
+        if work is not None:
+            works.append(work)
+    return works
+
+
+def _called_anywhere(calls: dict[Path, list[Path]], reader: _ModuleReader) -> set[Path]:
+    """Every directory some module calls, through any depth: with pre-commit's file names, the module in between
+    may not be in the plan."""
     called: set[Path] = set()
     pending = [c for d, targets in calls.items() for c in targets if c.resolve() != d.resolve()]
     while pending and len(called) < 4096:
@@ -84,76 +112,93 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
             continue
         called.add(child.resolve())
         if child.is_dir() and child not in calls:
-            texts = [s.data.decode("utf-8", "replace") for s in read_dir(child)[0]]
-            pending.extend(c for c in local_calls(child, texts) if c.resolve() != child.resolve())
-    for directory in sorted(plan.modules):
-        if directory.resolve() in called:
-            continue  # judged as part of the module that calls it, with the inputs it is given
-        sources, problems = read_dir(directory, plan.modules[directory])
-        errors.extend(problems)
-        broken = [e.path for e in problems]
-        tfvars: list[Source] = []
-        var_files, variables = config.variables_for(display_path(directory, cwd))
-        extra = [cwd / f for f in var_files]
-        for path in extra:
-            if not path.is_file():
-                errors.append(
-                    ParseError(
-                        display_path(path, cwd),
-                        None,
-                        None,
-                        "variable file not found (given with --var-file or var-files)",
-                    )
-                )
-        for path in plan.tfvars.get(directory, []) + [p for p in extra if p.is_file()]:
-            read = read_source(path, display_path(path, cwd), config.max_file_size)
-            if isinstance(read, ParseError):
-                errors.append(read)
-                broken.append(read.path)
-            else:
-                tfvars.append(read)
-        if sources:
-            modules, remote = _called_modules(directory, calls, read_dir, cwd, errors)
-            texts = _read_files(directory, [sources] + [list(m[1]) for m in modules], cwd, config)
-            works.append(
-                Work(
-                    "terraform",
-                    display_path(directory, cwd),
-                    tuple(sources),
-                    tuple(tfvars),
-                    tuple(broken),
-                    modules,
-                    remote,
-                    texts,
-                    variables,
-                )
-            )
-    reads: dict[Path, Source] = {}
-    for path in plan.templates:
-        shown = display_path(path, cwd)
-        read = read_source(path, shown, config.max_file_size)
+            pending.extend(c for c in local_calls(child, reader.texts(child)) if c.resolve() != child.resolve())
+    return called
+
+
+def _terraform_work(
+    directory: Path, plan: Plan, calls: dict[Path, list[Path]], reader: _ModuleReader, errors: list[ParseError]
+) -> Work | None:
+    cwd, config = reader.cwd, reader.config
+    sources, problems = reader.read(directory, plan.modules[directory])
+    errors.extend(problems)
+    broken = [e.path for e in problems]
+    var_files, variables = config.variables_for(display_path(directory, cwd))
+    tfvars = _variable_files(plan.tfvars.get(directory, []), [cwd / f for f in var_files], reader, errors, broken)
+    if not sources:
+        return None
+    modules, remote = _called_modules(directory, calls, reader, errors)
+    texts = _read_files(directory, [sources] + [list(m[1]) for m in modules], cwd, config)
+    return Work(
+        "terraform",
+        display_path(directory, cwd),
+        tuple(sources),
+        tuple(tfvars),
+        tuple(broken),
+        modules,
+        remote,
+        texts,
+        variables,
+    )
+
+
+def _variable_files(
+    found: list[Path], given: list[Path], reader: _ModuleReader, errors: list[ParseError], broken: list[str]
+) -> list[Source]:
+    """The root's own .tfvars files, then those given with --var-file (in that order: later ones win)."""
+    cwd, config = reader.cwd, reader.config
+    for path in given:
+        if not path.is_file():
+            message = "variable file not found (given with --var-file or var-files)"
+            errors.append(ParseError(display_path(path, cwd), None, None, message))
+    tfvars: list[Source] = []
+    for path in found + [p for p in given if p.is_file()]:
+        read = read_source(path, display_path(path, cwd), config.max_file_size)
         if isinstance(read, ParseError):
-            # Too large or unreadable: an error only if it looks like a template (or cannot be looked at).
-            if not read.message.startswith("skipped:") or bytes_look_like_template(read_head(path)):
-                errors.append(read)
-            continue
-        reads[path] = read
+            errors.append(read)
+            broken.append(read.path)
+        else:
+            tfvars.append(read)
+    return tfvars
+
+
+def _template_works(plan: Plan, cwd: Path, config: Config, errors: list[ParseError]) -> list[Work]:
+    reads = _read_templates(plan, cwd, config, errors)
     nested = _nested_templates(reads, cwd, config)
     children = {c.resolve() for kids in nested.values() for c in kids}
     for path, exporters in _exporters(reads).items():  # read with the template, so a change there re-lints it
         nested[path] = nested.get(path, []) + [e for e in exporters if e not in nested.get(path, [])]
+    works: list[Work] = []
     for path, read in reads.items():
-        shown = read.path
-        if bytes_look_like_template(read.data):
+        if _looks_like_template(read.data):
             if path.resolve() in children:
                 continue  # judged inside the template that nests it, with the parameters it passes
-            kids = tuple(
+            kids = (
                 reads.get(c) or read_source(c, display_path(c, cwd), config.max_file_size) for c in nested.get(path, [])
             )
-            works.append(Work("cloudformation", shown, (read,) + tuple(s for s in kids if isinstance(s, Source))))
+            works.append(Work("cloudformation", read.path, (read,) + tuple(s for s in kids if isinstance(s, Source))))
         elif path.suffix == ".json" and looks_like_plan(read.data):
-            works.append(Work("terraform-plan", shown, (read,)))
-    return works, errors
+            works.append(Work("terraform-plan", read.path, (read,)))
+    return works
+
+
+def _looks_like_template(data: bytes) -> bool:
+    from infra_policy_linter.parsers.cloudformation import bytes_look_like_template
+
+    return bool(bytes_look_like_template(data))
+
+
+def _read_templates(plan: Plan, cwd: Path, config: Config, errors: list[ParseError]) -> dict[Path, Source]:
+    reads: dict[Path, Source] = {}
+    for path in plan.templates:
+        read = read_source(path, display_path(path, cwd), config.max_file_size)
+        if isinstance(read, ParseError):
+            # Too large or unreadable: an error only if it looks like a template (or cannot be looked at).
+            if not read.message.startswith("skipped:") or _looks_like_template(read_head(path)):
+                errors.append(read)
+            continue
+        reads[path] = read
+    return reads
 
 
 def _exporters(reads: dict[Path, Source]) -> dict[Path, list[Path]]:
@@ -194,9 +239,9 @@ def _nested_templates(reads: dict[Path, Source], cwd: Path, config: Config) -> d
                 continue
             seen.append(child)
             if child not in reads and child not in direct:
-                read = read_source(child, display_path(child, cwd), config.max_file_size)
-                if isinstance(read, Source):
-                    refs = local_template_refs(child, read.data.decode("utf-8", "replace"))
+                nested_read = read_source(child, display_path(child, cwd), config.max_file_size)
+                if isinstance(nested_read, Source):
+                    refs = local_template_refs(child, nested_read.data.decode("utf-8", "replace"))
                     direct[child] = [r for r in refs if r != child]
             pending.extend(direct.get(child, []))
         found[path] = seen
@@ -226,24 +271,24 @@ def _read_files(root: Path, groups: list[list[Source]], cwd: Path, config: Confi
 
 
 def _called_modules(
-    root: Path, calls: dict[Path, list[Path]], read_dir: Callable, cwd: Path, errors: list[ParseError]
-) -> tuple[tuple, tuple]:
+    root: Path, calls: dict[Path, list[Path]], reader: _ModuleReader, errors: list[ParseError]
+) -> tuple[tuple[tuple[str, tuple[Source, ...]], ...], tuple[tuple[str, str], ...]]:
     """Every module a root module calls, transitively: local paths and modules `terraform init` fetched."""
     remote = remote_modules(root)
     pending = list(calls.get(root, [])) + list(remote.values())
     seen: set[Path] = {root.resolve()}
-    modules = []
+    modules: list[tuple[str, tuple[Source, ...]]] = []
     while pending and len(seen) < 256:
         directory = pending.pop(0)
         if directory.resolve() in seen or not directory.is_dir():
             continue
         seen.add(directory.resolve())
-        sources, problems = read_dir(directory)
+        sources, problems = reader.read(directory)
         errors.extend(e for e in problems if e not in errors)
-        modules.append((display_path(directory, cwd), tuple(sources)))
+        modules.append((display_path(directory, reader.cwd), tuple(sources)))
         texts = [s.data.decode("utf-8", "replace") for s in sources]
         pending.extend(local_calls(directory, texts))
-    remote_dirs = tuple(sorted((address, display_path(d, cwd)) for address, d in remote.items()))
+    remote_dirs = tuple(sorted((address, display_path(d, reader.cwd)) for address, d in remote.items()))
     return tuple(sorted(modules)), remote_dirs
 
 
@@ -290,13 +335,9 @@ def _chunks(indices: list[int], jobs: int) -> list[list[int]]:
 def analyse_all(
     works: list[Work], config: Config, today: date, jobs: int, cache: ResultCache, progress: Progress | None
 ) -> list[UnitResult]:
-    results: list[UnitResult | None] = [None] * len(works)
     keys = [cache_key(w, config, today) for w in works]
-    pending = []
-    for i, key in enumerate(keys):
-        results[i] = cache.get(key)
-        if results[i] is None:
-            pending.append(i)
+    results: list[UnitResult | None] = [cache.get(key) for key in keys]
+    pending = [i for i, result in enumerate(results) if result is None]
     done = [len(works) - len(pending)]
 
     def finished(i: int, result: UnitResult) -> None:
@@ -311,25 +352,41 @@ def analyse_all(
     if jobs <= 1 or len(pending) <= 1:
         for i in pending:
             finished(i, job((works[i], keys[i])))
-        return [r for r in results if r is not None]
+    else:
+        _analyse_in_workers(works, keys, pending, jobs, job, finished)
+    return [r for r in results if r is not None]
 
+
+def _work_order(works: list[Work], pending: list[int], jobs: int) -> list[list[int]]:
+    """The batches handed to the workers, in the order they are handed out."""
     # Largest units first: the last ones are short, so no core idles at the end.
-    pending.sort(key=lambda i: -sum(len(s.data) for s in works[i].sources))
+    pending = sorted(pending, key=lambda i: -sum(len(s.data) for s in works[i].sources))
     templates = [i for i in pending if works[i].kind == "cloudformation"]
     others = [i for i in pending if works[i].kind != "cloudformation"]
     # Templates go first, in one task per half of the workers (all of them, if there is nothing else): only the
     # workers that take them import cfn-lint (half a second each), while the others start on Terraform at once.
     shares = max(1, min(len(templates), jobs // 2 if others else jobs))
     order = [templates[n::shares] for n in range(shares)] if templates else []
-    order += _chunks(others, jobs)
-    _prepare_workers({works[i].kind for i in others})
+    return order + _chunks(others, jobs)
+
+
+def _analyse_in_workers(
+    works: list[Work],
+    keys: list[str],
+    pending: list[int],
+    jobs: int,
+    job: Callable[[tuple[Work, str]], UnitResult],
+    finished: Callable[[int, UnitResult], None],
+) -> None:
+    order = _work_order(works, pending, jobs)
+    _prepare_workers({works[i].kind for i in pending if works[i].kind != "cloudformation"})
     # Workers are forked after the HCL parser is loaded (they share it) and ignore Ctrl-C: the interrupt is
     # this process's to handle, by stopping them, so no worker prints a traceback.
     pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)
     try:
         batches = [(chunk, pool.apply_async(_batch, (job, [(works[i], keys[i]) for i in chunk]))) for chunk in order]
         for chunk, pending_result in batches:
-            for i, result in zip(chunk, pending_result.get()):
+            for i, result in zip(chunk, pending_result.get(), strict=True):
                 finished(i, result)
         pool.close()
     except BaseException:
@@ -337,10 +394,11 @@ def analyse_all(
         raise
     finally:
         pool.join()
-    return [r for r in results if r is not None]
 
 
-def in_focus(finding: Finding, files: set[str], dirs: list[str], units: set[str] = frozenset()) -> bool:
+def in_focus(
+    finding: Finding, files: set[str], dirs: list[str], units: frozenset[str] | set[str] = frozenset()
+) -> bool:
     """Pre-commit passes file names: report what those files can have changed, nothing else."""
     if finding.location.path in files or finding.evidence & files or finding.unit in units:
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -81,35 +81,37 @@ def _configure(
     try:
         path = config_file or find_config_file(cwd)
         config = load_config(path, known) if path else Config()
+        changes: dict[str, Any] = {}
         if select:
-            ids = _rule_ids(select)
-            unknown = [r for r in ids if r not in known]
-            if unknown:
-                raise ConfigError(f"--select names unknown rule {unknown[0]!r} (see `lint rules`)")
-            config = replace(config, select=frozenset(ids))
+            changes["select"] = frozenset(_known_rules(select, known, "--select"))
         if ignore:
-            ids = _rule_ids(ignore)
-            unknown = [r for r in ids if r not in known]
-            if unknown:
-                raise ConfigError(f"--ignore names unknown rule {unknown[0]!r} (see `lint rules`)")
-            config = replace(config, ignore=config.ignore | frozenset(ids))
+            changes["ignore"] = config.ignore | frozenset(_known_rules(ignore, known, "--ignore"))
         if fail_on:
-            config = replace(config, fail_on=fail_on)
-        if exclude:
-            config = replace(config, exclude=config.exclude + tuple(exclude))
+            changes["fail_on"] = fail_on
         if account_id:
-            config = replace(config, account_id=check_account_id(account_id, "--account-id"))
+            changes["account_id"] = check_account_id(account_id, "--account-id")
         if region:
-            config = replace(config, region=check_region(region, "--region"))
+            changes["region"] = check_region(region, "--region")
         if max_file_size:
-            config = replace(config, max_file_size=max_file_size)
-        if var_files:
-            config = replace(config, var_files=config.var_files + tuple(var_files))
-        if variables:
-            config = replace(config, variables=config.variables + tuple(parse_var_option(v) for v in variables))
+            changes["max_file_size"] = max_file_size
+        # Repeatable options add to what the configuration file says.
+        changes["exclude"] = config.exclude + tuple(exclude)
+        changes["var_files"] = config.var_files + tuple(var_files)
+        changes["variables"] = config.variables + tuple(parse_var_option(v) for v in variables)
+        return replace(config, **changes)
     except ConfigError as exc:
         _fail(str(exc))
-    return config
+    return None
+
+
+def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[str]:
+    from infra_policy_linter.config import ConfigError
+
+    ids = _rule_ids(values)
+    unknown = [r for r in ids if r not in known]
+    if unknown:
+        raise ConfigError(f"{option} names unknown rule {unknown[0]!r} (see `lint rules`)")
+    return ids
 
 
 @main.command("check")
@@ -228,17 +230,6 @@ def check(
     debug: bool,
 ) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
-    from infra_policy_linter.baseline import (
-        BaselineError,
-        apply_baseline,
-        read_baseline,
-    )
-    from infra_policy_linter.baseline import (
-        write_baseline as save_baseline,
-    )
-    from infra_policy_linter.cache import default_cache_dir
-    from infra_policy_linter.engine import run
-
     if debug:
         os.environ["INFRA_POLICY_LINTER_DEBUG"] = "1"  # workers re-raise instead of reporting an internal error
     cwd = Path.cwd()
@@ -249,12 +240,39 @@ def check(
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
     if missing:
         _fail(f"{missing[0]}: no such file or directory")
-    known = None
-    if baseline_file:
-        try:
-            known = read_baseline(baseline_file)
-        except BaselineError as exc:
-            _fail(str(exc))
+    if show_diff and not fix:
+        _fail("--diff only goes with --fix")
+    known = _read_baseline(baseline_file)
+    report = _lint(targets, cwd, config, jobs, no_cache, debug)
+    if fix:
+        report = _fix(report, show_diff, targets, cwd, config, jobs)
+    if write_baseline:
+        from infra_policy_linter.baseline import write_baseline as save_baseline
+
+        save_baseline(write_baseline, report.findings)
+        click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
+    if baseline_file is not None and known is not None:
+        _hide_baselined(report, known, baseline_file, config)
+    _write_report(report, fmt, output, cwd, root)
+    sys.exit(_exit_code(report, config, paths, allow_empty, bool(write_baseline)))
+
+
+def _read_baseline(baseline_file: Path | None) -> Any:
+    from infra_policy_linter.baseline import BaselineError, read_baseline
+
+    if not baseline_file:
+        return None
+    try:
+        return read_baseline(baseline_file)
+    except BaselineError as exc:
+        _fail(str(exc))
+    return None
+
+
+def _lint(targets: list[Path], cwd: Path, config: Any, jobs: int | None, no_cache: bool, debug: bool) -> Any:
+    from infra_policy_linter.cache import default_cache_dir
+    from infra_policy_linter.engine import run
+
     progress, finish = _progress_bar()
     try:
         report = run(targets, cwd, config, progress, jobs=jobs, cache_dir=None if no_cache else default_cache_dir())
@@ -269,55 +287,46 @@ def check(
         click.echo(f"lint: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
         sys.exit(EXIT_ERROR)
     finish()
-    if show_diff and not fix:
-        _fail("--diff only goes with --fix")
-    if fix:
-        report = _fix(report, show_diff, targets, cwd, config, jobs)
-    if write_baseline:
-        save_baseline(write_baseline, report.findings)
-        click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
-    if known is not None:
-        entries = [e for e in known if not e.rule or config.rule_enabled(e.rule)]
-        applied = apply_baseline(report.findings, entries, None if report.focused else set(report.read))
-        report.findings = applied.findings
-        _baseline_notes(baseline_file, applied)
+    return report
 
+
+def _hide_baselined(report: Any, known: Any, baseline_file: Path, config: Any) -> None:
+    from infra_policy_linter.baseline import apply_baseline
+
+    entries = [e for e in known if not e.rule or config.rule_enabled(e.rule)]
+    applied = apply_baseline(report.findings, entries, None if report.focused else set(report.read))
+    report.findings = applied.findings
+    _baseline_notes(baseline_file, applied)
+
+
+def _render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, cwd: Path, root: Path | None) -> None:
+    from infra_policy_linter.reporters import concise, github, gitlab, json_report, sarif, text
+    from infra_policy_linter.reporters.paths import rebaser, report_root
+
+    if fmt == "text":
+        text.render(report, stream, to_terminal and _use_color(stream), cwd)
+    elif fmt in ("sarif", "gitlab"):
+        renderer = sarif.render if fmt == "sarif" else gitlab.render
+        stream.write(renderer(report, rebaser(cwd, report_root(cwd, root))))
+    else:
+        plain = {"json": json_report.render, "concise": concise.render, "github": github.render}
+        stream.write(plain[fmt](report))
+
+
+def _write_report(report: Any, fmt: str, output: Path | None, cwd: Path, root: Path | None) -> None:
+    if output is None:
+        _render(report, fmt, sys.stdout, True, cwd, root)
+        return
     try:
-        stream = open(output, "w", encoding="utf-8", newline="\n") if output else sys.stdout
+        with open(output, "w", encoding="utf-8", newline="\n") as stream:
+            _render(report, fmt, stream, False, cwd, root)
     except OSError as exc:
         _fail(f"{output}: cannot write: {exc.strerror or exc}")
-    try:
-        if fmt == "json":
-            from infra_policy_linter.reporters.json_report import render as render_json
 
-            stream.write(render_json(report))
-        elif fmt == "sarif":
-            from infra_policy_linter.reporters.paths import rebaser, report_root
-            from infra_policy_linter.reporters.sarif import render as render_sarif
 
-            stream.write(render_sarif(report, rebaser(cwd, report_root(cwd, root))))
-        elif fmt == "concise":
-            from infra_policy_linter.reporters.concise import render as render_concise
-
-            stream.write(render_concise(report))
-        elif fmt == "gitlab":
-            from infra_policy_linter.reporters.gitlab import render as render_gitlab
-            from infra_policy_linter.reporters.paths import rebaser, report_root
-
-            stream.write(render_gitlab(report, rebaser(cwd, report_root(cwd, root))))
-        elif fmt == "github":
-            from infra_policy_linter.reporters.github import render as render_github
-
-            stream.write(render_github(report))
-        else:
-            from infra_policy_linter.reporters.text import render as render_text
-
-            render_text(report, stream, _use_color(stream) and output is None, cwd)
-    finally:
-        if output:
-            stream.close()
+def _exit_code(report: Any, config: Any, paths: tuple[Path, ...], allow_empty: bool, wrote_baseline: bool) -> int:
     if report.errors:
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     if not report.files and not report.unrendered and not allow_empty:
         # A wrong working directory in CI must not be a silent green.
         shown = " ".join(str(p) for p in paths) or "."
@@ -326,13 +335,13 @@ def check(
             f"that is expected)",
             err=True,
         )
-        sys.exit(EXIT_ERROR)
-    if write_baseline:
-        sys.exit(EXIT_OK)
+        return EXIT_ERROR
+    if wrote_baseline:
+        return EXIT_OK
     threshold = LEVEL_RANK.get(config.fail_on)
     if threshold is not None and any(LEVEL_RANK[f.level] >= threshold for f in report.findings):
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_OK)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _fix(report: Any, show_diff: bool, targets: list[Path], cwd: Path, config: Any, jobs: int | None) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -54,19 +55,6 @@ class Config:
         return self.select is None or rule_id in self.select
 
 
-_KEYS = {
-    "select",
-    "ignore",
-    "severity",
-    "exclude",
-    "fail-on",
-    "account-id",
-    "region",
-    "max-file-size",
-    "var-files",
-    "vars",
-    "terraform",
-}
 _ROOT_KEYS = {"var-files", "vars"}
 
 
@@ -115,63 +103,49 @@ def load_config(path: Path, known_rules: set[str]) -> Config:
 
 
 def parse_table(table: dict[str, Any], where: str, known_rules: set[str]) -> Config:
-    unknown = sorted(set(table) - _KEYS)
+    unknown = sorted(set(table) - set(_TABLE_READERS))
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
-    config = Config(source=where)
-    if "select" in table:
-        config = replace(config, select=frozenset(_rule_list(table["select"], "select", where, known_rules)))
-    if "ignore" in table:
-        config = replace(config, ignore=frozenset(_rule_list(table["ignore"], "ignore", where, known_rules)))
-    if "severity" in table:
-        levels = table["severity"]
-        if not isinstance(levels, dict):
-            raise ConfigError(f'{where}: \'severity\' must be a table of RULE = "error"|"warning"|"note"')
-        out = {}
-        for rule, level in levels.items():
-            _check_rule(rule, "severity", where, known_rules)
-            if level not in LEVELS:
-                raise ConfigError(f"{where}: severity.{rule} must be one of {', '.join(LEVELS)}, not {level!r}")
-            out[rule.upper()] = level
-        config = replace(config, levels=out)
-    if "exclude" in table:
-        config = replace(config, exclude=tuple(_string_list(table["exclude"], "exclude", where)))
-    if "fail-on" in table:
-        config = replace(config, fail_on=check_fail_on(table["fail-on"], where))
-    if "account-id" in table:
-        config = replace(config, account_id=check_account_id(table["account-id"], where))
-    if "region" in table:
-        config = replace(config, region=check_region(table["region"], where))
-    if "var-files" in table:
-        config = replace(config, var_files=tuple(_string_list(table["var-files"], "var-files", where)))
-    if "vars" in table:
-        config = replace(config, variables=_variables(table["vars"], f"{where}: vars"))
-    if "terraform" in table:
-        roots = table["terraform"]
-        if not isinstance(roots, dict) or not all(isinstance(v, dict) for v in roots.values()):
-            raise ConfigError(
-                f"{where}: 'terraform' must hold one table per root directory, such as [terraform.\"envs/prod\"]"
-            )
-        parsed = []
-        for directory, settings in sorted(roots.items()):
-            here = f'{where}: terraform."{directory}"'
-            unknown_keys = sorted(set(settings) - _ROOT_KEYS)
-            if unknown_keys:
-                raise ConfigError(f"{here}: unknown key {unknown_keys[0]!r} (known: var-files, vars)")
-            parsed.append(
-                (
-                    directory,
-                    tuple(_string_list(settings.get("var-files", []), "var-files", here)),
-                    _variables(settings.get("vars", {}), f"{here}: vars"),
-                )
-            )
-        config = replace(config, roots=tuple(parsed))
-    if "max-file-size" in table:
-        size = table["max-file-size"]
-        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-            raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
-        config = replace(config, max_file_size=size)
-    return config
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_TABLE_READERS))})")
+    changes = {
+        field_name: read(table[key], where, known_rules)
+        for key, (field_name, read) in _TABLE_READERS.items()
+        if key in table
+    }
+    return replace(Config(source=where), **changes)
+
+
+def _severity(levels: Any, where: str, known_rules: set[str]) -> dict[str, str]:
+    if not isinstance(levels, dict):
+        raise ConfigError(f'{where}: \'severity\' must be a table of RULE = "error"|"warning"|"note"')
+    out = {}
+    for rule, level in levels.items():
+        _check_rule(rule, "severity", where, known_rules)
+        if level not in LEVELS:
+            raise ConfigError(f"{where}: severity.{rule} must be one of {', '.join(LEVELS)}, not {level!r}")
+        out[rule.upper()] = level
+    return out
+
+
+def _roots(roots: Any, where: str) -> tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...]:
+    if not isinstance(roots, dict) or not all(isinstance(v, dict) for v in roots.values()):
+        raise ConfigError(
+            f"{where}: 'terraform' must hold one table per root directory, such as [terraform.\"envs/prod\"]"
+        )
+    parsed = []
+    for directory, settings in sorted(roots.items()):
+        here = f'{where}: terraform."{directory}"'
+        unknown_keys = sorted(set(settings) - _ROOT_KEYS)
+        if unknown_keys:
+            raise ConfigError(f"{here}: unknown key {unknown_keys[0]!r} (known: var-files, vars)")
+        var_files = tuple(_string_list(settings.get("var-files", []), "var-files", here))
+        parsed.append((directory, var_files, _variables(settings.get("vars", {}), f"{here}: vars")))
+    return tuple(parsed)
+
+
+def _max_file_size(size: Any, where: str) -> int:
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
+    return size
 
 
 def _variables(value: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -222,3 +196,19 @@ def check_region(value: Any, where: str) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", value):
         raise ConfigError(f"{where}: region must look like 'eu-west-1', not {value!r}")
     return value
+
+
+# Configuration key -> (Config field, reader(value, where, known rules)).
+_TABLE_READERS: dict[str, tuple[str, Callable[[Any, str, set[str]], Any]]] = {
+    "select": ("select", lambda v, where, known: frozenset(_rule_list(v, "select", where, known))),
+    "ignore": ("ignore", lambda v, where, known: frozenset(_rule_list(v, "ignore", where, known))),
+    "severity": ("levels", _severity),
+    "exclude": ("exclude", lambda v, where, _: tuple(_string_list(v, "exclude", where))),
+    "fail-on": ("fail_on", lambda v, where, _: check_fail_on(v, where)),
+    "account-id": ("account_id", lambda v, where, _: check_account_id(v, where)),
+    "region": ("region", lambda v, where, _: check_region(v, where)),
+    "var-files": ("var_files", lambda v, where, _: tuple(_string_list(v, "var-files", where))),
+    "vars": ("variables", lambda v, where, _: _variables(v, f"{where}: vars")),
+    "terraform": ("roots", lambda v, where, _: _roots(v, where)),
+    "max-file-size": ("max_file_size", lambda v, where, _: _max_file_size(v, where)),
+}

@@ -125,53 +125,62 @@ def discover(
     filters = _Filter(cwd, exclude, use_gitignore)
     for root in paths:
         if root.is_file():
-            if filters.excludes.excluded(root, False):
-                continue
-            if is_terraform_file(root.name):
-                # A Terraform file is judged with its whole module: cross-resource checks need every file.
-                ignores = filters.gitignores(absolute(root.parent))
-                for sibling in sorted(root.parent.iterdir()):
-                    if (
-                        sibling.is_file()
-                        and (is_terraform_file(sibling.name) or is_auto_tfvars(sibling.name))
-                        and (sibling == root or filters.keep(sibling, False, ignores))
-                    ):
-                        _classify(sibling, plan)
-            elif unrendered(root.as_posix()):
-                plan.unrendered.append(root)
-            else:
-                _classify(root, plan)
-            continue
-        if not root.is_dir():
+            _discover_file(root, plan, filters)
+        elif not root.is_dir():
             plan.problems.append((root, "no such file or directory"))
-            continue
-
-        def on_error(err: OSError, root: Path = root) -> None:
-            plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
-
-        if unrendered(root.resolve().as_posix()):
+        elif unrendered(root.resolve().as_posix()):
             plan.unrendered.append(root)
-            continue
-        ignores = filters.gitignores(absolute(root))
-        if ignores is not None and ignores.ignored(absolute(root), True):
-            ignores = None  # a directory named on the command line is read even if git ignores it
-        for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-            here = Path(dirpath)
-            plan.unrendered.extend(
-                here / d for d in sorted(dirnames) if unrendered(d) and filters.keep(here / d, True, ignores)
-            )
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if not _skipped_dir(dirpath, d) and not unrendered(d) and filters.keep(here / d, True, ignores)
-            )
-            for filename in sorted(filenames):
-                if not filters.keep(here / filename, False, ignores):
-                    continue
-                if unrendered(filename):
-                    plan.unrendered.append(here / filename)
-                else:
-                    _classify(here / filename, plan)
+        else:
+            _discover_directory(root, plan, filters)
+    return _sorted_plan(plan)
+
+
+def _discover_file(root: Path, plan: Plan, filters: _Filter) -> None:
+    if filters.excludes.excluded(root, False):
+        return
+    if is_terraform_file(root.name):
+        # A Terraform file is judged with its whole module: cross-resource checks need every file.
+        ignores = filters.gitignores(absolute(root.parent))
+        for sibling in sorted(root.parent.iterdir()):
+            if (
+                sibling.is_file()
+                and (is_terraform_file(sibling.name) or is_auto_tfvars(sibling.name))
+                and (sibling == root or filters.keep(sibling, False, ignores))
+            ):
+                _classify(sibling, plan)
+    elif unrendered(root.as_posix()):
+        plan.unrendered.append(root)
+    else:
+        _classify(root, plan)
+
+
+def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
+    def on_error(err: OSError) -> None:
+        plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
+
+    ignores = filters.gitignores(absolute(root))
+    if ignores is not None and ignores.ignored(absolute(root), True):
+        ignores = None  # a directory named on the command line is read even if git ignores it
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+        here = Path(dirpath)
+        plan.unrendered.extend(
+            here / d for d in sorted(dirnames) if unrendered(d) and filters.keep(here / d, True, ignores)
+        )
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not _skipped_dir(dirpath, d) and not unrendered(d) and filters.keep(here / d, True, ignores)
+        )
+        for filename in sorted(filenames):
+            if not filters.keep(here / filename, False, ignores):
+                continue
+            if unrendered(filename):
+                plan.unrendered.append(here / filename)
+            else:
+                _classify(here / filename, plan)
+
+
+def _sorted_plan(plan: Plan) -> Plan:
     for directory in plan.modules:
         plan.modules[directory] = opentofu_wins(sorted(set(plan.modules[directory])))
     for directory in plan.tfvars:

@@ -35,71 +35,101 @@ def _read(path: Path) -> str:
 
 
 def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
-    changed = [absolute(p) for p in paths if p.is_file()]
-    if not changed:
-        return Focus()
-    tf_dirs = {p.parent for p in changed if p.name.endswith(TERRAFORM_SUFFIXES)}
-    var_dirs = {p.parent for p in changed if p.name.endswith(TFVARS_SUFFIXES)}
-    # Only files a module could read with file()/templatefile() are looked up; YAML is a template's, not a policy's.
-    others = {
-        p
-        for p in changed
-        if not p.name.endswith(TERRAFORM_SUFFIXES) and not p.name.endswith((".yaml", ".yml", ".template"))
-    }
-    templates = {
-        p
-        for p in changed
-        if p.name.endswith((".yaml", ".yml", ".json", ".template")) and not p.name.endswith(TFVARS_SUFFIXES)
-    }
-    if not tf_dirs and not others and not templates:
+    changed = _Changed.of([absolute(p) for p in paths if p.is_file()])
+    if not changed.tf_dirs and not changed.others and not changed.templates:
         return Focus()
     top = git_top(cwd) or absolute(cwd)
     plan = discover([top], cwd, exclude)
     focus = Focus()
-    if templates:
-        _template_parents(plan.templates, templates, cwd, focus)
-    if not tf_dirs and not others:
+    if changed.templates:
+        _template_parents(plan.templates, changed.templates, cwd, focus)
+    if not changed.tf_dirs and not changed.others:
         return focus
-    callers: dict[Path, set[Path]] = {}
-    readers: dict[Path, set[Path]] = {}
-    first_file: dict[Path, Path] = {}
-    for directory, files in plan.modules.items():
-        here = absolute(directory)
-        if files:
-            first_file[here] = files[0]
-        texts = [_read(f) for f in files]
-        for child in local_calls(here, texts):
-            if absolute(child) != here:
-                callers.setdefault(absolute(child), set()).add(here)
-        for text in texts:
-            for written in read_paths(text):
-                # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
-                # engine._read_files); both are looked up, a file read either way is in scope.
-                name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written
-                readers.setdefault(absolute(here / name), set()).add(here)
-    reading = {d for p in others for d in readers.get(p, ())}
+    graph = _ModuleGraph.of(plan.modules)
+    reading = {d for p in changed.others for d in graph.readers.get(p, ())}
     roots_of_whole: set[Path] = set()
-    for start in sorted(tf_dirs | reading):
+    for start in sorted(changed.tf_dirs | reading):
         # Values flow through module inputs and outputs, which findings do not name as evidence: a change to a
         # called module, a .tfvars or a policy file puts every finding of the roots above it in focus.
-        whole = start in var_dirs or start in reading or bool(callers.get(start))
-        pending, seen = [start], {start}
-        while pending:
-            directory = pending.pop()
-            above = callers.get(directory, set())
-            if not above:
-                if directory in first_file and directory not in tf_dirs:
-                    focus.extra.append(first_file[directory])
-                elif directory in var_dirs and directory in first_file:
-                    focus.extra.append(first_file[directory])  # a .tfvars alone does not load its module
-                if whole:
-                    roots_of_whole.add(directory)
-            for caller in sorted(above - seen):
-                seen.add(caller)
-                pending.append(caller)
+        whole = start in changed.var_dirs or start in reading or bool(graph.callers.get(start))
+        for root in graph.roots_above(start):
+            if root in graph.first_file and (root not in changed.tf_dirs or root in changed.var_dirs):
+                focus.extra.append(graph.first_file[root])  # (a .tfvars alone does not load its module)
+            if whole:
+                roots_of_whole.add(root)
     focus.units |= {display_path(d, cwd) for d in roots_of_whole}
     focus.extra = sorted(set(focus.extra))
     return focus
+
+
+@dataclass
+class _Changed:
+    """The changed files, by what they can affect."""
+
+    tf_dirs: set[Path]  # directories of changed Terraform files (.tfvars included)
+    var_dirs: set[Path]  # directories of changed .tfvars files
+    others: set[Path]  # files a module could read with file()/templatefile()
+    templates: set[Path]  # files that may be templates
+
+    @classmethod
+    def of(cls, changed: list[Path]) -> _Changed:
+        return cls(
+            tf_dirs={p.parent for p in changed if p.name.endswith(TERRAFORM_SUFFIXES)},
+            var_dirs={p.parent for p in changed if p.name.endswith(TFVARS_SUFFIXES)},
+            # YAML is a template's, not a policy's.
+            others={
+                p
+                for p in changed
+                if not p.name.endswith(TERRAFORM_SUFFIXES) and not p.name.endswith((".yaml", ".yml", ".template"))
+            },
+            templates={
+                p
+                for p in changed
+                if p.name.endswith((".yaml", ".yml", ".json", ".template")) and not p.name.endswith(TFVARS_SUFFIXES)
+            },
+        )
+
+
+@dataclass
+class _ModuleGraph:
+    """Who calls each local module, who reads each file, and one file of each module (to add it to a run)."""
+
+    callers: dict[Path, set[Path]] = field(default_factory=dict)
+    readers: dict[Path, set[Path]] = field(default_factory=dict)
+    first_file: dict[Path, Path] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, modules: dict[Path, list[Path]]) -> _ModuleGraph:
+        graph = cls()
+        for directory, files in modules.items():
+            here = absolute(directory)
+            if files:
+                graph.first_file[here] = files[0]
+            texts = [_read(f) for f in files]
+            for child in local_calls(here, texts):
+                if absolute(child) != here:
+                    graph.callers.setdefault(absolute(child), set()).add(here)
+            for text in texts:
+                for written in read_paths(text):
+                    # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
+                    # engine._read_files); both are looked up, a file read either way is in scope.
+                    name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written
+                    graph.readers.setdefault(absolute(here / name), set()).add(here)
+        return graph
+
+    def roots_above(self, start: Path) -> list[Path]:
+        """The root modules that call ``start`` through any depth (``start`` itself when nothing calls it)."""
+        roots: list[Path] = []
+        pending, seen = [start], {start}
+        while pending:
+            directory = pending.pop()
+            above = self.callers.get(directory, set())
+            if not above:
+                roots.append(directory)
+            for caller in sorted(above - seen):
+                seen.add(caller)
+                pending.append(caller)
+        return roots
 
 
 def _template_parents(all_templates: list[Path], changed: set[Path], cwd: Path, focus: Focus) -> None:

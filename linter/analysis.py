@@ -6,6 +6,7 @@ Units are independent, so this is what runs in parallel and what the cache store
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -77,41 +78,17 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
 
 
 def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
-    from infra_policy_linter.parsers.terraform import TfFile, parse_hcl, parse_tfvars_json
+    from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
     from infra_policy_linter.parsers.terraform_json import parse_terraform_file
     from infra_policy_linter.resolve.terraform import ModuleLibrary, build_module
 
-    files: list[TfFile] = []
     broken = list(work.broken)
-    texts: dict[str, str] = {}
-    for source in work.sources:
-        text = decode(source)
-        if isinstance(text, ParseError):
-            result.errors.append(text)
-            broken.append(source.path)
-        else:
-            texts[source.path] = text
-    for path, text in texts.items():
-        parsed = parse_terraform_file(path, text)
-        if isinstance(parsed, ParseError):
-            result.errors.append(parsed)
-            broken.append(path)
-        else:
-            files.append(parsed)
-    tfvars: list[TfFile] = []
-    for source in work.tfvars:
-        text = decode(source)
-        if isinstance(text, ParseError):
-            parsed = text
-        elif source.path.endswith(".json"):
-            parsed = parse_tfvars_json(source.path, text)
-        else:
-            parsed = parse_hcl(source.path, text)
-        if isinstance(parsed, ParseError):
-            result.errors.append(parsed)
-            broken.append(source.path)
-        else:
-            tfvars.append(parsed)
+    files = _parsed(work.sources, parse_terraform_file, result, broken)
+
+    def parse_variables(path: str, text: str) -> Any:
+        return parse_tfvars_json(path, text) if path.endswith(".json") else parse_hcl(path, text)
+
+    tfvars = _parsed(work.tfvars, parse_variables, result, broken)
     if work.variables:
         tfvars.append(_command_line_variables(work.variables))
     if not files:
@@ -122,16 +99,7 @@ def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: lis
         if not isinstance(text, ParseError):
             library.texts[source.path] = text
     for directory, sources in work.modules:
-        parsed_files = []
-        for source in sources:
-            text = decode(source)
-            parsed = text if isinstance(text, ParseError) else parse_terraform_file(source.path, text)
-            if isinstance(parsed, ParseError):
-                result.errors.append(parsed)
-                broken.append(source.path)
-            else:
-                parsed_files.append(parsed)
-        library.files[directory] = parsed_files
+        library.files[directory] = _parsed(sources, parse_terraform_file, result, broken)
     unit = build_module(work.name, files, tfvars, env, library)
     # The resolver already knows which calls it could not follow (MOD001): one per call site.
     unfollowed.extend(sorted({f"{c.location.path}:{c.location.line}" for c in unit.unfollowed}))
@@ -234,3 +202,19 @@ def check_unit(
     active, hidden, meta = apply_suppressions(unit, raw, today, enabled)
     findings = [replace(f, level=config.levels[f.rule]) if f.rule in config.levels else f for f in active + meta]
     return findings, hidden
+
+
+def _parsed(
+    sources: tuple[Source, ...], parse: Callable[[str, str], Any], result: UnitResult, broken: list[str]
+) -> list[Any]:
+    """Each source decoded and parsed; what cannot be becomes an error of the unit and a broken file."""
+    parsed_files = []
+    for source in sources:
+        text = decode(source)
+        parsed = text if isinstance(text, ParseError) else parse(source.path, text)
+        if isinstance(parsed, ParseError):
+            result.errors.append(parsed)
+            broken.append(source.path)
+        else:
+            parsed_files.append(parsed)
+    return parsed_files

@@ -8,6 +8,7 @@ rewritten, so concurrent runs and corrupt files are harmless.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -110,10 +111,8 @@ class ResultCache:
                 fh.write(data)
             os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half of one
         except OSError:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def _loc(loc: Location) -> list[Any]:

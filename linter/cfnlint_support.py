@@ -1,5 +1,5 @@
-"""The shared half of the cfn-lint plugin (kept out of ``infra_policy_linter.cfnlint_rules``: cfn-lint instantiates every
-rule class it finds in that module, and this base class is not a rule).
+"""The shared half of the cfn-lint plugin (kept out of ``infra_policy_linter.cfnlint_rules``: cfn-lint instantiates
+every rule class it finds in that module, and this base class is not a rule).
 
 A plugin rule runs the linter's own rule on the model of the template cfn-lint decoded: the same verdicts, the
 same selection, the same message; only the place is given as cfn-lint's path into the template.
@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from infra_policy_linter.model import Unit
+from infra_policy_linter.model import Language, Unit
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.resolve.cloudformation import build_template
 from infra_policy_linter.rules.verdict_rule import VerdictRule
@@ -74,9 +74,8 @@ def _unit(filename: str, text: str, decoded: Any) -> Unit:
 
     parsed = parse_template(filename, text) if text else None
     if parsed is None or isinstance(parsed, ParseError):
-        language = "json" if text.lstrip().startswith("{") else "yaml"
-        parsed = Template(filename, decoded, language, text.split("\n"))  # type: ignore[assignment]
-        return build_template(parsed)  # type: ignore[arg-type]
+        language: Language = "json" if text.lstrip().startswith("{") else "yaml"
+        return build_template(Template(filename, decoded, language, text.split("\n")))
     # A SAM template goes through the real transform, as `lint` reads it (cfn-lint's own expansion of SAM loses
     # what SAM's source says: the destination Type, the generated grants, the connectors, the positions).
     from infra_policy_linter.resolve.sam_transform import translate, uses_sam
@@ -84,7 +83,7 @@ def _unit(filename: str, text: str, decoded: Any) -> Unit:
     translated = translate(parsed, None) if uses_sam(parsed.body) else None
     if isinstance(translated, list):  # SAM rejects it: cfn-lint reports that itself
         translated = None
-    return build_template(parsed, None, translated)  # type: ignore[arg-type]
+    return build_template(parsed, None, translated)
 
 
 def plugin_rule(rule: VerdictRule) -> type[VerdictCheck]:

@@ -34,7 +34,7 @@ def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (cfn / "deep.yaml").write_text("AWSTemplateFormatVersion: x\nResources: " + "[" * 3000 + "]" * 3000 + "\n")
     (cfn / "bomb.yaml").write_text(
         "AWSTemplateFormatVersion: x\na: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+        + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
         + "Resources: *i\n"
     )
     crlf = b"\xef\xbb\xbf" + BAD_YAML.read_bytes().replace(b"\n", b"\r\n")

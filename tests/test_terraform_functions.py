@@ -146,7 +146,9 @@ data "aws_iam_policy_document" "base" {
 
 data "aws_iam_policy_document" "final" {
   source_json   = data.aws_iam_policy_document.base.json
-  override_json = jsonencode({ Statement = [{ Sid = "Send", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:*:*:only" }] })
+  override_json = jsonencode({
+    Statement = [{ Sid = "Send", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:*:*:only" }]
+  })
   statement {
     actions   = ["sns:Publish"]
     resources = ["*"]
@@ -185,7 +187,9 @@ def test_a_templatefile_policy_with_directives_is_read() -> None:
         "main.tf",
         """
 resource "aws_iam_policy" "send" {
-  policy = templatefile("${path.module}/policy.tftpl", { queues = ["arn:aws:sqs:eu-west-1:1:a", "arn:aws:sqs:eu-west-1:1:b"] })
+  policy = templatefile("${path.module}/policy.tftpl", {
+    queues = ["arn:aws:sqs:eu-west-1:1:a", "arn:aws:sqs:eu-west-1:1:b"]
+  })
 }
 """,
     )

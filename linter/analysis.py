@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any, Literal
 
 from infra_policy_linter.config import Config
@@ -80,6 +81,7 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
 def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
     from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
     from infra_policy_linter.parsers.terraform_json import parse_terraform_file
+    from infra_policy_linter.resolve.registry_models import anchor_at_calls, mentions_a_model
     from infra_policy_linter.resolve.terraform import ModuleLibrary, build_module
 
     broken = list(work.broken)
@@ -100,7 +102,10 @@ def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: lis
             library.texts[source.path] = text
     for directory, sources in work.modules:
         library.files[directory] = _parsed(sources, parse_terraform_file, result, broken)
+    if mentions_a_model([decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]):
+        library.models = _registry_models()
     unit = build_module(work.name, files, tfvars, env, library)
+    anchor_at_calls(unit, library.call_sites)
     # The resolver already knows which calls it could not follow (MOD001): one per call site.
     unfollowed.extend(sorted({f"{c.location.path}:{c.location.line}" for c in unit.unfollowed}))
     unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
@@ -218,3 +223,22 @@ def _parsed(
         else:
             parsed_files.append(parsed)
     return parsed_files
+
+
+def decode_text(source: Source) -> str:
+    return source.data.decode("utf-8", "replace")
+
+
+@cache
+def _registry_models() -> dict[str, list[Any]]:
+    """The linter's models of registry modules, parsed once per process."""
+    from infra_policy_linter.parsers.terraform import parse_hcl
+    from infra_policy_linter.resolve.registry_models import MODEL_PREFIX, model_sources
+
+    parsed: dict[str, list[Any]] = {}
+    for address, text in model_sources():
+        tf = parse_hcl(f"{MODEL_PREFIX}{address})/main.tf", text)
+        if isinstance(tf, ParseError):  # the project's own file: a test keeps it parseable
+            raise RuntimeError(f"the model of {address} does not parse: {tf.message}")
+        parsed[address] = [tf]
+    return parsed

@@ -20,10 +20,11 @@ class ModuleNotFollowed(Rule):
     formats = ("terraform",)
     rationale = (
         "Registry and git modules live outside the repository until `terraform init` downloads them into "
-        ".terraform/modules. Until then the linter cannot see the functions, roles and destinations they create "
-        "(terraform-aws-modules/lambda, the most used Lambda module, is one), and a run that says nothing about "
-        "them would read as a pass. Each call that could not be followed is reported once, as a note, naming its "
-        "source."
+        ".terraform/modules. Until then the linter cannot see the functions, roles and destinations they create, "
+        "and a run that says nothing about them would read as a pass. Each call that could not be followed is "
+        "reported once, as a note, naming its source. (terraform-aws-modules/lambda, the most used Lambda module, "
+        "is the exception: without .terraform/modules the linter reads its calls through its own model of the "
+        "module's documented inputs.)"
     )
     remediation = (
         "Run `terraform init` (it needs no credentials: `terraform init -backend=false`) before linting, so that "
@@ -32,8 +33,8 @@ class ModuleNotFollowed(Rule):
     )
     example = (
         'module "worker" {\n'
-        '  source  = "terraform-aws-modules/lambda/aws"   # MOD001 until terraform init\n'
-        '  version = "~> 8.0"\n'
+        '  source  = "cloudposse/lambda-function/aws"   # MOD001 until terraform init\n'
+        '  version = "~> 0.6"\n'
         "}"
     )
 

@@ -39,6 +39,7 @@ from infra_policy_linter.parsers.suppressions import comment_suppressions
 from infra_policy_linter.parsers.terraform import TfFile, find_attribute
 from infra_policy_linter.policy_document import policy_from_value
 from infra_policy_linter.resolve.hcl_functions import Encoded, call_function
+from infra_policy_linter.resolve.registry_models import CallSite, is_model_path, model_directory, model_files
 from infra_policy_linter.values import (
     Environment,
     Text,
@@ -156,13 +157,24 @@ class ModuleLibrary:
     files: dict[str, list[TfFile]] = field(default_factory=dict)  # module directory (display) -> files
     remote: dict[str, str] = field(default_factory=dict)  # "module.a.module.b" -> directory, from modules.json
     texts: dict[str, str] = field(default_factory=dict)  # files read by file()/templatefile() (display path)
+    models: dict[str, list[TfFile]] = field(default_factory=dict)  # registry address -> the linter's model of it
+    call_sites: dict[str, CallSite] = field(default_factory=dict)  # model directory -> the call that reads it
 
     def locate(self, caller_dir: str, source: str | None, address: str) -> str | None:
         if source is None:
             return None
         if source.startswith(("./", "../")):
             return posixpath.normpath(posixpath.join(caller_dir, source))
-        return self.remote.get(address)
+        if address in self.remote:
+            return self.remote[address]
+        # Not downloaded: a registry module the linter has a model of is read through that model.
+        directory = model_directory(source, address)
+        if directory is not None and directory not in self.files:
+            files = model_files(directory, self.models)
+            if files is None:
+                return None
+            self.files[directory] = files
+        return directory
 
 
 # Resource types an event source mapping reads: (service, MSK cluster type).
@@ -641,6 +653,8 @@ class TerraformModule:
                     else f"its source {source!r} has no Terraform files"
                 )
             else:
+                if is_model_path(directory):
+                    self.library.call_sites[directory] = CallSite(self._unfollowed(name, "").location, self.prefix)
                 found = [
                     (
                         suffix,

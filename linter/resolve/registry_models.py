@@ -1,8 +1,9 @@
 """Stand-ins for registry modules that `terraform init` has not downloaded.
 
 A checkout rarely holds ``.terraform/modules``, so a call to a registry module would leave the functions it creates
-unchecked (MOD001). For the modules that create Lambda functions most often, the linter carries its own model of
-the module (``data/*.hcl``: the module's documented inputs and what they create) and reads the call through it.
+unchecked (MOD001), and a queue or topic it creates unknown (DST004). For the most used modules that create Lambda
+functions, queues and topics, the linter carries its own model of the module (``data/*.hcl``: the module's
+documented inputs and what they create) and reads the call through it.
 Every position inside a model is reported at the module call, and fixes attach to the role through the module's
 outputs: the model is not a file the user has.
 """
@@ -22,10 +23,16 @@ from infra_policy_linter.parsers.terraform import TfFile
 # Source address (as written, without a registry host) -> the model's file.
 _MODELS = {
     "terraform-aws-modules/lambda/aws": "terraform-aws-modules-lambda.hcl",
+    "terraform-aws-modules/sqs/aws": "terraform-aws-modules-sqs.hcl",
+    "terraform-aws-modules/sns/aws": "terraform-aws-modules-sns.hcl",
+    "terraform-aws-modules/dynamodb-table/aws": "terraform-aws-modules-dynamodb-table.hcl",
 }
 # The same modules when called straight from their git repository.
 _GIT_SOURCES = {
     "github.com/terraform-aws-modules/terraform-aws-lambda": "terraform-aws-modules/lambda/aws",
+    "github.com/terraform-aws-modules/terraform-aws-sqs": "terraform-aws-modules/sqs/aws",
+    "github.com/terraform-aws-modules/terraform-aws-sns": "terraform-aws-modules/sns/aws",
+    "github.com/terraform-aws-modules/terraform-aws-dynamodb-table": "terraform-aws-modules/dynamodb-table/aws",
 }
 MODEL_PREFIX = "(model of "  # a model's directory: "(model of terraform-aws-modules/lambda/aws, called as module.x)"
 
@@ -61,7 +68,7 @@ def is_model_path(path: str) -> bool:
 
 def mentions_a_model(texts: list[str]) -> bool:
     """Cheap test on a unit's sources: could one of them call a module the linter has a model of?"""
-    return any(name in text for text in texts for name in ("terraform-aws-modules/lambda", "terraform-aws-lambda"))
+    return any("terraform-aws-modules/" in text for text in texts)
 
 
 @cache

@@ -34,7 +34,7 @@ def test_sources_of_the_lambda_module(source: str) -> None:
     "source",
     [
         "terraform-aws-modules/lambda/aws//modules/alias",  # a submodule is another module
-        "terraform-aws-modules/sqs/aws",
+        "terraform-aws-modules/eventbridge/aws",
         "./modules/lambda",
         "cloudposse/lambda-function/aws",
     ],

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from infra_policy_linter.findings import Finding
-from infra_policy_linter.model import Location, Unit
+from infra_policy_linter.model import Location, ModuleCall, Unit
 from infra_policy_linter.rules.base import Rule
 
 
@@ -21,10 +21,12 @@ class ModuleNotFollowed(Rule):
     rationale = (
         "Registry and git modules live outside the repository until `terraform init` downloads them into "
         ".terraform/modules. Until then the linter cannot see the functions, roles and destinations they create, "
-        "and a run that says nothing about them would read as a pass. Each call that could not be followed is "
-        "reported once, as a note, naming its source. (terraform-aws-modules/lambda, the most used Lambda module, "
-        "is the exception: without .terraform/modules the linter reads its calls through its own model of the "
-        "module's documented inputs.)"
+        "and a run that says nothing about them would read as a pass. A call that could not be followed is reported "
+        "once, as a note naming its source, when it can matter: its unit has Lambda functions, invoke configs or "
+        "event source mappings the module may feed, or the call itself names a Lambda function (every other one "
+        "is counted in the summary's 'module calls not followed'). terraform-aws-modules/lambda, /sqs, /sns and "
+        "/dynamodb-table are the exception: without .terraform/modules the linter reads their calls through its "
+        "own models of their documented inputs."
     )
     remediation = (
         "Run `terraform init` (it needs no credentials: `terraform init -backend=false`) before linting, so that "
@@ -40,9 +42,14 @@ class ModuleNotFollowed(Rule):
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         seen: set[Location] = set()
+        lambda_in_view = bool(unit.functions or unit.invoke_configs or unit.event_source_mappings)
         for call in unit.unfollowed:
             if call.location in seen:
                 continue  # the call sits in a module with several instances: one note for the one call site
+            if not lambda_in_view and not _names_lambda(call):
+                # Nothing here invokes or maps a function, and the call does not say it makes one: it is counted
+                # in the summary's "module calls not followed", without a note per label or VPC module.
+                continue
             seen.add(call.location)
             yield Finding(
                 rule=self.id,
@@ -62,3 +69,10 @@ class ModuleNotFollowed(Rule):
 def _without_instances(address: str) -> str:
     """``module.a["x"].module.b`` -> ``module.a.module.b``: the call site, whichever instance reached it."""
     return re.sub(r"\[[^\]]*\]", "", address)
+
+
+_LAMBDA_WORDS = re.compile(r"lambda|function|serverless", re.IGNORECASE)
+
+
+def _names_lambda(call: ModuleCall) -> bool:
+    return bool(_LAMBDA_WORDS.search(call.source) or _LAMBDA_WORDS.search(call.address))

@@ -172,7 +172,7 @@ def test_override_files_merge_into_the_blocks_they_name(tmp_path: Path, monkeypa
 def test_a_module_call_not_followed_is_one_note_per_call_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "modules" / "app").mkdir(parents=True)
     (tmp_path / "modules" / "app" / "main.tf").write_text(
-        'variable "name" {}\n\nmodule "queue" {\n  source = "terraform-aws-modules/sqs/aws"\n  name   = var.name\n}\n'
+        'variable "name" {}\n\nmodule "queue" {\n  source = "cloudposse/lambda-function/aws"\n  name   = var.name\n}\n'
     )
     (tmp_path / "main.tf").write_text(
         'module "app" {\n  source   = "./modules/app"\n  for_each = toset(["a", "b", "c"])\n  name     = each.key\n}\n'
@@ -185,7 +185,23 @@ def test_a_module_call_not_followed_is_one_note_per_call_site(tmp_path: Path, mo
             "modules/app/main.tf",
             3,
             "module.app.module.queue was not checked: its source "
-            "'terraform-aws-modules/sqs/aws' is not available here (a module `terraform init` downloads: run it so "
+            "'cloudposse/lambda-function/aws' is not available here (a module `terraform init` downloads: run it so "
             "that .terraform/modules holds it)",
         )
     ]
+
+
+def test_a_module_call_that_cannot_matter_is_counted_not_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No function, invoke config or mapping in view, and a call that names no Lambda: no note, but the summary
+    still counts it; once the unit has a function, the same call is a note (it may hold the function's role)."""
+    (tmp_path / "main.tf").write_text('module "label" {\n  source = "cloudposse/label/null"\n  name   = "x"\n}\n')
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert (code, report["findings"], report["summary"]["not_followed"]) == (0, [], 1)
+    (tmp_path / "lambda.tf").write_text(
+        'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  role = module.label.id\n}\n'
+    )
+    _, report = run_json(".")
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("MOD001", 1)]

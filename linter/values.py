@@ -115,6 +115,9 @@ def _text_parts(piece: Any) -> list[Part]:
 
 def make_text(pieces: Iterable[Any], assumptions: Iterable[str] = ()) -> Any:
     """Concatenate resolved values into one string value; returns ``str`` when everything is known."""
+    pieces = list(pieces)
+    if not assumptions and all(type(piece) is str for piece in pieces):
+        return "".join(pieces)  # the common case, without building parts
     parts: list[Part] = []
     assumed: set[str] = set(assumptions)
     for piece in pieces:

@@ -861,7 +861,7 @@ _STACK_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
 
 _PSEUDO: dict[str, Callable[[], Any]] = {
     "AWS::Partition": lambda: aws.PARTITION,
-    "AWS::URLSuffix": lambda: "amazonaws.com",
+    "AWS::URLSuffix": lambda: aws.URL_SUFFIX,
     "AWS::StackName": lambda: Unknown("AWS::StackName", "the stack name"),
     "AWS::StackId": lambda: Unknown("AWS::StackId", "the stack id"),
     "AWS::NotificationARNs": lambda: Unknown("AWS::NotificationARNs", "the stack's notification ARNs"),
@@ -874,27 +874,27 @@ def _queue_name(t: CloudFormationTemplate, i: str) -> Any:
 
 
 def _queue_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("sqs", t.env.region(), t.env.account(), _queue_name(t, i))
+    return aws.queue_arn(t.env.region(), t.env.account(), _queue_name(t, i))
 
 
 def _queue_url(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(["https://sqs.", t.env.region(), ".amazonaws.com/", t.env.account(), "/", _queue_name(t, i)])
+    return aws.queue_url(t.env.region(), t.env.account(), _queue_name(t, i))
 
 
 def _topic_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("sns", t.env.region(), t.env.account(), t._name(i, "TopicName"))
+    return aws.topic_arn(t.env.region(), t.env.account(), t._name(i, "TopicName"))
 
 
 def _function_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", t._name(i, "FunctionName")]))
+    return aws.function_arn(t.env.region(), t.env.account(), t._name(i, "FunctionName"))
 
 
 def _bus_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("events", t.env.region(), t.env.account(), make_text(["event-bus/", t._name(i, "Name")]))
+    return aws.event_bus_arn(t.env.region(), t.env.account(), t._name(i, "Name"))
 
 
 def _bucket_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(["arn:", aws.PARTITION, ":s3:::", t._name(i, "BucketName")])
+    return aws.bucket_arn(t._name(i, "BucketName"))
 
 
 def _iam_path(t: CloudFormationTemplate, i: str) -> Any:
@@ -903,15 +903,11 @@ def _iam_path(t: CloudFormationTemplate, i: str) -> Any:
 
 
 def _role_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(
-        ["arn:", aws.PARTITION, ":iam::", t.env.account(), ":role", _iam_path(t, i), t._name(i, "RoleName")]
-    )
+    return aws.role_arn(t.env.account(), _iam_path(t, i), t._name(i, "RoleName"))
 
 
 def _managed_policy_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return make_text(
-        ["arn:", aws.PARTITION, ":iam::", t.env.account(), ":policy", _iam_path(t, i), t._name(i, "ManagedPolicyName")]
-    )
+    return aws.managed_policy_arn(t.env.account(), _iam_path(t, i), t._name(i, "ManagedPolicyName"))
 
 
 def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
@@ -919,12 +915,7 @@ def _alias_arn(t: CloudFormationTemplate, i: str) -> Any:
     fn = t.resolve(props.get("FunctionName"))
     from infra_policy_linter.link import function_name_of
 
-    return aws.arn(
-        "lambda",
-        t.env.region(),
-        t.env.account(),
-        make_text(["function:", function_name_of(fn), ":", t._name(i, "Name")]),
-    )
+    return aws.function_arn(t.env.region(), t.env.account(), function_name_of(fn), t._name(i, "Name"))
 
 
 def _key_id(t: CloudFormationTemplate, i: str) -> Any:
@@ -932,7 +923,7 @@ def _key_id(t: CloudFormationTemplate, i: str) -> Any:
 
 
 def _key_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("kms", t.env.region(), t.env.account(), make_text(["key/", _key_id(t, i)]))
+    return aws.key_arn(t.env.region(), t.env.account(), _key_id(t, i))
 
 
 _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
@@ -955,23 +946,21 @@ _REF: dict[str, Callable[[CloudFormationTemplate, str], Any]] = {
 
 
 def _stream_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("kinesis", t.env.region(), t.env.account(), make_text(["stream/", t._name(i, "Name")]))
+    return aws.kinesis_stream_arn(t.env.region(), t.env.account(), t._name(i, "Name"))
 
 
 def _table_arn(t: CloudFormationTemplate, i: str) -> Any:
-    return aws.arn("dynamodb", t.env.region(), t.env.account(), make_text(["table/", t._name(i, "TableName")]))
+    return aws.dynamodb_table_arn(t.env.region(), t.env.account(), t._name(i, "TableName"))
 
 
 def _table_stream_arn(t: CloudFormationTemplate, i: str) -> Any:
     label = Unknown(f"{t.scope}{i}.StreamLabel", f"the stream label of {i}", atom=True)
-    return make_text([_table_arn(t, i), "/stream/", label])
+    return aws.dynamodb_stream_arn(t.env.region(), t.env.account(), t._name(i, "TableName"), label)
 
 
 def _msk_arn(t: CloudFormationTemplate, i: str) -> Any:
     uuid = Unknown(f"{t.scope}{i}.uuid", f"the id AWS gives {i}", atom=True)
-    return aws.arn(
-        "kafka", t.env.region(), t.env.account(), make_text(["cluster/", t._name(i, "ClusterName"), "/", uuid])
-    )
+    return aws.msk_cluster_arn(t.env.region(), t.env.account(), t._name(i, "ClusterName"), uuid)
 
 
 # Resource types an event source mapping reads: (service, MSK cluster type).

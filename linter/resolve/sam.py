@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from infra_policy_linter.resolve.cloudformation import CloudFormationTemplate
 
 SAM_TYPES = {"SQS": "sqs", "SNS": "sns", "Lambda": "lambda", "EventBridge": "events", "S3Bucket": "s3", "S3": "s3"}
-BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+BASIC_EXECUTION = aws.aws_managed_policy_arn("service-role/AWSLambdaBasicExecutionRole")
 
 
 @lru_cache(maxsize=1)
@@ -111,13 +111,13 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
     props = merged_properties(t.sam_globals, raw_props)
     loc = t.location_of(logical_id)
     name = t.resolve(props["FunctionName"]) if "FunctionName" in props else generated_name(logical_id, "CloudFormation")
-    fn_arn = aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", name]))
+    fn_arn = aws.function_arn(t.env.region(), t.env.account(), name)
     role: Role | None = None
     if "Role" in props:
         role_value = t.resolve(props["Role"])
     else:
         role_name = generated_name(f"{logical_id}Role", "SAM")
-        role_value = make_text(["arn:", aws.PARTITION, ":iam::", t.env.account(), ":role/", role_name])
+        role_value = aws.role_arn(t.env.account(), "/", role_name)
         role = Role(address=f"{logical_id}Role", name=role_name, arn=role_value, location=loc, generated_for=logical_id)
         role.managed_policy_arns.append((BASIC_EXECUTION, loc))
         _sam_policies(t, role, props.get("Policies"), _key_location(t.path, raw_props, "Policies", loc), logical_id)
@@ -286,7 +286,7 @@ def _sam_events(
         event_props = event.get("Properties") if isinstance(event.get("Properties"), dict) else {}
         event_loc = _location(t.path, event, loc)
         if role is not None and managed:
-            role.managed_policy_arns.append((f"arn:aws:iam::aws:policy/{managed}", event_loc))
+            role.managed_policy_arns.append((aws.aws_managed_policy_arn(managed), event_loc))
         raw_source = event_props.get(source_key) if source_key else None
         mapping = EventSourceMapping(
             address=f"{logical_id}.Events.{event_name}",

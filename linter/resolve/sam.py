@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter import aws
 from infra_policy_linter.iam.managed import aws_managed_arn
-from infra_policy_linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
+from infra_policy_linter.model import EventSourceMapping, Function, InvokeConfig, Location, Policy, Role, Unit
 from infra_policy_linter.policy_document import policy_from_value
+from infra_policy_linter.resolve.cloudformation_destinations import destination, limits, source_facts
+from infra_policy_linter.resolve.cloudformation_nodes import key_location, location
 from infra_policy_linter.values import Unknown, generated_name, make_text, plain
 
 if TYPE_CHECKING:
@@ -105,8 +107,6 @@ def _substitute(node: Any, params: dict[str, Any]) -> Any:
 
 
 def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id: str) -> None:
-    from infra_policy_linter.resolve.cloudformation import _key_location, _location
-
     raw_props = t.props(logical_id)
     props = merged_properties(t.sam_globals, raw_props)
     loc = t.location_of(logical_id)
@@ -120,7 +120,7 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
         role_value = aws.role_arn(t.env.account(), "/", role_name)
         role = Role(address=f"{logical_id}Role", name=role_name, arn=role_value, location=loc, generated_for=logical_id)
         role.managed_policy_arns.append((BASIC_EXECUTION, loc))
-        _sam_policies(t, role, props.get("Policies"), _key_location(t.path, raw_props, "Policies", loc), logical_id)
+        _sam_policies(t, role, props.get("Policies"), key_location(t.path, raw_props, "Policies", loc), logical_id)
         if "PermissionsBoundary" in props:
             role.boundary = t.resolve(props["PermissionsBoundary"])
         dlq = props.get("DeadLetterQueue")
@@ -142,7 +142,7 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
             arn=fn_arn,
             role=role_value,
             location=loc,
-            role_location=_key_location(t.path, raw_props, "Role", loc),
+            role_location=key_location(t.path, raw_props, "Role", loc),
         )
     )
 
@@ -161,13 +161,13 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
             continue  # SAM creates the queue or topic and grants it (or rejects the template)
         raw = target["Destination"]
         value = t.resolve(raw)
-        dest_loc = _key_location(t.path, target, "Destination", _location(t.path, target, loc))
+        dest_loc = key_location(t.path, target, "Destination", location(t.path, target, loc))
         if role is not None and sam_type in SAM_TYPES:
             role.inline_policies.append(
                 _auto_policy(logical_id, key, SAM_TYPES[sam_type], value, dest_loc, role.address)
             )
-        config.destinations.append(t.destination(kind, target, loc))
-    t.limits(config, eic, loc)
+        config.destinations.append(destination(t, kind, target, loc))
+    limits(t, config, eic, loc)
     if config.destinations:
         unit.invoke_configs.append(config)
 
@@ -193,13 +193,11 @@ def _auto_policy(fn: str, key: str, service: str, destination: Any, loc: Locatio
 
 
 def _sam_policies(t: CloudFormationTemplate, role: Role, node: Any, loc: Location, fn: str) -> None:
-    from infra_policy_linter.resolve.cloudformation import _location
-
     if node is None:
         return
     items = node if isinstance(node, list) else [node]
     for n, item in enumerate(items):
-        item_loc = _location(t.path, item, loc)
+        item_loc = location(t.path, item, loc)
         if isinstance(item, str) or _is_intrinsic(item):
             value = t.resolve(item)
             text = plain(value)
@@ -273,9 +271,6 @@ def _sam_events(
     role: Role | None,
     loc: Location,
 ) -> None:
-    from infra_policy_linter.model import EventSourceMapping
-    from infra_policy_linter.resolve.cloudformation import _key_location, _location
-
     events = props.get("Events")
     for event_name in sorted(str(k) for k in events) if isinstance(events, dict) else []:
         event = events[event_name]
@@ -284,7 +279,7 @@ def _sam_events(
             continue
         source_key, managed = SAM_EVENT_SOURCES.get(kind) or (SAM_UNCHECKED_SOURCES[kind], None)
         event_props = event.get("Properties") if isinstance(event.get("Properties"), dict) else {}
-        event_loc = _location(t.path, event, loc)
+        event_loc = location(t.path, event, loc)
         if role is not None and managed:
             role.managed_policy_arns.append((aws.aws_managed_policy_arn(managed), event_loc))
         raw_source = event_props.get(source_key) if source_key else None
@@ -299,14 +294,14 @@ def _sam_events(
             else Unknown(
                 f"{logical_id}.Events.{event_name}.EventSourceArn", "no EventSourceArn (a self-managed Kafka source)"
             ),
-            source_location=_key_location(t.path, event_props, source_key, event_loc),
-            source_ref=t._referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
+            source_location=key_location(t.path, event_props, source_key, event_loc),
+            source_ref=t.referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
             function_address=logical_id,
         )
         dc = event_props.get("DestinationConfig")
         target = dc.get("OnFailure") if isinstance(dc, dict) else None
         if isinstance(target, dict) and "Destination" in target:
-            mapping.on_failure = t.destination("on_failure", target, event_loc)
+            mapping.on_failure = destination(t, "on_failure", target, event_loc)
             sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
             if role is not None and sam_type in ("SQS", "SNS", "S3"):  # pull.py: SAM adds these three
                 role.inline_policies.append(
@@ -319,6 +314,6 @@ def _sam_events(
                         role.address,
                     )
                 )
-        t.source_facts(mapping, raw_source)
+        source_facts(t, mapping, raw_source)
         mapping.source_service = mapping.source_service or _EVENT_SERVICES.get(kind)  # the event type names it
         unit.event_source_mappings.append(mapping)

@@ -20,7 +20,8 @@ def _snapshot() -> dict[str, Any]:
         .joinpath("data/aws_managed_policies.json")
         .read_text(encoding="utf-8")
     )
-    return json.loads(text)
+    snapshot: dict[str, Any] = json.loads(text)
+    return snapshot
 
 
 def snapshot_date() -> str:

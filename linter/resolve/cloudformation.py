@@ -213,7 +213,9 @@ class CloudFormationTemplate:
             entry = self.children[path]
             template = getattr(entry, "template", entry)
             outputs = template.body.get("Outputs") if isinstance(template.body, dict) else None
-            for key in outputs if isinstance(outputs, dict) else {}:
+            if not isinstance(outputs, dict):
+                continue
+            for key in outputs:
                 spec = outputs[key]
                 export = spec.get("Export") if isinstance(spec, dict) else None
                 if isinstance(export, dict) and plain(self.resolve(export.get("Name"))) == name:

@@ -254,7 +254,8 @@ def sam_declared_services(t: CloudFormationTemplate) -> dict[tuple[str, str], st
         props = res.get("Properties") if isinstance(res, dict) else None
         if not (isinstance(props, dict) and res.get("Type") == "AWS::IAM::Role" and sam_tagged(props.get("Tags"))):
             continue
-        for entry in props.get("Policies") if isinstance(props.get("Policies"), list) else []:
+        policies = props.get("Policies")
+        for entry in policies if isinstance(policies, list) else []:
             name = entry.get("PolicyName") if isinstance(entry, dict) else None
             m = _SAM_POLICY_NAME.fullmatch(str(name)) if isinstance(name, str) else None
             if m is None:

@@ -85,7 +85,8 @@ def parameter(t: CloudFormationTemplate, name: str) -> Any:
     spec = t.parameters.get(name)
     if not isinstance(spec, dict):
         return Unknown(f"parameter {name}", f"parameter {name}")
-    ptype = spec.get("Type") if isinstance(spec.get("Type"), str) else "String"
+    declared = spec.get("Type")
+    ptype = declared if isinstance(declared, str) else "String"
     if "Default" not in spec:
         return Unknown(f"parameter {name}", f"parameter {name}, which has no default")
     if ptype.startswith("AWS::SSM::Parameter"):
@@ -160,9 +161,10 @@ def _fn_get_att(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
         name, attribute = arg.split(".", 1)
     elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
         name = arg[0]
-        attribute = plain(resolve(t, arg[1], depth))
-        if attribute is None:
+        chosen = plain(resolve(t, arg[1], depth))
+        if chosen is None:
             return Unknown(f"{name}.?", f"an attribute of {name} chosen at deploy time")
+        attribute = chosen
     else:
         return Unknown("Fn::GetAtt", "a malformed Fn::GetAtt")
     return get_att(t, str(name), str(attribute))

@@ -41,7 +41,8 @@ def policy_templates() -> dict[str, Any]:
     from importlib import resources
 
     text = resources.files("samtranslator").joinpath("policy_templates_data/policy_templates.json").read_text()
-    return json.loads(text)["Templates"]
+    templates: dict[str, Any] = json.loads(text)["Templates"]
+    return templates
 
 
 @lru_cache(maxsize=1)
@@ -167,7 +168,7 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
                 _auto_policy(logical_id, key, SAM_TYPES[sam_type], value, dest_loc, role.address)
             )
         config.destinations.append(destination(t, kind, target, loc))
-    limits(t, config, eic, loc)
+    limits(t, config, eic if isinstance(eic, dict) else {}, loc)
     if config.destinations:
         unit.invoke_configs.append(config)
 
@@ -272,7 +273,9 @@ def _sam_events(
     loc: Location,
 ) -> None:
     events = props.get("Events")
-    for event_name in sorted(str(k) for k in events) if isinstance(events, dict) else []:
+    if not isinstance(events, dict):
+        return
+    for event_name in sorted(str(k) for k in events):
         event = events[event_name]
         kind = event.get("Type") if isinstance(event, dict) else None
         if kind not in SAM_EVENT_SOURCES and kind not in SAM_UNCHECKED_SOURCES:
@@ -294,7 +297,7 @@ def _sam_events(
             else Unknown(
                 f"{logical_id}.Events.{event_name}.EventSourceArn", "no EventSourceArn (a self-managed Kafka source)"
             ),
-            source_location=key_location(t.path, event_props, source_key, event_loc),
+            source_location=key_location(t.path, event_props, source_key, event_loc) if source_key else event_loc,
             source_ref=t.referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
             function_address=logical_id,
         )

@@ -60,8 +60,8 @@ def managed_policy_arns(
     if arns is None:
         return []
     if not isinstance(arns, list):
-        value = t.resolve(arns)
-        return [(arn, loc) for arn in (value if isinstance(value, list) else [value])]
+        value = t.resolve(arns)  # `!If [C, [...], !Ref AWS::NoValue]`: no managed policies when C is false
+        return [] if value is NO_VALUE else [(arn, loc) for arn in (value if isinstance(value, list) else [value])]
     found: list[tuple[Value, Location]] = []
     for item in arns:
         value = t.resolve(item)

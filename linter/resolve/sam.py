@@ -25,7 +25,7 @@ from infra_policy_linter.iam.managed import aws_managed_arn
 from infra_policy_linter.model import EventSourceMapping, Function, InvokeConfig, Location, Policy, Role, Unit
 from infra_policy_linter.policy_document import policy_from_value
 from infra_policy_linter.resolve.cloudformation_destinations import destination, limits, source_facts
-from infra_policy_linter.resolve.cloudformation_nodes import key_location, location
+from infra_policy_linter.resolve.cloudformation_nodes import NO_VALUE, key_location, location
 from infra_policy_linter.values import Unknown, generated_name, make_text, plain
 
 if TYPE_CHECKING:
@@ -148,7 +148,13 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
     )
 
     _sam_events(t, unit, logical_id, raw_props, name, role, loc)
-    eic = props.get("EventInvokeConfig")
+    _sam_invoke_config(t, unit, logical_id, props.get("EventInvokeConfig"), name, role, loc)
+
+
+def _sam_invoke_config(
+    t: CloudFormationTemplate, unit: Unit, logical_id: str, eic: Any, name: Any, role: Role | None, loc: Location
+) -> None:
+    """EventInvokeConfig: its destinations, and the policy SAM adds to a role it generates for each typed one."""
     dc = eic.get("DestinationConfig") if isinstance(eic, dict) else None
     if not isinstance(dc, dict):
         return
@@ -158,17 +164,16 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
         if not isinstance(target, dict):
             continue
         sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
-        if "Destination" not in target:
+        value = t.resolve(target["Destination"]) if "Destination" in target else NO_VALUE
+        if value is NO_VALUE:
             continue  # SAM creates the queue or topic and grants it (or rejects the template)
-        raw = target["Destination"]
-        value = t.resolve(raw)
         dest_loc = key_location(t.path, target, "Destination", location(t.path, target, loc))
         if role is not None and sam_type in SAM_TYPES:
             role.inline_policies.append(
                 _auto_policy(logical_id, key, SAM_TYPES[sam_type], value, dest_loc, role.address)
             )
         config.destinations.append(destination(t, kind, target, loc))
-    limits(t, config, eic if isinstance(eic, dict) else {}, loc)
+    limits(t, config, eic, loc)
     if config.destinations:
         unit.invoke_configs.append(config)
 
@@ -303,7 +308,7 @@ def _sam_events(
         )
         dc = event_props.get("DestinationConfig")
         target = dc.get("OnFailure") if isinstance(dc, dict) else None
-        if isinstance(target, dict) and "Destination" in target:
+        if isinstance(target, dict) and t.resolve(target.get("Destination", NO_VALUE)) is not NO_VALUE:
             mapping.on_failure = destination(t, "on_failure", target, event_loc)
             sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
             if role is not None and sam_type in ("SQS", "SNS", "S3"):  # pull.py: SAM adds these three

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from infra_policy_linter.values import Text, Unknown, make_text, plain
+from infra_policy_linter.values import Text, Unknown, Value, make_text, plain
 
 # Partition of computed ARNs. Other partitions (aws-cn, aws-us-gov) are rare enough that assuming the commercial one
 # silently is better than marking every ARN partly unknown.
@@ -31,8 +31,92 @@ DESTINATION_SERVICES: dict[str, DestinationService] = {
 }
 
 
-def arn(service: str, region: Any, account: Any, resource: Any) -> Any:
-    return make_text(["arn:", PARTITION, ":", service, ":", region, ":", account, ":", resource])
+# DNS suffix of service endpoints in that partition (AWS::URLSuffix, data.aws_partition's dns_suffix).
+URL_SUFFIX = "amazonaws.com"
+
+
+def _joined(*pieces: Value) -> Value:
+    """The pieces as one string value (``str`` when all are known)."""
+    joined: Value = make_text(pieces)
+    return joined
+
+
+def arn(service: str, region: Value, account: Value, resource: Value) -> Value:
+    return _joined("arn:", PARTITION, ":", service, ":", region, ":", account, ":", resource)
+
+
+# -- what AWS makes of a resource's name: one function per formula, used by every resolver ----------------------
+# Each takes resolved values (plain text, Text or Unknown) and returns one; unknown pieces stay in place.
+
+
+def queue_arn(region: Value, account: Value, name: Value) -> Value:
+    return arn("sqs", region, account, name)
+
+
+def queue_url(region: Value, account: Value, name: Value) -> Value:
+    return _joined("https://sqs.", region, ".", URL_SUFFIX, "/", account, "/", name)
+
+
+def topic_arn(region: Value, account: Value, name: Value) -> Value:
+    return arn("sns", region, account, name)
+
+
+def function_arn(region: Value, account: Value, name: Value, qualifier: Value = None) -> Value:
+    """The unqualified ARN, or with ``qualifier`` (a version or an alias name) the qualified one."""
+    qualified: list[Value] = [":", qualifier] if qualifier is not None else []
+    return arn("lambda", region, account, _joined("function:", name, *qualified))
+
+
+def event_bus_arn(region: Value, account: Value, name: Value) -> Value:
+    return arn("events", region, account, _joined("event-bus/", name))
+
+
+def bucket_arn(name: Value) -> Value:
+    """S3 bucket names are global: the ARN has neither region nor account."""
+    return _joined("arn:", PARTITION, ":s3:::", name)
+
+
+def role_arn(account: Value, path: Value, name: Value) -> Value:
+    """IAM is global; ``path`` begins and ends with ``/`` (``/`` when none is given)."""
+    return _joined("arn:", PARTITION, ":iam::", account, ":role", path, name)
+
+
+def managed_policy_arn(account: Value, path: Value, name: Value) -> Value:
+    """A customer managed policy; ``path`` as for roles."""
+    return _joined("arn:", PARTITION, ":iam::", account, ":policy", path, name)
+
+
+def aws_managed_policy_arn(name: str) -> str:
+    """An AWS managed policy, ``name`` with its path (``service-role/AWSLambdaRole``)."""
+    return f"arn:{PARTITION}:iam::aws:policy/{name}"
+
+
+def key_arn(region: Value, account: Value, key_id: Value) -> Value:
+    """A KMS key's ARN from its key id."""
+    return arn("kms", region, account, _joined("key/", key_id))
+
+
+def key_alias_arn(region: Value, account: Value, alias_name: Value) -> Value:
+    """A KMS alias's ARN; ``alias_name`` begins with ``alias/``."""
+    return arn("kms", region, account, alias_name)
+
+
+def kinesis_stream_arn(region: Value, account: Value, name: Value) -> Value:
+    return arn("kinesis", region, account, _joined("stream/", name))
+
+
+def dynamodb_table_arn(region: Value, account: Value, name: Value) -> Value:
+    return arn("dynamodb", region, account, _joined("table/", name))
+
+
+def dynamodb_stream_arn(region: Value, account: Value, table: Value, label: Value) -> Value:
+    """The table's current stream; ``label`` is the timestamp DynamoDB gives the stream when it is enabled."""
+    return _joined(dynamodb_table_arn(region, account, table), "/stream/", label)
+
+
+def msk_cluster_arn(region: Value, account: Value, name: Value, uuid: Value) -> Value:
+    """Provisioned and serverless MSK clusters alike; ``uuid`` is the id AWS appends at creation."""
+    return arn("kafka", region, account, _joined("cluster/", name, "/", uuid))
 
 
 def arn_fields(value: Any) -> list[Any] | None:
@@ -110,7 +194,7 @@ def kms_key_arn(value: Any, region: Any, account: Any) -> Any:
     fields = arn_fields(value)
     if fields is not None:
         return value
-    return arn("kms", region, account, make_text(["key/", value]))
+    return key_arn(region, account, value)
 
 
 def not_an_arn(value: Any) -> bool:

@@ -48,3 +48,62 @@ def test_a_missing_grant_on_one_branch_names_the_condition(in_repo) -> None:
     [finding] = report["findings"]
     assert finding["destination"] == "Q2 (when condition Both is false)"
     assert "SQS queue Q2 (when condition Both is false)" in finding["message"]
+
+
+MANAGED_ARNS_BY_CONDITION = """
+AWSTemplateFormatVersion: "2010-09-09"
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}
+      ManagedPolicyArns: !If [Never, [arn:aws:iam::aws:policy/AdministratorAccess], !Ref AWS::NoValue]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt Role.Arn
+      Handler: index.handler
+      Runtime: python3.12
+      Code: {ZipFile: x}
+  Config:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: !Ref Fn
+      Qualifier: $LATEST
+      DestinationConfig:
+        OnFailure:
+          Destination: !GetAtt Queue.Arn
+"""
+
+
+def test_managed_policy_arns_removed_by_a_false_condition_are_no_policies(tmp_path, monkeypatch) -> None:
+    """`ManagedPolicyArns: !If [C, [...], !Ref AWS::NoValue]` with C false: the role has no managed policy (it was
+    once taken for a managed policy named by the AWS::NoValue marker, which made the verdict unverifiable)."""
+    (tmp_path / "template.yaml").write_text(MANAGED_ARNS_BY_CONDITION)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("template.yaml")
+    got = [{k: f[k] for k in ("rule", "line", "function", "action", "message")} for f in report["findings"]]
+    assert got == [
+        {
+            "rule": "DST001",
+            "line": 29,
+            "function": "Fn",
+            "action": "sqs:SendMessage",
+            "message": "Fn sends on-failure records to SQS queue Queue, but no statement on its execution role Role "
+            "allows sqs:SendMessage; Lambda will drop those records",
+        }
+    ]
+    assert code == 1
+    template = CloudFormationTemplate(parse_template("t.yaml", MANAGED_ARNS_BY_CONDITION))
+    assert template.props("Role")["ManagedPolicyArns"]  # the property is written, and resolves to nothing
+    from infra_policy_linter.model import Unit
+
+    unit = Unit(format="cloudformation", name="t.yaml")
+    template.build(unit)
+    assert [r.managed_policy_arns for r in unit.roles] == [[]]

@@ -93,6 +93,52 @@ def test_language_extensions_are_not_a_sam_rejection(tmp_path: Path, monkeypatch
     assert "QueueA is not declared in this template" in report["findings"][0]["message"]
 
 
+REMOVED_DESTINATIONS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Conditions:
+  Always: !Equals [a, a]
+Resources:
+  Source:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      InlineCode: x
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure:
+            Type: SQS
+            Destination: !If [Always, !Ref AWS::NoValue, arn:aws:sqs:us-east-1:123456789012:q]
+      Events:
+        Stream:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Source.Arn
+            StartingPosition: LATEST
+            DestinationConfig:
+              OnFailure:
+                Type: SQS
+                Destination: !If [Always, !Ref AWS::NoValue, arn:aws:sqs:us-east-1:123456789012:q]
+"""
+
+
+def test_a_destination_removed_by_a_condition_is_no_destination(tmp_path: Path, monkeypatch) -> None:
+    """The linter's own SAM model (here for AWS::LanguageExtensions): a Destination that resolves to AWS::NoValue
+    is as if absent (SAM then creates the queue and grants it). It was once read as a destination named by the
+    marker object: DST001 and ESM001 errors on '<object object at 0x...>'."""
+    (tmp_path / "template.yaml").write_text(REMOVED_DESTINATIONS)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("template.yaml")
+    assert report["errors"] == []
+    assert report["findings"] == []
+    assert code == 0
+    assert report["summary"]["destinations"] == 0  # neither the invoke config's nor the mapping's
+
+
 def test_a_template_sam_rejects_is_an_error_with_sams_message(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "template.yaml").write_text(
         LANGUAGE_EXTENSIONS.replace(

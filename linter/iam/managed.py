@@ -7,6 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from infra_policy_linter.aws import aws_managed_policy_arn
 from infra_policy_linter.values import Text
 
 _MARKER = ":iam::aws:policy/"
@@ -19,7 +20,8 @@ def _snapshot() -> dict[str, Any]:
         .joinpath("data/aws_managed_policies.json")
         .read_text(encoding="utf-8")
     )
-    return json.loads(text)
+    snapshot: dict[str, Any] = json.loads(text)
+    return snapshot
 
 
 def snapshot_date() -> str:
@@ -56,4 +58,4 @@ def aws_managed_document(arn: Any) -> tuple[str, dict[str, Any]] | None:
 def aws_managed_arn(name: str) -> str:
     """The ARN of an AWS managed policy given by name (SAM's Policies accept names); path from the snapshot."""
     entry = _snapshot()["policies"].get(name)
-    return entry["arn"] if entry else f"arn:aws:iam::aws:policy/{name}"
+    return entry["arn"] if entry else aws_managed_policy_arn(name)

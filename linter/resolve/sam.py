@@ -22,15 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter import aws
 from infra_policy_linter.iam.managed import aws_managed_arn
-from infra_policy_linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
+from infra_policy_linter.model import EventSourceMapping, Function, InvokeConfig, Location, Policy, Role, Unit
 from infra_policy_linter.policy_document import policy_from_value
+from infra_policy_linter.resolve.cloudformation_destinations import destination, limits, source_facts
+from infra_policy_linter.resolve.cloudformation_nodes import NO_VALUE, key_location, location
 from infra_policy_linter.values import Unknown, generated_name, make_text, plain
 
 if TYPE_CHECKING:
     from infra_policy_linter.resolve.cloudformation import CloudFormationTemplate
 
 SAM_TYPES = {"SQS": "sqs", "SNS": "sns", "Lambda": "lambda", "EventBridge": "events", "S3Bucket": "s3", "S3": "s3"}
-BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+BASIC_EXECUTION = aws.aws_managed_policy_arn("service-role/AWSLambdaBasicExecutionRole")
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +41,8 @@ def policy_templates() -> dict[str, Any]:
     from importlib import resources
 
     text = resources.files("samtranslator").joinpath("policy_templates_data/policy_templates.json").read_text()
-    return json.loads(text)["Templates"]
+    templates: dict[str, Any] = json.loads(text)["Templates"]
+    return templates
 
 
 @lru_cache(maxsize=1)
@@ -105,22 +108,20 @@ def _substitute(node: Any, params: dict[str, Any]) -> Any:
 
 
 def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id: str) -> None:
-    from infra_policy_linter.resolve.cloudformation import _key_location, _location
-
     raw_props = t.props(logical_id)
     props = merged_properties(t.sam_globals, raw_props)
     loc = t.location_of(logical_id)
     name = t.resolve(props["FunctionName"]) if "FunctionName" in props else generated_name(logical_id, "CloudFormation")
-    fn_arn = aws.arn("lambda", t.env.region(), t.env.account(), make_text(["function:", name]))
+    fn_arn = aws.function_arn(t.env.region(), t.env.account(), name)
     role: Role | None = None
     if "Role" in props:
         role_value = t.resolve(props["Role"])
     else:
         role_name = generated_name(f"{logical_id}Role", "SAM")
-        role_value = make_text(["arn:", aws.PARTITION, ":iam::", t.env.account(), ":role/", role_name])
+        role_value = aws.role_arn(t.env.account(), "/", role_name)
         role = Role(address=f"{logical_id}Role", name=role_name, arn=role_value, location=loc, generated_for=logical_id)
         role.managed_policy_arns.append((BASIC_EXECUTION, loc))
-        _sam_policies(t, role, props.get("Policies"), _key_location(t.path, raw_props, "Policies", loc), logical_id)
+        _sam_policies(t, role, props.get("Policies"), key_location(t.path, raw_props, "Policies", loc), logical_id)
         if "PermissionsBoundary" in props:
             role.boundary = t.resolve(props["PermissionsBoundary"])
         dlq = props.get("DeadLetterQueue")
@@ -142,12 +143,18 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
             arn=fn_arn,
             role=role_value,
             location=loc,
-            role_location=_key_location(t.path, raw_props, "Role", loc),
+            role_location=key_location(t.path, raw_props, "Role", loc),
         )
     )
 
     _sam_events(t, unit, logical_id, raw_props, name, role, loc)
-    eic = props.get("EventInvokeConfig")
+    _sam_invoke_config(t, unit, logical_id, props.get("EventInvokeConfig"), name, role, loc)
+
+
+def _sam_invoke_config(
+    t: CloudFormationTemplate, unit: Unit, logical_id: str, eic: Any, name: Any, role: Role | None, loc: Location
+) -> None:
+    """EventInvokeConfig: its destinations, and the policy SAM adds to a role it generates for each typed one."""
     dc = eic.get("DestinationConfig") if isinstance(eic, dict) else None
     if not isinstance(dc, dict):
         return
@@ -157,17 +164,16 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
         if not isinstance(target, dict):
             continue
         sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
-        if "Destination" not in target:
+        value = t.resolve(target["Destination"]) if "Destination" in target else NO_VALUE
+        if value is NO_VALUE:
             continue  # SAM creates the queue or topic and grants it (or rejects the template)
-        raw = target["Destination"]
-        value = t.resolve(raw)
-        dest_loc = _key_location(t.path, target, "Destination", _location(t.path, target, loc))
+        dest_loc = key_location(t.path, target, "Destination", location(t.path, target, loc))
         if role is not None and sam_type in SAM_TYPES:
             role.inline_policies.append(
                 _auto_policy(logical_id, key, SAM_TYPES[sam_type], value, dest_loc, role.address)
             )
-        config.destinations.append(t.destination(kind, target, loc))
-    t.limits(config, eic, loc)
+        config.destinations.append(destination(t, kind, target, loc))
+    limits(t, config, eic, loc)
     if config.destinations:
         unit.invoke_configs.append(config)
 
@@ -193,13 +199,11 @@ def _auto_policy(fn: str, key: str, service: str, destination: Any, loc: Locatio
 
 
 def _sam_policies(t: CloudFormationTemplate, role: Role, node: Any, loc: Location, fn: str) -> None:
-    from infra_policy_linter.resolve.cloudformation import _location
-
     if node is None:
         return
     items = node if isinstance(node, list) else [node]
     for n, item in enumerate(items):
-        item_loc = _location(t.path, item, loc)
+        item_loc = location(t.path, item, loc)
         if isinstance(item, str) or _is_intrinsic(item):
             value = t.resolve(item)
             text = plain(value)
@@ -273,20 +277,19 @@ def _sam_events(
     role: Role | None,
     loc: Location,
 ) -> None:
-    from infra_policy_linter.model import EventSourceMapping
-    from infra_policy_linter.resolve.cloudformation import _key_location, _location
-
     events = props.get("Events")
-    for event_name in sorted(str(k) for k in events) if isinstance(events, dict) else []:
+    if not isinstance(events, dict):
+        return
+    for event_name in sorted(str(k) for k in events):
         event = events[event_name]
         kind = event.get("Type") if isinstance(event, dict) else None
         if kind not in SAM_EVENT_SOURCES and kind not in SAM_UNCHECKED_SOURCES:
             continue
         source_key, managed = SAM_EVENT_SOURCES.get(kind) or (SAM_UNCHECKED_SOURCES[kind], None)
         event_props = event.get("Properties") if isinstance(event.get("Properties"), dict) else {}
-        event_loc = _location(t.path, event, loc)
+        event_loc = location(t.path, event, loc)
         if role is not None and managed:
-            role.managed_policy_arns.append((f"arn:aws:iam::aws:policy/{managed}", event_loc))
+            role.managed_policy_arns.append((aws.aws_managed_policy_arn(managed), event_loc))
         raw_source = event_props.get(source_key) if source_key else None
         mapping = EventSourceMapping(
             address=f"{logical_id}.Events.{event_name}",
@@ -299,14 +302,14 @@ def _sam_events(
             else Unknown(
                 f"{logical_id}.Events.{event_name}.EventSourceArn", "no EventSourceArn (a self-managed Kafka source)"
             ),
-            source_location=_key_location(t.path, event_props, source_key, event_loc),
-            source_ref=t._referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
+            source_location=key_location(t.path, event_props, source_key, event_loc) if source_key else event_loc,
+            source_ref=t.referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
             function_address=logical_id,
         )
         dc = event_props.get("DestinationConfig")
         target = dc.get("OnFailure") if isinstance(dc, dict) else None
-        if isinstance(target, dict) and "Destination" in target:
-            mapping.on_failure = t.destination("on_failure", target, event_loc)
+        if isinstance(target, dict) and t.resolve(target.get("Destination", NO_VALUE)) is not NO_VALUE:
+            mapping.on_failure = destination(t, "on_failure", target, event_loc)
             sam_type = plain(t.resolve(target.get("Type"))) if "Type" in target else None
             if role is not None and sam_type in ("SQS", "SNS", "S3"):  # pull.py: SAM adds these three
                 role.inline_policies.append(
@@ -319,6 +322,6 @@ def _sam_events(
                         role.address,
                     )
                 )
-        t.source_facts(mapping, raw_source)
+        source_facts(t, mapping, raw_source)
         mapping.source_service = mapping.source_service or _EVENT_SERVICES.get(kind)  # the event type names it
         unit.event_source_mappings.append(mapping)

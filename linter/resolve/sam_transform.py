@@ -108,7 +108,8 @@ def translate(source: Template, region: str | None) -> Translated | list[ParseEr
     body = _plain(source.body)
     if not isinstance(body, dict) or not body.get("Resources"):
         return None  # a skeleton without resources: nothing SAM would make, nothing to check
-    transforms = body.get("Transform") if isinstance(body.get("Transform"), list) else [body.get("Transform")]
+    declared = body.get("Transform")
+    transforms = declared if isinstance(declared, list) else [declared]
     if "AWS::LanguageExtensions" in transforms:
         return None  # CloudFormation expands Fn::ForEach & co. before SAM runs; the translator alone cannot
     _package(body)
@@ -177,15 +178,16 @@ def _reuse_policy_templates() -> None:
 
     if not getattr(RegionConfiguration, "_asked", None):
         original = RegionConfiguration.is_service_supported
-        RegionConfiguration._asked = {}  # type: ignore[attr-defined]
+        asked: dict[tuple[str, str | None], bool] = {}
+        RegionConfiguration._asked = asked  # marks the class as wrapped (samtranslator has no type information)
 
         def is_service_supported(service: str, region: str | None = None) -> bool:
             key = (service, region)
-            if key not in RegionConfiguration._asked:  # type: ignore[attr-defined]
-                RegionConfiguration._asked[key] = original(service, region)  # type: ignore[attr-defined]
-            return RegionConfiguration._asked[key]  # type: ignore[attr-defined]
+            if key not in asked:
+                asked[key] = original(service, region)
+            return asked[key]
 
-        RegionConfiguration.is_service_supported = staticmethod(is_service_supported)  # type: ignore[method-assign]
+        RegionConfiguration.is_service_supported = staticmethod(is_service_supported)
 
 
 def _quiet() -> None:
@@ -257,41 +259,42 @@ def _package(body: dict[str, Any]) -> None:
             g["DefinitionUri"] = _packaged(g["DefinitionUri"])
     resources = body.get("Resources")
     for res in resources.values() if isinstance(resources, dict) else []:
-        if not isinstance(res, dict) or not isinstance(res.get("Properties"), dict):
-            if isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Function" and "Properties" not in res:
-                res["Properties"] = {}
-            else:
-                continue
-        rtype, props = res.get("Type"), res["Properties"]
-        if not isinstance(rtype, str):
-            continue
-        for key in _LOCAL_URIS.get(rtype, ()):
-            if key in props:
-                props[key] = _packaged(props[key], https=rtype == "AWS::Serverless::Application")
-        if rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _included(props.get("DefinitionBody")):
-            # CloudFormation expands AWS::Include before SAM reads the definition; offline the file is not there,
-            # and the API definition decides nothing this linter checks.
-            props["DefinitionBody"] = (
-                {"openapi": "3.0.1", "info": {"title": "included", "version": "1"}, "paths": {}}
-                if rtype.endswith("HttpApi")
-                else {"swagger": "2.0", "info": {"title": "included", "version": "1"}, "paths": {}}
-            )
-        location = props.get("Location")
-        if rtype == "AWS::Serverless::Application" and isinstance(location, dict):
-            # CloudFormation gives the transform the parameter values; offline they are unknown, and the
-            # application is a remote stack either way: stand-ins keep SAM from rejecting `!Ref AppId`.
-            for key in ("ApplicationId", "SemanticVersion"):
-                if isinstance(location.get(key), dict):
-                    location[key] = f"deploy-time-{key}"
-        if rtype == "AWS::Serverless::Function":
-            has = set(props) | (set(gfn) if isinstance(gfn, dict) else set())
-            image = props.get("PackageType", (gfn or {}).get("PackageType") if isinstance(gfn, dict) else None)
-            if image == "Image" and not props.get(
-                "ImageUri", (gfn or {}).get("ImageUri") if isinstance(gfn, dict) else None
-            ):  # absent or "": the build tool fills it in
-                props["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sam-build:latest"
-            elif image != "Image" and not has & {"CodeUri", "InlineCode", "ImageUri"}:
-                props["CodeUri"] = _packaged(".")  # `sam build` reads a missing CodeUri as the template's folder
+        if isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Function" and "Properties" not in res:
+            res["Properties"] = {}
+        if isinstance(res, dict) and isinstance(res.get("Properties"), dict) and isinstance(res.get("Type"), str):
+            _package_resource(res["Type"], res["Properties"], gfn if isinstance(gfn, dict) else None)
+
+
+def _package_resource(rtype: str, props: dict[str, Any], gfn: dict[str, Any] | None) -> None:
+    for key in _LOCAL_URIS.get(rtype, ()):
+        if key in props:
+            props[key] = _packaged(props[key], https=rtype == "AWS::Serverless::Application")
+    if rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _included(props.get("DefinitionBody")):
+        # CloudFormation expands AWS::Include before SAM reads the definition; offline the file is not there,
+        # and the API definition decides nothing this linter checks.
+        props["DefinitionBody"] = (
+            {"openapi": "3.0.1", "info": {"title": "included", "version": "1"}, "paths": {}}
+            if rtype.endswith("HttpApi")
+            else {"swagger": "2.0", "info": {"title": "included", "version": "1"}, "paths": {}}
+        )
+    location = props.get("Location")
+    if rtype == "AWS::Serverless::Application" and isinstance(location, dict):
+        # CloudFormation gives the transform the parameter values; offline they are unknown, and the
+        # application is a remote stack either way: stand-ins keep SAM from rejecting `!Ref AppId`.
+        for key in ("ApplicationId", "SemanticVersion"):
+            if isinstance(location.get(key), dict):
+                location[key] = f"deploy-time-{key}"
+    if rtype == "AWS::Serverless::Function":
+        _package_function_code(props, gfn or {})
+
+
+def _package_function_code(props: dict[str, Any], gfn: dict[str, Any]) -> None:
+    """The code a built function has: an image URI the build tool fills in, or the template's folder."""
+    image = props.get("PackageType", gfn.get("PackageType"))
+    if image == "Image" and not props.get("ImageUri", gfn.get("ImageUri")):  # absent or "": the build fills it in
+        props["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sam-build:latest"
+    elif image != "Image" and not (set(props) | set(gfn)) & {"CodeUri", "InlineCode", "ImageUri"}:
+        props["CodeUri"] = _packaged(".")  # `sam build` reads a missing CodeUri as the template's folder
 
 
 def _included(node: Any) -> bool:
@@ -357,7 +360,7 @@ def _graft(node: Any, source: Any, aliases: dict[str, tuple[str, ...]] | None = 
         return _marked(out, source)
     if isinstance(node, list):
         if isinstance(source, list) and len(source) == len(node):
-            return _marked([_graft(v, s) for v, s in zip(node, source)], source)
+            return _marked([_graft(v, s) for v, s in zip(node, source, strict=True)], source)
         return _marked([_graft(v, None) for v in node], source)
     return _marked(node, source)
 
@@ -372,8 +375,6 @@ def _blanket(node: Any, source: Any) -> Any:
 
 
 def _graft_template(out: dict[str, Any], body: Any, origin: SamOrigin) -> dict[str, Any]:
-    from infra_policy_linter.resolve.sam import merged_properties
-
     src = body.get("Resources") if isinstance(body.get("Resources"), dict) else {}
     globals_ = body.get("Globals") if isinstance(body.get("Globals"), dict) else {}
     result = dict(out)
@@ -387,31 +388,47 @@ def _graft_template(out: dict[str, Any], body: Any, origin: SamOrigin) -> dict[s
         if sid is None:
             resources[tid] = res
             continue
-        skey = _source_key(src, sid)
-        sres = src[skey]
-        stype = sres.get("Type") if isinstance(sres, dict) else None
-        sprops = sres.get("Properties") if isinstance(sres, dict) else None
-        if stype == "AWS::Serverless::Function":
-            sprops = merged_properties(globals_.get("Function"), sprops)
-        elif isinstance(stype, str) and stype.startswith("AWS::Serverless::"):
-            section = stype.rsplit("::", 1)[1]
-            sprops = merged_properties(globals_.get(section), sprops)
-        key_node: Any = skey
-        grafted = res
-        connector = _connector_part(res, sres, sid, origin, skey)
-        if connector is not None:
-            key_node, (name, grafted) = connector
-            origin.policies[(tid, "")] = PolicyOrigin(f"the policy SAM generates for connector {name}", "connector")
-        elif tid == sid:
-            if isinstance(res, dict) and isinstance(sres, dict):
-                grafted = _graft({k: v for k, v in res.items() if k != "Properties"}, sres)
-                if "Properties" in res:
-                    grafted["Properties"] = _graft(res["Properties"], sprops)
-        elif stype == "AWS::Serverless::Function" and isinstance(sprops, dict):
-            key_node, grafted = _function_part(tid, sid, res, sprops, origin, skey)
+        key_node, grafted = _graft_resource(tid, sid, res, src, globals_, origin)
         resources[_marked(tid, key_node)] = grafted
     result["Resources"] = resources
     return result
+
+
+def _graft_resource(
+    tid: str, sid: str, res: Any, src: dict[Any, Any], globals_: dict[str, Any], origin: SamOrigin
+) -> tuple[Any, Any]:
+    """(source node the generated resource ``tid`` points at, the resource with positions) for a resource of the
+    output that the source resource ``sid`` made (``tid == sid``: the same resource, transformed)."""
+    skey = _source_key(src, sid)
+    sres = src[skey]
+    stype = sres.get("Type") if isinstance(sres, dict) else None
+    sprops = _source_properties(sres, globals_)
+    connector = _connector_part(res, sres, sid, origin, skey)
+    if connector is not None:
+        key_node, (name, grafted) = connector
+        origin.policies[(tid, "")] = PolicyOrigin(f"the policy SAM generates for connector {name}", "connector")
+        return key_node, grafted
+    if tid == sid:
+        if isinstance(res, dict) and isinstance(sres, dict):
+            grafted = _graft({k: v for k, v in res.items() if k != "Properties"}, sres)
+            if "Properties" in res:
+                grafted["Properties"] = _graft(res["Properties"], sprops)
+            return skey, grafted
+        return skey, res
+    if stype == "AWS::Serverless::Function" and isinstance(sprops, dict):
+        return _function_part(tid, sid, res, sprops, origin, skey)
+    return skey, res
+
+
+def _source_properties(sres: Any, globals_: dict[str, Any]) -> Any:
+    """A SAM resource's properties under the Globals of its kind (Function, Api, HttpApi, SimpleTable ...)."""
+    from infra_policy_linter.resolve.sam import merged_properties
+
+    stype = sres.get("Type") if isinstance(sres, dict) else None
+    sprops = sres.get("Properties") if isinstance(sres, dict) else None
+    if isinstance(stype, str) and stype.startswith("AWS::Serverless::"):
+        return merged_properties(globals_.get(stype.rsplit("::", 1)[1]), sprops)
+    return sprops
 
 
 def _function_part(
@@ -424,7 +441,8 @@ def _function_part(
         return skey, res
     suffix = tid[len(sid) :]
     eic = sprops.get("EventInvokeConfig")
-    events = sprops.get("Events") if isinstance(sprops.get("Events"), dict) else {}
+    declared_events = sprops.get("Events")
+    events = declared_events if isinstance(declared_events, dict) else {}
     if rtype == "AWS::Lambda::EventInvokeConfig" and suffix == "EventInvokeConfig" and isinstance(eic, dict):
         return _source_key(sprops, "EventInvokeConfig") or skey, {**res, "Properties": _graft(props, eic)}
     if rtype == "AWS::IAM::Role" and suffix == "Role":
@@ -450,8 +468,8 @@ def _connector_part(res: Any, sres: Any, sid: str, origin: SamOrigin, skey: Any)
     names the connector in the policy's metadata; the policy points at the connector."""
     if not (isinstance(res, dict) and res.get("Type") == "AWS::IAM::ManagedPolicy"):
         return None
-    meta = res.get("Metadata") if isinstance(res.get("Metadata"), dict) else {}
-    connectors = meta.get("aws:sam:connectors")
+    meta = res.get("Metadata")
+    connectors = meta.get("aws:sam:connectors") if isinstance(meta, dict) else None
     if not isinstance(connectors, dict) or not connectors:
         return None
     name = str(next(iter(connectors)))

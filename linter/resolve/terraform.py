@@ -730,63 +730,60 @@ class TerraformModule:
         if rtype == "aws_sqs_queue":
             table = {
                 "name": name,
-                "arn": aws.arn("sqs", reg, acct, name),
-                "id": make_text(["https://sqs.", reg, ".amazonaws.com/", acct, "/", name]),
+                "arn": aws.queue_arn(reg, acct, name),
+                "id": aws.queue_url(reg, acct, name),
             }
             table["url"] = table["id"]
         elif rtype == "aws_sns_topic":
-            table = {"name": name, "arn": aws.arn("sns", reg, acct, name)}
+            table = {"name": name, "arn": aws.topic_arn(reg, acct, name)}
             table["id"] = table["arn"]
         elif rtype == "aws_lambda_function":
-            fn_arn = aws.arn("lambda", reg, acct, make_text(["function:", name]))
+            version = Unknown(f"{block.address}.version", f"the version {block.address} publishes")
             table = {
                 "function_name": name,
                 "id": name,
-                "arn": fn_arn,
-                "qualified_arn": make_text(
-                    [fn_arn, ":", Unknown(f"{block.address}.version", f"the version {block.address} publishes")]
-                ),
+                "arn": aws.function_arn(reg, acct, name),
+                "qualified_arn": aws.function_arn(reg, acct, name, version),
             }
         elif rtype == "aws_lambda_alias":
             fn = function_name_of(self.argument(block, "function_name", scope))
-            table = {"name": name, "arn": aws.arn("lambda", reg, acct, make_text(["function:", fn, ":", name]))}
+            table = {"name": name, "arn": aws.function_arn(reg, acct, fn, name)}
         elif rtype == "aws_cloudwatch_event_bus":
-            table = {"name": name, "id": name, "arn": aws.arn("events", reg, acct, make_text(["event-bus/", name]))}
+            table = {"name": name, "id": name, "arn": aws.event_bus_arn(reg, acct, name)}
         elif rtype == "aws_s3_bucket":
-            table = {"bucket": name, "id": name, "arn": make_text(["arn:", aws.PARTITION, ":s3:::", name])}
+            table = {"bucket": name, "id": name, "arn": aws.bucket_arn(name)}
         elif rtype == "aws_kinesis_stream":
-            table = {"name": name, "id": None, "arn": aws.arn("kinesis", reg, acct, make_text(["stream/", name]))}
+            table = {"name": name, "id": None, "arn": aws.kinesis_stream_arn(reg, acct, name)}
             table["id"] = table["arn"]
         elif rtype == "aws_dynamodb_table":
-            table_arn = aws.arn("dynamodb", reg, acct, make_text(["table/", name]))
             label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
             table = {
                 "name": name,
                 "id": name,
-                "arn": table_arn,
-                "stream_arn": make_text([table_arn, "/stream/", label]),
+                "arn": aws.dynamodb_table_arn(reg, acct, name),
+                "stream_arn": aws.dynamodb_stream_arn(reg, acct, name, label),
                 "stream_label": label,
             }
         elif rtype in ("aws_msk_cluster", "aws_msk_serverless_cluster"):
             uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
-            table = {"cluster_name": name, "arn": aws.arn("kafka", reg, acct, make_text(["cluster/", name, "/", uuid]))}
+            table = {"cluster_name": name, "arn": aws.msk_cluster_arn(reg, acct, name, uuid)}
             table["id"] = table["arn"]
         elif rtype == "aws_kms_key":
-            table = {"id": name, "key_id": name, "arn": aws.arn("kms", reg, acct, make_text(["key/", name]))}
+            table = {"id": name, "key_id": name, "arn": aws.key_arn(reg, acct, name)}
         elif rtype == "aws_kms_alias":
             target = self.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
             table = {
                 "name": name,
                 "id": name,
-                "arn": aws.arn("kms", reg, acct, name),
+                "arn": aws.key_alias_arn(reg, acct, name),
                 "target_key_id": target,
                 "target_key_arn": aws.kms_key_arn(target, reg, acct) if target is not None else None,
             }
         elif rtype in ("aws_iam_role", "aws_iam_policy"):
             path = self.argument(block, "path", scope) if "path" in block.body else "/"
-            kind = "role" if rtype == "aws_iam_role" else "policy"
-            arn = make_text(["arn:", aws.PARTITION, ":iam::", acct, ":", kind, path, name])
-            table = {"name": name, "arn": arn, "id": name if kind == "role" else arn}
+            formula = aws.role_arn if rtype == "aws_iam_role" else aws.managed_policy_arn
+            arn = formula(acct, path, name)
+            table = {"name": name, "arn": arn, "id": name if rtype == "aws_iam_role" else arn}
         else:
             return None
         return table.get(attr)
@@ -808,7 +805,7 @@ class TerraformModule:
         if rtype == "aws_partition" and attr == "partition":
             return aws.PARTITION
         if rtype == "aws_partition" and attr == "dns_suffix":
-            return "amazonaws.com"
+            return aws.URL_SUFFIX
         if rtype == "aws_iam_policy_document" and attr in ("json", "minified_json"):
             key = ("doc", block.name, _scope_key(scope))
             if key not in self._cache:

@@ -82,10 +82,16 @@ def nested_stack(t: CloudFormationTemplate, unit: Unit, logical_id: str) -> None
 def duplicate_warnings(unit: Unit, template: Any) -> None:
     for d in getattr(template, "duplicates", []):
         where = Location(template.path, d.line, d.column, d.line, d.column + len(d.key))
-        message = (
-            f"the key {d.key} is given twice in one mapping (lines {d.first_line} and {d.line}); "
-            f"CloudFormation uses the last value, so the one at line {d.first_line} is ignored"
-        )
+        if d.first_line == d.line:  # a JSON template on one line
+            message = (
+                f"the key {d.key} is given twice in one mapping on line {d.line}; CloudFormation uses the last "
+                "value, so the first one is ignored"
+            )
+        else:
+            message = (
+                f"the key {d.key} is given twice in one mapping (lines {d.first_line} and {d.line}); "
+                f"CloudFormation uses the last value, so the one at line {d.first_line} is ignored"
+            )
         unit.input_warnings.append(InputWarning(where, message, d.path))
 
 

@@ -1,7 +1,7 @@
 """Joining the model: invoke config -> function -> execution role -> every policy that reaches the role.
 
-Format-neutral: works on :class:`~infra_policy_linter.model.Unit` only. Joins compare resolved values, so a role referenced
-by name in one place and by ARN in another is still the same role.
+Format-neutral: works on :class:`~infra_policy_linter.model.Unit` only. Joins compare resolved values, so a role
+referenced by name in one place and by ARN in another is still the same role.
 """
 
 from __future__ import annotations
@@ -12,7 +12,18 @@ from typing import Any
 from infra_policy_linter import aws
 from infra_policy_linter.iam.managed import aws_managed_document, aws_managed_path
 from infra_policy_linter.iam.match import same
-from infra_policy_linter.model import Function, InvokeConfig, Location, Policy, Role, Unit
+from infra_policy_linter.iam.principals import RolePrincipal, applies_to
+from infra_policy_linter.model import (
+    Function,
+    InlineAttachment,
+    InvokeConfig,
+    Location,
+    ManagedAttachment,
+    Policy,
+    ResourcePolicy,
+    Role,
+    Unit,
+)
 from infra_policy_linter.policy_document import policy_from_value
 from infra_policy_linter.values import Text, Unknown, display, make_text, plain
 
@@ -27,6 +38,10 @@ class RoleGrants:
     boundary: Policy | None = None
     boundary_unresolved: str | None = None
     evidence: list[Location] = field(default_factory=list)  # where those policies and attachments are written
+    principal: RolePrincipal = field(default_factory=lambda: RolePrincipal(None, None))
+    # The resource-based policies of the unit that may name the role (or its account, or everyone): each counts
+    # for the requests on the resources it is attached to (see infra_policy_linter.iam.resource_policy).
+    resource_policies: list[ResourcePolicy] = field(default_factory=list)
 
 
 def function_name_of(value: Any) -> Any:
@@ -142,55 +157,68 @@ def role_grants(unit: Unit, role: Role, memo: dict[str, Any] | None = None) -> R
         if cached is None:
             cached = memo["role_grants"][role.address] = role_grants(unit, role)
         return cached
-    grants = RoleGrants(role)
+    grants = RoleGrants(role, principal=RolePrincipal.of(role.arn))
     grants.unresolved.extend(unit.incomplete)
     grants.policies.extend(role.inline_policies)
     grants.evidence.extend(p.location for p in role.inline_policies if p.location)
     for arn, location in role.managed_policy_arns:
-        policy, problem = resolve_managed(unit, arn)
-        if policy is not None:
-            grants.policies.append(policy)
-            grants.evidence.append(policy.location or location)
-        else:
-            grants.unresolved.append(problem or "")
-    for attachment in unit.inline_attachments:
-        verdict = _role_matches(role, attachment.role)
-        if verdict is True:
-            grants.policies.append(attachment.policy)
-            if attachment.policy.location:
-                grants.evidence.append(attachment.policy.location)
-        elif verdict is None:
-            grants.unresolved.append(
-                f"{attachment.policy.name} may be attached to {role.address} (its role is {display(attachment.role)})"
-            )
+        _add_managed(grants, *resolve_managed(unit, arn), location)
+    for inline in unit.inline_attachments:
+        _add_inline(grants, inline)
     for attachment in unit.managed_attachments:
-        verdict = _role_matches(role, attachment.role)
-        if verdict is False:
-            continue
-        if verdict is None:
-            grants.unresolved.append(
-                f"{attachment.address or 'an attachment'} may attach a policy to {role.address} "
-                f"(its role is {display(attachment.role)})"
-            )
-            continue
-        if attachment.policy is not None:
-            policy, problem = attachment.policy, None
-        else:
-            policy, problem = resolve_managed(unit, attachment.policy_arn)
-        if policy is not None:
-            grants.policies.append(policy)
-            if attachment.location:
-                grants.evidence.append(attachment.location)
-            if policy.location:
-                grants.evidence.append(policy.location)
-        else:
-            grants.unresolved.append(problem or "")
+        _add_attachment(unit, grants, attachment)
     if role.boundary is not None:
-        policy, problem = resolve_managed(unit, role.boundary)
-        grants.boundary = policy
-        grants.boundary_unresolved = problem
+        grants.boundary, grants.boundary_unresolved = resolve_managed(unit, role.boundary)
     grants.policies = _unique(grants.policies)
+    grants.resource_policies = [rp for rp in unit.resource_policies if _may_name(rp, grants.principal)]
+    grants.evidence.extend(rp.location for rp in grants.resource_policies if rp.location)
     return grants
+
+
+def _add_managed(grants: RoleGrants, policy: Policy | None, problem: str | None, location: Location | None) -> None:
+    if policy is not None:
+        grants.policies.append(policy)
+        if policy.location or location:
+            grants.evidence.append(policy.location or location)  # type: ignore[arg-type]
+    else:
+        grants.unresolved.append(problem or "")
+
+
+def _add_inline(grants: RoleGrants, attachment: InlineAttachment) -> None:
+    verdict = _role_matches(grants.role, attachment.role)
+    if verdict is True:
+        grants.policies.append(attachment.policy)
+        if attachment.policy.location:
+            grants.evidence.append(attachment.policy.location)
+    elif verdict is None:
+        grants.unresolved.append(
+            f"{attachment.policy.name} may be attached to {grants.role.address} "
+            f"(its role is {display(attachment.role)})"
+        )
+
+
+def _add_attachment(unit: Unit, grants: RoleGrants, attachment: ManagedAttachment) -> None:
+    verdict = _role_matches(grants.role, attachment.role)
+    if verdict is False:
+        return
+    if verdict is None:
+        grants.unresolved.append(
+            f"{attachment.address or 'an attachment'} may attach a policy to {grants.role.address} "
+            f"(its role is {display(attachment.role)})"
+        )
+        return
+    if attachment.policy is not None:
+        policy, problem = attachment.policy, None
+    else:
+        policy, problem = resolve_managed(unit, attachment.policy_arn)
+    if policy is not None and attachment.location:
+        grants.evidence.append(attachment.location)
+    _add_managed(grants, policy, problem, None)
+
+
+def _may_name(rp: ResourcePolicy, who: RolePrincipal) -> bool:
+    """Could the resource-based policy say anything about the role (or is it unreadable, so that it might)?"""
+    return rp.policy.unresolved is not None or any(applies_to(s, who) is not False for s in rp.policy.statements)
 
 
 def _unique(policies: list[Policy]) -> list[Policy]:

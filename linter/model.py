@@ -43,6 +43,11 @@ class Statement:
     sid: Value = None
     location: Location | None = None
     problem: str | None = None  # why part of the statement could not be read (it is then treated as unknown)
+    # Resource-based policies only: whom the statement is about, by principal type ("AWS", "Service", "Federated",
+    # "CanonicalUser", and "*" for ``Principal: "*"`` or a principal whose type cannot be read). None where the
+    # statement has no Principal element, as in every identity policy (the principal is the identity itself).
+    principals: dict[str, list[Value]] | None = None
+    not_principals: dict[str, list[Value]] | None = None
 
 
 @dataclass
@@ -100,6 +105,17 @@ class ManagedAttachment:
     location: Location | None = None
     address: str = ""
     policy: Policy | None = None  # set when the attachment itself carries the document (AWS::IAM::ManagedPolicy)
+
+
+@dataclass
+class ResourcePolicy:
+    """A resource-based policy: a queue, topic, bus, bucket or key policy, or the statements Lambda permissions add
+    to a function. Within one account it grants the principals it names on its own, without an identity policy."""
+
+    address: str  # the resource that writes it (aws_sqs_queue_policy.x, AWS::Lambda::Permission logical id)
+    resources: list[Value]  # ARNs of the resources it is attached to, as resolved
+    policy: Policy
+    location: Location | None = None
 
 
 @dataclass
@@ -219,3 +235,4 @@ class Unit:
     event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
     unfollowed: list[ModuleCall] = field(default_factory=list)
     input_warnings: list[InputWarning] = field(default_factory=list)
+    resource_policies: list[ResourcePolicy] = field(default_factory=list)

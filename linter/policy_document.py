@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from infra_policy_linter.iam.principals import principals_from_value
 from infra_policy_linter.model import Location, Policy, Statement
 from infra_policy_linter.values import Text, Unknown, display, make_text, plain
 
@@ -48,6 +49,8 @@ def statement_from_value(raw: Any, location: Location | None) -> Statement:
         sid=raw.get("Sid"),
         location=location,
         problem=problem,
+        principals=principals_from_value(raw.get("Principal")),
+        not_principals=principals_from_value(raw.get("NotPrincipal")),
     )
     if stmt.actions is None and stmt.not_actions is None:
         stmt.problem = stmt.problem or "a statement with neither Action nor NotAction"

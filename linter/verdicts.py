@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from infra_policy_linter.findings import Chain, Ref
-from infra_policy_linter.iam.evaluate import Decision, Outcome, evaluate, intersect_boundary
+from infra_policy_linter.iam.evaluate import Decision, Outcome, conclude, evaluate, intersect_boundary, tally
+from infra_policy_linter.iam.resource_policy import across_accounts, other_account, resource_tally
 from infra_policy_linter.link import RoleGrants, find_function, find_role, role_grants
 from infra_policy_linter.model import Function, Location, Policy, Role, Statement, Unit
 from infra_policy_linter.requirements import (
@@ -72,18 +73,8 @@ class Verdict:
                 boundary = Ref(self.grants.boundary.name, self.grants.boundary.location)
             elif self.grants.boundary_unresolved:
                 unknowns.append(f"permissions boundary: {self.grants.boundary_unresolved}")
-        deciding: list[Ref] = []
-        assumptions: list[str] = []
-        for r in results:
-            for policy, stmt in r.decision.deciding:
-                ref = statement_ref(policy, stmt)
-                if ref not in deciding:
-                    deciding.append(ref)
-            for a in r.decision.assumptions + (
-                [r.request.assumption] if r.request.assumption and r.action != r.request.action else []
-            ):
-                if a not in assumptions:
-                    assumptions.append(a)
+        deciding, assumptions, on_resource = _what_decided(results, self.grants)
+        policies += tuple(ref for ref in on_resource if ref not in policies)
         if self.target.unknown:
             unknowns.insert(0, self.target.unknown)
         actions = tuple(dict.fromkeys(r.request.named() for r in results))
@@ -99,6 +90,28 @@ class Verdict:
             tuple(dict.fromkeys(unknowns)),
             actions,
         )
+
+
+def _what_decided(results: list[Result], grants: RoleGrants | None) -> tuple[list[Ref], list[str], list[Ref]]:
+    """The statements that decided, the assumptions made, and the resource-based policies among the deciders
+    (they are "considered" too, though they do not reach the role)."""
+    deciding: list[Ref] = []
+    assumptions: list[str] = []
+    on_resource: list[Ref] = []
+    resource_policies = [rp.policy for rp in grants.resource_policies] if grants else []
+    for r in results:
+        for policy, stmt in r.decision.deciding:
+            ref = statement_ref(policy, stmt)
+            if ref not in deciding:
+                deciding.append(ref)
+            considered = Ref(policy.name, policy.location)
+            if considered not in on_resource and any(policy is p for p in resource_policies):
+                on_resource.append(considered)
+        extra = [r.request.assumption] if r.request.assumption and r.action != r.request.action else []
+        for a in r.decision.assumptions + extra:
+            if a not in assumptions:
+                assumptions.append(a)
+    return deciding, assumptions, on_resource
 
 
 def statement_ref(policy: Policy, stmt: Statement) -> Ref:
@@ -200,10 +213,22 @@ def decide_request(grants: RoleGrants | None, problem: str | None, request: Requ
 
 
 def decide(grants: RoleGrants | None, problem: str | None, action: str, resource: Any) -> Decision:
-    """Identity policies (explicit Deny wins), unreadable policies, then the permissions boundary."""
+    """The role's identity policies and the resource's own policies (an explicit Deny in either wins; within one
+    account an Allow in either suffices, across accounts both must allow), then the permissions boundary."""
     if grants is None:
         return Decision(Outcome.UNKNOWN, reasons=[problem or "its execution role cannot be found"])
-    decision = evaluate(grants.policies, action, resource, grants.unresolved)
+    identity = tally(grants.policies, action, resource, grants.unresolved)
+    on_resource = resource_tally(grants.resource_policies, grants.principal, action, resource)
+    account = other_account(grants.principal, resource)
+    if account is not None:
+        decision = across_accounts(conclude(identity), on_resource, account)
+    else:
+        decision = conclude(identity if on_resource is None else identity.add(on_resource))
+    return _bounded(grants, decision, action, resource)
+
+
+def _bounded(grants: RoleGrants, decision: Decision, action: str, resource: Any) -> Decision:
+    """A permissions boundary caps the role's sessions, whichever policy granted (an unreadable one: unknown)."""
     if grants.role.boundary is None:
         return decision
     if grants.boundary is None:

@@ -8,8 +8,9 @@ cannot be proven statically, so a grant that rests only on one is "conditional".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from infra_policy_linter.iam.match import Tri, match, tri_and, tri_not, tri_or
@@ -17,7 +18,7 @@ from infra_policy_linter.model import Policy, Statement
 from infra_policy_linter.values import Unknown, assumptions_in, display, unknowns_in
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     GRANTED = "granted"
     MISSING = "missing"
     WRONG_RESOURCE = "wrong_resource"
@@ -47,7 +48,7 @@ def _flat(values: list[Any]) -> list[Any]:
 def _any_match(patterns: list[Any], subject: Any, fold_case: bool) -> Tri:
     result: Tri = False
     for pattern in _flat(patterns):
-        if isinstance(pattern, dict) or isinstance(pattern, (int, float, bool)) or pattern is None:
+        if isinstance(pattern, (dict, int, float, bool)) or pattern is None:
             continue  # not a valid pattern: matches nothing
         result = tri_or(result, match(pattern, subject, fold_case))
         if result is True:
@@ -113,96 +114,147 @@ def _why_unknown(stmt: Statement, action: str, resource: Any) -> str:
     return "a value that cannot be resolved statically"
 
 
-def evaluate(policies: list[Policy], action: str, resource: Any, unresolved: list[str] | None = None) -> Decision:
-    """Decide whether ``policies`` allow ``action`` on ``resource``.
+Pair = tuple[Policy, Statement]
+Maybe = tuple[Policy, Statement, str]
+
+
+@dataclass
+class Tally:
+    """Every statement that bears on one request, sorted by what it does to it."""
+
+    certain_denies: list[Pair] = field(default_factory=list)
+    maybe_denies: list[Maybe] = field(default_factory=list)
+    certain_allows: list[Pair] = field(default_factory=list)
+    conditional_allows: list[Pair] = field(default_factory=list)
+    maybe_allows: list[Maybe] = field(default_factory=list)
+    other_resources: list[Pair] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    assumptions: set[str] = field(default_factory=set)
+
+    def add(self, other: Tally) -> Tally:
+        """The union of two sets of policies that all apply to the request (identity and resource-based)."""
+        return Tally(
+            self.certain_denies + other.certain_denies,
+            self.maybe_denies + other.maybe_denies,
+            self.certain_allows + other.certain_allows,
+            self.conditional_allows + other.conditional_allows,
+            self.maybe_allows + other.maybe_allows,
+            self.other_resources + other.other_resources,
+            self.reasons + other.reasons,
+            self.assumptions | other.assumptions,
+        )
+
+
+# Whether a statement is about the requester: True for identity policies (their principal is the identity), a
+# three-valued answer with its reason for resource-based policies (see infra_policy_linter.iam.principals).
+Audience = Callable[[Policy, Statement], tuple[Tri, str]]
+
+
+def _everyone(policy: Policy, stmt: Statement) -> tuple[Tri, str]:
+    return True, ""
+
+
+def tally(
+    policies: list[Policy], action: str, resource: Any, unresolved: list[str] | None = None, about: Audience = _everyone
+) -> Tally:
+    """Sort every statement of ``policies`` by its effect on ``action`` on ``resource``.
 
     ``unresolved`` names policies known to reach the principal whose contents are unknown (an unknown managed
-    policy, a document that cannot be resolved): they can only turn a denial into "unknown".
+    policy, a document that cannot be resolved): they can only turn a denial into "unknown". ``about`` says
+    whether a statement is about the requester at all (resource-based policies name their principals).
     """
-    certain_denies: list[tuple[Policy, Statement]] = []
-    maybe_denies: list[tuple[Policy, Statement, str]] = []
-    certain_allows: list[tuple[Policy, Statement]] = []
-    conditional_allows: list[tuple[Policy, Statement]] = []
-    maybe_allows: list[tuple[Policy, Statement, str]] = []
-    other_resources: list[tuple[Policy, Statement]] = []
-    reasons = list(unresolved or [])
-    assumptions: set[str] = assumptions_in(resource)
-
+    t = Tally(reasons=list(unresolved or []), assumptions=assumptions_in(resource))
     for policy in policies:
         if policy.unresolved:
-            reasons.append(f"{policy.name} cannot be read: {policy.unresolved}")
+            t.reasons.append(f"{policy.name} cannot be read: {policy.unresolved}")
         for stmt in policy.statements:
-            act = action_applies(stmt, action)
-            if act is False:
-                continue
-            res = resource_applies(stmt, resource)
-            applies = tri_and(act, res)
-            effect = stmt.effect
-            if isinstance(effect, Unknown):
-                if applies is not False:
-                    why = stmt.problem or effect.reason or "an effect that cannot be resolved"
-                    maybe_allows.append((policy, stmt, why))
-                    maybe_denies.append((policy, stmt, why))
-                continue
-            if applies is not False:
-                assumptions |= assumptions_in([stmt.actions, stmt.not_actions, stmt.resources, stmt.not_resources])
-            if effect == "Deny":
-                if applies is False or _never_applies_to_lambda(stmt):
-                    continue
-                if applies is True and not is_conditional(stmt):
-                    certain_denies.append((policy, stmt))
-                elif applies is True:
-                    maybe_denies.append(
-                        (
-                            policy,
-                            stmt,
-                            f"a Deny in {policy.name} applies when its condition ({describe_condition(stmt)}) holds",
-                        )
-                    )
-                else:
-                    maybe_denies.append(
-                        (policy, stmt, f"a Deny in {policy.name} may apply: {_why_unknown(stmt, action, resource)}")
-                    )
-                continue
-            if applies is True:
-                (conditional_allows if is_conditional(stmt) else certain_allows).append((policy, stmt))
-            elif applies is None:
-                maybe_allows.append((policy, stmt, _why_unknown(stmt, action, resource)))
-            elif act is True and res is False and not is_conditional(stmt):
-                other_resources.append((policy, stmt))
+            _classify(t, policy, stmt, action, resource, about)
+    return t
 
-    decided = sorted(assumptions)
-    if certain_denies:
-        return Decision(Outcome.DENIED, certain_denies, [], decided)
-    if certain_allows:
-        if maybe_denies:
-            only_conditions = all(
-                resource_applies(s, resource) is True and action_applies(s, action) is True and is_conditional(s)
-                for _, s, _ in maybe_denies
-            )
-            outcome = Outcome.CONDITIONAL if only_conditions else Outcome.UNKNOWN
-            return Decision(outcome, [(p, s) for p, s, _ in maybe_denies], [r for _, _, r in maybe_denies], decided)
-        return Decision(Outcome.GRANTED, certain_allows[:1], [], decided)
-    if maybe_allows or reasons:
+
+def _classify(t: Tally, policy: Policy, stmt: Statement, action: str, resource: Any, about: Audience) -> None:
+    act = action_applies(stmt, action)
+    if act is False:
+        return
+    who, who_why = about(policy, stmt)
+    if who is False:
+        return
+    res = resource_applies(stmt, resource)
+    applies = tri_and(tri_and(act, res), who)
+    effect = stmt.effect
+    if isinstance(effect, Unknown):
+        if applies is not False:
+            why = stmt.problem or effect.reason or "an effect that cannot be resolved"
+            t.maybe_allows.append((policy, stmt, why))
+            t.maybe_denies.append((policy, stmt, why))
+        return
+    if applies is not False:
+        t.assumptions |= assumptions_in([stmt.actions, stmt.not_actions, stmt.resources, stmt.not_resources])
+    why = who_why if who is None and tri_and(act, res) is True else ""
+    if effect == "Deny":
+        _classify_deny(t, policy, stmt, applies, why or _why_unknown(stmt, action, resource))
+    elif applies is True:
+        (t.conditional_allows if is_conditional(stmt) else t.certain_allows).append((policy, stmt))
+    elif applies is None:
+        t.maybe_allows.append((policy, stmt, why or _why_unknown(stmt, action, resource)))
+    elif act is True and res is False and who is True and not is_conditional(stmt):
+        t.other_resources.append((policy, stmt))
+
+
+def _classify_deny(t: Tally, policy: Policy, stmt: Statement, applies: Tri, why: str) -> None:
+    if applies is False or _never_applies_to_lambda(stmt):
+        return
+    if applies is True and not is_conditional(stmt):
+        t.certain_denies.append((policy, stmt))
+    elif applies is True:
+        t.maybe_denies.append(
+            (policy, stmt, f"a Deny in {policy.name} applies when its condition ({describe_condition(stmt)}) holds")
+        )
+    else:
+        t.maybe_denies.append((policy, stmt, f"a Deny in {policy.name} may apply: {why}"))
+
+
+def conclude(t: Tally) -> Decision:
+    """Explicit Deny first, then an unconditional Allow, then what cannot be decided, then conditional Allows."""
+    decided = sorted(t.assumptions)
+    if t.certain_denies:
+        return Decision(Outcome.DENIED, t.certain_denies, [], decided)
+    if t.certain_allows:
+        return _allowed(t, decided)
+    if t.maybe_allows or t.reasons:
         return Decision(
             Outcome.UNKNOWN,
-            [(p, s) for p, s, _ in maybe_allows],
-            _dedupe([r for _, _, r in maybe_allows] + reasons),
+            [(p, s) for p, s, _ in t.maybe_allows],
+            _dedupe([r for _, _, r in t.maybe_allows] + t.reasons),
             decided,
         )
-    if conditional_allows:
+    if t.conditional_allows:
         return Decision(
             Outcome.CONDITIONAL,
-            conditional_allows,
+            t.conditional_allows,
             [
                 f"the Allow in {p.name} holds only when its condition ({describe_condition(s)}) holds"
-                for p, s in conditional_allows
+                for p, s in t.conditional_allows
             ],
             decided,
         )
-    if other_resources:
-        return Decision(Outcome.WRONG_RESOURCE, other_resources, [], decided)
+    if t.other_resources:
+        return Decision(Outcome.WRONG_RESOURCE, t.other_resources, [], decided)
     return Decision(Outcome.MISSING, [], [], decided)
+
+
+def _allowed(t: Tally, decided: list[str]) -> Decision:
+    """An unconditional Allow: granted, unless a Deny may apply."""
+    if not t.maybe_denies:
+        return Decision(Outcome.GRANTED, t.certain_allows[:1], [], decided)
+    only_conditions = all(r.startswith("a Deny in ") and " applies when " in r for _, _, r in t.maybe_denies)
+    outcome = Outcome.CONDITIONAL if only_conditions else Outcome.UNKNOWN
+    return Decision(outcome, [(p, s) for p, s, _ in t.maybe_denies], [r for _, _, r in t.maybe_denies], decided)
+
+
+def evaluate(policies: list[Policy], action: str, resource: Any, unresolved: list[str] | None = None) -> Decision:
+    """Decide whether identity ``policies`` allow ``action`` on ``resource`` (see :func:`tally`)."""
+    return conclude(tally(policies, action, resource, unresolved))
 
 
 def _dedupe(items: list[str]) -> list[str]:

@@ -63,13 +63,13 @@ def _clash(p: Any, s: Any) -> bool | None:
 
 def _literal_ends_differ(pattern: list[Any], subject: list[Any]) -> bool:
     """Quick rejection: where both sides start (or end) with plain characters or generated names, they must agree."""
-    for p, s in zip(pattern, subject):
+    for p, s in zip(pattern, subject, strict=False):
         clash = _clash(p, s)
         if clash is None:
             break
         if clash:
             return True
-    for p, s in zip(reversed(pattern), reversed(subject)):
+    for p, s in zip(reversed(pattern), reversed(subject), strict=False):
         clash = _clash(p, s)
         if clash is None:
             break
@@ -164,6 +164,39 @@ def _closure(pattern: list[Any], states: set[int]) -> set[int]:
     return out
 
 
+def _is_run(t: Any) -> bool:
+    """A ``*`` or an opaque unknown: any run of characters."""
+    return t is STAR or (isinstance(t, Unknown) and not t.atom)
+
+
+def _absorbs(run: Any, t: Any) -> bool:
+    # A region or an account id is one ARN field: it never holds the ":" that separates fields.
+    return not (t == ":" and isinstance(run, Unknown) and run.name in (REGION, ACCOUNT))
+
+
+def _compatible(p: Any, s: Any) -> bool:
+    """Two single tokens (neither a run) that can be the same character or the same atom."""
+    if isinstance(p, Unknown) or isinstance(s, Unknown):
+        return isinstance(p, Unknown) and isinstance(s, Unknown) and p.name == s.name
+    return p is ANY or s is ANY or p == s
+
+
+def _moves(p: Any, s: Any, i: int, j: int) -> list[tuple[int, int]]:
+    """From position (i, j) with tokens p and s (None past the end), where the two languages can go next."""
+    moves = []
+    if p is not None and _is_run(p):
+        moves.append((i + 1, j))  # the run ends
+        if s is not None and not _is_run(s) and _absorbs(p, s):
+            moves.append((i, j + 1))  # the run takes one more subject token
+    if s is not None and _is_run(s):
+        moves.append((i, j + 1))
+        if p is not None and not _is_run(p) and _absorbs(s, p):
+            moves.append((i + 1, j))
+    if p is not None and s is not None and not _is_run(p) and not _is_run(s) and _compatible(p, s):
+        moves.append((i + 1, j + 1))
+    return moves
+
+
 def _possible(pattern: list[Any], subject: list[Any]) -> bool:
     """Could the pattern match for some value of the unknowns (on either side)?
 
@@ -171,19 +204,6 @@ def _possible(pattern: list[Any], subject: list[Any]) -> bool:
     characters (a ``*`` or an opaque unknown), or an atom (a generated name: one opaque, unique token). The
     answer is whether their intersection is non-empty.
     """
-
-    def is_run(t: Any) -> bool:
-        return t is STAR or (isinstance(t, Unknown) and not t.atom)
-
-    def absorbs(run: Any, t: Any) -> bool:
-        # A region or an account id is one ARN field: it never holds the ":" that separates fields.
-        return not (t == ":" and isinstance(run, Unknown) and run.name in (REGION, ACCOUNT))
-
-    def compatible(p: Any, s: Any) -> bool:
-        if isinstance(p, Unknown) or isinstance(s, Unknown):
-            return isinstance(p, Unknown) and isinstance(s, Unknown) and p.name == s.name
-        return p is ANY or s is ANY or p == s
-
     n, m = len(pattern), len(subject)
     seen = {(0, 0)}
     stack = [(0, 0)]
@@ -191,20 +211,9 @@ def _possible(pattern: list[Any], subject: list[Any]) -> bool:
         i, j = stack.pop()
         if i == n and j == m:
             return True
-        moves = []
         p = pattern[i] if i < n else None
         s = subject[j] if j < m else None
-        if p is not None and is_run(p):
-            moves.append((i + 1, j))  # the run ends
-            if s is not None and not is_run(s) and absorbs(p, s):
-                moves.append((i, j + 1))  # the run takes one more subject token
-        if s is not None and is_run(s):
-            moves.append((i, j + 1))
-            if p is not None and not is_run(p) and absorbs(s, p):
-                moves.append((i + 1, j))
-        if p is not None and s is not None and not is_run(p) and not is_run(s) and compatible(p, s):
-            moves.append((i + 1, j + 1))
-        for mv in moves:
+        for mv in _moves(p, s, i, j):
             if mv not in seen:
                 seen.add(mv)
                 stack.append(mv)

@@ -40,6 +40,7 @@ from infra_policy_linter.parsers.terraform import TfFile, find_attribute
 from infra_policy_linter.policy_document import policy_from_value
 from infra_policy_linter.resolve.hcl_functions import Encoded, call_function
 from infra_policy_linter.resolve.registry_models import CallSite, is_model_path, model_directory, model_files
+from infra_policy_linter.resolve.terraform_resource_policies import build_resource_policies, statement_principals
 from infra_policy_linter.values import (
     Environment,
     Text,
@@ -868,6 +869,7 @@ class TerraformModule:
             sid=self.evaluate_raw(raw["sid"], scope) if "sid" in raw else None,
             location=location,
         )
+        stmt.principals, stmt.not_principals = statement_principals(self, block, raw, scope)
         conditions = self.nested(block, raw, "condition", scope)
         if conditions:
             cond: dict[str, Any] = {}
@@ -1059,6 +1061,7 @@ class TerraformModule:
             unit.invoke_configs.append(self._invoke_config(block, at, scope))
         for block, at, scope in self._each("aws_lambda_event_source_mapping"):
             unit.event_source_mappings.append(self._event_source_mapping(block, at, scope))
+        build_resource_policies(self, unit)
         for name in sorted(self.calls):
             instances = self.children(name)
             if isinstance(instances, str):

@@ -153,7 +153,7 @@ def resolve_managed(unit: Unit, arn: Any) -> tuple[Policy | None, str | None]:
 def role_grants(unit: Unit, role: Role, memo: dict[str, Any] | None = None) -> RoleGrants:
     """Everything that reaches ``role``; pass the rules' shared dict as ``memo`` to compute it once per unit."""
     if memo is not None:
-        cached = memo.setdefault("role_grants", {}).get(role.address)
+        cached: RoleGrants | None = memo.setdefault("role_grants", {}).get(role.address)
         if cached is None:
             cached = memo["role_grants"][role.address] = role_grants(unit, role)
         return cached
@@ -207,6 +207,8 @@ def _add_attachment(unit: Unit, grants: RoleGrants, attachment: ManagedAttachmen
             f"(its role is {display(attachment.role)})"
         )
         return
+    policy: Policy | None
+    problem: str | None
     if attachment.policy is not None:
         policy, problem = attachment.policy, None
     else:

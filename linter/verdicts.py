@@ -132,7 +132,8 @@ def verdicts(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
     """Every target of the unit with its verdict, computed once per unit (``shared`` is the rules' memo)."""
     if "verdicts" not in shared:
         shared["verdicts"] = _all(unit, shared)
-    return shared["verdicts"]
+    found: list[Verdict] = shared["verdicts"]
+    return found
 
 
 def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
@@ -141,7 +142,7 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
     for config, dests in owners:
         fn, role, grants, problem, label = _role_of(unit, config, shared)
         name = fn.name if fn else Unknown("function name", "the function name")
-        places = [config.location] + _places(fn, role, grants)
+        places: list[Location | None] = [config.location, *_places(fn, role, grants)]
         for dest in dests:
             target = destination_target(config, dest, name)
             if target is not None:
@@ -151,12 +152,12 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
     for mapping in unit.event_source_mappings:
         fn, role, grants, problem, label = _role_of(unit, mapping, shared)
         name = fn.name if fn else Unknown("function name", "the function name")
-        places = [mapping.location] + _places(fn, role, grants)
+        places = [mapping.location, *_places(fn, role, grants)]
         source = source_target(mapping)
         out.append(_verdict(source, fn, label, role, grants, problem, places + [mapping.source_location]))
         target = mapping_destination_target(mapping, name)
         if target is not None:
-            dest = mapping.on_failure
+            failure = mapping.on_failure
             out.append(
                 _verdict(
                     target,
@@ -165,7 +166,7 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
                     role,
                     grants,
                     problem,
-                    places + ([dest.location, dest.target_location] if dest else []),
+                    places + ([failure.location, failure.target_location] if failure else []),
                 )
             )
     return out
@@ -182,7 +183,10 @@ def _role_of(
 
 
 def _places(fn: Function | None, role: Role | None, grants: RoleGrants | None) -> list[Location | None]:
-    return ([fn.location] if fn else []) + ([role.location] if role else []) + (grants.evidence if grants else [])
+    out: list[Location | None] = [fn.location] if fn else []
+    out += [role.location] if role else []
+    out += grants.evidence if grants else []
+    return out
 
 
 def _verdict(

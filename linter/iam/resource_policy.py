@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra_policy_linter.aws import arn_fields, service_of
-from infra_policy_linter.iam.evaluate import Decision, Outcome, Tally, conclude, tally
+from infra_policy_linter.iam.evaluate import Audience, Decision, Outcome, Tally, conclude, tally
 from infra_policy_linter.iam.match import Tri, match, same, tri_and, tri_or
 from infra_policy_linter.iam.principals import RolePrincipal, applies_to, why_undecided
 from infra_policy_linter.model import Policy, ResourcePolicy, Statement
@@ -48,7 +48,7 @@ def resource_tally(policies: list[ResourcePolicy], who: RolePrincipal, action: s
     return found
 
 
-def _audience(rp: ResourcePolicy, on: Tri, who: RolePrincipal, resource: Any):  # type: ignore[no-untyped-def]
+def _audience(rp: ResourcePolicy, on: Tri, who: RolePrincipal, resource: Any) -> Audience:
     def about(policy: Policy, stmt: Statement) -> tuple[Tri, str]:
         named = applies_to(stmt, who)
         both = tri_and(on, named)

@@ -26,6 +26,7 @@ from infra_policy_linter.resolve.cloudformation_attributes import (
 from infra_policy_linter.resolve.cloudformation_destinations import event_source_mapping, invoke_config
 from infra_policy_linter.resolve.cloudformation_nodes import NO_VALUE, key_location
 from infra_policy_linter.resolve.cloudformation_policies import managed_policy_arns, policy, role_inline_policies
+from infra_policy_linter.resolve.cloudformation_resource_policies import build_resource_policies
 from infra_policy_linter.resolve.cloudformation_suppressions import metadata_suppressions
 from infra_policy_linter.resolve.nested import scope_addresses
 from infra_policy_linter.resolve.sam import build_serverless_function
@@ -46,6 +47,7 @@ def build(t: CloudFormationTemplate, unit: Unit) -> None:
             step(t, unit, logical_id)
         elif rtype in STACK_TYPES and t.exists(logical_id):
             nested_stack(t, unit, logical_id)
+    build_resource_policies(t, unit)
 
 
 # The parts of a unit a nested stack's resources add to.
@@ -57,6 +59,7 @@ _UNIT_PARTS = (
     "managed_attachments",
     "invoke_configs",
     "event_source_mappings",
+    "resource_policies",
 )
 
 

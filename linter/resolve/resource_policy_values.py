@@ -44,7 +44,7 @@ def split_literal(value: Any, sep: str) -> list[Any] | None:
     return [make_text(f) for f in fields]
 
 
-def queue_arn_from_url(url: Any) -> Value:
+def queue_arn_from_url(url: Any) -> Any:
     """``https://sqs.<region>.amazonaws.com/<account>/<name>`` (or the legacy ``<region>.queue.amazonaws.com``
     host) -> ``arn:aws:sqs:<region>:<account>:<name>``; an Unknown when the URL cannot be read."""
     fields = split_literal(url, "/")
@@ -64,19 +64,19 @@ def _strip(value: Any, prefix: str, suffix: str) -> Any:
     return make_text(parts)
 
 
-def bucket_arn(name: Any) -> Value:
+def bucket_arn(name: Any) -> Any:
     if aws.arn_fields(name) is not None:
         return name
     return make_text(["arn:", aws.PARTITION, ":s3:::", name])
 
 
-def bus_arn(name: Any, region: Any, account: Any) -> Value:
+def bus_arn(name: Any, region: Any, account: Any) -> Any:
     if aws.arn_fields(name) is not None:
         return name
     return aws.arn("events", region, account, make_text(["event-bus/", name]))
 
 
-def function_arn(name: Any, qualifier: Any, region: Any, account: Any) -> Value:
+def function_arn(name: Any, qualifier: Any, region: Any, account: Any) -> Any:
     """The ARN a Lambda permission's statement names: the function's, with the qualifier when one is given."""
     base = name if aws.arn_fields(name) is not None else None
     if base is None:
@@ -98,7 +98,7 @@ def permission_principals(principal: Any) -> dict[str, list[Value]]:
     return {"AWS": [principal]}
 
 
-def _condition(conditions: dict[str, dict[str, Value]]) -> Value:
+def _condition(conditions: dict[str, dict[str, Value]]) -> Any:
     block: dict[str, Value] = {operator: dict(keys) for operator, keys in conditions.items()}
     return block or None
 

@@ -12,7 +12,7 @@ from typing import Any
 from infra_policy_linter import aws
 from infra_policy_linter.iam.managed import aws_managed_document, aws_managed_path
 from infra_policy_linter.iam.match import same
-from infra_policy_linter.iam.principals import RolePrincipal, applies_to
+from infra_policy_linter.iam.principals import RolePrincipal, applies_to, delegates
 from infra_policy_linter.model import (
     Function,
     InlineAttachment,
@@ -42,6 +42,8 @@ class RoleGrants:
     # The resource-based policies of the unit that may name the role (or its account, or everyone): each counts
     # for the requests on the resources it is attached to (see infra_policy_linter.iam.resource_policy).
     resource_policies: list[ResourcePolicy] = field(default_factory=list)
+    # Those that allow the role's account rather than the role: they only say why a missing grant stays missing.
+    delegating: list[ResourcePolicy] = field(default_factory=list)
 
 
 def function_name_of(value: Any) -> Any:
@@ -171,6 +173,9 @@ def role_grants(unit: Unit, role: Role, memo: dict[str, Any] | None = None) -> R
         grants.boundary, grants.boundary_unresolved = resolve_managed(unit, role.boundary)
     grants.policies = _unique(grants.policies)
     grants.resource_policies = [rp for rp in unit.resource_policies if _may_name(rp, grants.principal)]
+    grants.delegating = [
+        rp for rp in unit.resource_policies if any(delegates(s, grants.principal) for s in rp.policy.statements)
+    ]
     grants.evidence.extend(rp.location for rp in grants.resource_policies if rp.location)
     return grants
 
@@ -219,8 +224,11 @@ def _add_attachment(unit: Unit, grants: RoleGrants, attachment: ManagedAttachmen
 
 
 def _may_name(rp: ResourcePolicy, who: RolePrincipal) -> bool:
-    """Could the resource-based policy say anything about the role (or is it unreadable, so that it might)?"""
-    return rp.policy.unresolved is not None or any(applies_to(s, who) is not False for s in rp.policy.statements)
+    """Could the resource-based policy say anything about the role (or is it unreadable, so that it might)? A key
+    policy always can: without it the role's own policies grant nothing on the key."""
+    if rp.policy.unresolved is not None or any(aws.service_of(r) == "kms" for r in rp.resources):
+        return True
+    return any(applies_to(s, who) is not False for s in rp.policy.statements)
 
 
 def _unique(policies: list[Policy]) -> list[Policy]:

@@ -12,7 +12,13 @@ from typing import Any, Literal
 
 from infra_policy_linter.findings import Chain, Ref
 from infra_policy_linter.iam.evaluate import Decision, Outcome, conclude, evaluate, intersect_boundary, tally
-from infra_policy_linter.iam.resource_policy import across_accounts, other_account, resource_tally
+from infra_policy_linter.iam.resource_policy import (
+    across_accounts,
+    attached,
+    other_account,
+    resource_tally,
+    withholding_key_policy,
+)
 from infra_policy_linter.link import RoleGrants, find_function, find_role, role_grants
 from infra_policy_linter.model import Function, Location, Policy, Role, Statement, Unit
 from infra_policy_linter.requirements import (
@@ -222,13 +228,27 @@ def decide(grants: RoleGrants | None, problem: str | None, action: str, resource
     if grants is None:
         return Decision(Outcome.UNKNOWN, reasons=[problem or "its execution role cannot be found"])
     identity = tally(grants.policies, action, resource, grants.unresolved)
+    withheld = withholding_key_policy(grants.resource_policies, grants.principal, action, resource)
+    if withheld is not None:
+        identity = identity.without_allows(withheld)
     on_resource = resource_tally(grants.resource_policies, grants.principal, action, resource)
     account = other_account(grants.principal, resource)
     if account is not None:
         decision = across_accounts(conclude(identity), on_resource, account)
     else:
         decision = conclude(identity if on_resource is None else identity.add(on_resource))
+    if decision.outcome is Outcome.MISSING:
+        decision.reasons += _delegations(grants, resource)
     return _bounded(grants, decision, action, resource)
+
+
+def _delegations(grants: RoleGrants, resource: Any) -> list[str]:
+    """Resource policies on ``resource`` that allow the role's account: they grant the role nothing by themselves."""
+    return [
+        f"{rp.policy.name} allows the account, not the role, which leaves the grant to the role's own policies"
+        for rp in grants.delegating
+        if attached(rp, resource) is True
+    ]
 
 
 def _bounded(grants: RoleGrants, decision: Decision, action: str, resource: Any) -> Decision:
@@ -262,7 +282,7 @@ def summary(results: list[Result]) -> str:
             where = statement_ref(*d.deciding[0]).name if d.deciding else "a statement"
             text = f"{where} allows {r.action}"
         elif d.outcome is Outcome.MISSING:
-            text = f"no statement allows {named}"
+            text = "; ".join([f"no statement allows {named}", *d.reasons])
         elif d.outcome is Outcome.WRONG_RESOURCE:
             where = ", ".join(statement_ref(p, s).name for p, s in d.deciding) or "a statement"
             text = f"{where} allows {r.action} only on other resources"

@@ -162,3 +162,38 @@ def test_evidence_names_the_resource_policy_statement(in_repo: Path) -> None:
         f["evidence"]["summary"]
         == "a Deny in aws_sqs_queue_policy.failures statement 'NoWorker' blocks sqs:SendMessage"
     )
+
+
+def test_why_says_an_account_principal_only_delegates(in_repo: Path) -> None:
+    _, report = run_json("fixtures/terraform-resource-policies/DST001/bad")
+    summaries = [f["evidence"]["summary"] for f in report["findings"]]
+    assert summaries == [
+        "no statement allows sqs:SendMessage; aws_sqs_queue_policy.failures allows the account, not the role, "
+        "which leaves the grant to the role's own policies",
+        "no statement allows lambda:InvokeFunction",
+    ]
+
+
+KEY = Text(("arn:aws:kms:", R, ":", A, ":key/", Unknown("k.key_id", "key id", atom=True)))
+
+
+def key_grants(key_statements: list[Statement]) -> RoleGrants:
+    g = grants(ROLE_ARN, [Statement("Allow", actions=["kms:Decrypt"], resources=[KEY])], [])
+    g.resource_policies = [ResourcePolicy("key", [KEY], Policy("key policy", key_statements))]
+    return g
+
+
+def test_a_key_policy_that_does_not_delegate_voids_identity_grants() -> None:
+    def kms(g: RoleGrants) -> Outcome:
+        return decide(g, None, "kms:Decrypt", KEY).outcome
+
+    admin = Text(("arn:aws:iam::", A, ":role/admin"))
+    on_key = {"actions": ["kms:*"], "resources": ["*"]}
+    assert kms(key_grants([stmt(principal={"AWS": admin}, **on_key)])) is Outcome.MISSING
+    assert kms(key_grants([stmt(principal={"AWS": ROOT}, **on_key)])) is Outcome.GRANTED
+    # The account written out while the role's account is unknown: it may delegate, so nothing is withheld.
+    literal_root = {"AWS": "arn:aws:iam::111122223333:root"}
+    assert kms(key_grants([stmt(principal=literal_root, **on_key)])) is Outcome.GRANTED
+    # Delegating only other actions does not open kms:Decrypt to IAM policies.
+    only_describe = {"actions": ["kms:Describe*"], "resources": ["*"]}
+    assert kms(key_grants([stmt(principal={"AWS": ROOT}, **only_describe)])) is Outcome.MISSING

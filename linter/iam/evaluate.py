@@ -130,6 +130,11 @@ class Tally:
     other_resources: list[Pair] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     assumptions: set[str] = field(default_factory=set)
+    withheld: list[str] = field(default_factory=list)  # why Allows of some policies do not count (for MISSING)
+
+    def without_allows(self, why: str) -> Tally:
+        """What is left when no Allow of these policies counts (a KMS key policy that does not delegate)."""
+        return Tally(self.certain_denies, self.maybe_denies, reasons=[], assumptions=self.assumptions, withheld=[why])
 
     def add(self, other: Tally) -> Tally:
         """The union of two sets of policies that all apply to the request (identity and resource-based)."""
@@ -142,6 +147,7 @@ class Tally:
             self.other_resources + other.other_resources,
             self.reasons + other.reasons,
             self.assumptions | other.assumptions,
+            self.withheld + other.withheld,
         )
 
 
@@ -240,7 +246,7 @@ def conclude(t: Tally) -> Decision:
         )
     if t.other_resources:
         return Decision(Outcome.WRONG_RESOURCE, t.other_resources, [], decided)
-    return Decision(Outcome.MISSING, [], [], decided)
+    return Decision(Outcome.MISSING, [], list(t.withheld), decided)
 
 
 def _allowed(t: Tally, decided: list[str]) -> Decision:

@@ -107,6 +107,24 @@ def account_of(value: Any) -> Any:
     return None
 
 
+def delegates(stmt: Statement, who: RolePrincipal) -> bool:
+    """An Allow that names the role's account (not the role): it leaves the grant to the role's own policies."""
+    return delegation(stmt, who) is True
+
+
+def delegation(stmt: Statement, who: RolePrincipal) -> Tri:
+    """Does an Allow name the role's account (True), not (False), or may it (None, the accounts are not known)?"""
+    result: Tri = False
+    if stmt.effect != "Allow" or not stmt.principals:
+        return result
+    for ptype, values in stmt.principals.items():
+        for value in values if ptype in _ROLE_TYPES else []:
+            account = account_of(value)
+            if account is not None:
+                result = tri_or(result, same(account, who.account))
+    return result
+
+
 def _not_excluded(not_principals: dict[str, list[Value]], who: RolePrincipal) -> Tri:
     """A NotPrincipal statement applies to everyone it does not list. When a listed value may be the role or its
     account, whether the role's session is excluded is not decided here."""

@@ -16,9 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 from infra_policy_linter.aws import arn_fields, service_of
-from infra_policy_linter.iam.evaluate import Audience, Decision, Outcome, Tally, conclude, tally
+from infra_policy_linter.iam.evaluate import (
+    Audience,
+    Decision,
+    Outcome,
+    Tally,
+    action_applies,
+    conclude,
+    resource_applies,
+    tally,
+)
 from infra_policy_linter.iam.match import Tri, match, same, tri_and, tri_or
-from infra_policy_linter.iam.principals import RolePrincipal, applies_to, why_undecided
+from infra_policy_linter.iam.principals import RolePrincipal, applies_to, delegation, why_undecided
 from infra_policy_linter.model import Policy, ResourcePolicy, Statement
 from infra_policy_linter.values import Text, display, make_text, plain
 
@@ -60,6 +69,36 @@ def _audience(rp: ResourcePolicy, on: Tri, who: RolePrincipal, resource: Any) ->
         return None, f"{policy.name} (on {targets}) may be the policy of {display(resource)}"
 
     return about
+
+
+def withholding_key_policy(
+    policies: list[ResourcePolicy], who: RolePrincipal, action: str, resource: Any
+) -> str | None:
+    """KMS only: a key policy that lets neither the account nor the role use the key for ``action`` leaves the
+    role's identity policies without effect: "Unless the key policy explicitly allows it, you cannot use IAM
+    policies to allow access to a KMS key" (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+    Returns why, or None when the key policy delegates, may delegate, or is not in view."""
+    if service_of(resource) != "kms":
+        return None
+    for rp in policies:
+        if attached(rp, resource) is not True or rp.policy.unresolved is not None:
+            continue
+        if any(_may_open(s, who, action, resource) for s in rp.policy.statements):
+            return None
+        return (
+            f"the key's policy ({rp.policy.name}) allows {action} neither to the account nor to the role, so IAM "
+            "policies cannot grant it"
+        )
+    return None
+
+
+def _may_open(stmt: Statement, who: RolePrincipal, action: str, resource: Any) -> bool:
+    """An Allow (perhaps conditional) that lets the account's IAM policies, or the role itself, use the key."""
+    if stmt.effect == "Deny":
+        return False
+    about = tri_or(applies_to(stmt, who), delegation(stmt, who))
+    applies = tri_and(tri_and(action_applies(stmt, action), resource_applies(stmt, resource)), about)
+    return applies is not False
 
 
 def other_account(who: RolePrincipal, resource: Any) -> str | None:

@@ -5,8 +5,9 @@ Property names are those of cfn-lint's bundled resource schemas: ``AWS::SQS::Que
 (``Topics``: topic ARNs, ``PolicyDocument``), ``AWS::SNS::TopicInlinePolicy`` (``TopicArn``, ``PolicyDocument``),
 ``AWS::Lambda::Permission`` (``FunctionName``, ``Action``, ``Principal`` and the condition properties),
 ``AWS::Events::EventBusPolicy`` (``EventBusName``, default bus when omitted, and either ``Statement`` or the older
-``Action`` / ``Principal`` / ``Condition``), ``AWS::S3::BucketPolicy`` (``Bucket``, ``PolicyDocument``) and
-``AWS::KMS::Key`` (``KeyPolicy``). Values resolve through the template's own intrinsics.
+``Action`` / ``Principal`` / ``Condition``), ``AWS::S3::BucketPolicy`` (``Bucket``, ``PolicyDocument``),
+``AWS::KMS::Key`` (``KeyPolicy``) and ``AWS::Kinesis::ResourcePolicy`` (``ResourceArn``, ``ResourcePolicy``).
+Values resolve through the template's own intrinsics.
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ def _bucket_policy(t: CloudFormationTemplate, logical_id: str) -> ResourcePolicy
     return _document(t, logical_id, "PolicyDocument", [bucket_arn(bucket)])
 
 
+def _kinesis_policy(t: CloudFormationTemplate, logical_id: str) -> ResourcePolicy | None:
+    stream = _value(t, t.props(logical_id).get("ResourceArn"), f"{logical_id}.ResourceArn")
+    return _document(t, logical_id, "ResourcePolicy", [stream])
+
+
 def _key_policy(t: CloudFormationTemplate, logical_id: str) -> ResourcePolicy | None:
     return _document(t, logical_id, "KeyPolicy", [t.get_att(logical_id, "Arn")])
 
@@ -152,6 +158,7 @@ _READERS: dict[str, Reader] = {
     "AWS::SNS::TopicInlinePolicy": _topic_inline_policy,
     "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::KMS::Key": _key_policy,
+    "AWS::Kinesis::ResourcePolicy": _kinesis_policy,
     "AWS::Events::EventBusPolicy": _bus_policy,
     "AWS::Lambda::Permission": _permission,
 }

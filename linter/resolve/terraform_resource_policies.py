@@ -6,7 +6,9 @@ policies. Argument names are those of the AWS provider's resources: ``aws_sqs_qu
 ``policy``), ``aws_sns_topic_policy`` (``arn``, ``policy``), ``aws_cloudwatch_event_bus_policy``
 (``event_bus_name``, default bus when omitted, ``policy``), ``aws_s3_bucket_policy`` (``bucket``, ``policy``),
 ``aws_lambda_permission`` (``function_name``, ``qualifier``, ``action``, ``principal`` and the condition
-arguments), and the ``policy`` argument of ``aws_sqs_queue``, ``aws_sns_topic`` and ``aws_kms_key``.
+arguments), ``aws_kinesis_resource_policy`` (``resource_arn``, ``policy``: a stream's policy, which Lambda's
+cross-account Kinesis event source mappings rely on), and the ``policy`` argument of ``aws_sqs_queue``,
+``aws_sns_topic`` and ``aws_kms_key``.
 """
 
 from __future__ import annotations
@@ -106,6 +108,10 @@ def _bucket_policy(module: TerraformModule, block: Block, at: str, scope: Scope)
     return _document(module, block, at, scope, [bucket_arn(_argument(module, block, "bucket", scope))])
 
 
+def _kinesis_policy(module: TerraformModule, block: Block, at: str, scope: Scope) -> ResourcePolicy | None:
+    return _document(module, block, at, scope, [_argument(module, block, "resource_arn", scope)])
+
+
 def _own_policy(module: TerraformModule, block: Block, at: str, scope: Scope) -> ResourcePolicy | None:
     """The ``policy`` argument of the resource itself (a queue, a topic, a key)."""
     arn = module.resource_attribute(block, "arn", scope)
@@ -141,5 +147,6 @@ _READERS: dict[str, Reader] = {
     "aws_cloudwatch_event_bus_policy": _bus_policy,
     "aws_s3_bucket_policy": _bucket_policy,
     "aws_kms_key": _own_policy,
+    "aws_kinesis_resource_policy": _kinesis_policy,
     "aws_lambda_permission": _permission,
 }

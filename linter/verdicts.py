@@ -230,7 +230,7 @@ def decide(grants: RoleGrants | None, problem: str | None, action: str, resource
     identity = tally(grants.policies, action, resource, grants.unresolved)
     withheld = withholding_key_policy(grants.resource_policies, grants.principal, action, resource)
     if withheld is not None:
-        identity = identity.without_allows(withheld)
+        identity = identity.without_allows(*withheld)
     on_resource = resource_tally(grants.resource_policies, grants.principal, action, resource)
     account = other_account(grants.principal, resource)
     if account is not None:
@@ -281,6 +281,8 @@ def summary(results: list[Result]) -> str:
         if d.outcome is Outcome.GRANTED:
             where = statement_ref(*d.deciding[0]).name if d.deciding else "a statement"
             text = f"{where} allows {r.action}"
+        elif d.outcome is Outcome.MISSING and d.withheld_by:
+            text = "; ".join(d.reasons)
         elif d.outcome is Outcome.MISSING:
             text = "; ".join([f"no statement allows {named}", *d.reasons])
         elif d.outcome is Outcome.WRONG_RESOURCE:

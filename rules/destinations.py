@@ -399,7 +399,9 @@ class KmsKeyNotGranted(DestinationRule):
 
     def say(self, v: Verdict, r: Result) -> str:
         how = {
-            Outcome.MISSING: "no statement allows it",
+            Outcome.MISSING: "the key policy lets no IAM policy grant it"
+            if r.decision.withheld_by
+            else "no statement allows it",
             Outcome.WRONG_RESOURCE: "it is granted only on other keys",
             Outcome.DENIED: "a Deny blocks it",
         }[r.outcome]
@@ -419,6 +421,13 @@ class KmsKeyNotGranted(DestinationRule):
         action = results[0].request.action
         if v.role is None or dest is None:
             return None
+        withheld = results[0].decision.withheld_by
+        if withheld:
+            return (
+                f"Allow {', '.join(r.request.action for r in results)} to the execution role's ARN in the key policy "
+                f"{withheld}, or allow the account (arn:aws:iam::<account>:root) there so that the role's own kms "
+                "statements take effect."
+            )
         language = unit.languages.get(dest.location.path, "hcl")
         key = key_source(language, dest.kms_source, display(results[0].request.resource))
         if v.role.generated_for:

@@ -36,6 +36,7 @@ class Decision:
     reasons: list[str] = field(default_factory=list)  # for UNKNOWN/CONDITIONAL: what could not be decided
     assumptions: list[str] = field(default_factory=list)
     boundary: str | None = None  # set when a permissions boundary, not an identity policy, decided
+    withheld_by: str | None = None  # a KMS key policy that gives the role's own policies no say (MISSING)
 
 
 def _flat(values: list[Any]) -> list[Any]:
@@ -131,10 +132,13 @@ class Tally:
     reasons: list[str] = field(default_factory=list)
     assumptions: set[str] = field(default_factory=set)
     withheld: list[str] = field(default_factory=list)  # why Allows of some policies do not count (for MISSING)
+    withheld_by: str | None = None  # the policy that makes them not count
 
-    def without_allows(self, why: str) -> Tally:
+    def without_allows(self, why: str, by: str) -> Tally:
         """What is left when no Allow of these policies counts (a KMS key policy that does not delegate)."""
-        return Tally(self.certain_denies, self.maybe_denies, reasons=[], assumptions=self.assumptions, withheld=[why])
+        kept = Tally(self.certain_denies, self.maybe_denies, reasons=[], assumptions=self.assumptions)
+        kept.withheld, kept.withheld_by = [why], by
+        return kept
 
     def add(self, other: Tally) -> Tally:
         """The union of two sets of policies that all apply to the request (identity and resource-based)."""
@@ -148,6 +152,7 @@ class Tally:
             self.reasons + other.reasons,
             self.assumptions | other.assumptions,
             self.withheld + other.withheld,
+            self.withheld_by or other.withheld_by,
         )
 
 
@@ -246,7 +251,7 @@ def conclude(t: Tally) -> Decision:
         )
     if t.other_resources:
         return Decision(Outcome.WRONG_RESOURCE, t.other_resources, [], decided)
-    return Decision(Outcome.MISSING, [], list(t.withheld), decided)
+    return Decision(Outcome.MISSING, [], list(t.withheld), decided, withheld_by=t.withheld_by)
 
 
 def _allowed(t: Tally, decided: list[str]) -> Decision:

@@ -73,11 +73,11 @@ def _audience(rp: ResourcePolicy, on: Tri, who: RolePrincipal, resource: Any) ->
 
 def withholding_key_policy(
     policies: list[ResourcePolicy], who: RolePrincipal, action: str, resource: Any
-) -> str | None:
+) -> tuple[str, str] | None:
     """KMS only: a key policy that lets neither the account nor the role use the key for ``action`` leaves the
     role's identity policies without effect: "Unless the key policy explicitly allows it, you cannot use IAM
     policies to allow access to a KMS key" (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
-    Returns why, or None when the key policy delegates, may delegate, or is not in view."""
+    Returns (why, the key policy's name), or None when the key policy delegates, may delegate, or is not in view."""
     if service_of(resource) != "kms":
         return None
     for rp in policies:
@@ -85,10 +85,11 @@ def withholding_key_policy(
             continue
         if any(_may_open(s, who, action, resource) for s in rp.policy.statements):
             return None
-        return (
-            f"the key's policy ({rp.policy.name}) allows {action} neither to the account nor to the role, so IAM "
-            "policies cannot grant it"
+        why = (
+            f"the key policy {rp.policy.name} allows {action} neither to the account nor to the role, so the "
+            "role's own policies cannot grant it"
         )
+        return why, rp.policy.name
     return None
 
 

@@ -115,7 +115,7 @@ def _kinesis_policy(module: TerraformModule, block: Block, at: str, scope: Scope
 def _own_policy(module: TerraformModule, block: Block, at: str, scope: Scope) -> ResourcePolicy | None:
     """The ``policy`` argument of the resource itself (a queue, a topic, a key)."""
     arn = module.resource_attribute(block, "arn", scope)
-    return _document(module, block, at, scope, [arn], f"the policy of {at}")
+    return _document(module, block, at, scope, [arn], f"{at}.policy")
 
 
 def _permission(module: TerraformModule, block: Block, at: str, scope: Scope) -> ResourcePolicy | None:

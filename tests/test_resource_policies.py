@@ -197,3 +197,14 @@ def test_a_key_policy_that_does_not_delegate_voids_identity_grants() -> None:
     # Delegating only other actions does not open kms:Decrypt to IAM policies.
     only_describe = {"actions": ["kms:Describe*"], "resources": ["*"]}
     assert kms(key_grants([stmt(principal={"AWS": ROOT}, **only_describe)])) is Outcome.MISSING
+
+
+def test_lambda_permission_function_names() -> None:
+    from infra_policy_linter.resolve.resource_policy_values import function_arn
+
+    arn = "arn:aws:lambda:eu-west-1:111122223333:function:sink"
+    assert function_arn("sink", None, "eu-west-1", "111122223333") == arn
+    assert function_arn(arn, None, "x", "y") == arn
+    assert function_arn("sink:live", None, "eu-west-1", "111122223333") == arn + ":live"
+    assert function_arn("sink", "live", "eu-west-1", "111122223333") == arn + ":live"
+    assert function_arn("111122223333:function:sink", None, "eu-west-1", A) == arn

@@ -79,6 +79,12 @@ def bus_arn(name: Any, region: Any, account: Any) -> Any:
 def function_arn(name: Any, qualifier: Any, region: Any, account: Any) -> Any:
     """The ARN a Lambda permission's statement names: the function's, with the qualifier when one is given."""
     base = name if aws.arn_fields(name) is not None else None
+    text = plain(name)
+    if base is None and text is not None and ":function:" in text:
+        base = make_text(["arn:", aws.PARTITION, ":lambda:", region, ":", text])  # 123456789012:function:name
+    elif base is None and text is not None and ":" in text and qualifier is None:
+        text, qualifier = text.split(":", 1)  # name:alias
+        base = aws.arn("lambda", region, account, make_text(["function:", text]))
     if base is None:
         base = aws.arn("lambda", region, account, make_text(["function:", function_name_of(name)]))
     if qualifier is None or plain(qualifier) == "":

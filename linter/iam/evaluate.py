@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from infra_policy_linter.iam.conditions import condition_holds
 from infra_policy_linter.iam.match import Tri, match, tri_and, tri_not, tri_or
 from infra_policy_linter.model import Policy, Statement
 from infra_policy_linter.values import Unknown, assumptions_in, display, unknowns_in
@@ -71,23 +72,6 @@ def resource_applies(stmt: Statement, resource: Any) -> Tri:
     if stmt.not_resources is not None:
         return tri_not(_any_match(stmt.not_resources, resource, False))
     return None
-
-
-def is_conditional(stmt: Statement) -> bool:
-    return stmt.condition is not None and stmt.condition != {}
-
-
-def _never_applies_to_lambda(stmt: Statement) -> bool:
-    """A Deny guarded by aws:SecureTransport = false never hits Lambda, which always delivers over TLS."""
-    cond = stmt.condition
-    if not isinstance(cond, dict) or list(cond) != ["Bool"] or not isinstance(cond["Bool"], dict):
-        return False
-    inner = cond["Bool"]
-    if list(k.lower() for k in inner) != ["aws:securetransport"]:
-        return False
-    value = next(iter(inner.values()))
-    values = value if isinstance(value, list) else [value]
-    return all(isinstance(v, (str, bool)) and str(v).lower() == "false" for v in values)
 
 
 def describe_condition(stmt: Statement) -> str:
@@ -190,32 +174,53 @@ def _classify(t: Tally, policy: Policy, stmt: Statement, action: str, resource: 
     who, who_why = about(policy, stmt)
     if who is False:
         return
+    holds = _condition(stmt)
+    if holds is False:
+        return  # its Condition cannot hold for the role's requests (see iam.conditions)
+    conditional = holds is None
     res = resource_applies(stmt, resource)
     applies = tri_and(tri_and(act, res), who)
     effect = stmt.effect
     if isinstance(effect, Unknown):
-        if applies is not False:
-            why = stmt.problem or effect.reason or "an effect that cannot be resolved"
-            t.maybe_allows.append((policy, stmt, why))
-            t.maybe_denies.append((policy, stmt, why))
+        _classify_unknown_effect(t, policy, stmt, applies, effect)
         return
     if applies is not False:
         t.assumptions |= assumptions_in([stmt.actions, stmt.not_actions, stmt.resources, stmt.not_resources])
     why = who_why if who is None and tri_and(act, res) is True else ""
     if effect == "Deny":
-        _classify_deny(t, policy, stmt, applies, why or _why_unknown(stmt, action, resource))
+        _classify_deny(t, policy, stmt, applies, conditional, why or _why_unknown(stmt, action, resource))
     elif applies is True:
-        (t.conditional_allows if is_conditional(stmt) else t.certain_allows).append((policy, stmt))
+        (t.conditional_allows if conditional else t.certain_allows).append((policy, stmt))
     elif applies is None:
         t.maybe_allows.append((policy, stmt, why or _why_unknown(stmt, action, resource)))
-    elif act is True and res is False and who is True and not is_conditional(stmt):
+    elif act is True and res is False and who is True and not conditional:
         t.other_resources.append((policy, stmt))
 
 
-def _classify_deny(t: Tally, policy: Policy, stmt: Statement, applies: Tri, why: str) -> None:
-    if applies is False or _never_applies_to_lambda(stmt):
+def _condition(stmt: Statement) -> Tri:
+    """Whether the statement's Condition holds for the role's requests (None: it cannot be told)."""
+    holds = condition_holds(stmt.condition)
+    if stmt.principals is None and stmt.not_principals is None:
+        # An identity policy's Condition makes its grant conditional, as the project documents it (shared docs
+        # aws-semantics.md section 7); only a Deny whose Condition cannot hold (aws:SecureTransport = false) is
+        # known not to apply.
+        if holds is False and stmt.effect == "Deny":
+            return False
+        return None if stmt.condition else True
+    return holds
+
+
+def _classify_unknown_effect(t: Tally, policy: Policy, stmt: Statement, applies: Tri, effect: Unknown) -> None:
+    if applies is not False:
+        why = stmt.problem or effect.reason or "an effect that cannot be resolved"
+        t.maybe_allows.append((policy, stmt, why))
+        t.maybe_denies.append((policy, stmt, why))
+
+
+def _classify_deny(t: Tally, policy: Policy, stmt: Statement, applies: Tri, conditional: bool, why: str) -> None:
+    if applies is False:
         return
-    if applies is True and not is_conditional(stmt):
+    if applies is True and not conditional:
         t.certain_denies.append((policy, stmt))
     elif applies is True:
         t.maybe_denies.append(

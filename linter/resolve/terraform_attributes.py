@@ -1,0 +1,172 @@
+"""Resource and data source attributes in Terraform: the names, ARNs, ids and URLs AWS computes from a resource's
+arguments (its name, the provider's region, the account), the data sources the linter answers itself
+(caller identity, region, partition, policy documents, AWS managed policies), and arguments as written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from infra_policy_linter import aws
+from infra_policy_linter.iam.managed import aws_managed_arn, aws_managed_document
+from infra_policy_linter.link import function_name_of
+from infra_policy_linter.resolve.terraform_blocks import META_KEYS, Block, Scope, instance_suffix, scope_key
+from infra_policy_linter.resolve.terraform_expressions import ExpressionEvaluator
+from infra_policy_linter.resolve.terraform_policies import PolicyDocuments
+from infra_policy_linter.values import Unknown, generated_name, make_text, plain
+
+# How the name of a resource of each type is found: the argument that sets it, or the one Terraform generates.
+_NameOf = Callable[[ExpressionEvaluator, Block, Scope], Any]
+
+
+def _name_arg(*keys: str, prefix_key: str | None = None) -> _NameOf:
+    def get(module: ExpressionEvaluator, block: Block, scope: Scope) -> Any:
+        for key in keys:
+            if key in block.body:
+                return module.argument(block, key, scope)
+        generated = generated_name(block.address + instance_suffix(scope), "Terraform")
+        if prefix_key and prefix_key in block.body:
+            return make_text([module.argument(block, prefix_key, scope), generated])
+        return generated
+
+    return get
+
+
+_NAMES: dict[str, _NameOf] = {
+    "aws_kms_key": lambda module, block, scope: Unknown(
+        f"{block.address}{instance_suffix(scope)}.key_id",
+        f"the key id AWS KMS generates for {block.address}",
+        atom=True,
+    ),
+    "aws_kms_alias": _name_arg("name", prefix_key="name_prefix"),
+    "aws_kinesis_stream": _name_arg("name"),
+    "aws_dynamodb_table": _name_arg("name"),
+    "aws_msk_cluster": _name_arg("cluster_name"),
+    "aws_msk_serverless_cluster": _name_arg("cluster_name"),
+    "aws_sqs_queue": _name_arg("name", prefix_key="name_prefix"),
+    "aws_sns_topic": _name_arg("name", prefix_key="name_prefix"),
+    "aws_lambda_function": _name_arg("function_name"),
+    "aws_cloudwatch_event_bus": _name_arg("name"),
+    "aws_s3_bucket": _name_arg("bucket", prefix_key="bucket_prefix"),
+    "aws_iam_role": _name_arg("name", prefix_key="name_prefix"),
+    "aws_iam_policy": _name_arg("name", prefix_key="name_prefix"),
+    "aws_lambda_alias": _name_arg("name"),
+}
+
+
+class ResourceAttributes(PolicyDocuments):
+    """The attributes of the module's resources and data sources, as references read them."""
+
+    def resource_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
+        rtype = block.type
+        if block.kind == "data":
+            special = self._data_attribute(block, attr, scope)
+            if special is not None:
+                return special
+        name_of = _NAMES.get(rtype)
+        if name_of is not None:
+            computed = self._computed(block, attr, scope, name_of)
+            if computed is not None:
+                return computed
+        if attr in block.body and attr not in META_KEYS:
+            return self.argument(block, attr, scope)
+        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply", present=True)
+
+    def _computed(self, block: Block, attr: str, scope: Scope, name_of: Callable) -> Any:
+        rtype = block.type
+        if block.kind == "data" and rtype == "aws_iam_policy" and attr == "arn" and "arn" in block.body:
+            return self.argument(block, "arn", scope)
+        name = name_of(self, block, scope)
+        reg = self.provider_region(block)
+        acct = self.env.account()
+        if rtype == "aws_sqs_queue":
+            table = {
+                "name": name,
+                "arn": aws.queue_arn(reg, acct, name),
+                "id": aws.queue_url(reg, acct, name),
+            }
+            table["url"] = table["id"]
+        elif rtype == "aws_sns_topic":
+            table = {"name": name, "arn": aws.topic_arn(reg, acct, name)}
+            table["id"] = table["arn"]
+        elif rtype == "aws_lambda_function":
+            version = Unknown(f"{block.address}.version", f"the version {block.address} publishes")
+            table = {
+                "function_name": name,
+                "id": name,
+                "arn": aws.function_arn(reg, acct, name),
+                "qualified_arn": aws.function_arn(reg, acct, name, version),
+            }
+        elif rtype == "aws_lambda_alias":
+            fn = function_name_of(self.argument(block, "function_name", scope))
+            table = {"name": name, "arn": aws.function_arn(reg, acct, fn, name)}
+        elif rtype == "aws_cloudwatch_event_bus":
+            table = {"name": name, "id": name, "arn": aws.event_bus_arn(reg, acct, name)}
+        elif rtype == "aws_s3_bucket":
+            table = {"bucket": name, "id": name, "arn": aws.bucket_arn(name)}
+        elif rtype == "aws_kinesis_stream":
+            table = {"name": name, "id": None, "arn": aws.kinesis_stream_arn(reg, acct, name)}
+            table["id"] = table["arn"]
+        elif rtype == "aws_dynamodb_table":
+            label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
+            table = {
+                "name": name,
+                "id": name,
+                "arn": aws.dynamodb_table_arn(reg, acct, name),
+                "stream_arn": aws.dynamodb_stream_arn(reg, acct, name, label),
+                "stream_label": label,
+            }
+        elif rtype in ("aws_msk_cluster", "aws_msk_serverless_cluster"):
+            uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
+            table = {"cluster_name": name, "arn": aws.msk_cluster_arn(reg, acct, name, uuid)}
+            table["id"] = table["arn"]
+        elif rtype == "aws_kms_key":
+            table = {"id": name, "key_id": name, "arn": aws.key_arn(reg, acct, name)}
+        elif rtype == "aws_kms_alias":
+            target = self.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
+            table = {
+                "name": name,
+                "id": name,
+                "arn": aws.key_alias_arn(reg, acct, name),
+                "target_key_id": target,
+                "target_key_arn": aws.kms_key_arn(target, reg, acct) if target is not None else None,
+            }
+        elif rtype in ("aws_iam_role", "aws_iam_policy"):
+            path = self.argument(block, "path", scope) if "path" in block.body else "/"
+            formula = aws.role_arn if rtype == "aws_iam_role" else aws.managed_policy_arn
+            arn = formula(acct, path, name)
+            table = {"name": name, "arn": arn, "id": name if rtype == "aws_iam_role" else arn}
+        else:
+            return None
+        return table.get(attr)
+
+    def _data_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
+        rtype = block.type
+        if rtype == "aws_caller_identity" and attr in ("account_id", "id"):
+            return self.env.account()
+        if rtype == "aws_region" and attr in ("name", "id", "region"):
+            return self.provider_region(block)
+        if rtype == "aws_iam_policy" and attr == "policy":
+            # An AWS managed policy looked up by ARN or name: its document is in the linter's snapshot.
+            arn = self.argument(block, "arn", scope) if "arn" in block.body else None
+            if arn is None and "name" in block.body:
+                name = plain(self.argument(block, "name", scope))
+                arn = aws_managed_arn(name) if name else None
+            found = aws_managed_document(arn) if arn is not None else None
+            return found[1] if found else None
+        if rtype == "aws_partition" and attr == "partition":
+            return aws.PARTITION
+        if rtype == "aws_partition" and attr == "dns_suffix":
+            return aws.URL_SUFFIX
+        if rtype == "aws_iam_policy_document" and attr in ("json", "minified_json"):
+            key = ("doc", block.name, scope_key(scope))
+            if key not in self._cache:
+                if key in self._active:
+                    return Unknown(block.address, f"{block.address} refers to itself")
+                self._active.add(key)
+                try:
+                    self._cache[key] = self._policy_document(block, scope)
+                finally:
+                    self._active.discard(key)
+            return self._cache[key]
+        return None

@@ -106,7 +106,7 @@ def _module_file(
     path: str,
     module_values: dict[str, Any],
     config: dict[str, Any],
-    changes: dict[str, Any],
+    changes: dict[Any, Any],  # resource address -> its change
     lines: list[str],
     root: bool,
     provider_region: Any,
@@ -131,21 +131,21 @@ def _module_file(
         body[kind].append({resource["type"]: {_instance_name(resource): merged}})
     for name, output in sorted((config.get("outputs") or {}).items()):
         expression = output.get("expression", {}) if isinstance(output, dict) else {}
-        ref = _reference(expression)
-        value = "${" + ref + "}" if ref else _escape(expression.get("constant_value"))
-        body["output"].append({name: {"value": value}})
+        body["output"].append({name: {"value": _written(expression)}})
     calls = []
     for name, call in sorted((config.get("module_calls") or {}).items()):
-        inputs = {
-            k: ("${" + _reference(v) + "}" if _reference(v) else _escape(v.get("constant_value")))
-            for k, v in (call.get("expressions") or {}).items()
-            if isinstance(v, dict)
-        }
+        inputs = {k: _written(v) for k, v in (call.get("expressions") or {}).items() if isinstance(v, dict)}
         body["module"].append({name: {"source": f"./module.{name}", **inputs}})
         calls.append((name, call.get("module") or {}, None))
     if root and provider_region is not None:
         body["provider"] = [{"aws": {"region": provider_region}}]
     return TfFile(path, body, lines), calls
+
+
+def _written(expression: dict[str, Any]) -> Any:
+    """A plan's configuration expression as python-hcl2 would give it: the reference it makes, else its constant."""
+    ref = _reference(expression)
+    return "${" + ref + "}" if ref else _escape(expression.get("constant_value"))
 
 
 def build_plan(path: str, text: str, env: Environment) -> Unit | ParseError:

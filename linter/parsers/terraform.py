@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from infra_policy_linter.model import ParseError
-from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, ParsedExpression, parse_attribute_value
 
 MAX_NESTING = 100
 
@@ -39,7 +38,8 @@ _GRAMMAR_EDITS = (
     ),
     (
         r"heredoc_template_trim : /<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]+)\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)\n/",
-        r"heredoc_template_trim : /<<-(?P<heredoc_trim>[^\W\d][\w.-]*)(?![\w.-])\n?(?:.|\n)*?\n\s*(?P=heredoc_trim)[^\S\n]*\n/",
+        r"heredoc_template_trim : /<<-(?P<heredoc_trim>[^\W\d][\w.-]*)(?![\w.-])\n?"
+        r"(?:.|\n)*?\n\s*(?P=heredoc_trim)[^\S\n]*\n/",
     ),
     # A %{ } template directive may hold quoted strings (`"a%{ if var.x != "" }-b%{ endif }"`): one token for
     # the whole directive, read later by the expression parser; `%%{` is a literal.
@@ -57,9 +57,7 @@ _GRAMMAR_EDITS = (
         "object_elem_key_expression | object_elem_key_call\nobject_elem_key_call : function_call\n",
     ),
 )
-# The transformer's patterns for the same heredoc markers (python-hcl2's own accept only [a-zA-Z][a-zA-Z0-9._-]+).
-_HEREDOC = re.compile(r"<<([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
-_HEREDOC_TRIM = re.compile(r"<<-([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
+# The transformer (hcl_transformer.py) reads the same heredoc markers.
 
 
 SHIPPED_GRAMMAR = Path(__file__).parent / "data" / "hcl2-grammar.bin"
@@ -134,73 +132,7 @@ class DuplicateAttribute(Exception):
 
 @lru_cache(maxsize=1)
 def _transformer_class() -> Any:
-    from hcl2.transformer import END_LINE, START_LINE, Attribute, DictTransformer
-    from lark import Token
-
-    class LinedAttribute(Attribute):
-        """python-hcl2's attribute, remembering its line for the "Attribute redefined" message."""
-
-        line = 0
-
-    class Transformer(DictTransformer):
-        text = ""  # the file being transformed: expressions are read from it, not rebuilt from the tree
-
-        def attribute(self, args: list[Any]) -> Any:
-            attribute = super().attribute(args)
-            lined = LinedAttribute(attribute.key, self._expression(attribute.value, args[1]))
-            lined.line = args[1].line  # the EQ token, on the name's line (no line break may come between)
-            return lined
-
-        def _expression(self, value: Any, equals: Any) -> Any:
-            if not _has_expression(value) or (isinstance(value, str) and _TRAVERSAL.match(value)):
-                return value  # a literal, or a lone reference, which python-hcl2 rebuilds exactly (and faster)
-            try:
-                node, source = parse_attribute_value(self.text, equals.end_pos)
-            except HclExpressionError:
-                return value  # python-hcl2's rebuilt text: the evaluator reports what it cannot read
-            if source.startswith("<<"):
-                return value  # a heredoc is template text, which python-hcl2 keeps as written
-            return ParsedExpression(source, node)
-
-        def block(self, args: list[Any]) -> dict[str, Any]:  # type: ignore[override]
-            braces = [a for a in args if isinstance(a, Token) and a.type in ("LBRACE", "RBRACE")]
-            *labels, body = [a for a in args if not (isinstance(a, Token) and a.type in ("LBRACE", "RBRACE"))]
-            result: dict[str, Any] = body
-            result.update({START_LINE: braces[0].line, END_LINE: braces[-1].end_line})
-            for label in reversed(labels):
-                result = {self.strip_quotes(label): result}
-            return result
-
-        def body(self, args: list[Any]) -> dict[str, Any]:
-            seen: dict[str, int] = {}
-            for arg in args:
-                if isinstance(arg, LinedAttribute):
-                    if arg.key in seen:
-                        raise DuplicateAttribute(arg.key, seen[arg.key], arg.line)
-                    seen[arg.key] = arg.line
-            return super().body(args)
-
-        def object_elem_key_call(self, args: list[Any]) -> str:
-            return self.to_string_dollar(args[0])  # as python-hcl2 writes a `(k)` key: "${format(...)}"
-
-        def heredoc_template(self, args: list[Any]) -> str:
-            return self._heredoc(_HEREDOC, args, trim=False)
-
-        def heredoc_template_trim(self, args: list[Any]) -> str:
-            return self._heredoc(_HEREDOC_TRIM, args, trim=True)
-
-        def _heredoc(self, pattern: re.Pattern[str], args: list[Any], trim: bool) -> str:
-            # python-hcl2's two heredoc methods, for markers of any identifier (its own patterns need two ASCII
-            # characters, a letter first)
-            match = pattern.match(str(args[0]))
-            if not match:
-                raise RuntimeError(f"Invalid Heredoc token: {args[0]}")
-            text = match.group(2).rstrip("\n\t ")
-            if not trim:
-                return f'"{text}"'
-            lines = text.split("\n")
-            indent = min(len(line) - len(line.lstrip(" ")) for line in lines)
-            return '"%s"' % "\n".join(line[indent:] for line in lines)
+    from infra_policy_linter.parsers.hcl_transformer import Transformer  # imports python-hcl2's transformer
 
     return Transformer
 
@@ -240,25 +172,31 @@ def _significant(tokens: Any) -> Any:
             continue
         if top == "object?":  # hcl looks for `for` past line breaks (parseObjectCons)
             frames[-1] = top = "for" if kind == "FOR" else "object"
-        if kind == "DBLQUOTE":
-            if top == '"':
-                frames.pop()
-                kind = "string"  # a block label, if a brace follows
-            else:
-                frames.append('"')
-        elif kind == "LPAR":
-            frames.append("(")
-        elif kind == "LSQB":
-            frames.append("[")
-        elif kind == "LBRACE":
-            # a block's brace follows its labels; an object's follows `=`, `:`, `(`, `,`, an operator...
-            frames.append("body" if top == "body" and previous in _LABELS else "object?")
-        elif token == "${" and kind != "STRING_CHARS":
-            frames.append("${")
-        elif kind in ("RPAR", "RSQB", "RBRACE") and len(frames) > 1:
-            frames.pop()
-        previous = kind
+        previous = _enter_or_leave(frames, token, top, previous)
         yield token
+
+
+def _enter_or_leave(frames: list[str], token: Any, top: str, previous: str) -> str:
+    """Opens or closes the frame a significant token starts or ends; returns the token's type as the next token
+    sees it (``string`` for a closing quote: a block label, if a brace follows)."""
+    kind = token.type
+    if kind == "DBLQUOTE":
+        if top == '"':
+            frames.pop()
+            return "string"
+        frames.append('"')
+    elif kind == "LPAR":
+        frames.append("(")
+    elif kind == "LSQB":
+        frames.append("[")
+    elif kind == "LBRACE":
+        # a block's brace follows its labels; an object's follows `=`, `:`, `(`, `,`, an operator...
+        frames.append("body" if top == "body" and previous in _LABELS else "object?")
+    elif token == "${" and kind != "STRING_CHARS":
+        frames.append("${")
+    elif kind in ("RPAR", "RSQB", "RBRACE") and len(frames) > 1:
+        frames.pop()
+    return str(kind)
 
 
 def _loads(text: str) -> dict[str, Any]:
@@ -284,7 +222,8 @@ def _loads(text: str) -> dict[str, Any]:
             newlines.drop = False
     transformer = _transformer_class()(with_meta=True)
     transformer.text = text
-    return transformer.transform(tree)
+    body: dict[str, Any] = transformer.transform(tree)
+    return body
 
 
 # A lone traversal (`aws_sqs_queue.q.arn`, `each.value["k"]`, `module.m[0].out`): python-hcl2's text is exact.
@@ -326,14 +265,7 @@ def _nesting_too_deep(text: str) -> int | None:
 
 
 def parse_hcl(display: str, text: str) -> TfFile | ParseError:
-    from lark.exceptions import (
-        LarkError,
-        UnexpectedCharacters,
-        UnexpectedEOF,
-        UnexpectedInput,
-        UnexpectedToken,
-        VisitError,
-    )
+    from lark.exceptions import LarkError, UnexpectedInput, VisitError
 
     deep = _nesting_too_deep(text)
     if deep is not None:
@@ -341,33 +273,11 @@ def parse_hcl(display: str, text: str) -> TfFile | ParseError:
     try:
         body = _loads(text)
     except VisitError as exc:
-        if not isinstance(exc.orig_exc, DuplicateAttribute):
-            return ParseError(display, None, None, "invalid HCL: " + _first_line(exc.orig_exc))
-        dup = exc.orig_exc
-        column = _column_of(text, dup.line, dup.name)
-        return ParseError(
-            display,
-            dup.line,
-            column,
-            f'invalid HCL: Attribute redefined: the argument "{dup.name}" was already set at line {dup.first_line}',
-        )
+        return _transform_error(display, text, exc.orig_exc)
     except UnexpectedInput as exc:
-        at = getattr(exc, "pos_in_stream", None)
-        heredoc = _HEREDOC_OPENER.match(text, at) if at is not None else None
-        if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-            what = "unexpected end of file"
-        elif heredoc:  # the heredoc's pattern found no closing marker, so the lexer stopped at its opening
-            what = f"unterminated heredoc: no line after it holds only its closing marker {heredoc.group(1)}"
-        elif isinstance(exc, UnexpectedToken) and exc.token.type == "NL_OR_COMMENT" and "STRING_CHARS" in exc.expected:
-            what = "Invalid multi-line string: a quoted string cannot span lines (write \\n, or use a heredoc <<EOT)"
-        elif isinstance(exc, UnexpectedToken):
-            what = f"unexpected {_snippet(str(exc.token.value))}"
-        elif isinstance(exc, UnexpectedCharacters):
-            what = f"unexpected character {_snippet(exc.char)}"
-        else:
-            what = _first_line(exc)
         line = getattr(exc, "line", -1)
         column = getattr(exc, "column", -1)
+        what = _unexpected(text, exc)
         return ParseError(display, line if line > 0 else None, column if column > 0 else None, "invalid HCL: " + what)
     except LarkError as exc:
         return ParseError(display, None, None, "invalid HCL: " + _first_line(exc))
@@ -376,6 +286,38 @@ def parse_hcl(display: str, text: str) -> TfFile | ParseError:
     except Exception as exc:  # python-hcl2's transformer raises plain exceptions on some malformed input
         return ParseError(display, None, None, f"invalid HCL: {type(exc).__name__}: {_first_line(exc)}")
     return TfFile(display, body, text.split("\n"))
+
+
+def _transform_error(display: str, text: str, error: BaseException) -> ParseError:
+    """What the transformer refused: an argument set twice (pointed at), or anything else it raised."""
+    if not isinstance(error, DuplicateAttribute):
+        return ParseError(display, None, None, "invalid HCL: " + _first_line(error))
+    column = _column_of(text, error.line, error.name)
+    return ParseError(
+        display,
+        error.line,
+        column,
+        f'invalid HCL: Attribute redefined: the argument "{error.name}" was already set at line {error.first_line}',
+    )
+
+
+def _unexpected(text: str, exc: Any) -> str:
+    """What the parser met where the file is not HCL, in the words hcl uses where it has them."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    at = getattr(exc, "pos_in_stream", None)
+    heredoc = _HEREDOC_OPENER.match(text, at) if at is not None else None
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        return "unexpected end of file"
+    if heredoc:  # the heredoc's pattern found no closing marker, so the lexer stopped at its opening
+        return f"unterminated heredoc: no line after it holds only its closing marker {heredoc.group(1)}"
+    if isinstance(exc, UnexpectedToken) and exc.token.type == "NL_OR_COMMENT" and "STRING_CHARS" in exc.expected:
+        return "Invalid multi-line string: a quoted string cannot span lines (write \\n, or use a heredoc <<EOT)"
+    if isinstance(exc, UnexpectedToken):
+        return f"unexpected {_snippet(str(exc.token.value))}"
+    if isinstance(exc, UnexpectedCharacters):
+        return f"unexpected character {_snippet(exc.char)}"
+    return _first_line(exc)
 
 
 def parse_tfvars_json(display: str, text: str) -> TfFile | ParseError:

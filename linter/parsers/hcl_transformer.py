@@ -1,0 +1,89 @@
+"""python-hcl2's transformer (parse tree -> dict), with the linter's changes: expressions read from the file's
+own text, duplicate arguments refused, block lines from the braces, heredoc markers of any identifier.
+
+Importing this module imports python-hcl2's transformer and lark: terraform.py does so only when it parses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hcl2.transformer import END_LINE, START_LINE, Attribute, DictTransformer
+from lark import Token
+
+from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, ParsedExpression, parse_attribute_value
+from infra_policy_linter.parsers.terraform import _TRAVERSAL, DuplicateAttribute, _has_expression
+
+# The transformer's patterns for the heredoc markers the grammar reads (python-hcl2's own accept only
+# [a-zA-Z][a-zA-Z0-9._-]+).
+_HEREDOC = re.compile(r"<<([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
+_HEREDOC_TRIM = re.compile(r"<<-([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
+
+
+class LinedAttribute(Attribute):
+    """python-hcl2's attribute, remembering its line for the "Attribute redefined" message."""
+
+    line = 0
+
+
+class Transformer(DictTransformer):
+    text = ""  # the file being transformed: expressions are read from it, not rebuilt from the tree
+
+    def attribute(self, args: list[Any]) -> Any:
+        attribute = super().attribute(args)
+        lined = LinedAttribute(attribute.key, self._expression(attribute.value, args[1]))
+        lined.line = args[1].line  # the EQ token, on the name's line (no line break may come between)
+        return lined
+
+    def _expression(self, value: Any, equals: Any) -> Any:
+        if not _has_expression(value) or (isinstance(value, str) and _TRAVERSAL.match(value)):
+            return value  # a literal, or a lone reference, which python-hcl2 rebuilds exactly (and faster)
+        try:
+            node, source = parse_attribute_value(self.text, equals.end_pos)
+        except HclExpressionError:
+            return value  # python-hcl2's rebuilt text: the evaluator reports what it cannot read
+        if source.startswith("<<"):
+            return value  # a heredoc is template text, which python-hcl2 keeps as written
+        return ParsedExpression(source, node)
+
+    def block(self, args: list[Any]) -> dict[str, Any]:
+        braces = [a for a in args if isinstance(a, Token) and a.type in ("LBRACE", "RBRACE")]
+        *labels, body = [a for a in args if not (isinstance(a, Token) and a.type in ("LBRACE", "RBRACE"))]
+        result: dict[str, Any] = body
+        result.update({START_LINE: braces[0].line, END_LINE: braces[-1].end_line})
+        for label in reversed(labels):
+            result = {self.strip_quotes(label): result}
+        return result
+
+    def body(self, args: list[Any]) -> dict[str, Any]:
+        seen: dict[str, int] = {}
+        for arg in args:
+            if isinstance(arg, LinedAttribute):
+                if arg.key in seen:
+                    raise DuplicateAttribute(arg.key, seen[arg.key], arg.line)
+                seen[arg.key] = arg.line
+        return super().body(args)
+
+    def object_elem_key_call(self, args: list[Any]) -> str:
+        key: str = self.to_string_dollar(args[0])  # as python-hcl2 writes a `(k)` key: "${format(...)}"
+        return key
+
+    def heredoc_template(self, args: list[Any]) -> str:
+        return self._heredoc(_HEREDOC, args, trim=False)
+
+    def heredoc_template_trim(self, args: list[Any]) -> str:
+        return self._heredoc(_HEREDOC_TRIM, args, trim=True)
+
+    def _heredoc(self, pattern: re.Pattern[str], args: list[Any], trim: bool) -> str:
+        # python-hcl2's two heredoc methods, for markers of any identifier (its own patterns need two ASCII
+        # characters, a letter first)
+        match = pattern.match(str(args[0]))
+        if not match:
+            raise RuntimeError(f"Invalid Heredoc token: {args[0]}")
+        text = match.group(2).rstrip("\n\t ")
+        if not trim:
+            return f'"{text}"'
+        lines = text.split("\n")
+        indent = min(len(line) - len(line.lstrip(" ")) for line in lines)
+        joined = "\n".join(line[indent:] for line in lines)
+        return f'"{joined}"'

@@ -61,6 +61,8 @@ def parse_attribute_value(text: str, start: int) -> tuple[Node, str]:
     return node, text[begin : parser.token_end]
 
 
+_KEYWORDS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
 _BINARY = [
     ("||",),
     ("&&",),
@@ -92,10 +94,14 @@ def parse_template(text: str) -> Node:
     """Parse string contents with ``${...}`` interpolations. A lone interpolation yields the expression itself."""
     if "${" not in text and "%{" not in text:
         return ("lit", text)  # most attribute values: nothing to parse
-    parser = _Parser(text)
-    parts = parser.template_parts(terminator=None)
+    return _template_node(_Parser(text).template_parts(terminator=None))
+
+
+def _template_node(parts: list[Any]) -> Node:
+    """A template's node: ``"${x}"`` is x itself in HCL (keeping its type), text alone is a literal."""
     if len(parts) == 1 and not isinstance(parts[0], str):
-        return parts[0]
+        node: Node = parts[0]
+        return node
     if all(isinstance(p, str) for p in parts):
         return ("lit", "".join(parts))
     return ("tmpl", parts)
@@ -118,23 +124,33 @@ def _nest(tokens: list[list[Any]], i: int, until: tuple[str, ...]) -> tuple[list
         elif token[1] in until:
             return parts, i
         elif token[1] == "if":
-            then, i = _nest(tokens, i + 1, ("else", "endif"))
-            other: list[Any] = []
-            if i < len(tokens) and tokens[i][1] == "else":
-                other, i = _nest(tokens, i + 1, ("endif",))
-            if i >= len(tokens) or tokens[i][1] != "endif":
-                raise HclExpressionError("%{if} without %{endif}")
-            parts.append(("tif", token[2], then, other))
-            i += 1
+            node, i = _nest_if(tokens, i)
+            parts.append(node)
         elif token[1] == "for":
-            body, i = _nest(tokens, i + 1, ("endfor",))
-            if i >= len(tokens) or tokens[i][1] != "endfor":
-                raise HclExpressionError("%{for} without %{endfor}")
-            parts.append(("tfor", token[2][0], token[2][1], body))
-            i += 1
+            node, i = _nest_for(tokens, i)
+            parts.append(node)
         else:
             raise HclExpressionError(f"%{{{token[1]}}} without its opening directive")
     return parts, i
+
+
+def _nest_if(tokens: list[list[Any]], i: int) -> tuple[Node, int]:
+    """The %{if} at ``i`` with its body (and %{else} body) up to its %{endif}: its node, and the index past it."""
+    then, end = _nest(tokens, i + 1, ("else", "endif"))
+    other: list[Any] = []
+    if end < len(tokens) and tokens[end][1] == "else":
+        other, end = _nest(tokens, end + 1, ("endif",))
+    if end >= len(tokens) or tokens[end][1] != "endif":
+        raise HclExpressionError("%{if} without %{endif}")
+    return ("tif", tokens[i][2], then, other), end + 1
+
+
+def _nest_for(tokens: list[list[Any]], i: int) -> tuple[Node, int]:
+    """The %{for} at ``i`` with its body up to its %{endfor}: its node, and the index past it."""
+    body, end = _nest(tokens, i + 1, ("endfor",))
+    if end >= len(tokens) or tokens[end][1] != "endfor":
+        raise HclExpressionError("%{for} without %{endfor}")
+    return ("tfor", tokens[i][2][0], tokens[i][2][1], body), end + 1
 
 
 def parse_expression(text: str) -> Node:
@@ -289,13 +305,7 @@ class _Parser:
         ch = src[self.pos]
         if ch == '"':
             self.pos += 1
-            parts = self.template_parts(terminator='"')
-            if len(parts) == 1 and not isinstance(parts[0], str):
-                # "${x}" is x itself in HCL, keeping its type.
-                return parts[0]
-            if all(isinstance(p, str) for p in parts):
-                return ("lit", "".join(parts))
-            return ("tmpl", parts)
+            return _template_node(self.template_parts(terminator='"'))
         if ch.isdigit():
             return ("lit", self.number())
         if ch == "(":
@@ -309,30 +319,33 @@ class _Parser:
             return self.object_or_for()
         if src.startswith("<<", self.pos):
             return self.heredoc()
+        return self._named()
+
+    def _named(self) -> Node:
+        """A name: a keyword literal, a function call, or the start of a reference."""
         name = self.ident()
         if name is None:
-            raise HclExpressionError(f"unexpected {src[self.pos : self.pos + 12]!r}")
-        if name == "true":
-            return ("lit", True)
-        if name == "false":
-            return ("lit", False)
-        if name == "null":
-            return ("lit", None)
+            raise HclExpressionError(f"unexpected {self.src[self.pos : self.pos + 12]!r}")
+        if name in _KEYWORDS:
+            return ("lit", _KEYWORDS[name])
         if self.peek("(") or self.peek("::"):
-            while self.accept("::"):  # provider-defined functions: provider::aws::arn_parse(...)
-                name += "::" + (self.ident() or "")
-            self.expect("(")
-            args: list[Node] = []
-            expand = False
-            while not self.accept(")"):
-                args.append(self.expression())
-                if self.accept("..."):
-                    expand = True
-                if not self.accept(","):
-                    self.expect(")")
-                    break
-            return ("call", name, args, expand)
+            return self._call(name)
         return ("ref", name, [])
+
+    def _call(self, name: str) -> Node:
+        while self.accept("::"):  # provider-defined functions: provider::aws::arn_parse(...)
+            name += "::" + (self.ident() or "")
+        self.expect("(")
+        args: list[Node] = []
+        expand = False
+        while not self.accept(")"):
+            args.append(self.expression())
+            if self.accept("..."):
+                expand = True
+            if not self.accept(","):
+                self.expect(")")
+                break
+        return ("call", name, args, expand)
 
     def number(self) -> int | float:
         src = self.src
@@ -488,16 +501,19 @@ class _Parser:
     def template_parts(self, terminator: str | None) -> list[Any]:
         """Read template text up to ``terminator`` (or the end): literal strings, nodes, and the ``%{if}`` and
         ``%{for}`` directives as ("tif", test, then, else) and ("tfor", names, collection, body) nodes."""
+        tokens = self._template_tokens(terminator)
+        _strip_marked(tokens)
+        parts, rest = _nest(tokens, 0, ())
+        if rest != len(tokens):
+            raise HclExpressionError(f"unexpected %{{{tokens[rest][1]}}} in a template")
+        return parts or [""]
+
+    def _template_tokens(self, terminator: str | None) -> list[list[Any]]:
+        """["s", text] | ["i", node, strip_before, strip_after] | ["d", directive, argument, strip_before, ...]."""
         src = self.src
-        tokens: list[list[Any]] = []  # ["s", text] | ["i", node, strip_before, strip_after] | ["d", ...]
+        tokens: list[list[Any]] = []
         buf: list[str] = []
         quoted = terminator is not None
-
-        def flush() -> None:
-            if buf:
-                tokens.append(["s", "".join(buf)])
-                buf.clear()
-
         while True:
             if self.pos >= len(src):
                 if quoted:
@@ -512,39 +528,34 @@ class _Parser:
                 esc = src[self.pos + 1]
                 buf.append({"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}.get(esc, "\\" + esc))
                 self.pos += 2
-                continue
-            if src.startswith("$${", self.pos) or src.startswith("%%{", self.pos):
+            elif src.startswith("$${", self.pos) or src.startswith("%%{", self.pos):
                 buf.append(src[self.pos + 1 : self.pos + 3])
                 self.pos += 3
-                continue
-            if src.startswith("${", self.pos) or src.startswith("%{", self.pos):
-                flush()
-                directive = src[self.pos] == "%"
-                self.pos += 2
-                strip_before = src.startswith("~", self.pos)
-                self.pos += strip_before
-                token = self._directive() if directive else ["i", self.expression()]
-                self.skip_space()
-                strip_after = src.startswith("~", self.pos)
-                self.pos += strip_after
-                self.expect("}")
-                tokens.append(token + [strip_before, strip_after])
-                continue
-            # Copy the run of ordinary characters up to the next one that may matter, in one slice.
-            run = _ORDINARY.match(src, self.pos + 1)
-            end = run.end() if run else self.pos + 1
-            buf.append(src[self.pos : end])
-            self.pos = end
-        flush()
-        for i, token in enumerate(tokens):  # ~ strips the white space next to it, newlines included
-            if token[0] != "s" and token[-2] and i > 0 and tokens[i - 1][0] == "s":
-                tokens[i - 1][1] = tokens[i - 1][1].rstrip()
-            if token[0] != "s" and token[-1] and i + 1 < len(tokens) and tokens[i + 1][0] == "s":
-                tokens[i + 1][1] = tokens[i + 1][1].lstrip()
-        parts, rest = _nest(tokens, 0, ())
-        if rest != len(tokens):
-            raise HclExpressionError(f"unexpected %{{{tokens[rest][1]}}} in a template")
-        return parts or [""]
+            elif src.startswith("${", self.pos) or src.startswith("%{", self.pos):
+                _flush(buf, tokens)
+                tokens.append(self._interpolation())
+            else:
+                # Copy the run of ordinary characters up to the next one that may matter, in one slice.
+                run = _ORDINARY.match(src, self.pos + 1)
+                end = run.end() if run else self.pos + 1
+                buf.append(src[self.pos : end])
+                self.pos = end
+        _flush(buf, tokens)
+        return tokens
+
+    def _interpolation(self) -> list[Any]:
+        """``${ expr }`` or ``%{ directive }``, at the current position, with its ``~`` strip markers."""
+        src = self.src
+        directive = src[self.pos] == "%"
+        self.pos += 2
+        strip_before = src.startswith("~", self.pos)
+        self.pos += strip_before
+        token = self._directive() if directive else ["i", self.expression()]
+        self.skip_space()
+        strip_after = src.startswith("~", self.pos)
+        self.pos += strip_after
+        self.expect("}")
+        return token + [strip_before, strip_after]
 
     def _directive(self) -> list[Any]:
         """The inside of ``%{ ... }``: if EXPR, else, endif, for NAME[, NAME] in EXPR, endfor."""
@@ -561,3 +572,21 @@ class _Parser:
         if word in ("else", "endif", "endfor"):
             return ["d", word, None]
         raise HclExpressionError(f"unknown template directive {word!r}")
+
+
+def _flush(buf: list[str], tokens: list[list[Any]]) -> None:
+    """The text gathered in ``buf``, as one text token."""
+    if buf:
+        tokens.append(["s", "".join(buf)])
+        buf.clear()
+
+
+def _strip_marked(tokens: list[list[Any]]) -> None:
+    """``~`` strips the white space next to it, newlines included."""
+    for i, token in enumerate(tokens):
+        if token[0] == "s":
+            continue
+        if token[-2] and i > 0 and tokens[i - 1][0] == "s":
+            tokens[i - 1][1] = tokens[i - 1][1].rstrip()
+        if token[-1] and i + 1 < len(tokens) and tokens[i + 1][0] == "s":
+            tokens[i + 1][1] = tokens[i + 1][1].lstrip()

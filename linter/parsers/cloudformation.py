@@ -93,7 +93,8 @@ def _is_duplicate(match: Any) -> bool:
 def _decode_yaml(text: str) -> tuple[Any, list[Any]]:
     from cfnlint.decode import decode_str
 
-    return decode_str(text)
+    decoded: tuple[Any, list[Any]] = decode_str(text)
+    return decoded
 
 
 def _decode_json(text: str) -> tuple[Any, list[Any]]:

@@ -50,7 +50,7 @@ _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 
 
-class _Obj(dict):  # type: ignore[type-arg]
+class _Obj(dict[str, Any]):
     """A JSON object with the lines where it starts and ends."""
 
     start = 0
@@ -99,6 +99,7 @@ class _Reader:
         return int(number) if number.is_integer() and not any(c in m.group(0) for c in ".eE") else number
 
     def string(self) -> str:
+        value: str
         try:
             value, self.pos = json.decoder.scanstring(self.text, self.pos + 1)  # type: ignore[attr-defined]
         except ValueError as exc:

@@ -136,7 +136,7 @@ def _equal(a: Any, b: Any) -> bool | None:
         if a is None or b is None:
             return None if isinstance(a, Unknown) or isinstance(b, Unknown) else False
         return same(a, b)
-    return a == b
+    return bool(a == b)
 
 
 def _distinct(items: list[Any]) -> list[Any]:
@@ -227,7 +227,7 @@ def _zipmap(keys: Any, values: Any) -> Any:
     if len(keys) != len(values):
         raise _Failed("zipmap() of lists of different lengths")
     out: dict[str, Any] = {}
-    for key, value in zip(keys, values):
+    for key, value in zip(keys, values, strict=True):  # lengths checked above
         text = _text(key)
         if text is None:
             return _UNKNOWN

@@ -3,19 +3,17 @@ and the reason an unknown result carries (the unknowns it rests on, which the us
 
 from __future__ import annotations
 
-from typing import Any
-
 from infra_policy_linter.iam.match import same
-from infra_policy_linter.values import Text, Unknown, failure, plain, unknowns_in
+from infra_policy_linter.values import Text, Unknown, Value, failure, plain, unknowns_in
 
 
-def unknown_over(name: str, what: str, operands: list[Any]) -> Unknown:
+def unknown_over(name: str, what: str, operands: list[Value]) -> Unknown:
     """An unknown computed from others: its reason is theirs (what the user must supply), not the arithmetic."""
     causes = sorted({u.reason or u.name for v in operands for u in unknowns_in(v)})
     return Unknown(name, "; ".join(causes[:3]) if causes else f"{what} over values not known statically")
 
 
-def number(value: Any) -> Any:
+def number(value: Value) -> Value:
     """Terraform converts numeric strings to numbers for arithmetic and ordering."""
     if isinstance(value, bool):
         return value
@@ -29,17 +27,19 @@ def number(value: Any) -> Any:
     return value
 
 
-def unary(op: str, value: Any) -> Any:
+def unary(op: str, value: Value) -> Value:
     if op == "!" and isinstance(value, bool):
         return not value
-    if op == "-" and isinstance(number(value), (int, float)) and not isinstance(value, bool):
-        return -number(value)
+    if op == "-" and not isinstance(value, bool):
+        amount = number(value)
+        if isinstance(amount, (int, float)):
+            return -amount
     if isinstance(value, Unknown) and value.failed:
         return value
     return unknown_over("expression", f"a {op!r} expression", [value])
 
 
-def logical(op: str, a: Any, b: Any) -> Any:
+def logical(op: str, a: Value, b: Value) -> Value:
     """&& and || with unknown operands: false && x is false and true || x is true whatever x is."""
     decisive = op == "||"
     if a is decisive or b is decisive:
@@ -49,7 +49,7 @@ def logical(op: str, a: Any, b: Any) -> Any:
     return unknown_over("condition", f"a {op!r} condition", [a, b])
 
 
-def equal(a: Any, b: Any) -> bool | None:
+def equal(a: Value, b: Value) -> bool | None:
     """Terraform's == on resolved values: True, False, or None when it rests on unknowns."""
     if a is None or b is None:
         other = b if a is None else a
@@ -65,7 +65,7 @@ def equal(a: Any, b: Any) -> bool | None:
     return bool(a == b)
 
 
-def binary(op: str, a: Any, b: Any) -> Any:
+def binary(op: str, a: Value, b: Value) -> Value:
     """``a op b`` for the logical, equality, arithmetic and ordering operators."""
     for side in (a, b):
         if isinstance(side, Unknown) and side.failed:
@@ -80,7 +80,7 @@ def binary(op: str, a: Any, b: Any) -> Any:
     return _arithmetic(op, number(a), number(b))
 
 
-def _arithmetic(op: str, a: Any, b: Any) -> Any:
+def _arithmetic(op: str, a: Value, b: Value) -> Value:
     """Arithmetic and ordering, on operands already converted to numbers where Terraform converts them."""
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         try:

@@ -8,6 +8,7 @@ A module is one class, TerraformModule, built in layers, one concern per file; e
     terraform_policies.py     aws_iam_policy_document and JSON policies -> statements
     terraform_attributes.py   resource and data source attributes (names, ARNs, ids AWS computes)
     terraform_modules.py      count/for_each instances, called modules and their outputs
+    terraform_targets.py      the resources destinations and event sources name (FIFO, customer managed key)
     terraform_model.py        the model: functions, roles, policies, invoke configs, event source mappings
 
 Expression evaluation needs attributes and module calls (a reference may name either); it declares the methods it

@@ -133,6 +133,8 @@ class ModuleDeclarations:
         self.locals: dict[str, tuple[Any, TfFile]] = {}
         self.providers: dict[str, dict[str, Any]] = {}
         self.tfvars: dict[str, Any] = {}
+        # Every layer's results (arguments, variables, locals, documents) and what is being evaluated now, which
+        # is how a reference cycle is caught.
         self._cache: dict[tuple, Any] = {}
         self._active: set[tuple] = set()
         for tf in files:

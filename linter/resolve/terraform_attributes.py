@@ -72,73 +72,15 @@ class ResourceAttributes(PolicyDocuments):
             return self.argument(block, attr, scope)
         return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply", present=True)
 
-    def _computed(self, block: Block, attr: str, scope: Scope, name_of: Callable) -> Any:
+    def _computed(self, block: Block, attr: str, scope: Scope, name_of: _NameOf) -> Any:
         rtype = block.type
         if block.kind == "data" and rtype == "aws_iam_policy" and attr == "arn" and "arn" in block.body:
             return self.argument(block, "arn", scope)
         name = name_of(self, block, scope)
         reg = self.provider_region(block)
         acct = self.env.account()
-        if rtype == "aws_sqs_queue":
-            table = {
-                "name": name,
-                "arn": aws.queue_arn(reg, acct, name),
-                "id": aws.queue_url(reg, acct, name),
-            }
-            table["url"] = table["id"]
-        elif rtype == "aws_sns_topic":
-            table = {"name": name, "arn": aws.topic_arn(reg, acct, name)}
-            table["id"] = table["arn"]
-        elif rtype == "aws_lambda_function":
-            version = Unknown(f"{block.address}.version", f"the version {block.address} publishes")
-            table = {
-                "function_name": name,
-                "id": name,
-                "arn": aws.function_arn(reg, acct, name),
-                "qualified_arn": aws.function_arn(reg, acct, name, version),
-            }
-        elif rtype == "aws_lambda_alias":
-            fn = function_name_of(self.argument(block, "function_name", scope))
-            table = {"name": name, "arn": aws.function_arn(reg, acct, fn, name)}
-        elif rtype == "aws_cloudwatch_event_bus":
-            table = {"name": name, "id": name, "arn": aws.event_bus_arn(reg, acct, name)}
-        elif rtype == "aws_s3_bucket":
-            table = {"bucket": name, "id": name, "arn": aws.bucket_arn(name)}
-        elif rtype == "aws_kinesis_stream":
-            table = {"name": name, "id": None, "arn": aws.kinesis_stream_arn(reg, acct, name)}
-            table["id"] = table["arn"]
-        elif rtype == "aws_dynamodb_table":
-            label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
-            table = {
-                "name": name,
-                "id": name,
-                "arn": aws.dynamodb_table_arn(reg, acct, name),
-                "stream_arn": aws.dynamodb_stream_arn(reg, acct, name, label),
-                "stream_label": label,
-            }
-        elif rtype in ("aws_msk_cluster", "aws_msk_serverless_cluster"):
-            uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
-            table = {"cluster_name": name, "arn": aws.msk_cluster_arn(reg, acct, name, uuid)}
-            table["id"] = table["arn"]
-        elif rtype == "aws_kms_key":
-            table = {"id": name, "key_id": name, "arn": aws.key_arn(reg, acct, name)}
-        elif rtype == "aws_kms_alias":
-            target = self.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
-            table = {
-                "name": name,
-                "id": name,
-                "arn": aws.key_alias_arn(reg, acct, name),
-                "target_key_id": target,
-                "target_key_arn": aws.kms_key_arn(target, reg, acct) if target is not None else None,
-            }
-        elif rtype in ("aws_iam_role", "aws_iam_policy"):
-            path = self.argument(block, "path", scope) if "path" in block.body else "/"
-            formula = aws.role_arn if rtype == "aws_iam_role" else aws.managed_policy_arn
-            arn = formula(acct, path, name)
-            table = {"name": name, "arn": arn, "id": name if rtype == "aws_iam_role" else arn}
-        else:
-            return None
-        return table.get(attr)
+        formulas = _ATTRIBUTES.get(rtype)
+        return formulas(self, block, scope, name, reg, acct).get(attr) if formulas else None
 
     def _data_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
         rtype = block.type
@@ -170,3 +112,112 @@ class ResourceAttributes(PolicyDocuments):
                     self._active.discard(key)
             return self._cache[key]
         return None
+
+
+# The attributes AWS computes for a resource of each type: (module, block, scope, name, region, account) -> table.
+_Formulas = Callable[[ExpressionEvaluator, Block, Scope, Any, Any, Any], dict[str, Any]]
+
+
+def _queue(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    url = aws.queue_url(reg, acct, name)
+    return {"name": name, "arn": aws.queue_arn(reg, acct, name), "id": url, "url": url}
+
+
+def _topic(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    arn = aws.topic_arn(reg, acct, name)
+    return {"name": name, "arn": arn, "id": arn}
+
+
+def _function(
+    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
+) -> dict[str, Any]:
+    version = Unknown(f"{block.address}.version", f"the version {block.address} publishes")
+    return {
+        "function_name": name,
+        "id": name,
+        "arn": aws.function_arn(reg, acct, name),
+        "qualified_arn": aws.function_arn(reg, acct, name, version),
+    }
+
+
+def _alias(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    fn = function_name_of(module.argument(block, "function_name", scope))
+    return {"name": name, "arn": aws.function_arn(reg, acct, fn, name)}
+
+
+def _event_bus(
+    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
+) -> dict[str, Any]:
+    return {"name": name, "id": name, "arn": aws.event_bus_arn(reg, acct, name)}
+
+
+def _bucket(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    return {"bucket": name, "id": name, "arn": aws.bucket_arn(name)}
+
+
+def _stream(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    arn = aws.kinesis_stream_arn(reg, acct, name)
+    return {"name": name, "id": arn, "arn": arn}
+
+
+def _table(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
+    return {
+        "name": name,
+        "id": name,
+        "arn": aws.dynamodb_table_arn(reg, acct, name),
+        "stream_arn": aws.dynamodb_stream_arn(reg, acct, name, label),
+        "stream_label": label,
+    }
+
+
+def _cluster(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
+    arn = aws.msk_cluster_arn(reg, acct, name, uuid)
+    return {"cluster_name": name, "arn": arn, "id": arn}
+
+
+def _key(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    return {"id": name, "key_id": name, "arn": aws.key_arn(reg, acct, name)}
+
+
+def _key_alias(
+    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
+) -> dict[str, Any]:
+    target = module.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
+    return {
+        "name": name,
+        "id": name,
+        "arn": aws.key_alias_arn(reg, acct, name),
+        "target_key_id": target,
+        "target_key_arn": aws.kms_key_arn(target, reg, acct) if target is not None else None,
+    }
+
+
+def _role(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    path = module.argument(block, "path", scope) if "path" in block.body else "/"
+    return {"name": name, "arn": aws.role_arn(acct, path, name), "id": name}
+
+
+def _policy(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    path = module.argument(block, "path", scope) if "path" in block.body else "/"
+    arn = aws.managed_policy_arn(acct, path, name)
+    return {"name": name, "arn": arn, "id": arn}
+
+
+_ATTRIBUTES: dict[str, _Formulas] = {
+    "aws_sqs_queue": _queue,
+    "aws_sns_topic": _topic,
+    "aws_lambda_function": _function,
+    "aws_lambda_alias": _alias,
+    "aws_cloudwatch_event_bus": _event_bus,
+    "aws_s3_bucket": _bucket,
+    "aws_kinesis_stream": _stream,
+    "aws_dynamodb_table": _table,
+    "aws_msk_cluster": _cluster,
+    "aws_msk_serverless_cluster": _cluster,
+    "aws_kms_key": _key,
+    "aws_kms_alias": _key_alias,
+    "aws_iam_role": _role,
+    "aws_iam_policy": _policy,
+}

@@ -31,6 +31,7 @@ class Work:
     remote: tuple[tuple[str, str], ...] = ()  # module address -> directory, from .terraform/modules/modules.json
     texts: tuple[Source, ...] = ()  # files the modules read with file() / templatefile()
     variables: tuple[tuple[str, str], ...] = ()  # --var NAME=VALUE, applied after every variable file
+    absent: tuple[str, ...] = ()  # files the modules name in file()/templatefile() that do not exist
 
 
 @dataclass
@@ -95,7 +96,7 @@ def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: lis
         tfvars.append(_command_line_variables(work.variables))
     if not files:
         return None
-    library = ModuleLibrary(remote=dict(work.remote))
+    library = ModuleLibrary(remote=dict(work.remote), absent=set(work.absent))
     for source in work.texts:
         text = decode(source)
         if not isinstance(text, ParseError):

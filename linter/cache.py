@@ -66,6 +66,7 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
         "modules": [[d, [[s.path, s.digest] for s in sources]] for d, sources in work.modules],
         "remote": [list(r) for r in work.remote],
         "texts": [[s.path, s.digest] for s in work.texts],
+        "absent": list(work.absent),
         "variables": [list(pair) for pair in work.variables],
         "config": [
             sorted(config.select) if config.select is not None else None,

@@ -128,7 +128,7 @@ def _terraform_work(
     if not sources:
         return None
     modules, remote = _called_modules(directory, calls, reader, errors)
-    texts = _read_files(directory, [sources] + [list(m[1]) for m in modules], cwd, config)
+    texts, absent = _read_files(directory, [sources] + [list(m[1]) for m in modules], cwd, config)
     return Work(
         "terraform",
         display_path(directory, cwd),
@@ -139,6 +139,7 @@ def _terraform_work(
         remote,
         texts,
         variables,
+        absent,
     )
 
 
@@ -248,10 +249,13 @@ def _nested_templates(reads: dict[Path, Source], cwd: Path, config: Config) -> d
     return found
 
 
-def _read_files(root: Path, groups: list[list[Source]], cwd: Path, config: Config) -> tuple[Source, ...]:
+def _read_files(
+    root: Path, groups: list[list[Source]], cwd: Path, config: Config
+) -> tuple[tuple[Source, ...], tuple[str, ...]]:
     """The files a module reads with file()/templatefile() and a literal path, so that they are part of the unit
-    (and of its cache key)."""
+    (and of its cache key), and those of them that do not exist."""
     found: dict[str, Source] = {}
+    absent: set[str] = set()
     for sources in groups:
         for source in sources:
             directory = Path(source.path).parent
@@ -263,11 +267,15 @@ def _read_files(root: Path, groups: list[list[Source]], cwd: Path, config: Confi
                     else root / path
                 )
                 shown = display_path(target, cwd)
-                if shown not in found and target.is_file():
+                if shown in found:
+                    continue
+                if not target.exists():
+                    absent.add(shown)
+                elif target.is_file():
                     read = read_source(target, shown, config.max_file_size)
                     if isinstance(read, Source):
                         found[shown] = read
-    return tuple(found[k] for k in sorted(found))
+    return tuple(found[k] for k in sorted(found)), tuple(sorted(absent))
 
 
 def _called_modules(

@@ -205,3 +205,28 @@ def test_a_module_call_that_cannot_matter_is_counted_not_reported(
     )
     _, report = run_json(".")
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("MOD001", 1)]
+
+
+def test_a_policy_file_that_does_not_exist_is_named_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """terraform plan fails on it; the DST004 says the file is missing, not that it could not be read."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.r.name\n'
+        '  policy = templatefile("${path.module}/policy.tftpl", {})\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'
+        'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  role = aws_iam_role.r.arn\n}\n'
+        'resource "aws_lambda_function_event_invoke_config" "c" {\n'
+        "  function_name = aws_lambda_function.f.function_name\n"
+        "  destination_config {\n    on_failure {\n      destination = aws_sqs_queue.q.arn\n    }\n  }\n}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    _, report = run_json(".")
+    assert [f["rule"] for f in report["findings"]] == ["DST004"]
+    assert report["findings"][0]["message"].endswith(
+        "aws_iam_role_policy.p cannot be read: its document is the contents of ./policy.tftpl, which does not exist"
+    ), report["findings"][0]["message"]
+    (tmp_path / "policy.tftpl").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}'
+    )
+    _, report = run_json(".")
+    assert report["findings"] == []

@@ -80,6 +80,7 @@ class ModuleLibrary:
     files: dict[str, list[TfFile]] = field(default_factory=dict)  # module directory (display) -> files
     remote: dict[str, str] = field(default_factory=dict)  # "module.a.module.b" -> directory, from modules.json
     texts: dict[str, str] = field(default_factory=dict)  # files read by file()/templatefile() (display path)
+    absent: set[str] = field(default_factory=set)  # paths named in file()/templatefile() that do not exist
     models: dict[str, list[TfFile]] = field(default_factory=dict)  # registry address -> the linter's model of it
     call_sites: dict[str, CallSite] = field(default_factory=dict)  # model directory -> the call that reads it
 

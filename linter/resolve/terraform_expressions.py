@@ -187,7 +187,8 @@ class ExpressionEvaluator(ModuleDeclarations):
         shown = posixpath.normpath(posixpath.join(self._root().name, path)) if not path.startswith("/") else path
         text = self.library.texts.get(shown)
         if text is None:
-            return Unknown(f"{name}({path})", f"the contents of {path}, which the linter could not read")
+            why = "does not exist" if shown in self.library.absent else "the linter could not read"
+            return Unknown(f"{name}({path})", f"the contents of {path}, which {why}")
         if name == "file":
             return text
         variables = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}

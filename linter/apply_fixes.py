@@ -1,12 +1,11 @@
-"""``--fix``: write the printed grant into the module where the role is declared, then lint again and keep only
-what cleared its finding.
+"""``--fix``: write each finding's grant (:class:`~infra_policy_linter.fix_writers.Grant`) into the file it names,
+then lint again and keep only what cleared its finding.
 
-Terraform: the new ``aws_iam_role_policy`` goes at the end of the file that declares the role, with a resource
-name (and policy name) that no other block in that module uses. YAML templates: a new ``AWS::IAM::RolePolicy``
-resource right after the role's own block, indented like it, with a logical id the template does not use. The
-grant is the rule's own fix, which names exactly the destination's ARN expression; a fix whose resource is only
-partly known (``<region>``) is not written. JSON templates and SAM functions keep their printed fix: they are
-reported as not fixed.
+Terraform: the new ``aws_iam_role_policy`` goes at the end of the file the grant names (the role's file, or the
+caller's when only it sees the destination), with a resource name (and policy name) that no other block in that
+module uses. YAML templates: a new ``AWS::IAM::RolePolicy`` resource right after the role's own block, indented
+like it, with a logical id the template does not use. The text comes from the same writer as the printed fix.
+JSON templates, SAM functions and CDK apps keep their printed fix: they are reported as not fixed.
 """
 
 from __future__ import annotations
@@ -17,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra_policy_linter.findings import Finding
+from infra_policy_linter.fix_writers import Grant, hcl, yaml_writer
+from infra_policy_linter.fix_writers.names import identifier, kebab
 
-_RESOURCE = re.compile(r'^resource\s+"aws_iam_role_policy"\s+"([A-Za-z0-9_-]+)"', re.M)
 _ANY_RESOURCE = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"', re.M)
-_POLICY_NAME = re.compile(r'^  name = "([^"]+)"$', re.M)
 
 
 @dataclass
@@ -30,13 +29,65 @@ class FixPlan:
     fixed: dict[Path, list[Finding]] = field(default_factory=dict)  # file -> findings its edit should clear
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
     after_role: dict[tuple[Path, str], int] = field(default_factory=dict)  # where the next YAML grant goes
+    used: dict[Path, set[str]] = field(default_factory=dict)  # module directory -> resource names taken
+    seen: set[tuple[str, str, str, str]] = field(default_factory=set)  # grants already planned
+
+    def load(self, path: Path, f: Finding) -> str | None:
+        """The text of ``path`` with the edits planned so far; None (and the finding skipped) when unreadable."""
+        if path not in self.originals:
+            try:
+                self.originals[path] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                self.skipped.append((f, f"{path.name} cannot be read: {exc}"))
+                return None
+        return self.updated.get(path, self.originals[path])
 
 
-def _role_file(f: Finding) -> str | None:
-    for related in f.related:
-        if related.message.startswith("execution role "):
-            return related.location.path
+def _why_not(f: Finding, unreadable: set[str]) -> str | None:
+    """Why the finding's fix is not written, or None when it is."""
+    g = f.grant
+    if g is None:
+        return "its fix is advice, not a grant"
+    if g.language == "cdk":
+        return "the grant goes in the CDK app, which is printed, not written"
+    if g.language == "json" or g.path.endswith(".json"):
+        return "fixes to JSON templates are printed, not written"
+    if g.path in unreadable:
+        return f"{g.path} could not be parsed"
+    if g.language == "hcl" and not g.path.endswith(".tf"):
+        return "the role's file is not a .tf file"
     return None
+
+
+def _bottom_up(f: Finding) -> int:
+    """YAML grants go in from the last role up: an insertion never moves a role still to be found."""
+    return -f.grant.role_line if f.grant is not None and f.grant.language == "yaml" else 0
+
+
+def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixPlan:
+    plan = FixPlan()
+    for f in sorted(findings, key=_bottom_up):
+        if not f.fix:
+            continue
+        why = _why_not(f, unreadable)
+        if why is not None:
+            plan.skipped.append((f, why))
+            continue
+        assert f.grant is not None
+        g = f.grant
+        key = (g.path, g.role, g.action, g.resource)
+        if key in plan.seen:  # the same grant twice (two instances of a module, say): written once, clears both
+            if cwd / g.path in plan.fixed:
+                plan.fixed[cwd / g.path].append(f)
+            continue
+        plan.seen.add(key)
+        if g.language == "hcl":
+            _plan_hcl(plan, f, g, cwd / g.path)
+        elif g.sam_function:
+            _plan_sam(plan, f, g, cwd / g.path)
+        else:
+            _plan_yaml(plan, f, g, cwd / g.path)
+    return plan
 
 
 def _used_names(directory: Path) -> set[str]:
@@ -50,174 +101,151 @@ def _used_names(directory: Path) -> set[str]:
     return names
 
 
-def _unique(snippet: str, used: set[str]) -> str:
-    """The snippet with a resource name no block of the module uses (``_2``, ``_3``... when taken)."""
-    match = _RESOURCE.search(snippet)
-    if match is None:
-        return snippet
-    base = match.group(1)
+def _unique(base: str, used: set[str]) -> tuple[str, int]:
+    """A name no block of the module uses (``_2``, ``_3``... when taken), and its number (1: the base)."""
     name, n = base, 1
     while name in used:
         n += 1
         name = f"{base}_{n}"
     used.add(name)
-    if name == base:
-        return snippet
-    snippet = snippet.replace(f'"{base}"', f'"{name}"', 1)
-    return _POLICY_NAME.sub(lambda m: f'  name = "{m.group(1)}-{n}"', snippet, count=1)
+    return name, n
 
 
-def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixPlan:
-    plan = FixPlan()
-    used: dict[Path, set[str]] = {}
-    seen: set[tuple[str, str]] = set()
-    for f in findings:
-        if not f.fix:
-            continue
-        target = _role_file(f)
-        if (
-            f.fix.startswith("# add under Properties.Policies of ")
-            and target
-            and target.endswith((".yaml", ".yml", ".template"))
-        ):
-            _plan_yaml(plan, f, cwd / target, target, unreadable)
-            continue
-        if not f.fix.startswith('resource "aws_iam_role_policy"'):
-            why = (
-                "fixes to JSON templates are printed, not written"
-                if f.fix.startswith("// add ")
-                else "a SAM function's Policies entry is printed, not written"
-                if f.fix.startswith("# add under Properties.Policies of ")
-                else "its fix is advice, not a grant"
-            )
-            plan.skipped.append((f, why))
-            continue
-        if target is None or not target.endswith(".tf"):
-            plan.skipped.append((f, "the role's file is not known"))
-            continue
-        if Path(target).parent != Path(f.location.path).parent:
-            # The destination is written in another module than the role: a grant in the role's module cannot
-            # name it (the printed fix mixes both modules' names), so nothing is written.
-            plan.skipped.append(
-                (
-                    f,
-                    f"the role is declared in {Path(target).parent.as_posix()}, the destination "
-                    f"in {Path(f.location.path).parent.as_posix()}: pass its ARN to the role's "
-                    f"module",
-                )
-            )
-            continue
-        if target in unreadable:
-            plan.skipped.append((f, f"{target} could not be parsed"))
-            continue
-        if "<" in f.fix and re.search(r"<[a-z -]+>", f.fix):
-            plan.skipped.append((f, "the resource is only partly known"))
-            continue
-        body = f.fix.split("\n", 1)[1]  # the same grant twice (one role, one destination, two findings): once
-        if (target, body) in seen:
-            continue
-        seen.add((target, body))
-        path = cwd / target
-        if path not in plan.originals:
-            try:
-                plan.originals[path] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                plan.skipped.append((f, f"{target} cannot be read: {exc}"))
-                continue
-            plan.updated[path] = plan.originals[path]
-        names = used.setdefault(path.parent, _used_names(path.parent))
-        text = plan.updated[path]
-        separator = "" if text.endswith("\n\n") or not text else ("\n" if text.endswith("\n") else "\n\n")
-        plan.updated[path] = text + separator + _unique(f.fix, names) + "\n"
-        plan.fixed.setdefault(path, []).append(f)
-    return plan
-
-
-_YAML_FIELD = re.compile(r"^\s*-?\s*(PolicyName|Action|Resource):\s*(.+)$")
-
-
-def _role_line(f: Finding) -> int | None:
-    for related in f.related:
-        if related.message.startswith("execution role "):
-            return related.location.line
-    return None
-
-
-def _plan_yaml(plan: FixPlan, f: Finding, path: Path, target: str, unreadable: set[str]) -> None:
-    """A new AWS::IAM::RolePolicy after the role's block: text insertion, so every other byte stays."""
-    assert f.fix is not None and f.role is not None
-    fields = dict(m.groups() for line in f.fix.split("\n") if (m := _YAML_FIELD.match(line)))
-    if target in unreadable or set(fields) != {"PolicyName", "Action", "Resource"}:
-        plan.skipped.append(
-            (
-                f,
-                f"{target} could not be parsed"
-                if target in unreadable
-                else "a SAM function's Policies entry is printed, not written",
-            )
-        )
+def _plan_hcl(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
+    """A new aws_iam_role_policy at the end of the file: every other byte stays."""
+    text = plan.load(path, f)
+    if text is None:
         return
-    if re.search(r"<[a-z -]+>", fields["Resource"]):
-        plan.skipped.append((f, "the resource is only partly known"))
-        return
-    if path not in plan.originals:
-        try:
-            plan.originals[path] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            plan.skipped.append((f, f"{target} cannot be read: {exc}"))
-            return
-        plan.updated[path] = plan.originals[path]
-    text = plan.updated[path]
-    lines = text.split("\n")
-    role_line = _role_line(f)
-    if (
-        role_line is None
-        or not (0 < role_line <= len(lines))
-        or not re.match(rf"^(\s+){re.escape(f.role)}:\s*$", lines[role_line - 1])
-    ):
-        plan.skipped.append((f, "the role's block cannot be found in the text"))
-        return
-    indent = len(lines[role_line - 1]) - len(lines[role_line - 1].lstrip())
-    end = role_line  # first line after the role's block: the next non-blank line indented no deeper than its key
+    used = plan.used.setdefault(path.parent, _used_names(path.parent))
+    name, n = _unique(identifier(g.name), used)
+    policy = kebab(g.name) + ("" if n == 1 else f"-{n}")
+    separator = "" if text.endswith("\n\n") or not text else ("\n" if text.endswith("\n") else "\n\n")
+    plan.updated[path] = text + separator + hcl.role_policy(g, name, policy) + "\n"
+    plan.fixed.setdefault(path, []).append(f)
+
+
+def _role_block_end(lines: list[str], role_line: int, indent: int) -> int:
+    """The first line after the role's block: the next non-blank line indented no deeper than its key, less
+    the blank lines that separate it from the next resource (they stay after the new one)."""
+    end = role_line
     while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
         end += 1
     while end > role_line and not lines[end - 1].strip():
-        end -= 1  # keep the blank lines that separate resources after the new one
-    end = plan.after_role.get((path, f.role), end)  # after the grants already added for this role
+        end -= 1
+    return end
+
+
+def _role_indent(lines: list[str], g: Grant) -> int | None:
+    """The indent of the role's logical id at the line the grant names, or None when it is not there."""
+    if not (0 < g.role_line <= len(lines)):
+        return None
+    line = lines[g.role_line - 1]
+    if not re.match(rf"^(\s+){re.escape(g.role_key)}:\s*$", line):
+        return None
+    return len(line) - len(line.lstrip())
+
+
+def _plan_yaml(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
+    """A new AWS::IAM::RolePolicy after the role's block: text insertion, so every other byte stays."""
+    text = plan.load(path, f)
+    if text is None:
+        return
+    lines = text.split("\n")
+    indent = _role_indent(lines, g)
+    if indent is None:
+        plan.skipped.append((f, "the role's block cannot be found in the text"))
+        return
+    end = plan.after_role.get((path, g.role_key), _role_block_end(lines, g.role_line, indent))
     used = set(re.findall(r"^\s+([A-Za-z0-9]+):", text, re.M))
-    base = (
-        "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", fields["PolicyName"]) if part)
-        + "Policy"
-    )
+    base = yaml_writer.logical_id(kebab(g.name))
     logical, n = base, 1
     while logical in used:
         n += 1
         logical = f"{base}{n}"
-    pad, step = " " * indent, " " * 2
-    block = [
-        "",
-        f"{pad}{logical}:",
-        f"{pad}{step}Type: AWS::IAM::RolePolicy",
-        f"{pad}{step}Properties:",
-        f"{pad}{step * 2}RoleName: !Ref {f.role}",
-        f"{pad}{step * 2}PolicyName: {fields['PolicyName'] + ('' if n == 1 else f'-{n}')}",
-        f"{pad}{step * 2}PolicyDocument:",
-        f'{pad}{step * 3}Version: "2012-10-17"',
-        f"{pad}{step * 3}Statement:",
-        f"{pad}{step * 4}- Effect: Allow",
-        f"{pad}{step * 5}Action: {fields['Action']}",
-        f"{pad}{step * 5}Resource: {fields['Resource']}",
-    ]
+    policy = kebab(g.name) + ("" if n == 1 else f"-{n}")
+    block = [""] + yaml_writer.role_policy(g, logical, policy, indent)
     plan.updated[path] = "\n".join(lines[:end] + block + lines[end:])
     for key, line in plan.after_role.items():
         if key[0] == path and line > end:
             plan.after_role[key] = line + len(block)
-    plan.after_role[(path, f.role)] = end + len(block)
+    plan.after_role[(path, g.role_key)] = end + len(block)
+    plan.fixed.setdefault(path, []).append(f)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _child(lines: list[str], start: int, end: int, indent: int, key: str) -> int | None:
+    """The line (0-based) of ``key:`` directly under the block ``lines[start:end]`` whose own indent is ``indent``."""
+    inner = None
+    for i in range(start, end):
+        text = lines[i]
+        if not text.strip() or text.lstrip().startswith("#") or _indent(text) <= indent:
+            continue
+        inner = _indent(text) if inner is None else inner
+        if _indent(text) == inner and re.match(rf"^\s*{key}:(\s*(#.*)?)?$", text):
+            return i
+    return None
+
+
+def _list_end(lines: list[str], key_line: int) -> tuple[int, int] | None:
+    """(line after the last item, the items' indent) of the block list under ``key_line``; None if not one."""
+    first = next((i for i in range(key_line + 1, len(lines)) if lines[i].strip()), None)
+    if first is None or not lines[first].lstrip().startswith("- "):
+        return None
+    items = _indent(lines[first])
+    end = first + 1
+    while end < len(lines) and (
+        not lines[end].strip()
+        or _indent(lines[end]) > items
+        or (_indent(lines[end]) == items and lines[end].lstrip().startswith("- "))
+    ):
+        end += 1
+    while not lines[end - 1].strip():
+        end -= 1
+    return end, items
+
+
+def _sam_insertion(lines: list[str], g: Grant) -> tuple[int, list[str]] | None:
+    """Where the function's Policies list takes one more item, and the lines: a ``Policies:`` key of its own
+    when the function has none."""
+    fn = g.role_line - 1
+    if not (0 <= fn < len(lines)) or not re.match(rf"^\s+{re.escape(g.sam_function or '')}:\s*$", lines[fn]):
+        return None
+    fn_end = _role_block_end(lines, g.role_line, _indent(lines[fn]))
+    props = _child(lines, fn + 1, fn_end, _indent(lines[fn]), "Properties")
+    if props is None:
+        return None
+    props_end = _role_block_end(lines, props + 1, _indent(lines[props]))
+    policies = _child(lines, props + 1, props_end, _indent(lines[props]), "Policies")
+    if policies is None:
+        inner = _indent(lines[props]) + 2
+        return props_end, [" " * inner + "Policies:", *yaml_writer.sam_statement_lines(g, inner + 2)]
+    found = _list_end(lines, policies)
+    if found is None:
+        return None
+    end, items = found
+    return end, yaml_writer.sam_statement_lines(g, items)
+
+
+def _plan_sam(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
+    """One more item in the SAM function's ``Policies`` (SAM adds it to the role it generates)."""
+    text = plan.load(path, f)
+    if text is None:
+        return
+    lines = text.split("\n")
+    found = _sam_insertion(lines, g)
+    if found is None:
+        plan.skipped.append((f, "the function's Policies is not a block list the linter can add to"))
+        return
+    at, block = found
+    plan.updated[path] = "\n".join(lines[:at] + block + lines[at:])
     plan.fixed.setdefault(path, []).append(f)
 
 
 def unified_diff(plan: FixPlan, cwd: Path) -> str:
-    out = []
+    out: list[str] = []
     for path in sorted(plan.updated):
         rel = path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.as_posix()
         out.extend(

@@ -9,6 +9,7 @@ rewritten, so concurrent runs and corrupt files are harmless.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ from infra_policy_linter import __version__
 from infra_policy_linter.analysis import UnitResult, Work
 from infra_policy_linter.config import Config
 from infra_policy_linter.findings import Finding, Related, chain_from_data, chain_to_data
+from infra_policy_linter.fix_writers import Grant
 from infra_policy_linter.model import Location, ParseError, Suppression
 from infra_policy_linter.suppress import Suppressed
 
@@ -135,6 +137,7 @@ def _finding_to(f: Finding) -> dict[str, Any]:
         "related": [[r.message, _loc(r.location)] for r in f.related],
         "evidence": sorted(f.evidence),
         "chain": chain_to_data(f.chain),
+        "grant": dataclasses.asdict(f.grant) if f.grant else None,
     }
 
 
@@ -153,6 +156,7 @@ def _finding_from(d: dict[str, Any]) -> Finding:
         related=tuple(Related(m, Location(*loc)) for m, loc in d["related"]),
         evidence=frozenset(d["evidence"]),
         chain=chain_from_data(d.get("chain")),
+        grant=Grant(**d["grant"]) if d.get("grant") else None,
     )
 
 

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra_policy_linter.fix_writers import Grant
 from infra_policy_linter.model import Location
 
 
@@ -56,6 +57,7 @@ class Finding:
     # change to any of them can change the verdict. Used to report only what a pre-commit change touches.
     evidence: frozenset[str] = frozenset()
     chain: Chain | None = None  # set for every finding about a destination or an event source mapping
+    grant: Grant | None = None  # the grant its fix prints, for --fix to write
 
     @property
     def kind(self) -> str | None:

@@ -85,6 +85,9 @@ class Role:
     boundary: Value = None
     name_source: str = ""  # how to write this role's name in the file's own language, for fixes
     generated_for: str | None = None  # a SAM function whose generated role this is (fixes go to its Policies)
+    # A role of a called Terraform module that one of its outputs names: (the calling file, the role's name as the
+    # caller writes it, ``module.x.role_name``), so that a grant can go in the caller when only it sees the target.
+    caller_name_source: tuple[str, str] | None = None
 
 
 @dataclass
@@ -140,6 +143,11 @@ class Destination:
     fifo: bool = False  # a FIFO queue or topic (Lambda cannot deliver to those)
     kms_key: Value = None  # ARN of the customer managed key encrypting the destination; None without one
     kms_source: str = ""  # the key written in the file's own language, for fixes
+    # The destination as each Terraform module it passes through writes it (module directory -> expression): a
+    # grant in the role's module names it the way that module can (``var.failure_destination``).
+    written_in: dict[str, str] = field(default_factory=dict)
+    # The destination resource's ARN attribute by address, in the module that declares it (directory -> text).
+    address_in: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -187,6 +195,8 @@ class EventSourceMapping:
     source_variant: str | None = None  # MSK: "provisioned" (aws_msk_cluster) or "serverless"
     source_kms_key: Value = None  # ARN of the customer managed key encrypting the source; None without one
     source_kms_source: str = ""  # the key written in the file's own language, for fixes
+    source_text: str = ""  # the source ARN as the mapping writes it, in the file's own language, for fixes
+    source_address_in: dict[str, str] = field(default_factory=dict)  # its resource's ARN by address (directory ->)
 
 
 @dataclass(frozen=True)

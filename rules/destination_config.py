@@ -7,6 +7,7 @@ from typing import Any
 
 from infra_policy_linter import aws
 from infra_policy_linter.findings import Finding, Related
+from infra_policy_linter.fix_writers import writer
 from infra_policy_linter.iam.match import same
 from infra_policy_linter.link import find_function, function_name_of
 from infra_policy_linter.model import Destination, InvokeConfig, Location, Unit
@@ -41,22 +42,32 @@ def _finding(
     )
 
 
-def _problem(config: InvokeConfig, dest: Destination, function_name: Any) -> tuple[str, str] | None:
+def _not_an_arn(dest: Destination, language: str) -> tuple[str, str]:
+    """(message, fix) for a destination that is not an ARN: a queue URL gets the queue's ARN, as the file writes it."""
+    text = display(dest.arn)
+    if text.startswith("https://sqs.") or text.startswith("https://queue."):
+        arn = writer(language).queue_arn(dest.source) if dest.source else None
+        return (
+            f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a queue URL ({text}), but Lambda "
+            f"needs the queue's ARN (CloudFormation's Ref of a queue, and Terraform's .id and .url, return "
+            f"its URL)",
+            f"Use the queue's ARN: {arn}."
+            if arn
+            else "Use the queue's ARN (CloudFormation: Fn::GetAtt of the queue's Arn; Terraform: its arn attribute).",
+        )
+    return (
+        f"the {dest.kind.replace('_', '-')} destination {dest.ref} is {text!r}, which is not an ARN",
+        "Give the destination's ARN.",
+    )
+
+
+def _problem(
+    config: InvokeConfig, dest: Destination, function_name: Any, language: str = "hcl"
+) -> tuple[str, str | None] | None:
     """(message, fix) when Lambda cannot use this destination at all."""
     value = dest.arn
     if aws.not_an_arn(value):
-        text = display(value)
-        if text.startswith("https://sqs.") or text.startswith("https://queue."):
-            return (
-                f"the {dest.kind.replace('_', '-')} destination {dest.ref} is a queue URL ({text}), but Lambda "
-                f"needs the queue's ARN (CloudFormation's Ref of a queue, and Terraform's .id and .url, return "
-                f"its URL)",
-                "Use the queue's ARN: !GetAtt Queue.Arn, or aws_sqs_queue.<name>.arn.",
-            )
-        return (
-            f"the {dest.kind.replace('_', '-')} destination {dest.ref} is {text!r}, which is not an ARN",
-            "Give the destination's ARN.",
-        )
+        return _not_an_arn(dest, language)
     service = aws.service_of(value)
     if service is None:
         return None  # unknown: the permission rules say what cannot be verified
@@ -121,13 +132,13 @@ class InvalidDestination(Rule):
             label = fn.address if fn else (config.function_address or display(config.function))
             name = fn.name if fn else function_name_of(config.function)
             for dest in config.destinations:
-                found = _problem(config, dest, name)
+                found = _problem(config, dest, name, unit.languages.get(dest.location.path, "hcl"))
                 if found:
                     yield _finding(self, unit, config, f"{label}: {found[0]}", dest.location, label, dest.ref, found[1])
         for mapping in unit.event_source_mappings:
             source = source_service_of(mapping)
-            dest = mapping.on_failure
-            if dest is None or source is None or source in FAILURE_DESTINATION_SOURCES:
+            on_failure = mapping.on_failure
+            if on_failure is None or source is None or source in FAILURE_DESTINATION_SOURCES:
                 continue
             label = mapping.function_address or display(mapping.function)
             kind = {"sqs": "an SQS queue", "mq": "an Amazon MQ broker", "rds": "an Amazon DocumentDB cluster"}.get(
@@ -142,11 +153,11 @@ class InvalidDestination(Rule):
             yield Finding(
                 rule=self.id,
                 level=self.level,
-                location=dest.location,
+                location=on_failure.location,
                 unit=unit.name,
                 function=label,
                 role=None,
-                destination=dest.ref,
+                destination=on_failure.ref,
                 action=None,
                 fix=fix,
                 message=(
@@ -155,7 +166,7 @@ class InvalidDestination(Rule):
                     f"Kafka sources: the deployment fails (CreateEventSourceMapping rejects DestinationConfig)"
                 ),
                 related=(Related(f"event source mapping {mapping.address}", mapping.location),),
-                evidence=frozenset({dest.location.path, mapping.location.path}),
+                evidence=frozenset({on_failure.location.path, mapping.location.path}),
             )
 
 

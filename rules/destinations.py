@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from infra_policy_linter import aws
-from infra_policy_linter.fixes import grant_fix, key_source, object_resource_source, sam_policies_fix
+from infra_policy_linter.fix_writers import Grant, render, writer
+from infra_policy_linter.fix_writers.place import Written, directory, function_word, place
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Policy, Unit
 from infra_policy_linter.remedies import remedies
 from infra_policy_linter.rules.verdict_rule import VerdictRule
-from infra_policy_linter.values import display
+from infra_policy_linter.values import display, plain
 from infra_policy_linter.verdicts import NOT_GRANTED, UNDECIDED, Result, Verdict
 
 ASYNC_KINDS = ("on_success", "on_failure")
@@ -49,8 +50,8 @@ class DestinationRule(VerdictRule):
     def say(self, v: Verdict, r: Result) -> str:
         raise NotImplementedError
 
-    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
-        return _grant_fix(unit, v, results[0])
+    def grant(self, unit: Unit, v: Verdict, results: list[Result]) -> Grant | str | None:
+        return destination_grant(unit, v, results[0]) if results and not v.by_type else None
 
 
 def _misspelling_of(action: str, policies: list[Policy]) -> str | None:
@@ -77,20 +78,22 @@ def _assumed(r: Result) -> str:
     return " (assuming " + "; ".join(r.decision.assumptions) + ")"
 
 
-def _grant_fix(unit: Unit, v: Verdict, r: Result) -> str | None:
+def destination_grant(unit: Unit, v: Verdict, r: Result, what: str = "") -> Grant | str | None:
+    """Allow the destination's action on the destination, named as the role's module can."""
     dest = v.target.destination
     if v.role is None or dest is None or v.target.service is None or not dest.source:
         return None
     action = r.request.action
-    language = unit.languages.get(dest.location.path, "hcl")
-    resource_source = object_resource_source(language, dest.source) if action == "s3:PutObject" else dest.source
-    if v.role.generated_for:
-        return sam_policies_fix(language, v.role.generated_for, action, resource_source)
-    role_source = v.role.name_source
-    if not role_source:
-        return None
-    hint = f"{v.label.split('.')[-1]}-{action.split(':')[0]}-{dest.kind}"
-    return grant_fix(language, role_source, v.role.address, hint, action, resource_source)
+    written = Written(
+        dict(dest.written_in) or {directory(dest.location.path): dest.source},
+        known=plain(r.request.resource),
+        shape="objects" if action == "s3:PutObject" else "arn",
+        label=v.target.ref,
+        at=dest.location.path,
+        instead=dest.address_in,
+    )
+    hint = f"{function_word(v.label)}-{action.split(':')[0]}-{what or dest.kind}"
+    return place(unit, v.role, action, written, hint, v.target.location.path)
 
 
 def _dest(v: Verdict) -> str:
@@ -165,7 +168,7 @@ class MissingGrant(DestinationRule):
                 "sns:Publish, Lambda lambda:InvokeFunction, EventBridge events:PutEvents, S3 s3:PutObject and "
                 "s3:ListBucket); " + remedies(list(v.chain([], "").unknowns), unit.format)[0]
             )
-        return super().fix(unit, v, results)
+        return None
 
     def say(self, v: Verdict, r: Result) -> str:
         text = (
@@ -197,7 +200,7 @@ class WrongResource(DestinationRule):
     )
 
     def say(self, v: Verdict, r: Result) -> str:
-        others = []
+        others: list[str] = []
         for _, stmt in r.decision.deciding:
             values = (
                 stmt.resources if stmt.resources is not None else [f"everything except {display(stmt.not_resources)}"]
@@ -250,8 +253,11 @@ class ExplicitDeny(DestinationRule):
             f"{where} blocks {r.request.action} for its execution role {_role(v)}{extra}"
         )
 
+    def grant(self, unit: Unit, v: Verdict, results: list[Result]) -> Grant | str | None:
+        return None
+
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
-        return deny_fix(results[0])
+        return deny_fix(v, results[0])
 
 
 class Unverifiable(VerdictRule):
@@ -323,10 +329,11 @@ class Unverifiable(VerdictRule):
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         if len(results) == 1 and results[0].outcome is Outcome.CONDITIONAL:
-            grant = _grant_fix(unit, v, results[0]) if v.kind in ASYNC_KINDS else None
+            grant = destination_grant(unit, v, results[0]) if v.kind in ASYNC_KINDS else None
+            text = render(grant) if isinstance(grant, Grant) else None
             return (
                 "Records are dropped whenever the condition does not hold for Lambda's call; "
-                "unless that is intended, grant the action without the Condition" + (":\n" + grant if grant else ".")
+                "unless that is intended, grant the action without the Condition" + (":\n" + text if text else ".")
             )
         unknowns = list(v.chain(results, "").unknowns)
         if v.target.unknown:
@@ -353,11 +360,29 @@ def _what(v: Verdict) -> str:
     return f"deliver on-{_kind(v)} records to {v.target.ref}"
 
 
-def deny_fix(r: Result) -> str | None:
+def _resource_words(v: Verdict, r: Result) -> str:
+    """The resource as the file writes it when its ARN is not fully known (no ``<region>`` in advice)."""
+    if plain(r.request.resource) is not None:
+        return display(r.request.resource)
+    dest = v.target.destination
+    written = {
+        "deliver": dest.source if dest is not None else "",
+        "read": getattr(v.target.owner, "source_text", ""),
+        "decrypt": dest.kms_source if dest is not None else getattr(v.target.owner, "source_kms_source", ""),
+        "encrypt": dest.kms_source if dest is not None else "",
+    }.get(r.request.purpose, "")
+    if not written:
+        return display(r.request.resource)
+    objects = "the objects of " if r.request.action == "s3:PutObject" else ""
+    return f"{objects}{written}"
+
+
+def deny_fix(v: Verdict, r: Result) -> str | None:
     d = r.decision
+    resource = _resource_words(v, r)
     if d.boundary:
         return (
-            f"Allow {r.request.action} on {display(r.request.resource)} in the permissions boundary "
+            f"Allow {r.request.action} on {resource} in the permissions boundary "
             f"{d.boundary} (a boundary caps what the role's policies can grant), or use a role without that "
             f"boundary."
         )
@@ -367,7 +392,7 @@ def deny_fix(r: Result) -> str | None:
         at = f" ({loc.path}:{loc.line})" if loc else ""
         lines.append(
             f"Narrow the Deny in {policy.name}{at} so that it does not cover {r.request.action} on "
-            f"{display(r.request.resource)}, for example with NotResource."
+            f"{resource}, for example with NotResource."
         )
     return "\n".join(lines) or None
 
@@ -416,23 +441,25 @@ class KmsKeyNotGranted(DestinationRule):
             f"{_role(v)} cannot use the key: {r.request.action} is needed and {how}"
         )
 
-    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+    def grant(self, unit: Unit, v: Verdict, results: list[Result]) -> Grant | str | None:
         dest = v.target.destination
-        action = results[0].request.action
-        if v.role is None or dest is None:
+        if dest is None:
             return None
         withheld = results[0].decision.withheld_by
         if withheld:
+            account_root = writer(unit.languages.get(dest.location.path, "hcl")).account_root()
             return (
                 f"Allow {', '.join(r.request.action for r in results)} to the execution role's ARN in the key policy "
-                f"{withheld}, or allow the account (arn:aws:iam::<account>:root) there so that the role's own kms "
+                f"{withheld}, or allow the account ({account_root}) there so that the role's own kms "
                 "statements take effect."
             )
-        language = unit.languages.get(dest.location.path, "hcl")
-        key = key_source(language, dest.kms_source, display(results[0].request.resource))
-        if v.role.generated_for:
-            return sam_policies_fix(language, v.role.generated_for, action, key)
-        if not v.role.name_source:
-            return None
-        hint = f"{v.label.split('.')[-1]}-kms-{dest.kind}"
-        return grant_fix(language, v.role.name_source, v.role.address, hint, action, key)
+        r = results[0]
+        written = Written(
+            {directory(dest.location.path): dest.kms_source} if dest.kms_source else {},
+            known=plain(r.request.resource),
+            shape="key",
+            label=f"the KMS key of {v.target.ref}",
+            at=dest.location.path,
+        )
+        hint = f"{function_word(v.label)}-kms-{dest.kind}"
+        return place(unit, v.role, r.request.action, written, hint, v.target.location.path)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
-from infra_policy_linter.fixes import grant_fix, key_source, literal_source, sam_policies_fix
+from infra_policy_linter.fix_writers import Grant
+from infra_policy_linter.fix_writers.place import Written, directory, function_word, place
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Unit
-from infra_policy_linter.rules.destinations import none_granted_message, whatever_type
+from infra_policy_linter.rules.destinations import deny_fix, destination_grant, none_granted_message, whatever_type
 from infra_policy_linter.rules.verdict_rule import VerdictRule
-from infra_policy_linter.values import display
+from infra_policy_linter.values import display, plain
 from infra_policy_linter.verdicts import NOT_GRANTED, Result, Verdict
 
 
@@ -48,27 +49,35 @@ class _EsmRule(VerdictRule):
             if r.request.purpose in self.purposes and r.request.required is self.required and r.outcome in NOT_GRANTED:
                 yield [r]
 
-    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
-        if v.role is None or not results:
-            return None
+    def grant(self, unit: Unit, v: Verdict, results: list[Result]) -> Grant | str | None:
+        if v.role is None or not results or v.by_type or results[0].outcome is Outcome.DENIED:
+            return None  # a Deny or a boundary blocks it: another grant changes nothing (the advice says what does)
         r = results[0]
+        if v.target.destination is not None:  # the on-failure destination: as an invoke config's
+            return destination_grant(unit, v, r, "event-source")
         mapping = v.target.owner
-        language = unit.languages.get(mapping.location.path, "hcl")
+        where = directory(mapping.location.path)
         if r.request.purpose == "decrypt":
-            source = key_source(language, getattr(mapping, "source_kms_source", ""), display(r.request.resource))
-        elif v.target.destination is not None:
-            source = v.target.destination.source
-        else:
-            source = ""
-        if not source or r.request.resource == "*":
-            source = literal_source(language, display(r.request.resource))
-        action = r.request.action
-        if v.role.generated_for:
-            return sam_policies_fix(language, v.role.generated_for, action, source)
-        if not v.role.name_source:
-            return None
-        hint = f"{v.label.split('.')[-1]}-{action.split(':')[0]}-event-source"
-        return grant_fix(language, v.role.name_source, v.role.address, hint, action, source)
+            source = getattr(mapping, "source_kms_source", "")
+            shape = "key"
+        else:  # the source itself, as the mapping writes it; "*" for the actions that take no resource
+            source = getattr(mapping, "source_text", "") if r.request.resource != "*" else ""
+            shape = "arn"
+        written = Written(
+            {where: source} if source else {},
+            known=plain(r.request.resource),
+            shape=shape,  # type: ignore[arg-type]
+            label=v.target.ref,
+            at=mapping.location.path,
+            instead=getattr(mapping, "source_address_in", {}) if shape == "arn" and source else {},
+        )
+        hint = f"{function_word(v.label)}-{r.request.action.split(':')[0]}-event-source"
+        return place(unit, v.role, r.request.action, written, hint, v.target.location.path)
+
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        if results and results[0].outcome is Outcome.DENIED:
+            return deny_fix(v, results[0])
+        return None
 
 
 class EventSourceDestinationNotGranted(_EsmRule):

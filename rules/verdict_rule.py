@@ -7,9 +7,13 @@ evidence chain and related locations are the same for all of them. The cfn-lint 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from infra_policy_linter.findings import Finding, Related
+from infra_policy_linter.fix_writers import Grant, render
+from infra_policy_linter.fix_writers.names import kebab
+from infra_policy_linter.fix_writers.place import directory
 from infra_policy_linter.model import Unit
 from infra_policy_linter.rules.base import Rule
 from infra_policy_linter.verdicts import Result, Verdict, statement_ref, summary, verdicts
@@ -25,14 +29,21 @@ class VerdictRule(Rule):
     def message(self, v: Verdict, results: list[Result]) -> str:
         raise NotImplementedError
 
+    def grant(self, unit: Unit, v: Verdict, results: list[Result]) -> Grant | str | None:
+        """The grant that fixes the finding (``--fix`` writes it), or what to do when no file can name it."""
+        return None
+
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        """Advice, for findings without a grant."""
         return None
 
     def level_for(self, v: Verdict, results: list[Result]) -> str:
         return self.level
 
     def report(self, unit: Unit, shared: dict[str, Any]) -> list[tuple[Verdict, Finding]]:
-        return [(v, self.finding(unit, v, group)) for v in verdicts(unit, shared) for group in self.select(v)]
+        return _distinct_names(
+            [(v, self.finding(unit, v, group)) for v in verdicts(unit, shared) for group in self.select(v)]
+        )
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         return [f for _, f in self.report(unit, shared)]
@@ -46,7 +57,7 @@ class VerdictRule(Rule):
             related.append(Related(f"event source mapping {v.target.owner.address}", v.target.owner.location))
         if v.role is not None:
             related.append(Related(f"execution role {v.role.address}", v.role.location))
-        seen = set()
+        seen: set[Any] = set()
         for r in results:
             for policy, stmt in r.decision.deciding:
                 ref = statement_ref(policy, stmt)
@@ -55,6 +66,7 @@ class VerdictRule(Rule):
                     related.append(Related(f"statement in {policy.name}", ref.location))
         if v.function is not None:
             related.append(Related(f"function {v.function.address}", v.function.location))
+        grant = self.grant(unit, v, results)
         return Finding(
             rule=self.id,
             level=self.level_for(v, results),
@@ -65,8 +77,31 @@ class VerdictRule(Rule):
             role=v.role.address if v.role else None,
             destination=v.target.ref,
             action=results[0].request.action if results and not v.by_type else None,
-            fix=self.fix(unit, v, results),
+            fix=render(grant) if isinstance(grant, Grant) else grant or self.fix(unit, v, results),
+            grant=grant if isinstance(grant, Grant) else None,
             related=tuple(related),
             evidence=v.evidence | {r.location.path for r in related},
             chain=v.chain(results, self.chain_summary(v, results)),
         )
+
+
+def _distinct_names(reported: list[tuple[Verdict, Finding]]) -> list[tuple[Verdict, Finding]]:
+    """Two grants of one rule named alike in one module (two aliases of a function, each with its own queue)
+    get ``-2``, ``-3``...: every printed fix can be pasted beside the others."""
+    taken: dict[tuple[str, str], int] = {}
+    named: dict[tuple[str, str, str, str], str] = {}  # the same grant twice (two instances of a module): one name
+    out = list(reported)
+    for i in sorted(range(len(out)), key=lambda i: out[i][1].sort_key()):  # numbered in the order of the file
+        v, f = out[i]
+        g = f.grant
+        if g is None:
+            continue
+        same = (g.path, g.role, g.action, g.resource)
+        if same not in named:
+            key = (directory(g.path), kebab(g.name))
+            taken[key] = n = taken.get(key, 0) + 1
+            named[same] = g.name if n == 1 else f"{g.name}-{n}"
+        if named[same] != g.name:
+            g = replace(g, name=named[same])
+            out[i] = (v, replace(f, grant=g, fix=render(g)))
+    return out

@@ -99,34 +99,31 @@ def test_fix_clears_findings_keeps_bytes_and_is_idempotent(work: Path) -> None:
     assert err.splitlines() == [
         "lint: not fixed: cloudformation-DST001-bad/template.json:42 DST001 Notifier: fixes to JSON templates are "
         "printed, not written",
-        # A grant in the role's module cannot name a queue declared by its caller.
-        "lint: not fixed: terraform-modules-DST001-bad/main.tf:13 DST001 module.worker.aws_lambda_function.this: "
-        "the role is declared in terraform-modules-DST001-bad/modules/worker, the destination in "
-        "terraform-modules-DST001-bad: pass its ARN to the role's module",
-        "lint: fixed 4 findings in cloudformation-DST001-bad/template.yaml, terraform-DST001-bad/main.tf, "
-        "terraform-DST002-bad/main.tf",
+        "lint: fixed 5 findings in cloudformation-DST001-bad/template.yaml, terraform-DST001-bad/main.tf, "
+        "terraform-DST002-bad/main.tf, terraform-modules-DST001-bad/modules/worker/main.tf",
     ]
-    assert [line.split()[0] for line in out.splitlines()[:-1]] == [
-        "cloudformation-DST001-bad/template.json:42:25",
-        "terraform-modules-DST001-bad/main.tf:13:3",
-    ]
+    assert [line.split()[0] for line in out.splitlines()[:-1]] == ["cloudformation-DST001-bad/template.json:42:25"]
     after = _snapshot(work)
     changed = sorted(k for k in after if after[k] != before[k])
     assert changed == [
         "cloudformation-DST001-bad/template.yaml",
         "terraform-DST001-bad/main.tf",
         "terraform-DST002-bad/main.tf",
+        # The role is declared in the worker module; the queue arrives there as var.failure_destination.
+        "terraform-modules-DST001-bad/modules/worker/main.tf",
     ]
+    worker = after["terraform-modules-DST001-bad/modules/worker/main.tf"].decode()
+    grant = _grant_text("this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination")
+    assert worker.endswith("\n" + grant + "\n")
     for path in changed:  # lines were only inserted: every byte of the original is still there, in order
         ops = difflib.SequenceMatcher(
             None, before[path].decode().split("\n"), after[path].decode().split("\n"), autojunk=False
         ).get_opcodes()
         assert {op[0] for op in ops} == {"equal", "insert"}
-    code, report = run_json("terraform-DST001-bad", "terraform-DST002-bad", "cloudformation-DST001-bad/template.yaml")
+    targets = ("terraform-DST001-bad", "terraform-DST002-bad", "terraform-modules-DST001-bad")
+    code, report = run_json(*targets, "cloudformation-DST001-bad/template.yaml")
     assert (code, report["findings"]) == (0, [])
-    code, _, err = run_cli(
-        "--fix", "terraform-DST001-bad", "terraform-DST002-bad", "cloudformation-DST001-bad/template.yaml"
-    )
+    code, _, err = run_cli("--fix", *targets, "cloudformation-DST001-bad/template.yaml")
     assert (code, err) == (0, "")
     assert _snapshot(work) == after
 
@@ -277,3 +274,259 @@ def test_advice_in_a_template_is_not_written(tmp_path: Path, monkeypatch: pytest
     code, out, err = run_cli("--fix", "template.yaml")
     assert (tmp_path / "template.yaml").read_text() == before
     assert err and all(line.endswith(": its fix is advice, not a grant") for line in err.splitlines())
+
+
+CHILD_ROLE = REPO / "fixtures" / "terraform-child-role" / "DST001"
+
+
+def _grant_text(name: str, role: str, action: str, resource: str, n: int = 1) -> str:
+    """The grant as printed; one whose resource is a module variable exists only when a caller sets it."""
+    suffix = "" if n == 1 else f"_{n}"
+    text = GRANT.format(
+        name=name.replace("-", "_") + suffix,
+        policy=name + ("" if n == 1 else f"-{n}"),
+        role=role,
+        action=action,
+        resource=resource,
+    )[1:-1]
+    if resource.startswith("var."):
+        text = text.replace(
+            f'  name = "{name}"\n  role = {role}\n',
+            f'  count = {resource} != null ? 1 : 0\n  name  = "{name}"\n  role  = {role}\n',
+        )
+    return text
+
+
+def test_role_in_a_child_module_printed_fixes_name_what_each_file_sees(in_repo: Path) -> None:
+    """The grant goes where the role is declared, naming the destination through the module's variable; a
+    destination the module never sees gets its grant in the caller, through the module's output of the role's
+    name; two grants named alike in one module get distinct names."""
+    code, report = run_json(str((CHILD_ROLE / "bad").relative_to(REPO)))
+    child = "fixtures/terraform-child-role/DST001/bad/modules/worker/main.tf"
+    assert code == 1
+    assert [(f["line"], f["fix"]) for f in report["findings"]] == [
+        (
+            16,
+            f"# in {child}\n"
+            + _grant_text(
+                "this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
+            ),
+        ),
+        (
+            17,
+            f"# in {child}\n"
+            + _grant_text("this-sns-on-success", "aws_iam_role.this.name", "sns:Publish", "var.success_destination"),
+        ),
+        (
+            35,
+            _grant_text(
+                "this-sqs-on-failure", "module.worker.role_name", "sqs:SendMessage", "aws_sqs_queue.live_failures.arn"
+            ),
+        ),
+        (
+            46,
+            _grant_text(
+                "this-sqs-on-failure",
+                "module.worker.role_name",
+                "sqs:SendMessage",
+                "aws_sqs_queue.canary_failures.arn",
+                n=2,
+            ),
+        ),
+    ]
+
+
+def test_role_in_a_child_module_fix_writes_the_good_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--fix`` on the bad case gives the good case byte for byte; a second run changes nothing."""
+    shutil.copytree(CHILD_ROLE / "bad", tmp_path / "w", ignore=shutil.ignore_patterns("expected.json"))
+    monkeypatch.chdir(tmp_path / "w")
+    before = _snapshot(tmp_path / "w")
+    code, out, err = run_cli("--fix", "--diff", ".")
+    assert (code, err, _snapshot(tmp_path / "w")) == (1, "", before)
+    assert [line for line in out.splitlines() if line.startswith(("---", "+++"))] == [
+        "--- a/main.tf",
+        "+++ b/main.tf",
+        "--- a/modules/worker/main.tf",
+        "+++ b/modules/worker/main.tf",
+    ]
+    code, out, err = run_cli("--fix", ".")
+    assert (code, err) == (0, "lint: fixed 4 findings in main.tf, modules/worker/main.tf\n")
+    assert _snapshot(tmp_path / "w") == _snapshot(CHILD_ROLE / "good")
+    for path, old in before.items():  # only inserted at the end: every original byte is where it was
+        assert _snapshot(tmp_path / "w")[path].startswith(old)
+    code, _, err = run_cli("--fix", ".")
+    assert (code, err) == (0, "")
+    assert _snapshot(tmp_path / "w") == _snapshot(CHILD_ROLE / "good")
+
+
+def test_role_in_a_child_module_without_an_output_literal_or_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an output of the role's name the caller cannot attach a grant: a fully known ARN is written as a
+    literal in the role's module; an ARN known only after apply gets advice that says what to pass in."""
+    shutil.copytree(CHILD_ROLE / "bad", tmp_path / "w", ignore=shutil.ignore_patterns("expected.json"))
+    monkeypatch.chdir(tmp_path / "w")
+    child = tmp_path / "w" / "modules" / "worker" / "main.tf"
+    child.write_text(child.read_text().replace('output "role_name" {\n  value = aws_iam_role.this.name\n}\n', ""))
+    root = tmp_path / "w" / "main.tf"
+    root.write_text(
+        root.read_text().replace(
+            "destination = aws_sqs_queue.live_failures.arn",
+            'destination = "arn:aws:sqs:eu-west-1:123456789012:orders-live-failures"',
+        )
+    )
+    code, report = run_json(".")
+    fixes = {f["line"]: f["fix"] for f in report["findings"]}
+    assert fixes[35] == "# in modules/worker/main.tf\n" + _grant_text(
+        "this-sqs-on-failure",
+        "aws_iam_role.this.name",
+        "sqs:SendMessage",
+        '"arn:aws:sqs:eu-west-1:123456789012:orders-live-failures"',
+        n=2,
+    )
+    assert fixes[46] == (
+        "module.worker.aws_iam_role.this is declared in modules/worker, which does not see "
+        "aws_sqs_queue.canary_failures (written in main.tf): add a variable to that module, pass the ARN to it, "
+        "and grant sqs:SendMessage on that variable to the role there; or output the role's name from the module "
+        "and attach an aws_iam_role_policy in the caller"
+    )
+    code, _, err = run_cli("--fix", ".")
+    assert code == 1
+    assert err == (
+        "lint: not fixed: main.tf:46 DST001 module.worker.aws_lambda_function.this: its fix is advice, not a grant\n"
+        "lint: fixed 3 findings in modules/worker/main.tf\n"
+    )
+    code, report = run_json(".")
+    assert [f["line"] for f in report["findings"]] == [46]
+
+
+BAD_FIXTURES = sorted(p.parent for p in (REPO / "fixtures").glob("*/*/bad/expected.json"))
+
+
+def test_no_printed_fix_carries_a_placeholder(in_repo: Path) -> None:
+    """Every fixture's file says enough to write the real expression: no ``<region>``, ``<account>`` or any other
+    ``<...>`` left for the user to fill in."""
+    import re
+
+    found = []
+    for case in BAD_FIXTURES:
+        _, report = run_json(str(case.relative_to(REPO)))
+        found += [
+            (f["path"], f["line"], f["fix"]) for f in report["findings"] if re.search(r"<[^>\n]*>", f["fix"] or "")
+        ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("case", "line", "resource"),
+    [
+        ("terraform-esm/ESM002", 156, "Resource = aws_msk_serverless_cluster.serverless.arn"),
+        ("terraform/ESM002", None, "Resource = aws_dynamodb_table.orders.stream_arn"),
+        ("terraform/ESM003", None, "Resource = aws_kinesis_stream.orders.arn"),
+        ("cloudformation/ESM002", None, "Resource: !GetAtt Jobs.Arn"),
+        ("cloudformation/ESM003", None, "Resource: !GetAtt Orders.Arn"),
+        ("sam/ESM002", None, "Resource: !GetAtt Changes.StreamArn"),
+    ],
+)
+def test_event_source_read_fix_names_the_mappings_own_source(
+    in_repo: Path, case: str, line: int | None, resource: str
+) -> None:
+    _, report = run_json(f"fixtures/{case}/bad")
+    fixes = [f["fix"] for f in report["findings"] if f["rule"] in ("ESM002", "ESM003") and line in (None, f["line"])]
+    assert fixes
+    for fix in fixes:
+        assert resource in [text.strip() for text in fix.splitlines()], fix
+
+
+SAM_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      ShardCount: 1
+  Failures:
+    Type: AWS::SQS::Queue
+  Processor:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+{policies}      Events:
+        Records:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Stream.Arn
+            StartingPosition: LATEST
+            DestinationConfig:
+              OnFailure:
+                Destination: !GetAtt Failures.Arn   # no Type: SAM adds no policy for it
+    Metadata:
+      BuildMethod: python3.12
+"""
+
+SAM_STATEMENT = """\
+        - Statement:
+            - Effect: Allow
+              Action: sqs:SendMessage
+              Resource: !GetAtt Failures.Arn
+"""
+
+
+@pytest.mark.parametrize(
+    ("policies", "fixed"),
+    [
+        # An item after the function's own list.
+        (
+            "      Policies:\n        - AWSLambdaBasicExecutionRole\n",
+            "      Policies:\n        - AWSLambdaBasicExecutionRole\n" + SAM_STATEMENT,
+        ),
+        # No Policies at all: the key goes at the end of Properties, not under Metadata.
+        ("", None),
+    ],
+)
+def test_sam_function_gets_a_policies_statement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: str, fixed: str | None
+) -> None:
+    template = tmp_path / "template.yaml"
+    before = SAM_TEMPLATE.format(policies=policies)
+    template.write_text(before)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("--fix", "template.yaml")
+    assert (code, err) == (0, "lint: fixed 1 finding in template.yaml\n")
+    if fixed is None:
+        at = before.index("    Metadata:\n")
+        expected = before[:at] + "      Policies:\n" + SAM_STATEMENT + before[at:]
+    else:
+        expected = SAM_TEMPLATE.format(policies=fixed)
+    assert template.read_text() == expected
+    linted = _cfn_lint(template)
+    assert linted.returncode == 0, linted.stdout
+    code, _, err = run_cli("--fix", "template.yaml")
+    assert (code, err, template.read_text()) == (0, "", expected)
+
+
+def test_two_calls_of_one_module_get_one_grant(work: Path) -> None:
+    """Each call of the module has its finding; the grant in the module (through its variable) serves both:
+    both print the same fix, and it is written once."""
+    main = work / "terraform-modules-DST001-bad" / "main.tf"
+    main.write_text(
+        main.read_text() + '\nmodule "worker_eu" {\n  source              = "./modules/worker"\n'
+        '  name                = "orders-worker-eu"\n'
+        "  failure_destination = module.queue.arn\n  send_to             = []\n}\n"
+    )
+    _, report = run_json("terraform-modules-DST001-bad")
+    grant = "# in terraform-modules-DST001-bad/modules/worker/main.tf\n" + _grant_text(
+        "this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
+    )
+    assert [(f["function"], f["fix"]) for f in report["findings"]] == [
+        ("module.worker.aws_lambda_function.this", grant),
+        ("module.worker_eu.aws_lambda_function.this", grant),
+    ]
+    code, _, err = run_cli("--fix", "terraform-modules-DST001-bad")
+    assert (code, err) == (0, "lint: fixed 2 findings in terraform-modules-DST001-bad/modules/worker/main.tf\n")
+    assert (work / "terraform-modules-DST001-bad/modules/worker/main.tf").read_text().count(
+        '"this_sqs_on_failure"'
+    ) == 1

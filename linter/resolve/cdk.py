@@ -3,8 +3,8 @@
 A synthesized template is generated: editing it fixes nothing. Every resource carries its construct path in
 ``Metadata: {aws:cdk:path: MyStack/Worker/Resource}``; findings show it beside the logical id
 (``Worker1A2B3C (MyStack/Worker)``) and the fix is the grant call on the construct in the CDK app
-(``failureQueue.grantSendMessages(worker)``), written by :func:`infra_policy_linter.fixes.grant_fix` for the
-language ``cdk``.
+(``failureQueue.grantSendMessages(worker)``), written by
+:func:`infra_policy_linter.fix_writers.typescript.cdk_grant` for the language ``cdk``.
 """
 
 from __future__ import annotations

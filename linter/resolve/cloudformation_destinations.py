@@ -72,6 +72,7 @@ def event_source_mapping(t: CloudFormationTemplate, unit: Unit, logical_id: str)
         else Unknown(f"{logical_id}.EventSourceArn", "no EventSourceArn (a self-managed Kafka or Amazon MQ source)"),
         source_location=key_location(t.path, props, "EventSourceArn", loc),
         source_ref=t.referenced(raw_source, None) or (t.source(raw_source) if raw_source else ""),
+        source_text=t.source(raw_source) if raw_source is not None else "",
         function_address=t.referenced(props.get("FunctionName"), "AWS::Lambda::Function"),
     )
     dc = props.get("DestinationConfig")

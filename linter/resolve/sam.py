@@ -304,6 +304,7 @@ def _sam_events(
             ),
             source_location=key_location(t.path, event_props, source_key, event_loc) if source_key else event_loc,
             source_ref=t.referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),
+            source_text=t.source(raw_source) if raw_source is not None else "",
             function_address=logical_id,
         )
         dc = event_props.get("DestinationConfig")

@@ -74,6 +74,7 @@ class ModelBuilder(TargetFacts):
                     else None
                 ),
                 name_source=f"{at[len(self.prefix) :]}.name",  # the fix goes into this module's own files
+                caller_name_source=self._role_name_for_caller(at),
             )
             for inline in self.nested(block, block.body, "inline_policy", scope):
                 if "policy" not in inline.body:
@@ -173,6 +174,7 @@ class ModelBuilder(TargetFacts):
             else Unknown(f"{at}.event_source_arn", "no event_source_arn (a self-managed Kafka or Amazon MQ source)"),
             source_location=self.attribute_location(block, None, "event_source_arn"),
             source_ref=self._direct_reference(raw_source, None, scope) or hcl_source(raw_source),
+            source_text=hcl_source(raw_source) if raw_source is not None else "",
             function_address=self._direct_reference(raw_fn, "aws_lambda_function", scope),
         )
         for dc in self.nested(block, block.body, "destination_config", scope):
@@ -180,6 +182,7 @@ class ModelBuilder(TargetFacts):
                 if "destination_arn" in target.body:
                     mapping.on_failure = self._destination(block, target, "destination_arn", "on_failure", dc.unknown)
         self._source_facts(mapping, self._direct_reference(raw_source, None, scope) if raw_source else None)
+        mapping.source_address_in = self._arn_addresses(mapping.source)
         return mapping
 
     def _each(self, rtype: str) -> Iterator[tuple[Block, str, Scope]]:

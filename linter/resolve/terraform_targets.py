@@ -11,7 +11,7 @@ from infra_policy_linter.iam.match import same
 from infra_policy_linter.model import Destination, EventSourceMapping, Location
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, parse_value
 from infra_policy_linter.parsers.terraform import find_attribute
-from infra_policy_linter.resolve.terraform_blocks import Block, Nested, Scope, hcl_source, step_attr
+from infra_policy_linter.resolve.terraform_blocks import Block, Nested, Scope, hcl_source, items_of, step_attr
 from infra_policy_linter.resolve.terraform_modules import ModuleCalls
 from infra_policy_linter.values import Text, Unknown, plain
 
@@ -75,14 +75,19 @@ class TargetFacts(ModuleCalls):
         # A module that passes a destination through from its input (terraform-aws-modules/lambda does) is
         # reported where the user wrote the value: the module call's argument, in the user's own files.
         module, raw, location = self, raw, self.attribute_location(block, target.body, key)
+        written_in = {module_directory(block.file.path): hcl_source(raw)}
         while True:
             passed = module._passed_from_caller(raw)
             if passed is None:
                 break
             module, raw, location = passed
             scope = Scope()
+            written_in[module_directory(location.path)] = hcl_source(raw)
         ref = module._direct_reference(raw, None, scope)
         source = hcl_source(raw)
+        # The resource's own ARN attribute, in the module that declares it (an instance's key written out):
+        # what a grant there can name when the expression above is an iterator's (``[each.key]``).
+        address_in = {module_directory(location.path): f"{ref[len(module.prefix) :]}.arn"} if ref else {}
         if ref is None:
             # Written through an iterator, a local or a module input (``target.value``, ``each.value["arn"]``):
             # name the resource the value is, in this module or in one that calls it.
@@ -91,6 +96,9 @@ class TargetFacts(ModuleCalls):
                 ref = owner._resource_with_arn(value)
                 if ref is not None and owner is module:
                     source = f"{ref[len(module.prefix) :]}.arn"
+                    written_in[module_directory(location.path)] = source
+                if ref is not None and owner.files:
+                    address_in[module_directory(owner.files[0].path)] = f"{ref[len(owner.prefix) :]}.arn"
                 owner = owner.caller[0] if owner.caller else None
         fifo, kms_key, kms_source = module._target_facts(ref, value)
         return Destination(
@@ -104,7 +112,36 @@ class TargetFacts(ModuleCalls):
             fifo=fifo,
             kms_key=kms_key,
             kms_source=kms_source,
+            written_in=written_in,
+            address_in=address_in,
         )
+
+    def _arn_addresses(self, value: Any) -> dict[str, str]:
+        """The queue (or other destination-type resource) whose ARN is ``value``, by address, in whichever of
+        this module and its callers declares it (module directory -> ``aws_sqs_queue.jobs.arn``), for fixes."""
+        owner: TargetFacts | None = self
+        while owner is not None:
+            ref = owner._resource_with_arn(value)
+            if ref is not None and owner.files:
+                return {module_directory(owner.files[0].path): f"{ref[len(owner.prefix) :]}.arn"}
+            owner = owner.caller[0] if owner.caller else None
+        return {}
+
+    def _role_name_for_caller(self, at: str) -> tuple[str, str] | None:
+        """(the calling file, ``module.x.out``) when an output of this called module is the role's name."""
+        if self.caller is None or self.call_name not in self.caller[0].call_files:
+            return None
+        local = at[len(self.prefix) :]
+        names = {f"{local}.{attr}" for attr in ("name", "id")}
+        for tf in self.files:
+            for entry in tf.body.get("output", []) or []:
+                for oname, obody in items_of(entry):
+                    value = hcl_source(obody.get("value")) if isinstance(obody, dict) else ""
+                    inner = value[len("try(") :].split(",", 1)[0].strip() if value.startswith("try(") else value
+                    if inner in names:
+                        call = self.prefix[len(self.caller[0].prefix) :]
+                        return self.caller[0].call_files[self.call_name].path, f"{call}{oname}"
+        return None
 
     def _resource_with_arn(self, value: Any) -> str | None:
         """The one destination-type resource of this module whose ARN is certainly ``value``, if any."""
@@ -221,3 +258,8 @@ class TargetFacts(ModuleCalls):
             else:
                 return None
         return self.prefix + address
+
+
+def module_directory(path: str) -> str:
+    """The module a file belongs to, as the keys of ``Destination.written_in`` name it."""
+    return path.rsplit("/", 1)[0] if "/" in path else "."

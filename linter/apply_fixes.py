@@ -30,7 +30,7 @@ class FixPlan:
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
     after_role: dict[tuple[Path, str], int] = field(default_factory=dict)  # where the next YAML grant goes
     used: dict[Path, set[str]] = field(default_factory=dict)  # module directory -> resource names taken
-    seen: set[tuple[str, str, str, str]] = field(default_factory=set)  # grants already planned
+    seen: set[tuple[str, str, tuple[str, ...], str]] = field(default_factory=set)  # grants already planned
 
     def load(self, path: Path, f: Finding) -> str | None:
         """The text of ``path`` with the edits planned so far; None (and the finding skipped) when unreadable."""
@@ -75,7 +75,7 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixP
             continue
         assert f.grant is not None
         g = f.grant
-        key = (g.path, g.role, g.action, g.resource)
+        key = (g.path, g.role, g.actions, g.resource)
         if key in plan.seen:  # the same grant twice (two instances of a module, say): written once, clears both
             if cwd / g.path in plan.fixed:
                 plan.fixed[cwd / g.path].append(f)

@@ -271,6 +271,7 @@ def _bounded(grants: RoleGrants, decision: Decision, action: str, resource: Any)
 def summary(results: list[Result]) -> str:
     """What decided, in words, for the chain: "no statement allows sqs:SendMessage", ..."""
     parts: list[str] = []
+    said: list[tuple[str, str]] = []  # (text, the action it names), to merge texts that differ only in it
     undecided: dict[str, list[str]] = {}  # reasons -> actions, so that one reason is said once
     for r in results:
         if r.decision.outcome in UNDECIDED:
@@ -298,5 +299,16 @@ def summary(results: list[Result]) -> str:
             continue
         if text not in parts:
             parts.append(text)
+            said.append((text, r.action))
+    parts = _merged_by_action(said) if len(said) > 1 else parts
     parts += [f"{', '.join(dict.fromkeys(actions))}: {why}" for why, actions in undecided.items()]
     return "; ".join(parts)
+
+
+def _merged_by_action(said: list[tuple[str, str]]) -> list[str]:
+    """ "no statement allows a; no statement allows b" -> "no statement allows a, b": one reason said once."""
+    merged: dict[str, list[str]] = {}
+    for text, action in said:
+        template = text.replace(action, "{}", 1) if text.count(action) == 1 else text
+        merged.setdefault(template, []).append(action)
+    return [t.replace("{}", ", ".join(actions)) if "{}" in t else t for t, actions in merged.items()]

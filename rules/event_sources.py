@@ -7,6 +7,7 @@ word them. DST004 (in destinations) reports what cannot be verified, DST005 an e
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import ClassVar
 
 from infra_policy_linter.fix_writers import Grant
@@ -31,9 +32,16 @@ def _how(r: Result) -> str:
     return "no statement allows it"
 
 
-def _needed(r: Result) -> str:
-    verb = "are" if r.request.alternatives else "is"
-    return f"{r.request.named()} {verb} needed"
+def _needed(results: list[Result]) -> str:
+    named = [r.request.named() for r in results]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    verb = "are" if len(named) > 1 or results[0].request.alternatives else "is"
+    return f"{listed} {verb} needed"
+
+
+def _how_all(results: list[Result]) -> str:
+    how = _how(results[0])
+    return how[: -len(" it")] + " them" if len(results) > 1 and how.endswith(" it") else how
 
 
 class _EsmRule(VerdictRule):
@@ -43,11 +51,15 @@ class _EsmRule(VerdictRule):
     tags = ("security", "iam", "lambda")
 
     def select(self, v: Verdict) -> Iterable[list[Result]]:
+        """One finding per resource and reason: a queue's three read actions that no statement allows are one
+        finding (and one statement in its fix), not three."""
         if v.kind != self.kind:
             return
+        groups: dict[tuple[str, str], list[Result]] = {}
         for r in v.results:
             if r.request.purpose in self.purposes and r.request.required is self.required and r.outcome in NOT_GRANTED:
-                yield [r]
+                groups.setdefault((display(r.request.resource), _how(r)), []).append(r)
+        yield from groups.values()
 
     def grant(self, unit: Unit, v: Verdict, results: list[Result]) -> Grant | str | None:
         if v.role is None or not results or v.by_type or results[0].outcome is Outcome.DENIED:
@@ -72,7 +84,13 @@ class _EsmRule(VerdictRule):
             instead=getattr(mapping, "source_address_in", {}) if shape == "arn" and source else {},
         )
         hint = f"{function_word(v.label)}-{r.request.action.split(':')[0]}-event-source"
-        return place(unit, v.role, r.request.action, written, hint, v.target.location.path)
+        granted = place(unit, v.role, r.request.action, written, hint, v.target.location.path)
+        more = tuple(dict.fromkeys(x.request.action for x in results[1:] if x.request.action != r.request.action))
+        return replace(granted, extra_actions=more) if isinstance(granted, Grant) and more else granted
+
+    def action_of(self, v: Verdict, results: list[Result]) -> str | None:
+        """Every action of the group, comma-separated: one finding stands for them all."""
+        return ", ".join(dict.fromkeys(r.request.action for r in results)) if results and not v.by_type else None
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         if results and results[0].outcome is Outcome.DENIED:
@@ -113,10 +131,10 @@ class EventSourceDestinationNotGranted(_EsmRule):
             return none_granted_message(
                 v, results, f"(event source mapping {v.target.owner.address}) sends failed batches to"
             )
-        r = results[0]
         return (
             f"{v.label}'s event source mapping {v.target.owner.address} sends failed batches to {v.target.ref}, "
-            f"but its execution role {v.role.address if v.role else ''} cannot: {_needed(r)} and {_how(r)}"
+            f"but its execution role {v.role.address if v.role else ''} cannot: {_needed(results)} and "
+            f"{_how_all(results)}"
         )
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
@@ -160,7 +178,7 @@ class EventSourceReadNotGranted(_EsmRule):
         return (
             f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
             f"{v.target.ref}{encrypted}, but its execution role {v.role.address if v.role else ''} cannot: "
-            f"{_needed(r)} and {_how(r)}"
+            f"{_needed(results)} and {_how_all(results)}"
         )
 
 
@@ -191,6 +209,7 @@ class EventSourceRecommendedNotGranted(_EsmRule):
         r = results[0]
         return (
             f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
-            f"{v.target.ref}; AWS documents {r.request.action} for it, and its execution role "
-            f"{v.role.address if v.role else ''} is not granted it: {_how(r)} ({r.request.note})"
+            f"{v.target.ref}; AWS documents {' and '.join(x.request.action for x in results)} for it, and its "
+            f"execution role {v.role.address if v.role else ''} is not granted "
+            f"{'them' if len(results) > 1 else 'it'}: {_how_all(results)} ({r.request.note})"
         )

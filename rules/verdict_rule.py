@@ -37,6 +37,10 @@ class VerdictRule(Rule):
         """Advice, for findings without a grant."""
         return None
 
+    def action_of(self, v: Verdict, results: list[Result]) -> str | None:
+        """The finding's action: the first request's (a rule that groups several says so)."""
+        return results[0].request.action if results and not v.by_type else None
+
     def level_for(self, v: Verdict, results: list[Result]) -> str:
         return self.level
 
@@ -76,7 +80,7 @@ class VerdictRule(Rule):
             function=v.label,
             role=v.role.address if v.role else None,
             destination=v.target.ref,
-            action=results[0].request.action if results and not v.by_type else None,
+            action=self.action_of(v, results),
             fix=render(grant) if isinstance(grant, Grant) else grant or self.fix(unit, v, results),
             grant=grant if isinstance(grant, Grant) else None,
             related=tuple(related),
@@ -89,14 +93,15 @@ def _distinct_names(reported: list[tuple[Verdict, Finding]]) -> list[tuple[Verdi
     """Two grants of one rule named alike in one module (two aliases of a function, each with its own queue)
     get ``-2``, ``-3``...: every printed fix can be pasted beside the others."""
     taken: dict[tuple[str, str], int] = {}
-    named: dict[tuple[str, str, str, str], str] = {}  # the same grant twice (two instances of a module): one name
+    # the same grant twice (two instances of a module): one name
+    named: dict[tuple[str, str, tuple[str, ...], str], str] = {}
     out = list(reported)
     for i in sorted(range(len(out)), key=lambda i: out[i][1].sort_key()):  # numbered in the order of the file
         v, f = out[i]
         g = f.grant
         if g is None:
             continue
-        same = (g.path, g.role, g.action, g.resource)
+        same = (g.path, g.role, g.actions, g.resource)
         if same not in named:
             key = (directory(g.path), kebab(g.name))
             taken[key] = n = taken.get(key, 0) + 1

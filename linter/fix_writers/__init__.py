@@ -30,6 +30,15 @@ class Grant:
     # Terraform: when the grant exists (``count = <condition> ? 1 : 0``): the role is itself counted, or the
     # resource is a module variable another caller may leave null.
     condition: str = ""
+    # More actions on the same resource, granted by the same statement (an event source's read actions).
+    extra_actions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extra_actions", tuple(self.extra_actions))  # a list, when read from the cache
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return (self.action,) + self.extra_actions
 
 
 def writer(language: str) -> ModuleType:
@@ -44,7 +53,7 @@ def render(grant: Grant) -> str:
     from infra_policy_linter.fix_writers import hcl, json_writer, names, typescript, yaml_writer
 
     if grant.language == "cdk":
-        return typescript.cdk_grant(grant.role, grant.action, grant.resource)
+        return typescript.cdk_grant(grant.role, grant.actions, grant.resource)
     if grant.language == "hcl":
         text = hcl.role_policy(grant, names.identifier(grant.name), names.kebab(grant.name))
         return (f"# in {grant.path}\n" + text) if grant.elsewhere else text

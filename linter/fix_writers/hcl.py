@@ -27,12 +27,16 @@ def role_policy(grant: Grant, resource_name: str, policy_name: str) -> str:
         f'    Version = "2012-10-17"\n'
         f"    Statement = [{{\n"
         f'      Effect   = "Allow"\n'
-        f'      Action   = "{grant.action}"\n'
+        f"      Action   = {_actions(grant.actions)}\n"
         f"      Resource = {grant.resource}\n"
         f"    }}]\n"
         f"  }})\n"
         f"}}"
     )
+
+
+def _actions(actions: tuple[str, ...]) -> str:
+    return json.dumps(actions[0]) if len(actions) == 1 else "[" + ", ".join(json.dumps(a) for a in actions) + "]"
 
 
 def portable(source: str) -> bool:

@@ -20,15 +20,19 @@ def policies_entry(grant: Grant) -> str:
         "PolicyName": kebab(grant.name),
         "PolicyDocument": {
             "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": grant.action, "Resource": _value(grant.resource)}],
+            "Statement": [{"Effect": "Allow", "Action": _action(grant), "Resource": _value(grant.resource)}],
         },
     }
     return f"// add to Properties.Policies of {grant.role_label}\n" + json.dumps(snippet, indent=2)
 
 
 def sam_statement(grant: Grant) -> str:
-    snippet = {"Statement": [{"Effect": "Allow", "Action": grant.action, "Resource": _value(grant.resource)}]}
+    snippet = {"Statement": [{"Effect": "Allow", "Action": _action(grant), "Resource": _value(grant.resource)}]}
     return f"// add to Properties.Policies of {grant.sam_function}\n" + json.dumps(snippet, indent=2)
+
+
+def _action(grant: Grant) -> str | list[str]:
+    return grant.action if not grant.extra_actions else list(grant.actions)
 
 
 def portable(source: str) -> bool:

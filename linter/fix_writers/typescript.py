@@ -37,7 +37,7 @@ def _construct_variable(path: str) -> str:
     return name if not name[:1].isdigit() else "c" + name
 
 
-def cdk_grant(grantee_path: str, action: str, resource_source: str) -> str:
+def cdk_grant(grantee_path: str, actions: tuple[str, ...], resource_source: str) -> str:
     """The grant call in the CDK app: the synthesized template is generated, editing it fixes nothing."""
     target = resource_source
     if target.startswith("{"):  # wrapped for s3:PutObject on bucket/* by the caller: the bucket itself
@@ -46,13 +46,15 @@ def cdk_grant(grantee_path: str, action: str, resource_source: str) -> str:
             target = parts[0] if isinstance(parts[0], str) else target
         except (ValueError, KeyError, IndexError, TypeError):
             pass
-    method = _CDK_GRANTS.get(action)
+    action = ", ".join(actions)
+    listed = ", ".join(f"'{a}'" for a in actions)
+    method = _CDK_GRANTS.get(actions[0]) if len(actions) == 1 else None
     fn = _construct_variable(grantee_path) if grantee_path else "fn"
     if method is None or target.startswith(("{", '"', "[")) or not grantee_path:
         return (
             f"// in the CDK app (cdk.out is generated): allow {action} on {target.strip(chr(34))} to the role "
             f"of {grantee_path or 'the function'}\n"
-            f"{fn}.addToRolePolicy(new iam.PolicyStatement({{ actions: ['{action}'], resources: [...] }}));"
+            f"{fn}.addToRolePolicy(new iam.PolicyStatement({{ actions: [{listed}], resources: [...] }}));"
         )
     return (
         f"// in the CDK app (cdk.out is generated): {target} grants {grantee_path or 'the function'}\n"

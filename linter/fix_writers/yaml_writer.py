@@ -21,7 +21,7 @@ def policies_entry(grant: Grant) -> str:
         f'    Version: "2012-10-17"\n'
         f"    Statement:\n"
         f"      - Effect: Allow\n"
-        f"        Action: {grant.action}\n"
+        f"        Action: {_actions(grant)}\n"
         f"        Resource: {grant.resource}"
     )
 
@@ -31,7 +31,7 @@ def sam_statement(grant: Grant) -> str:
         f"# add under Properties.Policies of {grant.sam_function}\n"
         f"- Statement:\n"
         f"    - Effect: Allow\n"
-        f"      Action: {grant.action}\n"
+        f"      Action: {_actions(grant)}\n"
         f"      Resource: {grant.resource}"
     )
 
@@ -42,7 +42,7 @@ def sam_statement_lines(grant: Grant, indent: int) -> list[str]:
     return [
         f"{pad}- Statement:",
         f"{pad}    - Effect: Allow",
-        f"{pad}      Action: {grant.action}",
+        f"{pad}      Action: {_actions(grant)}",
         f"{pad}      Resource: {grant.resource}",
     ]
 
@@ -60,9 +60,14 @@ def role_policy(grant: Grant, logical: str, policy_name: str, indent: int) -> li
         f'{pad}{step * 3}Version: "2012-10-17"',
         f"{pad}{step * 3}Statement:",
         f"{pad}{step * 4}- Effect: Allow",
-        f"{pad}{step * 5}Action: {grant.action}",
+        f"{pad}{step * 5}Action: {_actions(grant)}",
         f"{pad}{step * 5}Resource: {grant.resource}",
     ]
+
+
+def _actions(grant: Grant) -> str:
+    """One action plain, several as a flow list of quoted strings (a colon in a plain flow scalar is ambiguous)."""
+    return grant.action if not grant.extra_actions else "[" + ", ".join(json.dumps(a) for a in grant.actions) + "]"
 
 
 def logical_id(name: str) -> str:

@@ -7,6 +7,7 @@ each rule here picks the results it owns and words them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from infra_policy_linter import aws
@@ -422,23 +423,47 @@ class KmsKeyNotGranted(DestinationRule):
         "# the role allows sqs:SendMessage but no kms:GenerateDataKey / kms:Decrypt on aws_kms_key.queues"
     )
 
+    def select(self, v: Verdict) -> Iterable[list[Result]]:
+        """One finding per key and reason: kms:GenerateDataKey and kms:Decrypt missing on one key are one."""
+        if v.kind not in self.kinds:
+            return
+        groups: dict[tuple[str, Outcome, bool], list[Result]] = {}
+        for r in v.results:
+            if r.outcome in self.outcomes and r.request.purpose in self.purposes:
+                key = (display(r.request.resource), r.outcome, bool(r.decision.withheld_by))
+                groups.setdefault(key, []).append(r)
+        yield from groups.values()
+
+    def message(self, v: Verdict, results: list[Result]) -> str:
+        return self.say_all(v, results) + _assumed(results[0])
+
+    def action_of(self, v: Verdict, results: list[Result]) -> str | None:
+        return ", ".join(dict.fromkeys(r.request.action for r in results)) if results else None
+
     def say(self, v: Verdict, r: Result) -> str:
+        return self.say_all(v, [r])
+
+    def say_all(self, v: Verdict, results: list[Result]) -> str:
+        r = results[0]
+        them = "them" if len(results) > 1 else "it"
         how = {
-            Outcome.MISSING: "the key policy lets no IAM policy grant it"
+            Outcome.MISSING: f"the key policy lets no IAM policy grant {them}"
             if r.decision.withheld_by
-            else "no statement allows it",
-            Outcome.WRONG_RESOURCE: "it is granted only on other keys",
-            Outcome.DENIED: "a Deny blocks it",
+            else f"no statement allows {them}",
+            Outcome.WRONG_RESOURCE: f"{them} {'are' if len(results) > 1 else 'is'} granted only on other keys",
+            Outcome.DENIED: f"a Deny blocks {them}",
         }[r.outcome]
         sends = (
             f"sends on-{_kind(v)} records to"
             if v.kind in ASYNC_KINDS
             else f"(event source mapping {v.target.owner.address}) sends failed batches to"
         )
+        actions = [x.request.action for x in results]
+        needed = actions[0] + " is" if len(actions) == 1 else " and ".join(actions) + " are"
         return (
             f"{v.label} {sends} {_dest(v)}, which is encrypted "
             f"with the KMS key {display(r.request.resource)}, but its execution role "
-            f"{_role(v)} cannot use the key: {r.request.action} is needed and {how}"
+            f"{_role(v)} cannot use the key: {needed} needed and {how}"
         )
 
     def grant(self, unit: Unit, v: Verdict, results: list[Result]) -> Grant | str | None:
@@ -462,4 +487,6 @@ class KmsKeyNotGranted(DestinationRule):
             at=dest.location.path,
         )
         hint = f"{function_word(v.label)}-kms-{dest.kind}"
-        return place(unit, v.role, r.request.action, written, hint, v.target.location.path)
+        granted = place(unit, v.role, r.request.action, written, hint, v.target.location.path)
+        more = tuple(dict.fromkeys(x.request.action for x in results[1:] if x.request.action != r.request.action))
+        return replace(granted, extra_actions=more) if isinstance(granted, Grant) and more else granted

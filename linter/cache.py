@@ -44,7 +44,7 @@ def code_digest() -> str:
     roots = {Path(infra_policy_linter.__file__).parent, Path(infra_policy_linter.rules.__file__).parent}
     for root in sorted(roots):
         for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".json") and path.is_file():
+            if path.suffix in (".py", ".json", ".hcl") and path.is_file():  # code, AWS data, module models
                 digest.update(path.relative_to(root).as_posix().encode() + b"\0")
                 digest.update(path.read_bytes())
     return digest.hexdigest()

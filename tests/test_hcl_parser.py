@@ -192,6 +192,22 @@ def test_multi_line_quoted_string_is_rejected_like_terraform() -> None:
     )
 
 
+def test_quoted_argument_name_is_rejected_like_terraform() -> None:
+    # Terraform 0.12+: "Invalid argument name: Argument names must not be quoted" (0.11 syntax, seen in real repos)
+    parsed = terraform.parse_hcl("main.tf", 'resource "a" "b" {\n  tags {\n    "Cost Center" = "x"\n  }\n}\n')
+    assert parsed == ParseError(
+        "main.tf",
+        3,
+        5,
+        "invalid HCL: Invalid argument name: argument names must not be quoted (Terraform 0.11 syntax; since 0.12 "
+        "a map with such keys is an argument: tags = { ... })",
+    )
+    # A quoted key inside an object value is valid, and so is a string at the start of a line in a list.
+    assert isinstance(
+        terraform.parse_hcl("main.tf", 'locals {\n  m = {\n    "Cost Center" = "x"\n  }\n}\n'), terraform.TfFile
+    )
+
+
 def test_unterminated_heredoc_points_at_its_opening() -> None:
     # Terraform: "Unterminated template string" at the heredoc (its marker line reads "EOF x", not "EOF")
     parsed = terraform.parse_hcl("main.tf", "locals {\n  a = 1\n  b = <<EOF\nhello\nEOF x\n}\n")

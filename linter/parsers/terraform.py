@@ -301,6 +301,14 @@ def _transform_error(display: str, text: str, error: BaseException) -> ParseErro
     )
 
 
+_QUOTED_ARGUMENT = re.compile(r'"[^"\n]*"[ \t]*=')
+
+
+def _line_start(text: str, at: int) -> bool:
+    """Only blanks between the start of the line and ``at``."""
+    return not text[text.rfind("\n", 0, at) + 1 : at].strip()
+
+
 def _unexpected(text: str, exc: Any) -> str:
     """What the parser met where the file is not HCL, in the words hcl uses where it has them."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
@@ -313,6 +321,12 @@ def _unexpected(text: str, exc: Any) -> str:
         return f"unterminated heredoc: no line after it holds only its closing marker {heredoc.group(1)}"
     if isinstance(exc, UnexpectedToken) and exc.token.type == "NL_OR_COMMENT" and "STRING_CHARS" in exc.expected:
         return "Invalid multi-line string: a quoted string cannot span lines (write \\n, or use a heredoc <<EOT)"
+    if _QUOTED_ARGUMENT.match(text, at or 0) and _line_start(text, at or 0):
+        # Terraform 0.11 (HCL 1) took `"Cost Center" = ...` inside a block; 0.12 and later reject it.
+        return (
+            "Invalid argument name: argument names must not be quoted (Terraform 0.11 syntax; since 0.12 a map "
+            "with such keys is an argument: tags = { ... })"
+        )
     if isinstance(exc, UnexpectedToken):
         return f"unexpected {_snippet(str(exc.token.value))}"
     if isinstance(exc, UnexpectedCharacters):

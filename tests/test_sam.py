@@ -156,3 +156,12 @@ def test_a_template_sam_rejects_is_an_error_with_sams_message(tmp_path: Path, mo
     assert report["findings"] == []
     assert [(e["path"], e["line"]) for e in report["errors"]] == [("template.yaml", 6)]
     assert report["errors"][0]["message"].startswith("SAM rejects this template: Resource with id [F] is invalid.")
+
+
+def test_tracing_active_policy_is_known_so_a_missing_grant_is_an_error(tmp_path: Path, monkeypatch) -> None:
+    """SAM attaches AWSXrayWriteOnlyAccess for `Tracing: Active`; the snapshot knows it grants only X-Ray, so the
+    missing sns:Publish is ESM001, not a DST004 about an unknown managed policy."""
+    (tmp_path / "template.yaml").write_text((REPO / "tests/data/sam-tracing-active.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    _, report = run_json(".")
+    assert [(f["rule"], f["line"], f["action"]) for f in report["findings"]] == [("ESM001", 28, "sns:Publish")]

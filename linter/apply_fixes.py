@@ -268,12 +268,13 @@ def revert_uncleared(
     plan: FixPlan, remaining: list[Finding], errors: set[str], cwd: Path
 ) -> list[tuple[Path, list[Finding]]]:
     """Files whose edit did not clear its findings get their old text back: a fix that does not work is not
-    kept. Not cleared: any finding is left about the same function and destination (a DST004 in its place
-    counts: an edit that hides a grant from the linter is no fix), or the file no longer parses."""
+    kept. Not cleared: any finding is left about the same function and destination in the same unit (a DST004 in
+    its place counts: an edit that hides a grant from the linter is no fix), or the file no longer parses."""
     reverted = []
     for path, fixed in sorted(plan.fixed.items()):
-        keys = {(f.function, f.destination) for f in fixed}
-        left = [f for f in remaining if (f.function, f.destination) in keys]
+        # Per unit: two templates (or two roots) may name a function and a destination alike.
+        keys = {(f.unit, f.function, f.destination) for f in fixed}
+        left = [f for f in remaining if (f.unit, f.function, f.destination) in keys]
         rel = path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.as_posix()
         if left or rel in errors:
             path.write_text(plan.originals[path], encoding="utf-8")

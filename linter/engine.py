@@ -269,9 +269,13 @@ def _read_files(
                 shown = display_path(target, cwd)
                 if shown in found:
                     continue
-                if not target.exists():
+                try:
+                    exists, is_file = target.exists(), target.is_file()
+                except OSError:  # a name the file system refuses (too long): not a file the module can read
+                    continue
+                if not exists:
                     absent.add(shown)
-                elif target.is_file():
+                elif is_file:
                     read = read_source(target, shown, config.max_file_size)
                     if isinstance(read, Source):
                         found[shown] = read

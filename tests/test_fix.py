@@ -530,3 +530,14 @@ def test_two_calls_of_one_module_get_one_grant(work: Path) -> None:
     assert (work / "terraform-modules-DST001-bad/modules/worker/main.tf").read_text().count(
         '"this_sqs_on_failure"'
     ) == 1
+
+
+def test_a_finding_in_another_template_does_not_revert_a_working_fix(tmp_path: Path) -> None:
+    """Two templates with the same logical ids: the YAML one is fixed; the JSON one's finding (printed, not
+    written) is another unit's, so it does not undo the YAML edit."""
+    target = tmp_path / "stacks"
+    shutil.copytree(REPO / "tests/data/fix-two-templates", target)
+    _, _, err = run_cli("--fix", str(target))
+    assert "fix reverted" not in err
+    _, report = run_json(str(target))
+    assert sorted({f["path"].rsplit("/", 1)[-1] for f in report["findings"]}) == ["tpl.json"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra_policy_linter.iam.conditions import condition_holds
+from infra_policy_linter.values import Unknown
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,13 @@ from infra_policy_linter.iam.conditions import condition_holds
         ({"StringEquals": {"aws:PrincipalOrgID": "o-1", "aws:SourceAccount": "1"}}, False),
         ({"StringEquals": {"aws:PrincipalOrgID": "o-1"}, "Bool": {"aws:SecureTransport": "true"}}, None),
         ("not a block", None),
+        # An operator that is not known (a variable) decides nothing, even on a key that is absent.
+        ({Unknown("var.op"): {"aws:SourceAccount": "1"}}, None),
+        ({"StringEquals": {Unknown("var.key"): "1"}}, None),
+        ({"?": {"aws:SourceAccount": "1"}}, None),  # how the Terraform reader writes a test it cannot resolve
+        ({"StringEqualz": {"aws:SourceAccount": "1"}}, None),
+        ({"ForAllValues:StringLikeIfExists": {"aws:SourceOrgPaths": ["o-1/*"]}}, True),
+        ({"NumericLessThanEquals": {"aws:SourceAccount": "1"}}, False),
     ],
 )
 def test_condition_holds(condition: object, holds: bool | None) -> None:

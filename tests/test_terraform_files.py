@@ -230,3 +230,15 @@ def test_a_policy_file_that_does_not_exist_is_named_as_such(tmp_path: Path, monk
     )
     _, report = run_json(".")
     assert report["findings"] == []
+
+
+def test_a_path_the_file_system_refuses_is_not_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "a" * 300 + ".json"  # longer than any file name the file system takes (ENAMETOOLONG)
+    (tmp_path / "main.tf").write_text(
+        f'resource "aws_iam_role" "r" {{\n  name = "r"\n  assume_role_policy = file("${{path.module}}/{name}")\n}}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert (code, report["errors"], report["findings"]) == (0, [], [])

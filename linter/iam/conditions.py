@@ -19,6 +19,7 @@ therefore do not apply to the role, and a Deny under ``StringNotEquals aws:Sourc
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from infra_policy_linter.iam.match import Tri, tri_and
@@ -42,7 +43,10 @@ def condition_holds(condition: Any) -> Tri:
         if not isinstance(tests, dict):
             return None
         for key, values in tests.items():
-            result = tri_and(result, _test_holds(str(operator), str(key).lower(), values))
+            if not isinstance(operator, str) or not isinstance(key, str):
+                result = tri_and(result, None)  # an operator or key not known statically: anything may hold
+                continue
+            result = tri_and(result, _test_holds(operator, key.lower(), values))
             if result is False:
                 return False
     return result
@@ -58,7 +62,17 @@ def _test_holds(operator: str, key: str, values: Any) -> Tri:
     return None
 
 
+_OPERATORS = re.compile(
+    r"(forallvalues:|foranyvalue:)?"
+    r"(string(not)?equals(ignorecase)?|string(not)?like|numeric(not)?equals|numeric(less|greater)than(equals)?"
+    r"|date(not)?equals|date(less|greater)than(equals)?|bool|binaryequals|(not)?ipaddress|arn(not)?(equals|like))"
+    r"(ifexists)?|null"
+)
+
+
 def _absent_key_test(op: str, values: Any) -> Tri:
+    if not _OPERATORS.fullmatch(op):
+        return None  # not an operator IAM knows (or a placeholder for one not known statically)
     if op.endswith("ifexists") or op.startswith("forallvalues:"):
         return True
     if op.startswith("foranyvalue:"):

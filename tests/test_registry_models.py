@@ -77,3 +77,24 @@ def test_a_downloaded_module_wins_over_the_model(in_repo: Path) -> None:
     _, report = run_json("fixtures/terraform-registry/DST001/bad")
     roles = {f["evidence"]["role"]["path"] for f in report["findings"]}
     assert roles == {"fixtures/terraform-registry/DST001/bad/.terraform/modules/worker/main.tf"}
+
+
+def test_mapping_sources_through_models_get_a_grant_that_names_them(tmp_path: Path) -> None:
+    """A lambda-module mapping reading a queue made by the sqs module and a stream defined beside the call: the fix
+    names each source as the caller can (module.queue.queue_arn, aws_kinesis_stream.s.arn), and --fix clears it."""
+    (tmp_path / "main.tf").write_text(
+        'module "queue" {\n  source = "terraform-aws-modules/sqs/aws"\n  name   = "jobs"\n}\n'
+        'resource "aws_kinesis_stream" "s" {\n  name        = "s"\n  shard_count = 1\n}\n'
+        'module "worker" {\n  source        = "terraform-aws-modules/lambda/aws"\n  function_name = "w"\n'
+        "  event_source_mapping = {\n    q = {\n      event_source_arn = module.queue.queue_arn\n    }\n"
+        '    s = {\n      event_source_arn  = aws_kinesis_stream.s.arn\n      starting_position = "LATEST"\n    }\n'
+        "  }\n}\n"
+    )
+    _, report = run_json(str(tmp_path))
+    resources = sorted(
+        {line.strip() for f in report["findings"] for line in f["fix"].splitlines() if "Resource" in line}
+    )
+    assert resources == ["Resource = aws_kinesis_stream.s.arn", "Resource = module.queue.queue_arn"]
+    run_cli("--fix", str(tmp_path))
+    _, report = run_json(str(tmp_path))
+    assert [f["rule"] for f in report["findings"]] == []

@@ -117,15 +117,33 @@ class TargetFacts(ModuleCalls):
         )
 
     def _arn_addresses(self, value: Any) -> dict[str, str]:
-        """The queue (or other destination-type resource) whose ARN is ``value``, by address, in whichever of
-        this module and its callers declares it (module directory -> ``aws_sqs_queue.jobs.arn``), for fixes."""
+        """How a module that can see it names the resource whose ARN is ``value``, for fixes: its own
+        ``aws_sqs_queue.jobs.arn`` in whichever of this module and its callers declares it, else the output of a
+        module they call that is that ARN (``module.queue.queue_arn``). Module directory -> expression."""
         owner: TargetFacts | None = self
         while owner is not None:
-            ref = owner._resource_with_arn(value)
-            if ref is not None and owner.files:
-                return {module_directory(owner.files[0].path): f"{ref[len(owner.prefix) :]}.arn"}
+            ref = owner._resource_with_arn(value, tuple(dict.fromkeys(DESTINATION_TYPES + tuple(_SOURCE_TYPES))))
+            found = f"{ref[len(owner.prefix) :]}.arn" if ref is not None else owner._output_with_value(value)
+            if found is not None and owner.files:
+                return {module_directory(owner.files[0].path): found}
             owner = owner.caller[0] if owner.caller else None
         return {}
+
+    def _output_with_value(self, value: Any) -> str | None:
+        """``module.<name>.<output>`` of a module this one calls, whose value is certainly ``value``."""
+        if not isinstance(value, (str, Text)):
+            return None
+        for name in sorted(self.calls):
+            instances = self.children(name)
+            if isinstance(instances, str):
+                continue
+            for suffix, child in instances:
+                for tf in child.files:
+                    for entry in tf.body.get("output", []) or []:
+                        for oname, _ in items_of(entry):
+                            if same(child.output(oname), value) is True:
+                                return f"module.{name}{suffix}.{oname}"
+        return None
 
     def _role_name_for_caller(self, at: str) -> tuple[str, str] | None:
         """(the calling file, ``module.x.out``) when an output of this called module is the role's name."""
@@ -143,13 +161,13 @@ class TargetFacts(ModuleCalls):
                         return self.caller[0].call_files[self.call_name].path, f"{call}{oname}"
         return None
 
-    def _resource_with_arn(self, value: Any) -> str | None:
-        """The one destination-type resource of this module whose ARN is certainly ``value``, if any."""
+    def _resource_with_arn(self, value: Any, types: tuple[str, ...] = DESTINATION_TYPES) -> str | None:
+        """The one resource of these types in this module whose ARN is certainly ``value``, if any."""
         if not isinstance(value, (str, Text)):
             return None
         found = [
             block.address
-            for rtype in DESTINATION_TYPES
+            for rtype in types
             for block in self.blocks_of(rtype)
             if not ("count" in block.body or "for_each" in block.body)
             and same(self.resource_attribute(block, "arn", Scope()), value) is True

@@ -350,15 +350,20 @@ def _fix(report: Any, show_diff: bool, targets: list[Path], cwd: Path, config: A
     from infra_policy_linter.engine import run
 
     plan = plan_fixes(report.findings, cwd, {e.path for e in report.errors})
-    if show_diff:
-        sys.stdout.write(unified_diff(plan, cwd))
-        sys.exit(EXIT_FINDINGS if plan.updated else EXIT_OK)
     for finding, why in plan.skipped:
         click.echo(
             f"lint: not fixed: {finding.location.path}:{finding.location.line} {finding.rule} "
             f"{finding.function}: {why}",
             err=True,
         )
+    if show_diff:
+        # Like ruff's --diff: the diff of what --fix would write, exit 1 when there is one. Inputs that could not
+        # be read are still an error (exit 2): the diff cannot cover them.
+        sys.stdout.write(unified_diff(plan, cwd))
+        for error in report.errors:
+            where = f"{error.path}:{error.line}" if error.line else error.path
+            click.echo(f"lint: error: {where}: {error.message}", err=True)
+        sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if plan.updated else EXIT_OK)
     if not plan.updated:
         return report
     write(plan)

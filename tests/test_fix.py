@@ -541,3 +541,14 @@ def test_a_finding_in_another_template_does_not_revert_a_working_fix(tmp_path: P
     assert "fix reverted" not in err
     _, report = run_json(str(target))
     assert sorted({f["path"].rsplit("/", 1)[-1] for f in report["findings"]}) == ["tpl.json"]
+
+
+def test_diff_says_what_it_cannot_fix_and_fails_on_unreadable_input(tmp_path: Path) -> None:
+    target = tmp_path / "infra"
+    shutil.copytree(REPO / "fixtures/terraform/DST006/bad", target, ignore=shutil.ignore_patterns("expected.json"))
+    code, out, err = run_cli("--fix", "--diff", str(target))
+    assert (code, out) == (0, "")  # nothing --fix would write: the DST006 fixes are advice
+    assert err.count("lint: not fixed: ") == 4 and "its fix is advice, not a grant" in err
+    (target / "broken.tf").write_text('resource "x" {\n')
+    code, _, err = run_cli("--fix", "--diff", str(target))
+    assert code == 2 and "broken.tf" in err

@@ -271,10 +271,16 @@ def revert_uncleared(
     kept. Not cleared: any finding is left about the same function and destination in the same unit (a DST004 in
     its place counts: an edit that hides a grant from the linter is no fix), or the file no longer parses."""
     reverted = []
+    kept = {(f.unit, f.function, f.destination, f.rule) for f, _ in plan.skipped}
     for path, fixed in sorted(plan.fixed.items()):
-        # Per unit: two templates (or two roots) may name a function and a destination alike.
+        # Per unit: two templates (or two roots) may name a function and a destination alike. A finding that was
+        # there before and is not --fix's to clear (a DST005 whose fix is advice) does not say the edit failed.
         keys = {(f.unit, f.function, f.destination) for f in fixed}
-        left = [f for f in remaining if (f.unit, f.function, f.destination) in keys]
+        left = [
+            f
+            for f in remaining
+            if (f.unit, f.function, f.destination) in keys and (f.unit, f.function, f.destination, f.rule) not in kept
+        ]
         rel = path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.as_posix()
         if left or rel in errors:
             path.write_text(plan.originals[path], encoding="utf-8")

@@ -98,3 +98,22 @@ def test_mapping_sources_through_models_get_a_grant_that_names_them(tmp_path: Pa
     run_cli("--fix", str(tmp_path))
     _, report = run_json(str(tmp_path))
     assert [f["rule"] for f in report["findings"]] == []
+
+
+def test_a_queue_from_the_sqs_model_keeps_its_key(tmp_path: Path) -> None:
+    """The sqs module's kms_master_key_id makes its queue a KMS-encrypted destination (DST005), and the fix names
+    the key as the caller writes it; --fix then clears every finding."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_kms_key" "k" {}\n'
+        'module "queue" {\n  source            = "terraform-aws-modules/sqs/aws"\n  name              = "jobs"\n'
+        "  kms_master_key_id = aws_kms_key.k.arn\n}\n"
+        'module "worker" {\n  source                    = "terraform-aws-modules/lambda/aws"\n  function_name = "w"\n'
+        "  create_async_event_config = true\n  attach_async_event_policy = true\n"
+        "  destination_on_failure    = module.queue.queue_arn\n}\n"
+    )
+    _, report = run_json(str(tmp_path))
+    assert [(f["rule"], f["action"]) for f in report["findings"]] == [("DST005", "kms:GenerateDataKey, kms:Decrypt")]
+    assert "Resource = aws_kms_key.k.arn" in report["findings"][0]["fix"]
+    run_cli("--fix", str(tmp_path))
+    _, report = run_json(str(tmp_path))
+    assert report["findings"] == []

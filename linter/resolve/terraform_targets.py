@@ -201,6 +201,15 @@ class TargetFacts(ModuleCalls):
         arn_text = str(value) if isinstance(value, (str, Text)) else ""
         fifo = arn_text.endswith(".fifo")
         block = self._block_at(address)
+        if block is None and address is None:
+            # Named through a called module's output (module.queue.queue_arn): the facts of the resource it is,
+            # there; the key is written in that module, so a fix here names it by its ARN.
+            inside = self._called_target(value)
+            if inside is not None:
+                child, child_address = inside
+                fifo_there, key, _ = child._target_facts(child_address, value)
+                key_here = self._resource_with_arn(key, ("aws_kms_key",)) if key is not None else None
+                return fifo or fifo_there, key, f"{key_here[len(self.prefix) :]}.arn" if key_here else ""
         if block is None or block.kind != "resource":
             return fifo, None, ""
         scope = Scope()
@@ -216,9 +225,25 @@ class TargetFacts(ModuleCalls):
         if raw_key is None:
             return fifo, None, ""
         key = self.evaluate_raw(raw_key)
-        if aws.is_aws_managed_key(key):
+        if key is None or aws.is_aws_managed_key(key):  # null: no key (a module input left unset)
             return fifo, None, ""
         return fifo, self._key_arn(key), hcl_source(raw_key)
+
+    def _called_target(self, value: Any) -> tuple[TargetFacts, str] | None:
+        """(the called module, the address there) of the queue, topic or bucket whose ARN is certainly ``value``."""
+        if not isinstance(value, (str, Text)):
+            return None
+        for name in sorted(self.calls):
+            instances = self.children(name)
+            if isinstance(instances, str):
+                continue
+            for _, child in instances:
+                for rtype in ("aws_sqs_queue", "aws_sns_topic", "aws_s3_bucket"):
+                    for block in child.blocks_of(rtype):
+                        for suffix, scope in child.instances(block):
+                            if same(child.resource_attribute(block, "arn", scope), value) is True:
+                                return child, block.address + suffix
+        return None
 
     def _bucket_key(self, bucket: Block) -> Any:
         """The raw kms_master_key_id of the bucket's SSE-KMS default encryption, if any."""

@@ -7,7 +7,6 @@ each rule here picks the results it owns and words them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from infra_policy_linter import aws
@@ -16,7 +15,7 @@ from infra_policy_linter.fix_writers.place import Written, directory, function_w
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Policy, Unit
 from infra_policy_linter.remedies import remedies
-from infra_policy_linter.rules.verdict_rule import VerdictRule
+from infra_policy_linter.rules.verdict_rule import VerdictRule, all_actions, granting_all
 from infra_policy_linter.values import display, plain
 from infra_policy_linter.verdicts import NOT_GRANTED, UNDECIDED, Result, Verdict
 
@@ -438,7 +437,7 @@ class KmsKeyNotGranted(DestinationRule):
         return self.say_all(v, results) + _assumed(results[0])
 
     def action_of(self, v: Verdict, results: list[Result]) -> str | None:
-        return ", ".join(dict.fromkeys(r.request.action for r in results)) if results else None
+        return all_actions(results) if results else None
 
     def say(self, v: Verdict, r: Result) -> str:
         return self.say_all(v, [r])
@@ -488,5 +487,4 @@ class KmsKeyNotGranted(DestinationRule):
         )
         hint = f"{function_word(v.label)}-kms-{dest.kind}"
         granted = place(unit, v.role, r.request.action, written, hint, v.target.location.path)
-        more = tuple(dict.fromkeys(x.request.action for x in results[1:] if x.request.action != r.request.action))
-        return replace(granted, extra_actions=more) if isinstance(granted, Grant) and more else granted
+        return granting_all(granted, results)

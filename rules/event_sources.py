@@ -7,7 +7,6 @@ word them. DST004 (in destinations) reports what cannot be verified, DST005 an e
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import ClassVar
 
 from infra_policy_linter.fix_writers import Grant
@@ -15,7 +14,7 @@ from infra_policy_linter.fix_writers.place import Written, directory, function_w
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import Unit
 from infra_policy_linter.rules.destinations import deny_fix, destination_grant, none_granted_message, whatever_type
-from infra_policy_linter.rules.verdict_rule import VerdictRule
+from infra_policy_linter.rules.verdict_rule import VerdictRule, all_actions, granting_all
 from infra_policy_linter.values import display, plain
 from infra_policy_linter.verdicts import NOT_GRANTED, Result, Verdict
 
@@ -85,12 +84,11 @@ class _EsmRule(VerdictRule):
         )
         hint = f"{function_word(v.label)}-{r.request.action.split(':')[0]}-event-source"
         granted = place(unit, v.role, r.request.action, written, hint, v.target.location.path)
-        more = tuple(dict.fromkeys(x.request.action for x in results[1:] if x.request.action != r.request.action))
-        return replace(granted, extra_actions=more) if isinstance(granted, Grant) and more else granted
+        return granting_all(granted, results)
 
     def action_of(self, v: Verdict, results: list[Result]) -> str | None:
         """Every action of the group, comma-separated: one finding stands for them all."""
-        return ", ".join(dict.fromkeys(r.request.action for r in results)) if results and not v.by_type else None
+        return all_actions(results) if results and not v.by_type else None
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         if results and results[0].outcome is Outcome.DENIED:

@@ -89,6 +89,18 @@ class VerdictRule(Rule):
         )
 
 
+def all_actions(results: list[Result]) -> str:
+    """The actions of a group of results, comma-separated: one finding that stands for them all."""
+    return ", ".join(dict.fromkeys(r.request.action for r in results))
+
+
+def granting_all(granted: Grant | str | None, results: list[Result]) -> Grant | str | None:
+    """The grant written for the group's first action, extended to the others (one statement, same resource)."""
+    first = results[0].request.action
+    more = tuple(dict.fromkeys(r.request.action for r in results[1:] if r.request.action != first))
+    return replace(granted, extra_actions=more) if isinstance(granted, Grant) and more else granted
+
+
 def _distinct_names(reported: list[tuple[Verdict, Finding]]) -> list[tuple[Verdict, Finding]]:
     """Two grants of one rule named alike in one module (two aliases of a function, each with its own queue)
     get ``-2``, ``-3``...: every printed fix can be pasted beside the others."""

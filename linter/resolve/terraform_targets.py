@@ -4,6 +4,7 @@ and the customer managed key that encrypts it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter import aws
@@ -129,20 +130,24 @@ class TargetFacts(ModuleCalls):
             owner = owner.caller[0] if owner.caller else None
         return {}
 
+    def _called_instances(self) -> Iterator[tuple[str, str, TargetFacts]]:
+        """(call name, instance suffix, module) of every module this one calls and can follow."""
+        for name in sorted(self.calls):
+            instances = self.children(name)
+            if not isinstance(instances, str):
+                for suffix, child in instances:
+                    yield name, suffix, child
+
     def _output_with_value(self, value: Any) -> str | None:
         """``module.<name>.<output>`` of a module this one calls, whose value is certainly ``value``."""
         if not isinstance(value, (str, Text)):
             return None
-        for name in sorted(self.calls):
-            instances = self.children(name)
-            if isinstance(instances, str):
-                continue
-            for suffix, child in instances:
-                for tf in child.files:
-                    for entry in tf.body.get("output", []) or []:
-                        for oname, _ in items_of(entry):
-                            if same(child.output(oname), value) is True:
-                                return f"module.{name}{suffix}.{oname}"
+        for name, suffix, child in self._called_instances():
+            for tf in child.files:
+                for entry in tf.body.get("output", []) or []:
+                    for oname, _ in items_of(entry):
+                        if same(child.output(oname), value) is True:
+                            return f"module.{name}{suffix}.{oname}"
         return None
 
     def _role_name_for_caller(self, at: str) -> tuple[str, str] | None:
@@ -233,16 +238,12 @@ class TargetFacts(ModuleCalls):
         """(the called module, the address there) of the queue, topic or bucket whose ARN is certainly ``value``."""
         if not isinstance(value, (str, Text)):
             return None
-        for name in sorted(self.calls):
-            instances = self.children(name)
-            if isinstance(instances, str):
-                continue
-            for _, child in instances:
-                for rtype in ("aws_sqs_queue", "aws_sns_topic", "aws_s3_bucket"):
-                    for block in child.blocks_of(rtype):
-                        for suffix, scope in child.instances(block):
-                            if same(child.resource_attribute(block, "arn", scope), value) is True:
-                                return child, block.address + suffix
+        for _, _, child in self._called_instances():
+            for rtype in ("aws_sqs_queue", "aws_sns_topic", "aws_s3_bucket"):
+                for block in child.blocks_of(rtype):
+                    for suffix, scope in child.instances(block):
+                        if same(child.resource_attribute(block, "arn", scope), value) is True:
+                            return child, block.address + suffix
         return None
 
     def _bucket_key(self, bucket: Block) -> Any:

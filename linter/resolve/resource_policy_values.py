@@ -65,15 +65,13 @@ def _strip(value: Any, prefix: str, suffix: str) -> Any:
 
 
 def bucket_arn(name: Any) -> Any:
-    if aws.arn_fields(name) is not None:
-        return name
-    return make_text(["arn:", aws.PARTITION, ":s3:::", name])
+    """A bucket policy's bucket, written as a name or (rarely) an ARN."""
+    return name if aws.arn_fields(name) is not None else aws.bucket_arn(name)
 
 
 def bus_arn(name: Any, region: Any, account: Any) -> Any:
-    if aws.arn_fields(name) is not None:
-        return name
-    return aws.arn("events", region, account, make_text(["event-bus/", name]))
+    """A bus policy's bus, written as a name or an ARN."""
+    return name if aws.arn_fields(name) is not None else aws.event_bus_arn(region, account, name)
 
 
 def function_arn(name: Any, qualifier: Any, region: Any, account: Any) -> Any:
@@ -84,9 +82,9 @@ def function_arn(name: Any, qualifier: Any, region: Any, account: Any) -> Any:
         base = make_text(["arn:", aws.PARTITION, ":lambda:", region, ":", text])  # 123456789012:function:name
     elif base is None and text is not None and ":" in text and qualifier is None:
         text, qualifier = text.split(":", 1)  # name:alias
-        base = aws.arn("lambda", region, account, make_text(["function:", text]))
+        base = aws.function_arn(region, account, text)
     if base is None:
-        base = aws.arn("lambda", region, account, make_text(["function:", function_name_of(name)]))
+        base = aws.function_arn(region, account, function_name_of(name))
     if qualifier is None or plain(qualifier) == "":
         return base
     return make_text([base, ":", qualifier])

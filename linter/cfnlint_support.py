@@ -12,12 +12,12 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from infra_policy_linter.model import Language, Unit
+from infra_policy_linter.findings.suppress import apply_suppressions
+from infra_policy_linter.model.entities import Language, Unit
 from infra_policy_linter.parsers.cloudformation import Template
-from infra_policy_linter.resolve.cloudformation import build_template
+from infra_policy_linter.resolve.cloudformation.template import build_template
 from infra_policy_linter.rules.verdict_rule import VerdictRule
-from infra_policy_linter.suppress import apply_suppressions
-from infra_policy_linter.verdicts import Verdict
+from infra_policy_linter.verdicts.decide import Verdict
 
 _KEY = {"on_success": "OnSuccess", "on_failure": "OnFailure", "esm_on_failure": "OnFailure"}
 
@@ -69,7 +69,7 @@ class VerdictCheck(CloudFormationLintRule):
 
 def _unit(filename: str, text: str, decoded: Any) -> Unit:
     """The model `lint` builds from the file itself (SAM unexpanded), else from what cfn-lint decoded."""
-    from infra_policy_linter.model import ParseError
+    from infra_policy_linter.model.entities import ParseError
     from infra_policy_linter.parsers.cloudformation import parse_template
 
     parsed = parse_template(filename, text) if text else None
@@ -78,7 +78,7 @@ def _unit(filename: str, text: str, decoded: Any) -> Unit:
         return build_template(Template(filename, decoded, language, text.split("\n")))
     # A SAM template goes through the real transform, as `lint` reads it (cfn-lint's own expansion of SAM loses
     # what SAM's source says: the destination Type, the generated grants, the connectors, the positions).
-    from infra_policy_linter.resolve.sam_transform import translate, uses_sam
+    from infra_policy_linter.resolve.cloudformation.sam_transform import translate, uses_sam
 
     translated = translate(parsed, None) if uses_sam(parsed.body) else None
     if isinstance(translated, list):  # SAM rejects it: cfn-lint reports that itself

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 import click
 
 from infra_policy_linter import TOOL_NAME, __version__
-from infra_policy_linter.discovery import display_path
+from infra_policy_linter.inputs.discovery import display_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -247,7 +247,7 @@ def check(
     if fix:
         report = _fix(report, show_diff, targets, cwd, config, jobs)
     if write_baseline:
-        from infra_policy_linter.baseline import write_baseline as save_baseline
+        from infra_policy_linter.findings.baseline import write_baseline as save_baseline
 
         save_baseline(write_baseline, report.findings)
         click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
@@ -258,7 +258,7 @@ def check(
 
 
 def _read_baseline(baseline_file: Path | None) -> Any:
-    from infra_policy_linter.baseline import BaselineError, read_baseline
+    from infra_policy_linter.findings.baseline import BaselineError, read_baseline
 
     if not baseline_file:
         return None
@@ -270,8 +270,8 @@ def _read_baseline(baseline_file: Path | None) -> Any:
 
 
 def _lint(targets: list[Path], cwd: Path, config: Any, jobs: int | None, no_cache: bool, debug: bool) -> Any:
-    from infra_policy_linter.cache import default_cache_dir
-    from infra_policy_linter.engine import run
+    from infra_policy_linter.run.cache import default_cache_dir
+    from infra_policy_linter.run.engine import run
 
     progress, finish = _progress_bar()
     try:
@@ -291,7 +291,7 @@ def _lint(targets: list[Path], cwd: Path, config: Any, jobs: int | None, no_cach
 
 
 def _hide_baselined(report: Any, known: Any, baseline_file: Path, config: Any) -> None:
-    from infra_policy_linter.baseline import apply_baseline
+    from infra_policy_linter.findings.baseline import apply_baseline
 
     entries = [e for e in known if not e.rule or config.rule_enabled(e.rule)]
     applied = apply_baseline(report.findings, entries, None if report.focused else set(report.read))
@@ -300,8 +300,8 @@ def _hide_baselined(report: Any, known: Any, baseline_file: Path, config: Any) -
 
 
 def _render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, cwd: Path, root: Path | None) -> None:
-    from infra_policy_linter.reporters import concise, github, gitlab, json_report, sarif, text
-    from infra_policy_linter.reporters.paths import rebaser, report_root
+    from infra_policy_linter.report import concise, github, gitlab, json_report, sarif, text
+    from infra_policy_linter.report.paths import rebaser, report_root
 
     if fmt == "text":
         text.render(report, stream, to_terminal and _use_color(stream), cwd)
@@ -346,8 +346,8 @@ def _exit_code(report: Any, config: Any, paths: tuple[Path, ...], allow_empty: b
 
 def _fix(report: Any, show_diff: bool, targets: list[Path], cwd: Path, config: Any, jobs: int | None) -> Any:
     """Apply (or, with --diff, print) the fixes; returns the report to print: the one after the fixes."""
-    from infra_policy_linter.apply_fixes import plan_fixes, revert_uncleared, unified_diff, write
-    from infra_policy_linter.engine import run
+    from infra_policy_linter.fix.apply import plan_fixes, revert_uncleared, unified_diff, write
+    from infra_policy_linter.run.engine import run
 
     plan = plan_fixes(report.findings, cwd, {e.path for e in report.errors})
     for finding, why in plan.skipped:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from infra_policy_linter.findings import Finding
+from infra_policy_linter.findings.finding import Finding
 from infra_policy_linter.iam.catalogue import problem
-from infra_policy_linter.link import find_role, role_grants
-from infra_policy_linter.model import Unit
+from infra_policy_linter.model.entities import Unit
 from infra_policy_linter.rules.base import Rule
+from infra_policy_linter.verdicts.link import find_role, role_grants
 
 
 class UnknownAction(Rule):

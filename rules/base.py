@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from infra_policy_linter.findings import Finding
-from infra_policy_linter.model import Unit
+from infra_policy_linter.findings.finding import Finding
+from infra_policy_linter.model.entities import Unit
 
 DOCS_URL = "https://github.com/infra-policy-linter/infra-policy-linter/blob/main/docs/rules.md"
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from infra_policy_linter import aws
-from infra_policy_linter.findings import Finding, Related
-from infra_policy_linter.fix_writers import writer
+from infra_policy_linter.findings.finding import Finding, Related
+from infra_policy_linter.fix.writers import writer
 from infra_policy_linter.iam.match import same
-from infra_policy_linter.link import find_function, function_name_of
-from infra_policy_linter.model import Destination, InvokeConfig, Location, Unit
-from infra_policy_linter.requirements import FAILURE_DESTINATION_SOURCES, source_service_of
+from infra_policy_linter.model import aws
+from infra_policy_linter.model.entities import Destination, InvokeConfig, Location, Unit
+from infra_policy_linter.model.values import display, plain
 from infra_policy_linter.rules.base import Rule
-from infra_policy_linter.values import display, plain
+from infra_policy_linter.verdicts.link import find_function, function_name_of
+from infra_policy_linter.verdicts.requirements import FAILURE_DESTINATION_SOURCES, source_service_of
 
 
 def _finding(

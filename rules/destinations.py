@@ -1,6 +1,6 @@
 """DST001-DST005: each asynchronous-invocation destination needs its action on the function's execution role.
 
-The verdicts come from :mod:`infra_policy_linter.verdicts` (the same for every rule and for the cfn-lint plugin);
+The verdicts come from :mod:`infra_policy_linter.verdicts.decide` (the same for every rule and for the cfn-lint plugin);
 each rule here picks the results it owns and words them.
 """
 
@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from infra_policy_linter import aws
-from infra_policy_linter.fix_writers import Grant, render, writer
-from infra_policy_linter.fix_writers.place import Written, directory, function_word, place
+from infra_policy_linter.fix.writers import Grant, render, writer
+from infra_policy_linter.fix.writers.place import Written, directory, function_word, place
 from infra_policy_linter.iam.evaluate import Outcome
-from infra_policy_linter.model import Policy, Unit
-from infra_policy_linter.remedies import remedies
+from infra_policy_linter.model import aws
+from infra_policy_linter.model.entities import Policy, Unit
+from infra_policy_linter.model.values import display, plain
 from infra_policy_linter.rules.verdict_rule import VerdictRule, all_actions, granting_all
-from infra_policy_linter.values import display, plain
-from infra_policy_linter.verdicts import NOT_GRANTED, UNDECIDED, Result, Verdict
+from infra_policy_linter.verdicts.decide import NOT_GRANTED, UNDECIDED, Result, Verdict
+from infra_policy_linter.verdicts.remedies import remedies
 
 ASYNC_KINDS = ("on_success", "on_failure")
 
@@ -346,7 +346,7 @@ class Unverifiable(VerdictRule):
 
 
 def _unknown_values(v: Verdict) -> list[Any]:
-    from infra_policy_linter.values import unknowns_in
+    from infra_policy_linter.model.values import unknowns_in
 
     values = [v.target.destination.arn] if v.target.destination else [getattr(v.target.owner, "source", None)]
     return list(unknowns_in(values))

@@ -1,6 +1,6 @@
 """ESM001-ESM003: event source mappings read their source and send failures on as the execution role.
 
-The verdicts come from :mod:`infra_policy_linter.verdicts`; these rules pick the mapping results they own and
+The verdicts come from :mod:`infra_policy_linter.verdicts.decide`; these rules pick the mapping results they own and
 word them. DST004 (in destinations) reports what cannot be verified, DST005 an encrypted failure destination.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
-from infra_policy_linter.fix_writers import Grant
-from infra_policy_linter.fix_writers.place import Written, directory, function_word, place
+from infra_policy_linter.fix.writers import Grant
+from infra_policy_linter.fix.writers.place import Written, directory, function_word, place
 from infra_policy_linter.iam.evaluate import Outcome
-from infra_policy_linter.model import Unit
+from infra_policy_linter.model.entities import Unit
+from infra_policy_linter.model.values import display, plain
 from infra_policy_linter.rules.destinations import deny_fix, destination_grant, none_granted_message, whatever_type
 from infra_policy_linter.rules.verdict_rule import VerdictRule, all_actions, granting_all
-from infra_policy_linter.values import display, plain
-from infra_policy_linter.verdicts import NOT_GRANTED, Result, Verdict
+from infra_policy_linter.verdicts.decide import NOT_GRANTED, Result, Verdict
 
 
 def _how(r: Result) -> str:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from infra_policy_linter.findings import Finding
-from infra_policy_linter.model import Location, ModuleCall, Unit
+from infra_policy_linter.findings.finding import Finding
+from infra_policy_linter.model.entities import Location, ModuleCall, Unit
 from infra_policy_linter.rules.base import Rule
 
 

@@ -1,4 +1,4 @@
-"""The base of every rule that reports verdicts (:mod:`infra_policy_linter.verdicts`): pick, then word.
+"""The base of every rule that reports verdicts (:mod:`infra_policy_linter.verdicts.decide`): pick, then word.
 
 A rule says which results it owns (``select``) and how to say it (``message``, ``fix``); the finding's location,
 evidence chain and related locations are the same for all of them. The cfn-lint adapter calls ``report`` too.
@@ -10,13 +10,13 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from infra_policy_linter.findings import Finding, Related
-from infra_policy_linter.fix_writers import Grant, render
-from infra_policy_linter.fix_writers.names import kebab
-from infra_policy_linter.fix_writers.place import directory
-from infra_policy_linter.model import Unit
+from infra_policy_linter.findings.finding import Finding, Related
+from infra_policy_linter.fix.writers import Grant, render
+from infra_policy_linter.fix.writers.names import kebab
+from infra_policy_linter.fix.writers.place import directory
+from infra_policy_linter.model.entities import Unit
 from infra_policy_linter.rules.base import Rule
-from infra_policy_linter.verdicts import Result, Verdict, statement_ref, summary, verdicts
+from infra_policy_linter.verdicts.decide import Result, Verdict, statement_ref, summary, verdicts
 
 
 class VerdictRule(Rule):

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from infra_policy_linter.analysis import Work
-from infra_policy_linter.cache import ResultCache, cache_key
 from infra_policy_linter.config import Config
-from infra_policy_linter.sources import Source
+from infra_policy_linter.inputs.sources import Source
+from infra_policy_linter.run.analysis import Work
+from infra_policy_linter.run.cache import ResultCache, cache_key
 from tests.conftest import REPO, run_cli
 
 BAD_TF = REPO / "fixtures/terraform/DST001/bad/main.tf"
@@ -106,7 +106,7 @@ def test_cached_and_fresh_results_are_identical(tmp_path: Path, monkeypatch) -> 
 
 
 def test_result_cache_round_trip(module: Path) -> None:
-    from infra_policy_linter.analysis import analyse
+    from infra_policy_linter.run.analysis import analyse
 
     work = Work("terraform", "m", (Source("m/main.tf", (module / "main.tf").read_bytes()),))
     result = analyse(work, Config(), date(2026, 1, 1))

@@ -157,7 +157,7 @@ def test_console_script_version() -> None:
 
 def test_terraform_only_run_does_not_import_cfn_lint(tmp_path: Path) -> None:
     code = (
-        "import sys; from infra_policy_linter.engine import run; from pathlib import Path; "
+        "import sys; from infra_policy_linter.run.engine import run; from pathlib import Path; "
         f"run([Path({str(REPO / BAD_TF)!r})]); print('cfnlint' in sys.modules)"
     )
     out = subprocess.run(

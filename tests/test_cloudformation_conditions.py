@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra_policy_linter.parsers.cloudformation import parse_template
-from infra_policy_linter.resolve.cloudformation import CloudFormationTemplate
+from infra_policy_linter.resolve.cloudformation.template import CloudFormationTemplate
 from tests.conftest import run_json
 
 PARAMETERS = """
@@ -102,7 +102,7 @@ def test_managed_policy_arns_removed_by_a_false_condition_are_no_policies(tmp_pa
     assert code == 1
     template = CloudFormationTemplate(parse_template("t.yaml", MANAGED_ARNS_BY_CONDITION))
     assert template.props("Role")["ManagedPolicyArns"]  # the property is written, and resolves to nothing
-    from infra_policy_linter.model import Unit
+    from infra_policy_linter.model.entities import Unit
 
     unit = Unit(format="cloudformation", name="t.yaml")
     template.build(unit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra_policy_linter.iam.conditions import condition_holds
-from infra_policy_linter.values import Unknown
+from infra_policy_linter.model.values import Unknown
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from infra_policy_linter.iam.evaluate import Outcome, evaluate, intersect_boundary
-from infra_policy_linter.model import Policy, Statement
-from infra_policy_linter.values import Text, Unknown, account, region
+from infra_policy_linter.model.entities import Policy, Statement
+from infra_policy_linter.model.values import Text, Unknown, account, region
 
 R, A = region(), account()
 QUEUE = Text(("arn:aws:sqs:", R, ":", A, ":orders"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from infra_policy_linter.iam.match import match, same
-from infra_policy_linter.values import Text, Unknown, account, generated_name, region
+from infra_policy_linter.model.values import Text, Unknown, account, generated_name, region
 
 R, A = region(), account()
 QUEUE = Text(("arn:aws:sqs:", R, ":", A, ":orders"))

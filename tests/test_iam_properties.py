@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from infra_policy_linter.iam.evaluate import Outcome, evaluate
 from infra_policy_linter.iam.match import match
-from infra_policy_linter.model import Policy, Statement
+from infra_policy_linter.model.entities import Policy, Statement
 
 ALPHABET = "ab:/-*?"
 text = st.text(alphabet="ab:/-", min_size=0, max_size=8)

@@ -58,7 +58,7 @@ def test_a_child_template_outside_the_run_is_named_in_dst004(tmp_path: Path, mon
 
 
 def test_local_references_are_nested_stacks_not_include_snippets(tmp_path: Path) -> None:
-    from infra_policy_linter.resolve.nested import local_template_refs
+    from infra_policy_linter.resolve.cloudformation.nested import local_template_refs
 
     (tmp_path / "shared").mkdir()
     (tmp_path / "app").mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_policy_linter.resolve.registry_models import registry_address
+from infra_policy_linter.resolve.terraform.registry_models import registry_address
 from tests.conftest import REPO, run_cli, run_json
 
 BAD = REPO / "fixtures/terraform-registry-model/DST001/bad"

@@ -10,11 +10,11 @@ import pytest
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.iam.principals import RolePrincipal, applies_to, principals_from_value
 from infra_policy_linter.iam.resource_policy import attached
-from infra_policy_linter.link import RoleGrants
-from infra_policy_linter.model import Location, Policy, ResourcePolicy, Role, Statement
+from infra_policy_linter.model.entities import Location, Policy, ResourcePolicy, Role, Statement
+from infra_policy_linter.model.values import Text, Unknown, account, region
 from infra_policy_linter.resolve.resource_policy_values import queue_arn_from_url
-from infra_policy_linter.values import Text, Unknown, account, region
-from infra_policy_linter.verdicts import decide
+from infra_policy_linter.verdicts.decide import decide
+from infra_policy_linter.verdicts.link import RoleGrants
 from tests.conftest import run_json
 
 R, A = region(), account()

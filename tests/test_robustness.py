@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synthetic import generate
-from infra_policy_linter.analysis import Work, analyse
 from infra_policy_linter.config import Config
-from infra_policy_linter.sources import Source
+from infra_policy_linter.inputs.sources import Source
+from infra_policy_linter.run.analysis import Work, analyse
 from tests.conftest import REPO, run_cli, run_json
 
 FIXTURE_FILES = sorted(

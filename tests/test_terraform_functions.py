@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from infra_policy_linter.model.values import Text, Unknown
 from infra_policy_linter.parsers.terraform import TfFile, parse_hcl
-from infra_policy_linter.resolve.terraform import Scope, TerraformModule
-from infra_policy_linter.values import Text, Unknown
+from infra_policy_linter.resolve.terraform.module import Scope, TerraformModule
 
 
 def module(source: str, tfvars: str | None = None) -> TerraformModule:
@@ -111,7 +111,7 @@ def test_null_default_is_null_and_other_defaults_are_assumptions() -> None:
 
 
 def test_a_heredoc_policy_that_interpolates_a_default_keeps_its_statements() -> None:
-    from infra_policy_linter.model import Unit
+    from infra_policy_linter.model.entities import Unit
 
     tf = module("""
 variable "queue" {
@@ -180,8 +180,8 @@ def test_template_directives_are_rendered(template: str, value: str) -> None:
 
 
 def test_a_templatefile_policy_with_directives_is_read() -> None:
-    from infra_policy_linter.model import Unit
-    from infra_policy_linter.resolve.terraform import ModuleLibrary
+    from infra_policy_linter.model.entities import Unit
+    from infra_policy_linter.resolve.terraform.module import ModuleLibrary
 
     tf = parse_hcl(
         "main.tf",

@@ -89,7 +89,7 @@ resource "aws_lambda_event_source_mapping" "m" {
 
 
 def test_dst004_fix_names_the_remedy_that_applies() -> None:
-    from infra_policy_linter.remedies import remedies
+    from infra_policy_linter.verdicts.remedies import remedies
 
     assert remedies(["the destination is var.dlq, which has no default"], "terraform") == [
         "Give var.dlq a value: a default, terraform.tfvars, a *.auto.tfvars file, --var-file FILE or "

@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from infra_policy_linter.iam.match import Tri, tri_and
-from infra_policy_linter.values import plain
+from infra_policy_linter.model.values import plain
 
 ABSENT_KEYS = frozenset(
     {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths"}

@@ -15,8 +15,8 @@ from typing import Any
 
 from infra_policy_linter.iam.conditions import condition_holds
 from infra_policy_linter.iam.match import Tri, match, tri_and, tri_not, tri_or
-from infra_policy_linter.model import Policy, Statement
-from infra_policy_linter.values import Unknown, assumptions_in, display, unknowns_in
+from infra_policy_linter.model.entities import Policy, Statement
+from infra_policy_linter.model.values import Unknown, assumptions_in, display, unknowns_in
 
 
 class Outcome(StrEnum):

@@ -7,8 +7,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from infra_policy_linter.aws import aws_managed_policy_arn
-from infra_policy_linter.values import Text
+from infra_policy_linter.model.aws import aws_managed_policy_arn
+from infra_policy_linter.model.values import Text
 
 _MARKER = ":iam::aws:policy/"
 

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from infra_policy_linter.values import ACCOUNT, REGION, Text, Unknown
+from infra_policy_linter.model.values import ACCOUNT, REGION, Text, Unknown
 
 Tri = bool | None
 

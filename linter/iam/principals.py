@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from infra_policy_linter.aws import arn_fields
 from infra_policy_linter.iam.match import Tri, same, tri_or
-from infra_policy_linter.model import Statement
-from infra_policy_linter.values import ACCOUNT, Text, Unknown, Value, display, plain
+from infra_policy_linter.model.aws import arn_fields
+from infra_policy_linter.model.entities import Statement
+from infra_policy_linter.model.values import ACCOUNT, Text, Unknown, Value, display, plain
 
 # The principal types that can name an IAM role ("*" holds Principal: "*" and principals whose type is unknown).
 _ROLE_TYPES = ("AWS", "*")

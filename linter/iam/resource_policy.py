@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra_policy_linter.aws import arn_fields, service_of
 from infra_policy_linter.iam.evaluate import (
     Audience,
     Decision,
@@ -28,8 +27,9 @@ from infra_policy_linter.iam.evaluate import (
 )
 from infra_policy_linter.iam.match import Tri, match, same, tri_and, tri_or
 from infra_policy_linter.iam.principals import RolePrincipal, applies_to, delegation, why_undecided
-from infra_policy_linter.model import Policy, ResourcePolicy, Statement
-from infra_policy_linter.values import Text, display, make_text, plain
+from infra_policy_linter.model.aws import arn_fields, service_of
+from infra_policy_linter.model.entities import Policy, ResourcePolicy, Statement
+from infra_policy_linter.model.values import Text, display, make_text, plain
 
 
 def attached(rp: ResourcePolicy, resource: Any) -> Tri:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from infra_policy_linter.model import ParseError
+from infra_policy_linter.model.entities import ParseError
 
 MAX_NESTING = 100
 

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from infra_policy_linter.model import ParseError
+from infra_policy_linter.model.entities import ParseError
 from infra_policy_linter.parsers.terraform import TfFile
 
 START, END = "__start_line__", "__end_line__"

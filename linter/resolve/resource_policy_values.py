@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra_policy_linter import aws
-from infra_policy_linter.link import function_name_of
-from infra_policy_linter.model import Location, Policy, Statement
-from infra_policy_linter.values import Text, Unknown, Value, make_text, plain
+from infra_policy_linter.model import aws
+from infra_policy_linter.model.entities import Location, Policy, Statement
+from infra_policy_linter.model.values import Text, Unknown, Value, make_text, plain
+from infra_policy_linter.verdicts.link import function_name_of
 
 # Lambda permission arguments that become conditions of the statement (Terraform name, CloudFormation name,
 # condition operator, condition key).

@@ -1,0 +1,190 @@
+"""Which files to read and how they group into units (Terraform module directories, CloudFormation templates)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra_policy_linter.inputs.ignore import Excludes, GitIgnores, absolute, git_top
+
+# `.aws-sam` holds `sam build`'s copy of every template (a second report of each finding); `asset.*` folders in
+# cdk.out are copies of assets (the synthesized templates themselves sit directly in cdk.out and are read).
+SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv", ".aws-sam"})
+
+
+def _skipped_dir(parent: str, name: str) -> bool:
+    return name in SKIP_DIRS or (name.startswith("asset.") and Path(parent).name == "cdk.out")
+
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+@dataclass
+class Plan:
+    modules: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> .tf files
+    tfvars: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> auto-loaded variable files
+    templates: list[Path] = field(default_factory=list)
+    problems: list[tuple[Path, str]] = field(default_factory=list)  # paths that cannot be walked or read
+    unrendered: list[Path] = field(
+        default_factory=list
+    )  # template sources (cookiecutter, copier): not skipped silently
+
+
+# `{{cookiecutter.project_name}}/template.yaml`: a project generator's source. Its files are not YAML, JSON or HCL
+# until rendered, so reading them gives one parse error per file; the folder is skipped and the summary says so.
+_PLACEHOLDER = re.compile(r"\{\{.*\}\}|\{%.*%\}")
+
+
+def unrendered(name: str) -> bool:
+    return _PLACEHOLDER.search(name) is not None
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Relative to the current directory when possible, always POSIX style."""
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    return Path(rel).as_posix()
+
+
+def is_auto_tfvars(name: str) -> bool:
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+
+
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
+
+
+def is_terraform_file(name: str) -> bool:
+    return name.endswith(TERRAFORM_SUFFIXES)
+
+
+def tfvars_order(path: Path) -> tuple[int, str]:
+    """Terraform's precedence, lowest first: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json)
+    in lexical order of their names; later files override earlier ones."""
+    name = path.name
+    rank = 0 if name == "terraform.tfvars" else 1 if name == "terraform.tfvars.json" else 2
+    return rank, name
+
+
+def opentofu_wins(files: list[Path]) -> list[Path]:
+    """OpenTofu reads x.tofu instead of x.tf (and x.tofu.json instead of x.tf.json) when both exist."""
+    names = {f.name for f in files}
+
+    def replaced(f: Path) -> bool:
+        name = f.name
+        if name.endswith(".tf.json"):
+            return name[: -len(".tf.json")] + ".tofu.json" in names
+        return name.endswith(".tf") and name[: -len(".tf")] + ".tofu" in names
+
+    return [f for f in files if not replaced(f)]
+
+
+def _classify(path: Path, plan: Plan) -> None:
+    name = path.name
+    if is_terraform_file(name):
+        plan.modules.setdefault(path.parent, []).append(path)
+    elif is_auto_tfvars(name):
+        plan.tfvars.setdefault(path.parent, []).append(path)
+    elif name.endswith(TEMPLATE_SUFFIXES) and not name.endswith(".tfvars.json"):
+        plan.templates.append(path)
+
+
+class _Filter:
+    """--exclude everywhere; .gitignore and .git/info/exclude for what is found by walking (not for what the
+    command line names)."""
+
+    def __init__(self, cwd: Path, exclude: tuple[str, ...], use_gitignore: bool) -> None:
+        self.excludes = Excludes(exclude, cwd)
+        self.use_gitignore = use_gitignore
+        self.repos: dict[Path, GitIgnores | None] = {}
+
+    def gitignores(self, start: Path) -> GitIgnores | None:
+        if not self.use_gitignore:
+            return None
+        top = git_top(start)
+        if top is None:
+            return None
+        if top not in self.repos:
+            self.repos[top] = GitIgnores(top)
+        return self.repos[top]
+
+    def keep(self, path: Path, is_dir: bool, ignores: GitIgnores | None) -> bool:
+        if self.excludes.excluded(path, is_dir):
+            return False
+        return ignores is None or not ignores.ignored(absolute(path), is_dir)
+
+
+def discover(
+    paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...] = (), use_gitignore: bool = True
+) -> Plan:
+    cwd = cwd or Path.cwd()
+    plan = Plan()
+    filters = _Filter(cwd, exclude, use_gitignore)
+    for root in paths:
+        if root.is_file():
+            _discover_file(root, plan, filters)
+        elif not root.is_dir():
+            plan.problems.append((root, "no such file or directory"))
+        elif unrendered(root.resolve().as_posix()):
+            plan.unrendered.append(root)
+        else:
+            _discover_directory(root, plan, filters)
+    return _sorted_plan(plan)
+
+
+def _discover_file(root: Path, plan: Plan, filters: _Filter) -> None:
+    if filters.excludes.excluded(root, False):
+        return
+    if is_terraform_file(root.name):
+        # A Terraform file is judged with its whole module: cross-resource checks need every file.
+        ignores = filters.gitignores(absolute(root.parent))
+        for sibling in sorted(root.parent.iterdir()):
+            if (
+                sibling.is_file()
+                and (is_terraform_file(sibling.name) or is_auto_tfvars(sibling.name))
+                and (sibling == root or filters.keep(sibling, False, ignores))
+            ):
+                _classify(sibling, plan)
+    elif unrendered(root.as_posix()):
+        plan.unrendered.append(root)
+    else:
+        _classify(root, plan)
+
+
+def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
+    def on_error(err: OSError) -> None:
+        plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
+
+    ignores = filters.gitignores(absolute(root))
+    if ignores is not None and ignores.ignored(absolute(root), True):
+        ignores = None  # a directory named on the command line is read even if git ignores it
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+        here = Path(dirpath)
+        plan.unrendered.extend(
+            here / d for d in sorted(dirnames) if unrendered(d) and filters.keep(here / d, True, ignores)
+        )
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not _skipped_dir(dirpath, d) and not unrendered(d) and filters.keep(here / d, True, ignores)
+        )
+        for filename in sorted(filenames):
+            if not filters.keep(here / filename, False, ignores):
+                continue
+            if unrendered(filename):
+                plan.unrendered.append(here / filename)
+            else:
+                _classify(here / filename, plan)
+
+
+def _sorted_plan(plan: Plan) -> Plan:
+    for directory in plan.modules:
+        plan.modules[directory] = opentofu_wins(sorted(set(plan.modules[directory])))
+    for directory in plan.tfvars:
+        plan.tfvars[directory] = sorted(set(plan.tfvars[directory]), key=tfvars_order)
+    plan.templates = sorted(set(plan.templates))
+    plan.unrendered = sorted(set(plan.unrendered))
+    return plan

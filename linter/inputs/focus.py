@@ -1,0 +1,162 @@
+"""Pre-commit scope: which units a set of changed files can change the verdicts of.
+
+pre-commit passes only the changed files. A changed file in a module changes the verdicts of every root module
+that calls it, through any depth; a ``.tfvars`` file changes its root module's variables; a policy file read with
+``file()``/``templatefile()`` changes the modules that read it; a nested template changes the template that nests
+it (through any depth). Those roots are found by a textual scan of the
+work tree's Terraform files (the same one that plans work), and added to the run; a changed root module file keeps
+the narrower rule (findings located in the file or naming it as evidence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra_policy_linter.inputs.discovery import discover, display_path
+from infra_policy_linter.inputs.ignore import absolute, git_top
+from infra_policy_linter.inputs.module_calls import local_calls, read_paths
+
+TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json") + TFVARS_SUFFIXES
+
+
+@dataclass
+class Focus:
+    extra: list[Path] = field(default_factory=list)  # one file of each root module to add to the run
+    units: set[str] = field(default_factory=set)  # units (display names) whose every finding is in focus
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
+    changed = _Changed.of([absolute(p) for p in paths if p.is_file()])
+    if not changed.tf_dirs and not changed.others and not changed.templates:
+        return Focus()
+    top = git_top(cwd) or absolute(cwd)
+    plan = discover([top], cwd, exclude)
+    focus = Focus()
+    if changed.templates:
+        _template_parents(plan.templates, changed.templates, cwd, focus)
+    if not changed.tf_dirs and not changed.others:
+        return focus
+    graph = _ModuleGraph.of(plan.modules)
+    reading = {d for p in changed.others for d in graph.readers.get(p, ())}
+    roots_of_whole: set[Path] = set()
+    for start in sorted(changed.tf_dirs | reading):
+        # Values flow through module inputs and outputs, which findings do not name as evidence: a change to a
+        # called module, a .tfvars or a policy file puts every finding of the roots above it in focus.
+        whole = start in changed.var_dirs or start in reading or bool(graph.callers.get(start))
+        for root in graph.roots_above(start):
+            if root in graph.first_file and (root not in changed.tf_dirs or root in changed.var_dirs):
+                focus.extra.append(graph.first_file[root])  # (a .tfvars alone does not load its module)
+            if whole:
+                roots_of_whole.add(root)
+    focus.units |= {display_path(d, cwd) for d in roots_of_whole}
+    focus.extra = sorted(set(focus.extra))
+    return focus
+
+
+@dataclass
+class _Changed:
+    """The changed files, by what they can affect."""
+
+    tf_dirs: set[Path]  # directories of changed Terraform files (.tfvars included)
+    var_dirs: set[Path]  # directories of changed .tfvars files
+    others: set[Path]  # files a module could read with file()/templatefile()
+    templates: set[Path]  # files that may be templates
+
+    @classmethod
+    def of(cls, changed: list[Path]) -> _Changed:
+        return cls(
+            tf_dirs={p.parent for p in changed if p.name.endswith(TERRAFORM_SUFFIXES)},
+            var_dirs={p.parent for p in changed if p.name.endswith(TFVARS_SUFFIXES)},
+            # YAML is a template's, not a policy's.
+            others={
+                p
+                for p in changed
+                if not p.name.endswith(TERRAFORM_SUFFIXES) and not p.name.endswith((".yaml", ".yml", ".template"))
+            },
+            templates={
+                p
+                for p in changed
+                if p.name.endswith((".yaml", ".yml", ".json", ".template")) and not p.name.endswith(TFVARS_SUFFIXES)
+            },
+        )
+
+
+@dataclass
+class _ModuleGraph:
+    """Who calls each local module, who reads each file, and one file of each module (to add it to a run)."""
+
+    callers: dict[Path, set[Path]] = field(default_factory=dict)
+    readers: dict[Path, set[Path]] = field(default_factory=dict)
+    first_file: dict[Path, Path] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, modules: dict[Path, list[Path]]) -> _ModuleGraph:
+        graph = cls()
+        for directory, files in modules.items():
+            here = absolute(directory)
+            if files:
+                graph.first_file[here] = files[0]
+            texts = [_read(f) for f in files]
+            for child in local_calls(here, texts):
+                if absolute(child) != here:
+                    graph.callers.setdefault(absolute(child), set()).add(here)
+            for text in texts:
+                for written in read_paths(text):
+                    # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
+                    # engine._read_files); both are looked up, a file read either way is in scope.
+                    name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written
+                    graph.readers.setdefault(absolute(here / name), set()).add(here)
+        return graph
+
+    def roots_above(self, start: Path) -> list[Path]:
+        """The root modules that call ``start`` through any depth (``start`` itself when nothing calls it)."""
+        roots: list[Path] = []
+        pending, seen = [start], {start}
+        while pending:
+            directory = pending.pop()
+            above = self.callers.get(directory, set())
+            if not above:
+                roots.append(directory)
+            for caller in sorted(above - seen):
+                seen.add(caller)
+                pending.append(caller)
+        return roots
+
+
+def _template_parents(all_templates: list[Path], changed: set[Path], cwd: Path, focus: Focus) -> None:
+    """A changed template nested by another (a nested stack, a SAM application) is judged inside the template
+    that nests it: that parent, through any depth, joins the run, and all of its findings are in focus."""
+    from infra_policy_linter.resolve.cloudformation.nested import local_template_refs
+
+    parents: dict[Path, set[Path]] = {}
+    for path in all_templates:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"TemplateURL" not in data and b"Location" not in data:
+            continue
+        here = absolute(path)
+        for child in local_template_refs(here, data.decode("utf-8", "replace")):
+            if absolute(child) != here:
+                parents.setdefault(absolute(child), set()).add(here)
+    for start in sorted(changed):
+        pending, seen = [start], {start}
+        while pending:
+            current = pending.pop()
+            above = parents.get(current, set())
+            if not above and current != start:
+                focus.extra.append(current)
+                focus.units.add(display_path(current, cwd))
+            for parent in sorted(above - seen):
+                seen.add(parent)
+                pending.append(parent)

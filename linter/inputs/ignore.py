@@ -1,0 +1,140 @@
+"""Which paths discovery leaves out: ``.gitignore`` / ``.git/info/exclude`` inside a git work tree, and
+``--exclude`` patterns, both with gitignore semantics (pathspec's GitIgnoreSpec; git itself is never run).
+As in git, the ignore rules leave out untracked files only (the index says what is tracked).
+
+Git's precedence: within one file the last matching pattern wins; a deeper ``.gitignore`` wins over a shallower
+one; ``.git/info/exclude`` comes below every ``.gitignore``. Nothing below an ignored directory comes back, so
+discovery prunes ignored directories instead of looking inside them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pathspec import GitIgnoreSpec
+
+from infra_policy_linter.inputs.git_index import tracked_paths
+
+
+def _spec(lines: list[str]) -> GitIgnoreSpec | None:
+    lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def absolute(path: Path) -> Path:
+    """Absolute and normalised, but symlinks kept: every path compared here is made the same way."""
+    return Path(os.path.abspath(path))
+
+
+def git_top(start: Path) -> Path | None:
+    """The work tree root above ``start`` (a ``.git`` directory, or a ``.git`` file in a linked worktree)."""
+    start = absolute(start)
+    for directory in [start, *start.parents]:
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+def _git_dirs(top: Path) -> tuple[Path | None, Path | None]:
+    """The work tree's git directory (its index) and the common directory (info/exclude): both .git itself, or
+    for a linked worktree the directory its .git file names and the common directory that one points to."""
+    dot_git = top / ".git"
+    if dot_git.is_dir():
+        return dot_git, dot_git
+    try:
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return None, None
+    if not text.startswith("gitdir:"):
+        return None, None
+    git_dir = (top / text[len("gitdir:") :].strip()).resolve()
+    common = _read_lines(git_dir / "commondir")
+    return git_dir, ((git_dir / common[0].strip()).resolve() if common else git_dir)
+
+
+@dataclass
+class GitIgnores:
+    """The ignore rules of one git work tree, read lazily per directory."""
+
+    top: Path
+    _specs: dict[Path, GitIgnoreSpec | None] = field(default_factory=dict)
+    _exclude: GitIgnoreSpec | None = None
+    _tracked: set[str] = field(default_factory=set)
+    _tracked_dirs: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        git_dir, common_dir = _git_dirs(self.top)
+        if common_dir is not None:
+            self._exclude = _spec(_read_lines(common_dir / "info" / "exclude"))
+        # Ignore rules apply to untracked files only: a tracked file that a pattern matches is still read.
+        self._tracked = tracked_paths(git_dir) or set()
+        for tracked in self._tracked:
+            parts = tracked.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                self._tracked_dirs.add("/".join(parts[:depth]))
+
+    def _dir_spec(self, directory: Path) -> GitIgnoreSpec | None:
+        if directory not in self._specs:
+            self._specs[directory] = _spec(_read_lines(directory / ".gitignore"))
+        return self._specs[directory]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        """Whether git ignores ``path`` (see :func:`absolute`) itself; the caller prunes
+        ignored directories, so ancestors are not looked at again here."""
+        try:
+            rel = path.relative_to(self.top)
+        except ValueError:
+            return False
+        if not rel.parts or rel.parts[0] == ".git":
+            return False
+        if rel.as_posix() in (self._tracked_dirs if is_dir else self._tracked):
+            return False
+        # Deepest .gitignore first: the first one with a matching pattern decides.
+        for depth in range(len(rel.parts) - 1, -1, -1):
+            base = self.top.joinpath(*rel.parts[:depth])
+            spec = self._dir_spec(base)
+            if spec is None:
+                continue
+            decided = spec.check_file(_as_pattern_path(rel.parts[depth:], is_dir)).include
+            if decided is not None:
+                return decided
+        if self._exclude is not None:
+            decided = self._exclude.check_file(_as_pattern_path(rel.parts, is_dir)).include
+            if decided is not None:
+                return decided
+        return False
+
+
+def _as_pattern_path(parts: tuple[str, ...], is_dir: bool) -> str:
+    # A trailing slash lets directory-only patterns ("build/") match the directory itself.
+    return "/".join(parts) + ("/" if is_dir else "")
+
+
+@dataclass
+class Excludes:
+    """``--exclude`` / ``exclude =`` patterns, gitignore style, relative to the current directory."""
+
+    patterns: tuple[str, ...]
+    cwd: Path
+    _spec: GitIgnoreSpec | None = None
+
+    def __post_init__(self) -> None:
+        self._spec = GitIgnoreSpec.from_lines(self.patterns) if self.patterns else None
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        if self._spec is None:
+            return False
+        rel = Path(os.path.relpath(path, self.cwd)).as_posix()
+        if rel == "." or rel.startswith("../"):
+            # Outside the current directory: match on the path as given (patterns without a slash still work).
+            rel = Path(path).as_posix().lstrip("/")
+        return bool(self._spec.match_file(rel + ("/" if is_dir else "")))

@@ -1,0 +1,58 @@
+"""Reading input files: bytes once, with the size limit, turned into text the same way for every parser."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra_policy_linter.model.entities import ParseError
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str  # display path
+    data: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def describe_os_error(path: Path, exc: OSError) -> str:
+    if path.is_symlink() and not path.exists():
+        return "broken symbolic link"
+    if path.is_dir():
+        return "a directory, not a file"
+    return f"cannot read file: {exc.strerror or exc}"
+
+
+def read_source(path: Path, shown: str, limit: int) -> Source | ParseError:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            return ParseError(
+                shown, None, None, f"skipped: {size:,} bytes is over the {limit:,}-byte limit (max-file-size)"
+            )
+        return Source(shown, path.read_bytes())
+    except OSError as exc:
+        return ParseError(shown, None, None, describe_os_error(path, exc))
+
+
+def read_head(path: Path, size: int = 65536) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except OSError:
+        return b""
+
+
+def decode(source: Source) -> str | ParseError:
+    """UTF-8 with an optional BOM; CRLF and CR line endings become LF (line numbers stay the same)."""
+    try:
+        text = source.data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return ParseError(source.path, None, None, f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")
+    if "\x00" in text:
+        return ParseError(source.path, None, None, "not a text file (it contains NUL bytes)")
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,223 @@
+"""Resource and data source attributes in Terraform: the names, ARNs, ids and URLs AWS computes from a resource's
+arguments (its name, the provider's region, the account), the data sources the linter answers itself
+(caller identity, region, partition, policy documents, AWS managed policies), and arguments as written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from infra_policy_linter.iam.managed import aws_managed_arn, aws_managed_document
+from infra_policy_linter.model import aws
+from infra_policy_linter.model.values import Unknown, generated_name, make_text, plain
+from infra_policy_linter.resolve.terraform.blocks import META_KEYS, Block, Scope, instance_suffix, scope_key
+from infra_policy_linter.resolve.terraform.expressions import ExpressionEvaluator
+from infra_policy_linter.resolve.terraform.policies import PolicyDocuments
+from infra_policy_linter.verdicts.link import function_name_of
+
+# How the name of a resource of each type is found: the argument that sets it, or the one Terraform generates.
+_NameOf = Callable[[ExpressionEvaluator, Block, Scope], Any]
+
+
+def _name_arg(*keys: str, prefix_key: str | None = None) -> _NameOf:
+    def get(module: ExpressionEvaluator, block: Block, scope: Scope) -> Any:
+        for key in keys:
+            if key in block.body:
+                return module.argument(block, key, scope)
+        generated = generated_name(block.address + instance_suffix(scope), "Terraform")
+        if prefix_key and prefix_key in block.body:
+            return make_text([module.argument(block, prefix_key, scope), generated])
+        return generated
+
+    return get
+
+
+_NAMES: dict[str, _NameOf] = {
+    "aws_kms_key": lambda module, block, scope: Unknown(
+        f"{block.address}{instance_suffix(scope)}.key_id",
+        f"the key id AWS KMS generates for {block.address}",
+        atom=True,
+    ),
+    "aws_kms_alias": _name_arg("name", prefix_key="name_prefix"),
+    "aws_kinesis_stream": _name_arg("name"),
+    "aws_dynamodb_table": _name_arg("name"),
+    "aws_msk_cluster": _name_arg("cluster_name"),
+    "aws_msk_serverless_cluster": _name_arg("cluster_name"),
+    "aws_sqs_queue": _name_arg("name", prefix_key="name_prefix"),
+    "aws_sns_topic": _name_arg("name", prefix_key="name_prefix"),
+    "aws_lambda_function": _name_arg("function_name"),
+    "aws_cloudwatch_event_bus": _name_arg("name"),
+    "aws_s3_bucket": _name_arg("bucket", prefix_key="bucket_prefix"),
+    "aws_iam_role": _name_arg("name", prefix_key="name_prefix"),
+    "aws_iam_policy": _name_arg("name", prefix_key="name_prefix"),
+    "aws_lambda_alias": _name_arg("name"),
+}
+
+
+class ResourceAttributes(PolicyDocuments):
+    """The attributes of the module's resources and data sources, as references read them."""
+
+    def resource_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
+        rtype = block.type
+        if block.kind == "data":
+            special = self._data_attribute(block, attr, scope)
+            if special is not None:
+                return special
+        name_of = _NAMES.get(rtype)
+        if name_of is not None:
+            computed = self._computed(block, attr, scope, name_of)
+            if computed is not None:
+                return computed
+        if attr in block.body and attr not in META_KEYS:
+            return self.argument(block, attr, scope)
+        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply", present=True)
+
+    def _computed(self, block: Block, attr: str, scope: Scope, name_of: _NameOf) -> Any:
+        rtype = block.type
+        if block.kind == "data" and rtype == "aws_iam_policy" and attr == "arn" and "arn" in block.body:
+            return self.argument(block, "arn", scope)
+        name = name_of(self, block, scope)
+        reg = self.provider_region(block)
+        acct = self.env.account()
+        formulas = _ATTRIBUTES.get(rtype)
+        return formulas(self, block, scope, name, reg, acct).get(attr) if formulas else None
+
+    def _data_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
+        rtype = block.type
+        if rtype == "aws_caller_identity" and attr in ("account_id", "id"):
+            return self.env.account()
+        if rtype == "aws_region" and attr in ("name", "id", "region"):
+            return self.provider_region(block)
+        if rtype == "aws_iam_policy" and attr == "policy":
+            # An AWS managed policy looked up by ARN or name: its document is in the linter's snapshot.
+            arn = self.argument(block, "arn", scope) if "arn" in block.body else None
+            if arn is None and "name" in block.body:
+                name = plain(self.argument(block, "name", scope))
+                arn = aws_managed_arn(name) if name else None
+            found = aws_managed_document(arn) if arn is not None else None
+            return found[1] if found else None
+        if rtype == "aws_partition" and attr == "partition":
+            return aws.PARTITION
+        if rtype == "aws_partition" and attr == "dns_suffix":
+            return aws.URL_SUFFIX
+        if rtype == "aws_iam_policy_document" and attr in ("json", "minified_json"):
+            key = ("doc", block.name, scope_key(scope))
+            if key not in self._cache:
+                if key in self._active:
+                    return Unknown(block.address, f"{block.address} refers to itself")
+                self._active.add(key)
+                try:
+                    self._cache[key] = self._policy_document(block, scope)
+                finally:
+                    self._active.discard(key)
+            return self._cache[key]
+        return None
+
+
+# The attributes AWS computes for a resource of each type: (module, block, scope, name, region, account) -> table.
+_Formulas = Callable[[ExpressionEvaluator, Block, Scope, Any, Any, Any], dict[str, Any]]
+
+
+def _queue(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    url = aws.queue_url(reg, acct, name)
+    return {"name": name, "arn": aws.queue_arn(reg, acct, name), "id": url, "url": url}
+
+
+def _topic(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    arn = aws.topic_arn(reg, acct, name)
+    return {"name": name, "arn": arn, "id": arn}
+
+
+def _function(
+    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
+) -> dict[str, Any]:
+    version = Unknown(f"{block.address}.version", f"the version {block.address} publishes")
+    return {
+        "function_name": name,
+        "id": name,
+        "arn": aws.function_arn(reg, acct, name),
+        "qualified_arn": aws.function_arn(reg, acct, name, version),
+    }
+
+
+def _alias(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    fn = function_name_of(module.argument(block, "function_name", scope))
+    return {"name": name, "arn": aws.function_arn(reg, acct, fn, name)}
+
+
+def _event_bus(
+    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
+) -> dict[str, Any]:
+    return {"name": name, "id": name, "arn": aws.event_bus_arn(reg, acct, name)}
+
+
+def _bucket(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    return {"bucket": name, "id": name, "arn": aws.bucket_arn(name)}
+
+
+def _stream(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    arn = aws.kinesis_stream_arn(reg, acct, name)
+    return {"name": name, "id": arn, "arn": arn}
+
+
+def _table(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
+    return {
+        "name": name,
+        "id": name,
+        "arn": aws.dynamodb_table_arn(reg, acct, name),
+        "stream_arn": aws.dynamodb_stream_arn(reg, acct, name, label),
+        "stream_label": label,
+    }
+
+
+def _cluster(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
+    arn = aws.msk_cluster_arn(reg, acct, name, uuid)
+    return {"cluster_name": name, "arn": arn, "id": arn}
+
+
+def _key(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    return {"id": name, "key_id": name, "arn": aws.key_arn(reg, acct, name)}
+
+
+def _key_alias(
+    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
+) -> dict[str, Any]:
+    target = module.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
+    return {
+        "name": name,
+        "id": name,
+        "arn": aws.key_alias_arn(reg, acct, name),
+        "target_key_id": target,
+        "target_key_arn": aws.kms_key_arn(target, reg, acct) if target is not None else None,
+    }
+
+
+def _role(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    path = module.argument(block, "path", scope) if "path" in block.body else "/"
+    return {"name": name, "arn": aws.role_arn(acct, path, name), "id": name}
+
+
+def _policy(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    path = module.argument(block, "path", scope) if "path" in block.body else "/"
+    arn = aws.managed_policy_arn(acct, path, name)
+    return {"name": name, "arn": arn, "id": arn}
+
+
+_ATTRIBUTES: dict[str, _Formulas] = {
+    "aws_sqs_queue": _queue,
+    "aws_sns_topic": _topic,
+    "aws_lambda_function": _function,
+    "aws_lambda_alias": _alias,
+    "aws_cloudwatch_event_bus": _event_bus,
+    "aws_s3_bucket": _bucket,
+    "aws_kinesis_stream": _stream,
+    "aws_dynamodb_table": _table,
+    "aws_msk_cluster": _cluster,
+    "aws_msk_serverless_cluster": _cluster,
+    "aws_kms_key": _key,
+    "aws_kms_alias": _key_alias,
+    "aws_iam_role": _role,
+    "aws_iam_policy": _policy,
+}

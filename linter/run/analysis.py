@@ -1,0 +1,245 @@
+"""One unit, start to finish: parse its files, build the model, run the rules, apply suppressions.
+
+Units are independent, so this is what runs in parallel and what the cache stores.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from typing import Any, Literal
+
+from infra_policy_linter.config import Config
+from infra_policy_linter.findings.finding import Finding
+from infra_policy_linter.findings.suppress import Suppressed, apply_suppressions
+from infra_policy_linter.inputs.sources import Source, decode
+from infra_policy_linter.model.entities import ParseError, Unit
+from infra_policy_linter.model.values import Environment
+
+
+@dataclass(frozen=True)
+class Work:
+    kind: Literal["terraform", "cloudformation", "terraform-plan"]
+    name: str  # module directory or template path (display form)
+    sources: tuple[Source, ...]
+    tfvars: tuple[Source, ...] = ()
+    broken: tuple[str, ...] = ()  # files of the module that could not even be read
+    modules: tuple[tuple[str, tuple[Source, ...]], ...] = ()  # called modules: (directory, files)
+    remote: tuple[tuple[str, str], ...] = ()  # module address -> directory, from .terraform/modules/modules.json
+    texts: tuple[Source, ...] = ()  # files the modules read with file() / templatefile()
+    variables: tuple[tuple[str, str], ...] = ()  # --var NAME=VALUE, applied after every variable file
+    absent: tuple[str, ...] = ()  # files the modules name in file()/templatefile() that do not exist
+
+
+@dataclass
+class UnitResult:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    units: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # see infra_policy_linter.run.coverage
+
+
+def analyse(work: Work, config: Config, today: date) -> UnitResult:
+    try:
+        return _analyse(work, config, today)
+    except RecursionError:
+        return UnitResult(errors=[ParseError(work.name, None, None, "nesting too deep to analyse")])
+    except Exception as exc:  # a bug must cost one unit, not the run, and must not pass silently
+        if os.environ.get("INFRA_POLICY_LINTER_DEBUG"):
+            raise
+        what = "module" if work.kind == "terraform" else "template"
+        message = f"internal error while analysing this {what}: {type(exc).__name__}: {exc}"
+        return UnitResult(errors=[ParseError(work.name, None, None, message)])
+
+
+def _analyse(work: Work, config: Config, today: date) -> UnitResult:
+    from infra_policy_linter.run.coverage import destination_counts
+
+    env = Environment(config.account_id, config.region)
+    result = UnitResult()
+    unfollowed: list[str] = []
+    if work.kind == "terraform":
+        unit = _terraform(work, env, result, unfollowed)
+    elif work.kind == "terraform-plan":
+        unit = _plan(work, env, result)
+    else:
+        unit = _template(work, env, result, unfollowed)
+    if unit is None:
+        return result
+    result.units = 1
+    result.files = list(unit.files)
+    shared: dict[str, Any] = {}
+    result.findings, result.suppressed = check_unit(unit, config, today, shared)
+    result.counts = {**destination_counts(unit, shared), "not_followed": len(unfollowed)}
+    return result
+
+
+def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
+    from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
+    from infra_policy_linter.parsers.terraform_json import parse_terraform_file
+    from infra_policy_linter.resolve.terraform.module import ModuleLibrary, build_module
+    from infra_policy_linter.resolve.terraform.registry_models import anchor_at_calls, mentions_a_model
+
+    broken = list(work.broken)
+    files = _parsed(work.sources, parse_terraform_file, result, broken)
+
+    def parse_variables(path: str, text: str) -> Any:
+        return parse_tfvars_json(path, text) if path.endswith(".json") else parse_hcl(path, text)
+
+    tfvars = _parsed(work.tfvars, parse_variables, result, broken)
+    if work.variables:
+        tfvars.append(_command_line_variables(work.variables))
+    if not files:
+        return None
+    library = ModuleLibrary(remote=dict(work.remote), absent=set(work.absent))
+    for source in work.texts:
+        text = decode(source)
+        if not isinstance(text, ParseError):
+            library.texts[source.path] = text
+    for directory, sources in work.modules:
+        library.files[directory] = _parsed(sources, parse_terraform_file, result, broken)
+    if mentions_a_model([decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]):
+        library.models = _registry_models()
+    unit = build_module(work.name, files, tfvars, env, library)
+    anchor_at_calls(unit, library.call_sites)
+    # The resolver already knows which calls it could not follow (MOD001): one per call site.
+    unfollowed.extend(sorted({f"{c.location.path}:{c.location.line}" for c in unit.unfollowed}))
+    unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
+    return unit
+
+
+def _command_line_variables(pairs: tuple[tuple[str, str], ...]) -> Any:
+    """-var values as Terraform reads them: a value that starts like a list or an object is an HCL expression,
+    anything else is the string itself."""
+    from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, ParsedExpression, parse_attribute_value
+    from infra_policy_linter.parsers.terraform import TfFile
+
+    body: dict[str, Any] = {}
+    for name, value in pairs:
+        body[name] = value
+        if value.lstrip().startswith(("[", "{")):
+            try:
+                node, source = parse_attribute_value(value, 0)
+            except HclExpressionError:
+                continue  # kept as the string: what Terraform would reject, the linter reads as text
+            body[name] = ParsedExpression(source, node)
+    return TfFile("--var", body, [])
+
+
+def _plan(work: Work, env: Environment, result: UnitResult) -> Unit | None:
+    from infra_policy_linter.resolve.terraform.plan import build_plan
+
+    (source,) = work.sources
+    text = decode(source)
+    built = text if isinstance(text, ParseError) else build_plan(source.path, text, env)
+    if isinstance(built, ParseError):
+        result.errors.append(built)
+        return None
+    return built
+
+
+def _template(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
+    from infra_policy_linter.resolve.cloudformation.template import build_template
+    from infra_policy_linter.run.coverage import nested_stacks
+
+    source, *nested = work.sources  # a template, then the local templates of its nested stacks
+    parsed = _read_template(source, env, result)
+    if parsed is None:
+        return None
+    children = {}
+    for child in nested:
+        read = _read_template(child, env, result)
+        if read is not None:
+            children[child.path] = read[1] if read[1] is not None else read[0]
+    # Nested stacks whose template is not a local file that could be read are not followed.
+    stacks = nested_stacks(parsed[0].body)
+    unfollowed.extend(stacks[: max(0, len(stacks) - len(children))])
+    return build_template(parsed[0], env, parsed[1], children)
+
+
+def _read_template(source: Source, env: Environment, result: UnitResult) -> tuple[Any, Any] | None:
+    """(template, what the SAM transform made of it or None); None when it is no template or is broken."""
+    from infra_policy_linter.parsers.cloudformation import parse_template
+    from infra_policy_linter.resolve.cloudformation.sam_transform import uses_sam
+
+    text = decode(source)
+    parsed = text if isinstance(text, ParseError) else parse_template(source.path, text)
+    if parsed is None:
+        return None
+    if isinstance(parsed, ParseError):
+        result.errors.append(parsed)
+        return None
+    translated = None
+    if uses_sam(parsed.body):
+        from infra_policy_linter.resolve.cloudformation.sam_transform import translate
+
+        translated = translate(parsed, env.region_name)
+        if isinstance(translated, list):  # SAM rejects the template: its messages are the result
+            result.errors.extend(translated)
+            return None
+    return parsed, translated
+
+
+def check_unit(
+    unit: Unit, config: Config, today: date, shared: dict[str, Any] | None = None
+) -> tuple[list[Finding], list[Suppressed]]:
+    from dataclasses import replace
+
+    from infra_policy_linter.rules import ALL_RULES
+
+    enabled = {rule.id for rule in ALL_RULES if config.rule_enabled(rule.id)}
+    shared = {} if shared is None else shared
+    raw: list[Finding] = []
+    seen: set[tuple[Any, ...]] = set()
+    for rule in ALL_RULES:
+        if rule.id not in enabled:
+            continue
+        for finding in rule.check(unit, shared):
+            # Instances of one resource (for_each over qualifiers, say) can yield the very same finding twice.
+            key = (finding.rule, finding.location, finding.message)
+            if key not in seen:
+                seen.add(key)
+                raw.append(finding)
+    active, hidden, meta = apply_suppressions(unit, raw, today, enabled)
+    findings = [replace(f, level=config.levels[f.rule]) if f.rule in config.levels else f for f in active + meta]
+    return findings, hidden
+
+
+def _parsed(
+    sources: tuple[Source, ...], parse: Callable[[str, str], Any], result: UnitResult, broken: list[str]
+) -> list[Any]:
+    """Each source decoded and parsed; what cannot be becomes an error of the unit and a broken file."""
+    parsed_files = []
+    for source in sources:
+        text = decode(source)
+        parsed = text if isinstance(text, ParseError) else parse(source.path, text)
+        if isinstance(parsed, ParseError):
+            result.errors.append(parsed)
+            broken.append(source.path)
+        else:
+            parsed_files.append(parsed)
+    return parsed_files
+
+
+def decode_text(source: Source) -> str:
+    return source.data.decode("utf-8", "replace")
+
+
+@cache
+def _registry_models() -> dict[str, list[Any]]:
+    """The linter's models of registry modules, parsed once per process."""
+    from infra_policy_linter.parsers.terraform import parse_hcl
+    from infra_policy_linter.resolve.terraform.registry_models import MODEL_PREFIX, model_sources
+
+    parsed: dict[str, list[Any]] = {}
+    for address, text in model_sources():
+        tf = parse_hcl(f"{MODEL_PREFIX}{address})/main.tf", text)
+        if isinstance(tf, ParseError):  # the project's own file: a test keeps it parseable
+            raise RuntimeError(f"the model of {address} does not parse: {tf.message}")
+        parsed[address] = [tf]
+    return parsed

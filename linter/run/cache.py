@@ -1,0 +1,207 @@
+"""A content-addressed cache of unit results under the user cache directory.
+
+The key covers everything a unit's result depends on: the tool version, the unit's file names and contents, the
+options that change verdicts, and today's date (suppressions expire). Entries are JSON (never pickle: loading
+the cache must not be able to run code), written atomically, and any entry that cannot be read is ignored and
+rewritten, so concurrent runs and corrupt files are harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import threading
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from infra_policy_linter import __version__
+from infra_policy_linter.config import Config
+from infra_policy_linter.findings.finding import Finding, Related, chain_from_data, chain_to_data
+from infra_policy_linter.findings.suppress import Suppressed
+from infra_policy_linter.fix.writers import Grant
+from infra_policy_linter.model.entities import Location, ParseError, Suppression
+from infra_policy_linter.run.analysis import UnitResult, Work
+
+FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of the linter's own source files (the engine and the rules), computed once per process.
+
+    The version string alone is not enough: in a development checkout or an editable install, editing a rule
+    message must not keep serving results computed by the old code.
+    """
+    import infra_policy_linter
+    import infra_policy_linter.rules
+
+    digest = hashlib.sha256()
+    roots = {Path(infra_policy_linter.__file__).parent, Path(infra_policy_linter.rules.__file__).parent}
+    for root in sorted(roots):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".json", ".hcl") and path.is_file():  # code, AWS data, module models
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "infra-policy-linter"
+
+
+def cache_key(work: Work, config: Config, today: date, version: str = __version__) -> str:
+    material = {
+        "format": FORMAT,
+        "version": version,
+        "code": code_digest(),
+        "kind": work.kind,
+        "name": work.name,
+        "sources": [[s.path, s.digest] for s in work.sources],
+        "tfvars": [[s.path, s.digest] for s in work.tfvars],
+        "broken": list(work.broken),
+        "modules": [[d, [[s.path, s.digest] for s in sources]] for d, sources in work.modules],
+        "remote": [list(r) for r in work.remote],
+        "texts": [[s.path, s.digest] for s in work.texts],
+        "absent": list(work.absent),
+        "variables": [list(pair) for pair in work.variables],
+        "config": [
+            sorted(config.select) if config.select is not None else None,
+            sorted(config.ignore),
+            sorted(config.levels.items()),
+            config.account_id,
+            config.region,
+        ],
+        "today": today.isoformat(),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+
+    def _path(self, key: str) -> Path:
+        assert self.directory is not None
+        return self.directory / f"{key}.json"
+
+    def get(self, key: str) -> UnitResult | None:
+        if self.directory is None:
+            return None
+        try:
+            return _result_from(json.loads(self._path(key).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing or corrupt: recompute and rewrite
+
+    def put(self, key: str, result: UnitResult) -> None:
+        if self.directory is None:
+            return
+        path = self._path(key)
+        tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
+        data = json.dumps(_result_to(result), separators=(",", ":")).encode("utf-8")
+        try:
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            except FileNotFoundError:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half of one
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _loc(loc: Location) -> list[Any]:
+    return [loc.path, loc.line, loc.column, loc.end_line, loc.end_column]
+
+
+def _finding_to(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "level": f.level,
+        "message": f.message,
+        "location": _loc(f.location),
+        "unit": f.unit,
+        "function": f.function,
+        "role": f.role,
+        "destination": f.destination,
+        "action": f.action,
+        "fix": f.fix,
+        "related": [[r.message, _loc(r.location)] for r in f.related],
+        "evidence": sorted(f.evidence),
+        "chain": chain_to_data(f.chain),
+        "grant": dataclasses.asdict(f.grant) if f.grant else None,
+    }
+
+
+def _finding_from(d: dict[str, Any]) -> Finding:
+    return Finding(
+        rule=d["rule"],
+        level=d["level"],
+        message=d["message"],
+        location=Location(*d["location"]),
+        unit=d["unit"],
+        function=d["function"],
+        role=d["role"],
+        destination=d["destination"],
+        action=d["action"],
+        fix=d["fix"],
+        related=tuple(Related(m, Location(*loc)) for m, loc in d["related"]),
+        evidence=frozenset(d["evidence"]),
+        chain=chain_from_data(d.get("chain")),
+        grant=Grant(**d["grant"]) if d.get("grant") else None,
+    )
+
+
+def _result_to(r: UnitResult) -> dict[str, Any]:
+    return {
+        "findings": [_finding_to(f) for f in r.findings],
+        "suppressed": [
+            {
+                "finding": _finding_to(s.finding),
+                "rules": list(s.suppression.rules),
+                "reason": s.suppression.reason,
+                "location": _loc(s.suppression.location),
+                "start": s.suppression.start,
+                "end": s.suppression.end,
+                "expires": s.suppression.expires.isoformat() if s.suppression.expires else None,
+            }
+            for s in r.suppressed
+        ],
+        "errors": [[e.path, e.line, e.column, e.message] for e in r.errors],
+        "files": r.files,
+        "units": r.units,
+        "counts": r.counts,
+    }
+
+
+def _result_from(d: dict[str, Any]) -> UnitResult:
+    suppressed = [
+        Suppressed(
+            _finding_from(s["finding"]),
+            Suppression(
+                tuple(s["rules"]),
+                s["reason"],
+                Location(*s["location"]),
+                s["start"],
+                s["end"],
+                date.fromisoformat(s["expires"]) if s["expires"] else None,
+            ),
+        )
+        for s in d["suppressed"]
+    ]
+    return UnitResult(
+        findings=[_finding_from(f) for f in d["findings"]],
+        suppressed=suppressed,
+        errors=[ParseError(*e) for e in d["errors"]],
+        files=list(d["files"]),
+        units=int(d["units"]),
+        counts={k: int(v) for k, v in d.get("counts", {}).items()},
+    )

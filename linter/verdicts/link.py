@@ -1,0 +1,241 @@
+"""Joining the model: invoke config -> function -> execution role -> every policy that reaches the role.
+
+Format-neutral: works on :class:`~infra_policy_linter.model.entities.Unit` only. Joins compare resolved values, so a
+role referenced by name in one place and by ARN in another is still the same role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra_policy_linter.iam.managed import aws_managed_document, aws_managed_path
+from infra_policy_linter.iam.match import same
+from infra_policy_linter.iam.principals import RolePrincipal, applies_to, delegates
+from infra_policy_linter.model import aws
+from infra_policy_linter.model.entities import (
+    Function,
+    InlineAttachment,
+    InvokeConfig,
+    Location,
+    ManagedAttachment,
+    Policy,
+    ResourcePolicy,
+    Role,
+    Unit,
+)
+from infra_policy_linter.model.values import Text, Unknown, display, make_text, plain
+from infra_policy_linter.resolve.policy_document import policy_from_value
+
+
+@dataclass
+class RoleGrants:
+    """Everything that reaches one execution role."""
+
+    role: Role
+    policies: list[Policy] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)  # policies that reach the role but cannot be read
+    boundary: Policy | None = None
+    boundary_unresolved: str | None = None
+    evidence: list[Location] = field(default_factory=list)  # where those policies and attachments are written
+    principal: RolePrincipal = field(default_factory=lambda: RolePrincipal(None, None))
+    # The resource-based policies of the unit that may name the role (or its account, or everyone): each counts
+    # for the requests on the resources it is attached to (see infra_policy_linter.iam.resource_policy).
+    resource_policies: list[ResourcePolicy] = field(default_factory=list)
+    # Those that allow the role's account rather than the role: they only say why a missing grant stays missing.
+    delegating: list[ResourcePolicy] = field(default_factory=list)
+
+
+def function_name_of(value: Any) -> Any:
+    """The bare function name from a name, ``name:qualifier``, a full ARN or a partial ARN."""
+    fields = aws.arn_fields(value)
+    if fields is not None:
+        resource = fields[5]
+    else:
+        text = plain(value)
+        if text is not None and text.count(":") >= 2 and ":function:" in text:
+            resource = "function:" + text.split(":function:", 1)[1]  # partial ARN 123456789012:function:name
+        else:
+            resource = value
+    text = plain(resource)
+    if text is not None:
+        if text.startswith("function:"):
+            text = text[len("function:") :]
+        return text.split(":")[0]
+    if isinstance(resource, Text):
+        parts = list(resource.parts)
+        if isinstance(parts[0], str) and parts[0].startswith("function:"):
+            parts[0] = parts[0][len("function:") :]
+        kept: list[Any] = []
+        for part in parts:
+            if isinstance(part, str) and ":" in part:
+                kept.append(part.split(":")[0])
+                break
+            kept.append(part)
+        return make_text(kept)
+    return resource
+
+
+def find_function(unit: Unit, config: InvokeConfig) -> tuple[Function | None, str | None]:
+    """The function an invoke config configures, or the reason it cannot be found in this unit."""
+    if config.function_address:
+        for fn in unit.functions:
+            if fn.address == config.function_address:
+                return fn, None
+    wanted = function_name_of(config.function)
+    maybe: list[Function] = []
+    for fn in unit.functions:
+        verdict = same(function_name_of(fn.name), wanted)
+        if verdict is True:
+            return fn, None
+        if verdict is None:
+            maybe.append(fn)
+    if isinstance(config.function, Unknown):
+        return None, f"the function is {config.function.reason or config.function.name}"
+    if maybe:
+        return None, (
+            f"the function {display(config.function)} cannot be matched to a function defined here with certainty"
+        )
+    return None, f"the function {display(config.function)} is not defined in {unit.name}"
+
+
+def find_role(unit: Unit, fn: Function) -> tuple[Role | None, str | None]:
+    maybe = []
+    for role in unit.roles:
+        verdict = same(role.arn, fn.role)
+        if verdict is True:
+            return role, None
+        if verdict is None:
+            maybe.append(role)
+    if isinstance(fn.role, Unknown):
+        return None, f"its execution role is {fn.role.reason or fn.role.name}"
+    if maybe:
+        return None, (
+            f"its execution role {display(fn.role)} may be {maybe[0].address}, but that cannot be decided statically"
+        )
+    return None, f"its execution role {display(fn.role)} is not defined in {unit.name}, so its policies cannot be seen"
+
+
+def _role_matches(role: Role, reference: Any) -> bool | None:
+    by_name = same(role.name, reference)
+    if by_name is True:
+        return True
+    by_arn = same(role.arn, reference)
+    if by_arn is True:
+        return True
+    if by_name is None and by_arn is None:
+        return None
+    return False if by_name is False and by_arn is False else None
+
+
+def resolve_managed(unit: Unit, arn: Any) -> tuple[Policy | None, str | None]:
+    """The document behind a managed policy ARN: one defined in the unit, or a known AWS managed policy."""
+    maybe = None
+    for mp in unit.managed_policies:
+        verdict = same(mp.arn, arn)
+        if verdict is True:
+            return mp.policy, None
+        if verdict is None:
+            maybe = mp
+    found = aws_managed_document(arn)
+    if found is not None:
+        name, document = found
+        return policy_from_value(f"AWS managed policy {name}", document, None), None
+    if aws_managed_path(arn) is not None:
+        return None, (
+            f"the AWS managed policy {display(arn)} is not in the linter's snapshot, so what it grants is unknown"
+        )
+    if maybe is not None:
+        return None, f"the managed policy {display(arn)} may be {maybe.address}, but that cannot be decided statically"
+    if isinstance(arn, Unknown):
+        return None, f"a managed policy whose ARN is {arn.reason or arn.name}"
+    return None, f"the managed policy {display(arn)} is not defined in {unit.name}, so what it grants is unknown"
+
+
+def role_grants(unit: Unit, role: Role, memo: dict[str, Any] | None = None) -> RoleGrants:
+    """Everything that reaches ``role``; pass the rules' shared dict as ``memo`` to compute it once per unit."""
+    if memo is not None:
+        cached: RoleGrants | None = memo.setdefault("role_grants", {}).get(role.address)
+        if cached is None:
+            cached = memo["role_grants"][role.address] = role_grants(unit, role)
+        return cached
+    grants = RoleGrants(role, principal=RolePrincipal.of(role.arn))
+    grants.unresolved.extend(unit.incomplete)
+    grants.policies.extend(role.inline_policies)
+    grants.evidence.extend(p.location for p in role.inline_policies if p.location)
+    for arn, location in role.managed_policy_arns:
+        _add_managed(grants, *resolve_managed(unit, arn), location)
+    for inline in unit.inline_attachments:
+        _add_inline(grants, inline)
+    for attachment in unit.managed_attachments:
+        _add_attachment(unit, grants, attachment)
+    if role.boundary is not None:
+        grants.boundary, grants.boundary_unresolved = resolve_managed(unit, role.boundary)
+    grants.policies = _unique(grants.policies)
+    grants.resource_policies = [rp for rp in unit.resource_policies if _may_name(rp, grants.principal)]
+    grants.delegating = [
+        rp for rp in unit.resource_policies if any(delegates(s, grants.principal) for s in rp.policy.statements)
+    ]
+    grants.evidence.extend(rp.location for rp in grants.resource_policies if rp.location)
+    return grants
+
+
+def _add_managed(grants: RoleGrants, policy: Policy | None, problem: str | None, location: Location | None) -> None:
+    if policy is not None:
+        grants.policies.append(policy)
+        if policy.location or location:
+            grants.evidence.append(policy.location or location)  # type: ignore[arg-type]
+    else:
+        grants.unresolved.append(problem or "")
+
+
+def _add_inline(grants: RoleGrants, attachment: InlineAttachment) -> None:
+    verdict = _role_matches(grants.role, attachment.role)
+    if verdict is True:
+        grants.policies.append(attachment.policy)
+        if attachment.policy.location:
+            grants.evidence.append(attachment.policy.location)
+    elif verdict is None:
+        grants.unresolved.append(
+            f"{attachment.policy.name} may be attached to {grants.role.address} "
+            f"(its role is {display(attachment.role)})"
+        )
+
+
+def _add_attachment(unit: Unit, grants: RoleGrants, attachment: ManagedAttachment) -> None:
+    verdict = _role_matches(grants.role, attachment.role)
+    if verdict is False:
+        return
+    if verdict is None:
+        grants.unresolved.append(
+            f"{attachment.address or 'an attachment'} may attach a policy to {grants.role.address} "
+            f"(its role is {display(attachment.role)})"
+        )
+        return
+    policy: Policy | None
+    problem: str | None
+    if attachment.policy is not None:
+        policy, problem = attachment.policy, None
+    else:
+        policy, problem = resolve_managed(unit, attachment.policy_arn)
+    if policy is not None and attachment.location:
+        grants.evidence.append(attachment.location)
+    _add_managed(grants, policy, problem, None)
+
+
+def _may_name(rp: ResourcePolicy, who: RolePrincipal) -> bool:
+    """Could the resource-based policy say anything about the role (or is it unreadable, so that it might)? A key
+    policy always can: without it the role's own policies grant nothing on the key."""
+    if rp.policy.unresolved is not None or any(aws.service_of(r) == "kms" for r in rp.resources):
+        return True
+    return any(applies_to(s, who) is not False for s in rp.policy.statements)
+
+
+def _unique(policies: list[Policy]) -> list[Policy]:
+    seen: set[int] = set()
+    out = []
+    for p in policies:
+        if id(p) not in seen:
+            seen.add(id(p))
+            out.append(p)
+    return out

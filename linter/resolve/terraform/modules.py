@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra_policy_linter.model.entities import Location, ModuleCall
-from infra_policy_linter.model.values import Unknown, plain
+from infra_policy_linter.model.values import Text, Unknown, plain
 from infra_policy_linter.parsers.terraform import TfFile
 from infra_policy_linter.resolve.terraform.blocks import Declarations, Scope, hcl_source
 from infra_policy_linter.resolve.terraform.expressions import Evaluator
@@ -90,7 +90,19 @@ def instances(ev: Evaluator, body: dict[str, Any]) -> list[tuple[str, Scope]]:
         each = ev.evaluate_raw(body["for_each"])
         if isinstance(each, dict):
             return [(f'["{k}"]', Scope(each_key=k, each_value=v)) for k, v in sorted(each.items())]
-        if isinstance(each, list) and all(isinstance(k, str) for k in each):
-            return [(f'["{k}"]', Scope(each_key=k, each_value=k)) for k in sorted(set(each))]
+        if isinstance(each, list):
+            return _set_instances(each)
         return [("[*]", Scope())]
     return [("", Scope())]
+
+
+def _set_instances(each: list[Any]) -> list[tuple[str, Scope]]:
+    """The instances of a for_each over a set of strings, by sorted key. An element read from a variable's default
+    is text resting on that assumption: its key is the text, its value keeps the assumption."""
+    elements: dict[str, Any] = {}
+    for element in each:
+        key = plain(element) if isinstance(element, (str, Text)) else None
+        if key is None:
+            return [("[*]", Scope())]  # an element not known: one instance standing for all of them
+        elements.setdefault(key, element)
+    return [(f'["{k}"]', Scope(each_key=k, each_value=elements[k])) for k in sorted(elements)]

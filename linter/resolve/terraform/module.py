@@ -41,6 +41,7 @@ from infra_policy_linter.resolve.terraform.blocks import (
     Scope,
 )
 from infra_policy_linter.resolve.terraform.expressions import Evaluator
+from infra_policy_linter.resolve.terraform.index import ArnIndex
 from infra_policy_linter.resolve.terraform.model import build_model, file_language
 from infra_policy_linter.resolve.terraform.modules import instances, locate_call, output_value
 from infra_policy_linter.resolve.terraform.references import Passed
@@ -77,6 +78,8 @@ class TerraformModule:
         self.declarations = Declarations(name, files, tfvars, prefix)
         self.call = call
         self.depth = depth
+        # One per unit: the root module makes it, the instances it calls share it.
+        self.index: ArnIndex = call.module.index if call is not None else ArnIndex()
         root = call.module.evaluator.root if call is not None else name
         env, library = env or Environment(), library or ModuleLibrary()
         self.evaluator: Evaluator = Evaluator(self.declarations, self, env, library, root)

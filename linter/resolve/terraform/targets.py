@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from infra_policy_linter.iam.match import same
+from infra_policy_linter.iam.match import identity, same
 from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import Destination, EventSourceMapping, Location
 from infra_policy_linter.model.values import Text, Unknown, plain
@@ -16,7 +16,6 @@ from infra_policy_linter.parsers.terraform import find_attribute
 from infra_policy_linter.resolve.terraform.attributes import resource_attribute
 from infra_policy_linter.resolve.terraform.blocks import Block, Nested, Scope, attribute_location, hcl_source, step_attr
 from infra_policy_linter.resolve.terraform.expressions import Evaluator
-from infra_policy_linter.resolve.terraform.modules import instances, output_value
 
 if TYPE_CHECKING:
     from infra_policy_linter.resolve.terraform.module import TerraformModule
@@ -135,12 +134,13 @@ def arn_addresses(module: TerraformModule, value: Any) -> dict[str, str]:
 
 def _output_with_value(module: TerraformModule, value: Any) -> str | None:
     """``module.<name>.<output>`` of a module this one calls, whose value is certainly ``value``."""
-    if not isinstance(value, (str, Text)):
+    wanted = identity(value) if isinstance(value, (str, Text)) else None
+    if wanted is None:
         return None
     for name, suffix, child in module.called_instances():
-        for oname, _ in child.declarations.outputs:
-            if same(output_value(child.evaluator, oname), value) is True:
-                return f"module.{name}{suffix}.{oname}"
+        found = module.index.output_with_value(child, wanted)
+        if found is not None:
+            return f"module.{name}{suffix}.{found}"
     return None
 
 
@@ -162,15 +162,10 @@ def role_name_for_caller(module: TerraformModule, at: str) -> tuple[str, str] | 
 
 def _resource_with_arn(module: TerraformModule, value: Any, types: tuple[str, ...] = DESTINATION_TYPES) -> str | None:
     """The one resource of these types in this module whose ARN is certainly ``value``, if any."""
-    if not isinstance(value, (str, Text)):
+    arn = identity(value) if isinstance(value, (str, Text)) else None
+    if arn is None:
         return None
-    found = [
-        block.address
-        for rtype in types
-        for block in module.declarations.blocks_of(rtype)
-        if not ("count" in block.body or "for_each" in block.body)
-        and same(resource_attribute(module.evaluator, block, "arn", Scope()), value) is True
-    ]
+    found = [address for rtype in types for address in module.index.resources_with_arn(module, rtype, arn)]
     return found[0] if len(found) == 1 else None
 
 
@@ -234,14 +229,14 @@ def _target_facts(module: TerraformModule, address: str | None, value: Any) -> t
 
 def _called_target(module: TerraformModule, value: Any) -> tuple[TerraformModule, str] | None:
     """(the called module, the address there) of the queue, topic or bucket whose ARN is certainly ``value``."""
-    if not isinstance(value, (str, Text)):
+    arn = identity(value) if isinstance(value, (str, Text)) else None
+    if arn is None:
         return None
     for _, _, child in module.called_instances():
         for rtype in ("aws_sqs_queue", "aws_sns_topic", "aws_s3_bucket"):
-            for block in child.declarations.blocks_of(rtype):
-                for suffix, scope in instances(child.evaluator, block.body):
-                    if same(resource_attribute(child.evaluator, block, "arn", scope), value) is True:
-                        return child, block.address + suffix
+            address = module.index.instance_with_arn(child, rtype, arn)
+            if address is not None:
+                return child, address
     return None
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from infra_policy_linter.model.entities import Location, Statement
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
+from infra_policy_linter.parsers.hcl_nodes import Attr, Step
 from infra_policy_linter.parsers.terraform import TfFile, find_attribute
 from infra_policy_linter.resolve.terraform.registry_models import CallSite, model_directory, model_files
 
@@ -248,12 +249,13 @@ def items_of(entry: Any) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in entry.items() if k not in META_KEYS]
 
 
-def step_attr(steps: list[tuple], i: int) -> str | None:
+Steps = tuple[Step, ...]
+
+
+def step_attr(steps: Steps, i: int) -> str | None:
     """The name of the ``i``-th step of a reference when it is an attribute (``.name``), else None."""
-    if i < len(steps) and steps[i][0] == "attr":
-        name: str = steps[i][1]
-        return name
-    return None
+    step = steps[i] if i < len(steps) else None
+    return step.name if isinstance(step, Attr) else None
 
 
 def as_list(value: Any) -> list[Any]:

@@ -13,7 +13,25 @@ from collections.abc import Callable
 from typing import Any
 
 from infra_policy_linter.model.values import Environment, Text, Unknown, make_text, plain, with_assumption
-from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, Node, parse_template, parse_value
+from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, parse_template, parse_value
+from infra_policy_linter.parsers.hcl_nodes import (
+    Attr,
+    Call,
+    Conditional,
+    ForExpr,
+    Index,
+    Lit,
+    Node,
+    ObjectExpr,
+    Operation,
+    Part,
+    Ref,
+    Splat,
+    Template,
+    TemplateFor,
+    TemplateIf,
+    TupleExpr,
+)
 from infra_policy_linter.resolve.terraform.blocks import (
     Block,
     Declarations,
@@ -21,6 +39,7 @@ from infra_policy_linter.resolve.terraform.blocks import (
     ModuleLibrary,
     Nested,
     Scope,
+    Steps,
     attribute_location,
     hcl_source,
     items_of,
@@ -82,63 +101,65 @@ class Evaluator:
         return value
 
     def evaluate(self, node: Node, scope: Scope) -> Any:
-        kind = node[0]
-        if kind == "lit":
-            return node[1]
-        evaluate_kind = _NODE_EVALUATORS.get(kind)
+        if type(node) is Lit:
+            return node.value
+        evaluate_kind = _NODE_EVALUATORS.get(type(node))
         if evaluate_kind is None:
+            kind = type(node).__name__
             return Unknown("expression", f"an expression of a kind the linter does not read ({kind})")
         return evaluate_kind(self, node, scope)
 
-    def _tuple(self, node: Node, scope: Scope) -> Any:
-        return [self.evaluate(item, scope) for item in node[1]]
+    def _tuple(self, node: TupleExpr, scope: Scope) -> Any:
+        return [self.evaluate(item, scope) for item in node.items]
 
-    def _object(self, node: Node, scope: Scope) -> Any:
+    def _object(self, node: ObjectExpr, scope: Scope) -> Any:
         out: dict[str, Any] = {}
-        for key_node, value_node in node[1]:
-            key = self.evaluate(key_node, scope) if key_node[0] != "ref" or key_node[2] else key_node[1]
-            key = plain(key)
+        for key_node, value_node in node.items:
+            # A bare name is the key itself (``{ name = ... }``), not a reference to evaluate.
+            bare = isinstance(key_node, Ref) and not key_node.steps and isinstance(key_node.root, str)
+            key = plain(key_node.root if bare and isinstance(key_node, Ref) else self.evaluate(key_node, scope))
             if key is None:
                 return Unknown("object", "an object with a computed key")
             out[key] = self.evaluate(value_node, scope)
         return out
 
-    def _conditional(self, node: Node, scope: Scope) -> Any:
-        test = self.evaluate(node[1], scope)
+    def _conditional(self, node: Conditional, scope: Scope) -> Any:
+        test = self.evaluate(node.test, scope)
         if isinstance(test, bool):
-            return self.evaluate(node[2] if test else node[3], scope)
+            return self.evaluate(node.then if test else node.other, scope)
         if isinstance(test, Unknown) and test.failed:
             return test
-        then, other = self.evaluate(node[2], scope), self.evaluate(node[3], scope)
+        then, other = self.evaluate(node.then, scope), self.evaluate(node.other, scope)
         if then == other:
             return then
         return unknown_over("conditional", "a conditional expression", [test])
 
-    def _template(self, node: Node, scope: Scope) -> Any:
-        return self._render(node[1], scope)
+    def _template(self, node: Template, scope: Scope) -> Any:
+        return self._render(node.parts, scope)
 
-    def _render(self, parts: list[Any], scope: Scope) -> Any:
+    def _render(self, parts: tuple[Part, ...], scope: Scope) -> Any:
         return make_text([p if isinstance(p, str) else self._template_piece(p, scope) for p in parts])
 
-    def _template_if(self, node: Node, scope: Scope) -> Any:
-        _, test_node, then, other = node
-        test = self.evaluate(test_node, scope)
+    def _template_if(self, node: TemplateIf, scope: Scope) -> Any:
+        then, other = node.then, node.other
+        test = self.evaluate(node.test, scope)
         if isinstance(test, bool):
             return self._render(then if test else other, scope)
         a, b = self._render(then, scope), self._render(other, scope)
         return a if a == b else unknown_over("template", "a %{if} directive", [test])
 
-    def _template_for(self, node: Node, scope: Scope) -> Any:
-        _, names, collection_node, body = node
-        collection = self.evaluate(collection_node, scope)
+    def _template_for(self, node: TemplateFor, scope: Scope) -> Any:
+        names, body = node.names, node.body
+        collection = self.evaluate(node.collection, scope)
         pairs = key_value_pairs(collection)
         if pairs is None:
             return unknown_over("template", "a %{for} directive", [collection])
         return make_text([self._render(body, _iteration(scope, names, key, value)) for key, value in pairs])
 
-    def _for(self, node: Node, scope: Scope) -> Any:
-        _, names, collection_node, key_node, value_node, condition_node, grouping, brace = node
-        collection = self.evaluate(collection_node, scope)
+    def _for(self, node: ForExpr, scope: Scope) -> Any:
+        names, key_node, value_node, condition_node = node.names, node.key, node.value, node.condition
+        grouping, brace = node.grouping, node.brace
+        collection = self.evaluate(node.collection, scope)
         unknown = Unknown("for expression", "a for expression over values not known statically")
         pairs = key_value_pairs(collection)
         if pairs is None:
@@ -157,7 +178,8 @@ class Evaluator:
             if brace == "[":
                 out_list.append(value)
                 continue
-            key = plain(make_text([self.evaluate(key_node, inner)]))  # object keys are strings
+            # object keys are strings
+            key = plain(make_text([self.evaluate(key_node, inner)])) if key_node is not None else None
             if key is None:
                 return unknown
             if grouping:
@@ -172,17 +194,16 @@ class Evaluator:
             return Unknown("policy document json", "a policy document's JSON inside a string")
         return value
 
-    def _operator(self, node: Node, scope: Scope) -> Any:
-        _, op, left, right = node
-        b = self.evaluate(right, scope)
-        if left is None:
-            return unary(op, b)
-        return binary(op, self.evaluate(left, scope), b)
+    def _operator(self, node: Operation, scope: Scope) -> Any:
+        b = self.evaluate(node.right, scope)
+        if node.left is None:
+            return unary(node.op, b)
+        return binary(node.op, self.evaluate(node.left, scope), b)
 
-    def _call(self, node: Node, scope: Scope) -> Any:
-        _, name, arg_nodes, expand = node
-        args = [self.evaluate(a, scope) for a in arg_nodes]
-        if expand and args and isinstance(args[-1], list):
+    def _call(self, node: Call, scope: Scope) -> Any:
+        name = node.name
+        args = [self.evaluate(a, scope) for a in node.args]
+        if node.expand and args and isinstance(args[-1], list):
             args = args[:-1] + args[-1]
         if name in ("file", "templatefile") and args:
             return self._file(name, args)
@@ -208,8 +229,8 @@ class Evaluator:
             return Unknown(f"{name}({path})", f"{path}, a template the linter cannot read ({exc})")
         return self.evaluate(node, Scope(bindings=dict(variables)))
 
-    def _reference(self, node: Node, scope: Scope) -> Any:
-        root, steps = node[1], list(node[2])
+    def _reference(self, node: Ref, scope: Scope) -> Any:
+        root, steps = node.root, node.steps
         if not isinstance(root, str):
             return self._apply_steps(self.evaluate(root, scope), steps, scope)
         if root in scope.bindings:
@@ -219,79 +240,80 @@ class Evaluator:
             return follow(self, steps, scope)
         return self._resource_root(root, steps, scope)
 
-    def _variable_reference(self, steps: list[tuple], scope: Scope) -> Any:
+    def _variable_reference(self, steps: Steps, scope: Scope) -> Any:
         name = step_attr(steps, 0)
         if name is None:
             return Unknown("var", "a reference to var")
         return self._apply_steps(self.variable(name), steps[1:], scope)
 
-    def _local_reference(self, steps: list[tuple], scope: Scope) -> Any:
+    def _local_reference(self, steps: Steps, scope: Scope) -> Any:
         name = step_attr(steps, 0)
         if name is None:
             return Unknown("local", "a reference to local")
         return self._apply_steps(self.local(name), steps[1:], scope)
 
-    def _count_reference(self, steps: list[tuple], scope: Scope) -> Any:
+    def _count_reference(self, steps: Steps, scope: Scope) -> Any:
         if step_attr(steps, 0) != "index":
             return self._resource_root("count", steps, scope)
         return scope.count_index if scope.count_index is not None else Unknown("count.index", "count.index")
 
-    def _each_reference(self, steps: list[tuple], scope: Scope) -> Any:
+    def _each_reference(self, steps: Steps, scope: Scope) -> Any:
         which = step_attr(steps, 0)
         value = scope.each_key if which == "key" else scope.each_value if which == "value" else None
         if value is None:
             return Unknown(f"each.{which}", f"each.{which}")
         return self._apply_steps(value, steps[1:], scope)
 
-    def _module_reference(self, steps: list[tuple], scope: Scope) -> Any:
+    def _module_reference(self, steps: Steps, scope: Scope) -> Any:
         name = step_attr(steps, 0) or ""
         rest = steps[1:]
         key: Any = None
-        if rest and rest[0][0] == "index":
-            key = self.evaluate(rest[0][1], scope)
+        if rest and isinstance(rest[0], Index):
+            key = self.evaluate(rest[0].key, scope)
             rest = rest[1:]
         output = step_attr(rest, 0)
         return self._apply_steps(self.references.module_output(name, key, output), rest[1:], scope)
 
-    def _data_reference(self, steps: list[tuple], scope: Scope) -> Any:
+    def _data_reference(self, steps: Steps, scope: Scope) -> Any:
         rtype, rname = step_attr(steps, 0), step_attr(steps, 1)
         block = self.declarations.data.get((rtype or "", rname or ""))
         if block is None:
             return Unknown(f"data.{rtype}.{rname}", f"data.{rtype}.{rname}, which is not declared in this module")
         return self._resource_reference(block, steps[2:], scope)
 
-    def _plan_reference(self, steps: list[tuple], scope: Scope) -> Any:
+    def _plan_reference(self, steps: Steps, scope: Scope) -> Any:
         """``__plan__.x``: written by the plan reader for values the plan leaves open."""
         what = step_attr(steps, 0)
         return Unknown(f"{self.prefix}{what} after apply", f"{what}, which the plan knows only after apply")
 
-    def _path_reference(self, steps: list[tuple], scope: Scope) -> Any:
+    def _path_reference(self, steps: Steps, scope: Scope) -> Any:
         which = step_attr(steps, 0)
         if which in ("module", "root"):
             # Terraform gives them relative to where it runs, the root module's directory.
             return posixpath.relpath(self.declarations.name, self.root) if which == "module" else "."
         return Unknown(f"path.{which}", f"path.{which}")
 
-    def _unread_reference(self, root: str, steps: list[tuple]) -> Any:
+    def _unread_reference(self, root: str, steps: Steps) -> Any:
         return Unknown(f"{root}.{step_attr(steps, 0)}", f"{root}.{step_attr(steps, 0)}")
 
-    def _resource_root(self, root: str, steps: list[tuple], scope: Scope) -> Any:
+    def _resource_root(self, root: str, steps: Steps, scope: Scope) -> Any:
         rname = step_attr(steps, 0)
         block = self.declarations.resources.get((root, rname or ""))
         if block is None:
             return Unknown(f"{root}.{rname}", f"{root}.{rname}, which is not declared in this module")
         return self._resource_reference(block, steps[1:], scope)
 
-    def _resource_reference(self, block: Block, steps: list[tuple], scope: Scope) -> Any:
+    def _resource_reference(self, block: Block, steps: Steps, scope: Scope) -> Any:
         inner = Scope()
-        if steps and steps[0][0] == "index":
-            index = self.evaluate(steps[0][1], scope)
+        first = steps[0] if steps else None
+        if isinstance(first, Index):
+            index = self.evaluate(first.key, scope)
             if "count" in block.body:
                 inner = Scope(count_index=index if isinstance(index, int) else None)
             elif "for_each" in block.body:
                 inner = next((sc for _, sc in self.references.instances(block) if sc.each_key == index), Scope())
             steps = steps[1:]
-        elif steps and steps[0][0] == "splat":
+        elif isinstance(first, Splat):
             attr = step_attr(steps, 1)
             instances = self.references.instances(block)
             if attr is None or any(suffix == "[*]" for suffix, _ in instances):
@@ -305,20 +327,20 @@ class Evaluator:
             return Unknown(block.address, f"{block.address} used as a whole object")
         return self._apply_steps(self.references.resource_attribute(block, attr, inner), steps[1:], scope)
 
-    def _apply_steps(self, value: Any, steps: list[tuple], scope: Scope) -> Any:
+    def _apply_steps(self, value: Any, steps: Steps, scope: Scope) -> Any:
         for position, step in enumerate(steps):
             if isinstance(value, Unknown):
                 return value
-            if step[0] == "attr":
-                key: Any = step[1]
-            elif step[0] == "index":
-                key = self.evaluate(step[1], scope)
+            if isinstance(step, Attr):
+                key: Any = step.name
+            elif isinstance(step, Index):
+                key = self.evaluate(step.key, scope)
             else:  # a splat: the rest of the traversal applies to each element
                 return self._splat(value, steps[position + 1 :], scope)
             value = index_into(value, key)
         return value
 
-    def _splat(self, value: Any, rest: list[tuple], scope: Scope) -> Any:
+    def _splat(self, value: Any, rest: Steps, scope: Scope) -> Any:
         if value is None:  # null is no element
             return []
         if isinstance(value, list):
@@ -418,7 +440,7 @@ class Evaluator:
         return found
 
 
-def _iteration(scope: Scope, names: list[str], key: Any, value: Any) -> Scope:
+def _iteration(scope: Scope, names: tuple[str, ...], key: Any, value: Any) -> Scope:
     """The scope of one iteration of a for expression or %{for}: ``v`` or ``k, v`` bound."""
     bindings = dict(scope.bindings)
     if len(names) == 2:
@@ -438,21 +460,22 @@ def _reason(value: Any) -> str:
     return "a value that is neither a list, a set nor a map"
 
 
-_Evaluate = Callable[[Evaluator, Node, Scope], Any]
-_Follow = Callable[[Evaluator, list[tuple], Scope], Any]
+# Each handler takes the node class it is listed under.
+_Evaluate = Callable[[Evaluator, Any, Scope], Any]
+_Follow = Callable[[Evaluator, Steps, Scope], Any]
 
-# How each kind of expression node (parsers/hcl_expressions.py) is evaluated; literals are read in place.
-_NODE_EVALUATORS: dict[str, _Evaluate] = {
-    "tmpl": Evaluator._template,
-    "ref": Evaluator._reference,
-    "tuple": Evaluator._tuple,
-    "object": Evaluator._object,
-    "call": Evaluator._call,
-    "cond": Evaluator._conditional,
-    "op": Evaluator._operator,
-    "for": Evaluator._for,
-    "tif": Evaluator._template_if,
-    "tfor": Evaluator._template_for,
+# How each kind of expression node (parsers/hcl_nodes.py) is evaluated; literals are read in place.
+_NODE_EVALUATORS: dict[type, _Evaluate] = {
+    Template: Evaluator._template,
+    Ref: Evaluator._reference,
+    TupleExpr: Evaluator._tuple,
+    ObjectExpr: Evaluator._object,
+    Call: Evaluator._call,
+    Conditional: Evaluator._conditional,
+    Operation: Evaluator._operator,
+    ForExpr: Evaluator._for,
+    TemplateIf: Evaluator._template_if,
+    TemplateFor: Evaluator._template_for,
 }
 
 # References by their first name; any other name is a resource type (``aws_sqs_queue.q.arn``).

@@ -12,6 +12,7 @@ from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import Destination, EventSourceMapping, Location
 from infra_policy_linter.model.values import Text, Unknown, plain
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, parse_value
+from infra_policy_linter.parsers.hcl_nodes import Index, Ref
 from infra_policy_linter.parsers.terraform import find_attribute
 from infra_policy_linter.resolve.terraform.attributes import resource_attribute
 from infra_policy_linter.resolve.terraform.blocks import Block, Nested, Scope, attribute_location, hcl_source, step_attr
@@ -178,9 +179,11 @@ def _passed_from_caller(module: TerraformModule, raw: Any) -> tuple[TerraformMod
         node = parse_value(raw)
     except HclExpressionError:
         return None
-    if node[0] != "ref" or node[1] != "var" or len(node[2]) != 1 or node[2][0][0] != "attr":
+    if not isinstance(node, Ref) or node.root != "var" or len(node.steps) != 1:
         return None
-    name = node[2][0][1]
+    name = step_attr(node.steps, 0)
+    if name is None:
+        return None
     tf = call.module.declarations.call_files.get(call.name)
     if name not in call.arguments or tf is None:
         return None
@@ -277,9 +280,9 @@ def direct_reference(ev: Evaluator, raw: Any, rtype: str | None, scope: Scope | 
         node = parse_value(raw)
     except HclExpressionError:
         return None
-    if node[0] != "ref" or not isinstance(node[1], str):
+    if not isinstance(node, Ref) or not isinstance(node.root, str):
         return None
-    root, steps = node[1], node[2]
+    root, steps = node.root, node.steps
     if root == "data":
         address = f"data.{step_attr(steps, 0)}.{step_attr(steps, 1)}"
         wanted = rtype is None
@@ -289,8 +292,9 @@ def direct_reference(ev: Evaluator, raw: Any, rtype: str | None, scope: Scope | 
     if not wanted or (root != "data" and (root, step_attr(steps, 0) or "") not in ev.declarations.resources):
         return None
     position = 2 if root == "data" else 1
-    if len(steps) > position and steps[position][0] == "index":
-        index = ev.evaluate(steps[position][1], scope or Scope())
+    step = steps[position] if len(steps) > position else None
+    if isinstance(step, Index):
+        index = ev.evaluate(step.key, scope or Scope())
         if isinstance(index, int) and not isinstance(index, bool):
             address += f"[{index}]"
         elif isinstance(index, str):

@@ -50,7 +50,7 @@ __all__ = ["Block", "DocumentValue", "ModuleLibrary", "Nested", "Scope", "Terraf
 
 
 @dataclass(frozen=True)
-class Call:
+class Caller:
     """How a module instance is called: by which instance, under which name, with which arguments, in which
     scope (``each.key`` of the call's for_each)."""
 
@@ -72,7 +72,7 @@ class TerraformModule:
         env: Environment | None = None,
         library: ModuleLibrary | None = None,
         prefix: str = "",
-        call: Call | None = None,
+        call: Caller | None = None,
         depth: int = 0,
     ) -> None:
         self.declarations = Declarations(name, files, tfvars, prefix)
@@ -142,7 +142,7 @@ class TerraformModule:
                     ev.env,
                     ev.library,
                     f"{self.prefix}module.{name}{suffix}.",
-                    Call(self, name, called.arguments, scope),
+                    Caller(self, name, called.arguments, scope),
                     self.depth + 1,
                 ),
             )

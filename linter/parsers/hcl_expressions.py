@@ -31,7 +31,15 @@ from infra_policy_linter.parsers.hcl_nodes import (
 )
 from infra_policy_linter.parsers.hcl_templates import flush_text, nest_directives
 
-__all__ = ["HclExpressionError", "Node", "ParsedExpression", "parse_attribute_value", "parse_template", "parse_value"]
+__all__ = [
+    "HclExpressionError",
+    "Node",
+    "ParsedExpression",
+    "parse_attribute_value",
+    "parse_expression",
+    "parse_template",
+    "parse_value",
+]
 
 _ORDINARY = re.compile(r'[^$%"\\]+')
 

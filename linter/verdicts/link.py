@@ -17,6 +17,7 @@ from infra_policy_linter.iam.managed import aws_managed_document, aws_managed_pa
 from infra_policy_linter.iam.match import Identity, has_unknown, identity, same
 from infra_policy_linter.iam.principals import RolePrincipal, applies_to, delegates
 from infra_policy_linter.model import aws
+from infra_policy_linter.model.aws import function_name_of
 from infra_policy_linter.model.entities import (
     Function,
     InlineAttachment,
@@ -29,8 +30,10 @@ from infra_policy_linter.model.entities import (
     Role,
     Unit,
 )
-from infra_policy_linter.model.values import Text, Unknown, display, make_text, plain
+from infra_policy_linter.model.values import Unknown, display
 from infra_policy_linter.resolve.policy_document import policy_from_value
+
+__all__ = ["ReferenceIndex", "RoleGrants", "find_function", "find_role", "function_name_of", "role_grants"]
 
 
 @dataclass
@@ -49,36 +52,6 @@ class RoleGrants:
     resource_policies: list[ResourcePolicy] = field(default_factory=list)
     # Those that allow the role's account rather than the role: they only say why a missing grant stays missing.
     delegating: list[ResourcePolicy] = field(default_factory=list)
-
-
-def function_name_of(value: Any) -> Any:
-    """The bare function name from a name, ``name:qualifier``, a full ARN or a partial ARN."""
-    fields = aws.arn_fields(value)
-    if fields is not None:
-        resource = fields[5]
-    else:
-        text = plain(value)
-        if text is not None and text.count(":") >= 2 and ":function:" in text:
-            resource = "function:" + text.split(":function:", 1)[1]  # partial ARN 123456789012:function:name
-        else:
-            resource = value
-    text = plain(resource)
-    if text is not None:
-        if text.startswith("function:"):
-            text = text[len("function:") :]
-        return text.split(":")[0]
-    if isinstance(resource, Text):
-        parts = list(resource.parts)
-        if isinstance(parts[0], str) and parts[0].startswith("function:"):
-            parts[0] = parts[0][len("function:") :]
-        kept: list[Any] = []
-        for part in parts:
-            if isinstance(part, str) and ":" in part:
-                kept.append(part.split(":")[0])
-                break
-            kept.append(part)
-        return make_text(kept)
-    return resource
 
 
 def find_function(

@@ -15,7 +15,6 @@ from infra_policy_linter.resolve.terraform.blocks import META_KEYS, Block, Scope
 from infra_policy_linter.resolve.terraform.expressions import Evaluator
 from infra_policy_linter.resolve.terraform.policies import policy_document
 from infra_policy_linter.resolve.terraform.references import DocumentKey
-from infra_policy_linter.verdicts.link import function_name_of
 
 # How the name of a resource of each type is found: the argument that sets it, or the one Terraform generates.
 _NameOf = Callable[[Evaluator, Block, Scope], Any]
@@ -142,7 +141,7 @@ def _function(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, ac
 
 
 def _alias(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
-    fn = function_name_of(ev.argument(block, "function_name", scope))
+    fn = aws.function_name_of(ev.argument(block, "function_name", scope))
     return {"name": name, "arn": aws.function_arn(reg, acct, fn, name)}
 
 

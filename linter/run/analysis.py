@@ -22,7 +22,7 @@ from infra_policy_linter.model.values import Environment
 
 @dataclass(frozen=True)
 class Work:
-    kind: Literal["terraform", "cloudformation", "terraform-plan"]
+    kind: Literal["terraform", "cloudformation", "terraform-plan", "serverless", "terragrunt"]
     name: str  # module directory or template path (display form)
     sources: tuple[Source, ...]
     tfvars: tuple[Source, ...] = ()
@@ -67,6 +67,12 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
         unit = _terraform(work, env, result, unfollowed)
     elif work.kind == "terraform-plan":
         unit = _plan(work, env, result)
+    elif work.kind == "serverless":
+        unit = _serverless(work, env, result)
+    elif work.kind == "terragrunt":
+        from infra_policy_linter.run.terragrunt_unit import terragrunt_unit
+
+        unit = terragrunt_unit(work, env, result, unfollowed, _terraform)
     else:
         unit = _template(work, env, result, unfollowed)
     if unit is None:
@@ -75,6 +81,10 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
     result.files = list(unit.files)
     shared: dict[str, Any] = {}
     result.findings, result.suppressed = check_unit(unit, config, today, shared)
+    if work.kind == "serverless":
+        from infra_policy_linter.run.serverless_fix import rewrite
+
+        result.findings, result.suppressed = rewrite(result.findings, result.suppressed)
     result.counts = {**destination_counts(unit, shared), "not_followed": len(unfollowed)}
     return result
 
@@ -111,6 +121,27 @@ def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: lis
     unfollowed.extend(sorted({f"{c.location.path}:{c.location.line}" for c in unit.unfollowed}))
     unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
     return unit
+
+
+def _serverless(work: Work, env: Environment, result: UnitResult) -> Unit | None:
+    """A Serverless Framework service: serverless.yml, then the files its ${file()} variables read."""
+    from infra_policy_linter.resolve.serverless.service import build_service
+
+    source, *read = work.sources
+    text = decode(source)
+    if isinstance(text, ParseError):
+        result.errors.append(text)
+        return None
+    files = {}
+    for other in read:
+        decoded = decode(other)
+        if isinstance(decoded, str):
+            files[other.path] = decoded
+    built = build_service(source.path, text, files, env)
+    if isinstance(built, ParseError):
+        result.errors.append(built)
+        return None
+    return built
 
 
 def _command_line_variables(pairs: tuple[tuple[str, str], ...]) -> Any:

@@ -85,6 +85,9 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
     errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
     works = _terraform_works(plan, _ModuleReader(cwd, config), errors)
     works += _template_works(plan, cwd, config, errors)
+    from infra_policy_linter.run.frontends import serverless_works, terragrunt_works
+
+    works += serverless_works(plan, cwd, config, errors) + terragrunt_works(plan, cwd, config, errors)
     return works, errors
 
 

@@ -43,6 +43,7 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
     focus = Focus()
     if changed.templates:
         _template_parents(plan.templates, changed.templates, cwd, focus)
+        _serverless_readers(plan.serverless, changed.templates, cwd, focus)
     if not changed.tf_dirs and not changed.others:
         return focus
     graph = _ModuleGraph.of(plan.modules)
@@ -160,3 +161,21 @@ def _template_parents(all_templates: list[Path], changed: set[Path], cwd: Path, 
             for parent in sorted(above - seen):
                 seen.add(parent)
                 pending.append(parent)
+
+
+def _serverless_readers(services: list[Path], changed: set[Path], cwd: Path, focus: Focus) -> None:
+    """A changed file that a serverless.yml reads with ``${file(...)}`` is judged inside that service."""
+    from infra_policy_linter.inputs.serverless_files import read_files
+    from infra_policy_linter.inputs.sources import Source
+
+    for service in services:
+        if absolute(service) in changed:
+            continue
+        try:
+            source = Source(display_path(service, cwd), service.read_bytes())
+        except OSError:
+            continue
+        read = {absolute(cwd / s.path) for s in read_files(service, source, cwd, 1 << 24)}
+        if read & changed:
+            focus.extra.append(service)
+            focus.units.add(display_path(service, cwd))

@@ -22,7 +22,7 @@ from infra_policy_linter.model.values import Environment
 
 @dataclass(frozen=True)
 class Work:
-    kind: Literal["terraform", "cloudformation", "terraform-plan", "serverless", "terragrunt"]
+    kind: Literal["terraform", "cloudformation", "terraform-plan", "serverless"]
     name: str  # module directory or template path (display form)
     sources: tuple[Source, ...]
     tfvars: tuple[Source, ...] = ()
@@ -69,10 +69,6 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
         unit = _plan(work, env, result)
     elif work.kind == "serverless":
         unit = _serverless(work, env, result)
-    elif work.kind == "terragrunt":
-        from infra_policy_linter.run.terragrunt_unit import terragrunt_unit
-
-        unit = terragrunt_unit(work, env, result, unfollowed, _terraform)
     else:
         unit = _template(work, env, result, unfollowed)
     if unit is None:

@@ -11,12 +11,12 @@ class Str(str):
     end_mark: Any = None
 
 
-class Dict(dict):  # type: ignore[type-arg]
+class Dict(dict):
     start_mark: Any = None
     end_mark: Any = None
 
 
-class List(list):  # type: ignore[type-arg]
+class List(list):
     start_mark: Any = None
     end_mark: Any = None
 

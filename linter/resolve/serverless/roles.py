@@ -102,8 +102,8 @@ def _boundary(provider: dict[str, Any]) -> Any:
 def shared_role(provider: dict[str, Any], uses_vpc: bool, policy_name: Any, prefix: str) -> dict[str, Any]:
     statements, _ = provider_statements(provider)
     where = key_of(provider, "iam") or key_of(provider, "iamRoleStatements")
-    document = {"Version": "2012-10-17", "Statement": _log_statements(f"/aws/lambda/{prefix}*", where)}
-    document["Statement"] += list(statements) if isinstance(statements, list) else []
+    logs = _log_statements(f"/aws/lambda/{prefix}*", where)
+    document = {"Version": "2012-10-17", "Statement": logs + (list(statements) if isinstance(statements, list) else [])}
     props: dict[str, Any] = {"Policies": [{"PolicyName": policy_name, "PolicyDocument": document}]}
     role = get(provider, "iam", "role")
     managed = role.get("managedPolicies") if isinstance(role, dict) else None
@@ -128,7 +128,8 @@ def per_function_role(
     config: dict[str, Any], key: str, function: dict[str, Any], shared: dict[str, Any] | None, policy_name: Any
 ) -> dict[str, Any]:
     """serverless-iam-roles-per-function's role for one function (its own statements go last)."""
-    provider = config.get("provider") if isinstance(config.get("provider"), dict) else {}
+    found = config.get("provider")
+    provider: dict[str, Any] = found if isinstance(found, dict) else {}
     custom = get(config, "custom", PLUGIN)
     custom = custom if isinstance(custom, dict) else {}
     where = key_of(function, "iamRoleStatements")

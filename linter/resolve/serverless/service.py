@@ -130,9 +130,9 @@ def _service_name(config: dict[str, Any]) -> Any:
 
 
 def compile_service(config: dict[str, Any], variables: Variables) -> tuple[dict[str, Any], SamOrigin]:
-    provider = config.get("provider") if isinstance(config.get("provider"), dict) else {}
-    functions = config.get("functions") if isinstance(config.get("functions"), dict) else {}
-    functions = {str(k): v for k, v in functions.items() if isinstance(v, dict)}
+    declared, listed = config.get("provider"), config.get("functions")
+    provider: dict[str, Any] = declared if isinstance(declared, dict) else {}
+    functions = {str(k): v for k, v in (listed.items() if isinstance(listed, dict) else []) if isinstance(v, dict)}
     stage = variables.stage()
     service = _service_name(config)
     prefix = f"{service}-{stage}" if isinstance(service, str) and isinstance(stage, str) else None

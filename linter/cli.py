@@ -346,7 +346,7 @@ def _nothing_read(paths: tuple[Path, ...], config: Any) -> str:
     shown = " ".join(str(p) for p in paths) or "."
     found = unsupported_formats(list(paths) or [Path(".")], Path.cwd(), config.exclude)
     if not found:
-        return f"no Terraform, CloudFormation or Serverless Framework file found in {shown}"
+        return f"no Terraform, CloudFormation, Serverless Framework or Terragrunt file found in {shown}"
     named = "; ".join(f"{path} is {what}" for path, what in found[:5])
     more = f" and {len(found) - 5} more" if len(found) > 5 else ""
     return f"nothing in {shown} is a format the linter reads: {named}{more}"

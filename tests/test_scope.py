@@ -121,7 +121,7 @@ def test_exclude_applies_to_named_files_too(tree: Path) -> None:
     code, out, err = run_cli("--exclude", "**/*.yaml", "stacks/app.yaml")
     assert code == 2
     assert err == (
-        "lint: error: no Terraform, CloudFormation or Serverless Framework file found in "
+        "lint: error: no Terraform, CloudFormation, Serverless Framework or Terragrunt file found in "
         "stacks/app.yaml (pass --allow-empty if that is expected)\n"
     )
 
@@ -135,7 +135,7 @@ def test_no_infrastructure_at_all_is_a_usage_error(tmp_path: Path, monkeypatch: 
     assert code == 2
     assert out == EMPTY
     assert err == (
-        "lint: error: no Terraform, CloudFormation or Serverless Framework file found in . "
+        "lint: error: no Terraform, CloudFormation, Serverless Framework or Terragrunt file found in . "
         "(pass --allow-empty if that is expected)\n"
     )
     code, out, err = run_cli("--allow-empty", "docs", "ci.yml", env={"NO_COLOR": "1"})

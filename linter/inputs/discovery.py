@@ -224,9 +224,7 @@ def _sorted_plan(plan: Plan) -> Plan:
     plan.unrendered = sorted(set(plan.unrendered))
     plan.serverless = _first_service_files(sorted(set(plan.serverless)))
     plan.terragrunt = sorted(set(plan.terragrunt))
-    plan.unsupported = _unsupported(sorted(set(plan.unsupported)), plan) + [
-        (p, TERRAGRUNT_NOT_READ) for p in plan.terragrunt
-    ]
+    plan.unsupported = _unsupported(sorted(set(plan.unsupported)), plan)
     return plan
 
 
@@ -254,10 +252,6 @@ def _unsupported(found: list[tuple[Path, str]], plan: Plan) -> list[tuple[Path, 
     return out
 
 
-TERRAGRUNT_NOT_READ = (
-    "a Terragrunt configuration, which the linter does not read yet (lint the Terraform module its "
-    "terraform { source } names, with its inputs in a .tfvars file)"
-)
 SERVERLESS_CODE_MESSAGE = (
     "a Serverless Framework service written as code: the framework runs it to get its configuration, which a "
     "static linter cannot do, so its functions were not checked (write it as serverless.yml, or exclude it)"

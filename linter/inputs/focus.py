@@ -44,6 +44,7 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
     if changed.templates:
         _template_parents(plan.templates, changed.templates, cwd, focus)
         _serverless_readers(plan.serverless, changed.templates, cwd, focus)
+    _terragrunt_readers(plan.terragrunt, changed, cwd, focus)
     if not changed.tf_dirs and not changed.others:
         return focus
     graph = _ModuleGraph.of(plan.modules)
@@ -179,3 +180,30 @@ def _serverless_readers(services: list[Path], changed: set[Path], cwd: Path, foc
         if read & changed:
             focus.extra.append(service)
             focus.units.add(display_path(service, cwd))
+
+
+def _terragrunt_readers(configs: list[Path], changed: _Changed, cwd: Path, focus: Focus) -> None:
+    """A changed parent configuration (root.hcl, env.hcl) or a changed file of the module a terragrunt.hcl names
+    as its source is judged inside that terragrunt.hcl."""
+    from infra_policy_linter.resolve.terraform.terragrunt import Terragrunt, local_source
+
+    files = changed.others | {p for p in changed.templates if p.suffix == ".json"}
+    for config in configs:
+        if not (files or changed.tf_dirs):
+            return
+        seen: set[Path] = set()
+
+        def read(name: str, seen: set[Path] = seen) -> str | None:
+            path = Path(name)
+            text = _read(path) if path.is_file() else None
+            if text is not None:
+                seen.add(path)
+            return text
+
+        stack = Terragrunt(absolute(config).as_posix(), read)
+        source, _ = stack.source()
+        stack.inputs()
+        module = local_source(source, absolute(config).parent.as_posix())
+        if seen & files or (module is not None and Path(module) in changed.tf_dirs):
+            focus.extra.append(config)
+            focus.units.add(display_path(config, cwd))

@@ -69,7 +69,7 @@ class Variables:
         if isinstance(node, list):
             return marked([self.resolve(v, depth + 1) for v in node], node)
         if isinstance(node, str) and "${" in node:
-            return marked(self._string(str(node), depth), node)
+            return _adopt(self._string(str(node), depth), node)
         return node
 
     def _string(self, text: str, depth: int) -> Any:
@@ -139,12 +139,32 @@ class Variables:
             why = "which the linter does not read" if not written.endswith((".yml", ".yaml", ".json")) else "missing"
             return self._unknown(label, f"{label}, a file {why}" if why != "missing" else f"{label}, no such file")
         found = _lookup(self.files[path], address)
-        return _MISSING if found is _MISSING else self.resolve(found, depth + 1)
+        # Positions in another file would be read as serverless.yml lines: the value is shown where it is read.
+        return _MISSING if found is _MISSING else _plain(self.resolve(found, depth + 1))
 
     def _unknown(self, name: str, reason: str) -> dict[str, str]:
         key = "sls:" + name
         self.unknowns.setdefault(key, Unknown(name, reason))
         return {"Ref": key}
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return str(node) if isinstance(node, str) else node
+
+
+def _adopt(node: Any, like: Any) -> Any:
+    """Every node under ``node`` without a position gets the position of ``like`` (the variable's string)."""
+    if getattr(node, "start_mark", None) is not None:
+        return node
+    if isinstance(node, dict):
+        return marked({_adopt(k, like): _adopt(v, like) for k, v in node.items()}, like)
+    if isinstance(node, list):
+        return marked([_adopt(v, like) for v in node], like)
+    return marked(node, like)
 
 
 class _Literal(str):

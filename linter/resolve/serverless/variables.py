@@ -69,7 +69,7 @@ class Variables:
         if isinstance(node, list):
             return marked([self.resolve(v, depth + 1) for v in node], node)
         if isinstance(node, str) and "${" in node:
-            return _adopt(self._string(str(node), depth), node)
+            return marked(_adopt(self._string(str(node), depth), node), node)
         return node
 
     def _string(self, text: str, depth: int) -> Any:

@@ -93,3 +93,15 @@ def test_pre_commit_a_changed_file_a_service_reads_lints_the_service(
     # iam.yml under serverless.yml's name.
     deciding = report["findings"][0]["evidence"]["deciding"][0]
     assert (deciding["path"], deciding["line"]) == ("svc/serverless.yml", 6)
+
+
+def test_what_serverless_package_wrote_is_not_read_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(REPO / "fixtures" / "serverless-resources" / "DST006" / "bad", tmp_path / "svc")
+    (tmp_path / "svc" / ".serverless").mkdir()
+    (tmp_path / "svc" / ".serverless" / "cloudformation-template-update-stack.json").write_text(
+        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert (code, report["summary"]["units"]) == (1, 1)
+    assert [(f["rule"], f["path"]) for f in report["findings"]] == [("DST006", "svc/serverless.yml")]

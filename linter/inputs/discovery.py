@@ -10,8 +10,11 @@ from pathlib import Path
 from infra_policy_linter.inputs.ignore import Excludes, GitIgnores, absolute, git_top
 
 # `.aws-sam` holds `sam build`'s copy of every template (a second report of each finding); `asset.*` folders in
-# cdk.out are copies of assets (the synthesized templates themselves sit directly in cdk.out and are read).
-SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv", ".aws-sam"})
+# cdk.out are copies of assets (the synthesized templates themselves sit directly in cdk.out and are read);
+# `.serverless` holds what `serverless package` wrote from serverless.yml, which is read itself.
+SKIP_DIRS = frozenset(
+    {".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv", ".aws-sam", ".serverless"}
+)
 
 
 def _skipped_dir(parent: str, name: str) -> bool:

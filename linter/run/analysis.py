@@ -83,12 +83,21 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
         from infra_policy_linter.run.serverless_fix import rewrite
 
         result.findings, result.suppressed = rewrite(result.findings, result.suppressed)
+    elif work.kind == "terragrunt":
+        from infra_policy_linter.run import terragrunt_fix
+
+        result.findings, result.suppressed = terragrunt_fix.rewrite(result.findings, result.suppressed)
     result.counts = {**destination_counts(unit, shared), "not_followed": len(unfollowed)}
     return result
 
 
 def _terraform(
-    work: Work, env: Environment, result: UnitResult, unfollowed: list[str], inputs: list[Any] | None = None
+    work: Work,
+    env: Environment,
+    result: UnitResult,
+    unfollowed: list[str],
+    inputs: list[Any] | None = None,
+    root: list[Any] | None = None,
 ) -> Unit | None:
     from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
     from infra_policy_linter.parsers.terraform_json import parse_terraform_file
@@ -96,7 +105,7 @@ def _terraform(
     from infra_policy_linter.resolve.terraform.registry_models import anchor_at_calls, mentions_a_model
 
     broken = list(work.broken)
-    files = _parsed(work.sources, parse_terraform_file, result, broken)
+    files = list(root or []) + _parsed(work.sources, parse_terraform_file, result, broken)
 
     def parse_variables(path: str, text: str) -> Any:
         return parse_tfvars_json(path, text) if path.endswith(".json") else parse_hcl(path, text)
@@ -113,7 +122,8 @@ def _terraform(
             library.texts[source.path] = text
     for directory, sources in work.modules:
         library.files[directory] = _parsed(sources, parse_terraform_file, result, broken)
-    if mentions_a_model([decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]):
+    texts = [decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]
+    if root or mentions_a_model(texts):
         library.models = _registry_models()
     unit = build_module(work.name, files, tfvars, env, library)
     anchor_at_calls(unit, library.call_sites)
@@ -137,6 +147,9 @@ def _terragrunt(work: Work, env: Environment, result: UnitResult, unfollowed: li
     lines = texts[absolute(work.name)].split("\n")
     inputs = stack.inputs_file(work.name, lines)
     result.errors.extend(stack.errors)
+    model = stack.model_call(source, line, work.name, lines) if not work.modules else None
+    if model is not None:  # a registry module the linter has a model of, called with the inputs
+        return _terraform(replace(work, kind="terraform", sources=()), env, result, unfollowed, root=[model])
     if not work.modules:
         unit = Unit(format="terraform", name=work.name, files=[work.name], languages={work.name: "hcl"})
         what = source if isinstance(source, str) else str(source)

@@ -198,14 +198,13 @@ def _user_parts(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _merge_user_resources(config: dict[str, Any], resources: dict[str, Any]) -> None:
+    """``resources.Resources`` over the generated ones; a resource the user also writes keeps the user's key (its
+    position) and its properties merged over the generated ones."""
     for part in _user_parts(config):
         user = part.get("Resources")
         for logical, resource in user.items() if isinstance(user, dict) else []:
-            current = resources.get(str(logical))
+            current = resources.pop(str(logical), None)
             resources[logical] = _merge(current, resource) if current is not None else resource
-            if current is not None:  # keep the generated key's position only if the user did not write one
-                resources.pop(str(logical), None)
-                resources[logical] = _merge(current, resource)
 
 
 def _merge(base: Any, over: Any) -> Any:

@@ -108,6 +108,20 @@ class Terragrunt:
         body = {name: ParsedExpression(name, ("lit", value)) for name, value in self.inputs().items()}
         return TfFile(display, body, lines)
 
+    def model_call(self, source: Any, line: int, display: str, lines: list[str]) -> TfFile | None:
+        """A registry source the linter has a model of (``tfr:///terraform-aws-modules/lambda/aws``): a root module
+        that calls it as ``module.this`` with the inputs, positioned at the source in terragrunt.hcl."""
+        from infra_policy_linter.resolve.terraform.registry_models import registry_address
+
+        if not isinstance(source, str):
+            return None
+        address = registry_address(re.sub(r"^tfr://[^/]*/", "", source))
+        if address is None:
+            return None
+        body: dict[str, Any] = {name: ParsedExpression(name, ("lit", value)) for name, value in self.inputs().items()}
+        body.update({"source": address, "__start_line__": line, "__end_line__": line})
+        return TfFile(display, {"module": [{"this": body}]}, lines)
+
     # -- evaluation ---------------------------------------------------------------------------------------------
     def evaluate(self, raw: Any, path: str, depth: int = 0) -> Any:
         try:

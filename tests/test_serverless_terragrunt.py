@@ -105,3 +105,21 @@ def test_what_serverless_package_wrote_is_not_read_twice(tmp_path: Path, monkeyp
     code, report = run_json(".")
     assert (code, report["summary"]["units"]) == (1, 1)
     assert [(f["rule"], f["path"]) for f in report["findings"]] == [("DST006", "svc/serverless.yml")]
+
+
+def test_pseudo_parameters_plugin_runs_on_the_compiled_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The framework derives the stream's type from the ARN as written (#{...} still in it), then the plugin makes
+    each such string a Fn::Sub: the grant it added covers the stream, only kinesis:ListShards is missing."""
+    (tmp_path / "serverless.yml").write_text(
+        "service: x\nplugins:\n  - serverless-pseudo-parameters\nprovider:\n  name: aws\nfunctions:\n  f:\n"
+        "    handler: h.h\n    events:\n      - stream:\n"
+        "          arn: arn:aws:kinesis:#{AWS::Region}:#{AWS::AccountId}:stream/orders\n"
+        "          destinations:\n            onFailure: arn:aws:sns:#{AWS::Region}:#{AWS::AccountId}:alerts\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert code == 0
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("ESM003", 11)]
+    assert report["summary"]["granted"] == 1

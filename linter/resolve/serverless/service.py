@@ -12,6 +12,7 @@ parameter whose value is a named unknown.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,8 @@ def build_service(
     if env.region_name is None and isinstance(region, str):
         env = Environment(env.account_id, region)  # the stack deploys to provider.region (us-east-1 if unset)
     body, origin = compile_service(config, variables)
+    if "serverless-pseudo-parameters" in _plugins(raw):  # it runs on the compiled template, before deploy
+        body = _pseudo_parameters(body)
     body["Parameters"] = {key: {"Type": "String"} for key in variables.unknowns}
     return _unit(path, text, body, origin, variables, env, sorted(files))
 
@@ -122,6 +125,23 @@ def _function_keys(unit: Unit, origin: SamOrigin) -> None:
 def _variable_text(text: str) -> str:
     """A value that is one deploy-time variable is named as serverless.yml writes it, not as its stand-in."""
     return text[len("!Ref sls:") :] if text.startswith("!Ref sls:") else text
+
+
+def _plugins(raw: dict[str, Any]) -> list[str]:
+    found = raw.get("plugins")
+    listed = found.get("modules") if isinstance(found, dict) else found
+    return [str(p) for p in listed] if isinstance(listed, list) else []
+
+
+def _pseudo_parameters(node: Any) -> Any:
+    """serverless-pseudo-parameters: ``#{AWS::Region}`` and ``#{Resource}`` in a string make it a ``Fn::Sub``."""
+    if isinstance(node, dict):
+        return marked({k: _pseudo_parameters(v) for k, v in node.items()}, node)
+    if isinstance(node, list):
+        return marked([_pseudo_parameters(v) for v in node], node)
+    if isinstance(node, str) and "#{" in node:
+        return marked({"Fn::Sub": re.sub(r"#\{([^}]+)\}", r"${\1}", str(node))}, node)
+    return node
 
 
 def _service_name(config: dict[str, Any]) -> Any:

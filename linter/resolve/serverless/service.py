@@ -27,8 +27,6 @@ from infra_policy_linter.resolve.serverless import functions as compile_function
 from infra_policy_linter.resolve.serverless.nodes import get, key_of, marked
 from infra_policy_linter.resolve.serverless.variables import Variables
 
-SHARED_LABEL = "provider.iam.role.statements"
-
 
 @dataclass
 class SamOrigin(_SamOrigin):
@@ -127,6 +125,12 @@ def _variable_text(text: str) -> str:
     return text[len("!Ref sls:") :] if text.startswith("!Ref sls:") else text
 
 
+def _statements_label(provider: dict[str, Any]) -> str:
+    """Where the service writes the shared role's statements: the older key when that is the one it uses."""
+    _, key = roles.provider_statements(provider)
+    return "provider.iamRoleStatements" if key == "iamRoleStatements" else "provider.iam.role.statements"
+
+
 def _plugins(raw: dict[str, Any]) -> list[str]:
     found = raw.get("plugins")
     listed = found.get("modules") if isinstance(found, dict) else found
@@ -164,9 +168,10 @@ def compile_service(config: dict[str, Any], variables: Variables) -> tuple[dict[
         uses_vpc = bool(provider.get("vpc")) or any(f.get("vpc") for f in functions.values())
         where = key_of(config, "provider")
         resources[marked(roles.SHARED_ROLE, where)] = roles.shared_role(provider, uses_vpc, policy_name, prefix or "*")
-        origin.generated_roles[roles.SHARED_ROLE] = SHARED_LABEL
+        label = _statements_label(provider)
+        origin.generated_roles[roles.SHARED_ROLE] = label
         origin.policies[(roles.SHARED_ROLE, policy_name)] = PolicyOrigin(
-            "the shared execution role's policy (provider.iam.role.statements and the framework's own grants)"
+            f"the shared execution role's policy ({label} and the framework's own grants)"
         )
     names = {k: compile_functions.function_name(prefix_node, k, f) for k, f in functions.items()}
     for key, function in sorted(functions.items()):

@@ -94,6 +94,7 @@ def _unit(
     template.build(unit)
     _function_keys(unit, origin)
     unit.suppressions.extend(comment_suppressions(path, lines, "yaml"))
+    unit.suppressions.extend(template.metadata_suppressions())  # Metadata of resources in resources.Resources
     return unit
 
 

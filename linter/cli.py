@@ -200,7 +200,7 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
 @click.option(
     "--allow-empty",
     is_flag=True,
-    help="Exit 0 when the paths hold no Terraform or CloudFormation file (default: exit 2).",
+    help="Exit 0 when the paths hold no file the linter reads (default: exit 2).",
 )
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
@@ -329,12 +329,7 @@ def _exit_code(report: Any, config: Any, paths: tuple[Path, ...], allow_empty: b
         return EXIT_ERROR
     if not report.files and not report.unrendered and not allow_empty:
         # A wrong working directory in CI must not be a silent green.
-        shown = " ".join(str(p) for p in paths) or "."
-        click.echo(
-            f"lint: error: no Terraform or CloudFormation file found in {shown} (pass --allow-empty if "
-            f"that is expected)",
-            err=True,
-        )
+        click.echo(f"lint: error: {_nothing_read(paths, config)} (pass --allow-empty if that is expected)", err=True)
         return EXIT_ERROR
     if wrote_baseline:
         return EXIT_OK
@@ -342,6 +337,19 @@ def _exit_code(report: Any, config: Any, paths: tuple[Path, ...], allow_empty: b
     if threshold is not None and any(LEVEL_RANK[f.level] >= threshold for f in report.findings):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _nothing_read(paths: tuple[Path, ...], config: Any) -> str:
+    """What the paths hold instead of anything the linter reads: a CDK app or a Pulumi project, by name."""
+    from infra_policy_linter.inputs.discovery import unsupported_formats
+
+    shown = " ".join(str(p) for p in paths) or "."
+    found = unsupported_formats(list(paths) or [Path(".")], Path.cwd(), config.exclude)
+    if not found:
+        return f"no Terraform, CloudFormation, Serverless Framework or Terragrunt file found in {shown}"
+    named = "; ".join(f"{path} is {what}" for path, what in found[:5])
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    return f"nothing in {shown} is a format the linter reads: {named}{more}"
 
 
 def _fix(report: Any, show_diff: bool, targets: list[Path], cwd: Path, config: Any, jobs: int | None) -> Any:

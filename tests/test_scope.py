@@ -121,8 +121,8 @@ def test_exclude_applies_to_named_files_too(tree: Path) -> None:
     code, out, err = run_cli("--exclude", "**/*.yaml", "stacks/app.yaml")
     assert code == 2
     assert err == (
-        "lint: error: no Terraform or CloudFormation file found in stacks/app.yaml (pass --allow-empty "
-        "if that is expected)\n"
+        "lint: error: no Terraform, CloudFormation, Serverless Framework or Terragrunt file found in "
+        "stacks/app.yaml (pass --allow-empty if that is expected)\n"
     )
 
 
@@ -135,11 +135,37 @@ def test_no_infrastructure_at_all_is_a_usage_error(tmp_path: Path, monkeypatch: 
     assert code == 2
     assert out == EMPTY
     assert err == (
-        "lint: error: no Terraform or CloudFormation file found in . (pass --allow-empty if that is expected)\n"
+        "lint: error: no Terraform, CloudFormation, Serverless Framework or Terragrunt file found in . "
+        "(pass --allow-empty if that is expected)\n"
     )
     code, out, err = run_cli("--allow-empty", "docs", "ci.yml", env={"NO_COLOR": "1"})
     assert (code, err) == (0, "")
     assert out == EMPTY
+
+
+def test_only_an_unsupported_format_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}\n')
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "Pulumi.yaml").write_text("name: infra\nruntime: python\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(".", env={"NO_COLOR": "1"})
+    assert code == 2
+    assert err == (
+        "lint: error: nothing in . is a format the linter reads: app/cdk.json is an AWS CDK app without a "
+        "synthesized cdk.out (run `cdk synth`, then lint cdk.out); infra/Pulumi.yaml is a Pulumi project (the "
+        "linter does not read Pulumi programs) (pass --allow-empty if that is expected)\n"
+    )
+
+
+def test_a_serverless_service_written_as_code_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "serverless.ts").write_text("export default {service: 'x'}\n")
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert code == 2
+    assert [(e["path"], e["message"].split(":")[0]) for e in report["errors"]] == [
+        ("serverless.ts", "a Serverless Framework service written as code")
+    ]
 
 
 @pytest.mark.parametrize("index_version", ["2", "3", "4"])

@@ -10,8 +10,11 @@ from pathlib import Path
 from infra_policy_linter.inputs.ignore import Excludes, GitIgnores, absolute, git_top
 
 # `.aws-sam` holds `sam build`'s copy of every template (a second report of each finding); `asset.*` folders in
-# cdk.out are copies of assets (the synthesized templates themselves sit directly in cdk.out and are read).
-SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv", ".aws-sam"})
+# cdk.out are copies of assets (the synthesized templates themselves sit directly in cdk.out and are read);
+# `.serverless` holds what `serverless package` wrote from serverless.yml, which is read itself.
+SKIP_DIRS = frozenset(
+    {".git", ".terraform", "node_modules", ".terragrunt-cache", "__pycache__", ".venv", ".aws-sam", ".serverless"}
+)
 
 
 def _skipped_dir(parent: str, name: str) -> bool:
@@ -19,6 +22,33 @@ def _skipped_dir(parent: str, name: str) -> bool:
 
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+# -- every input the linter reads, by file name: one place (the pre-commit hook's `files` pattern comes from here) --
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
+TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
+# The Serverless Framework reads the first of these that exists in the service directory.
+SERVERLESS_FILES = ("serverless.yml", "serverless.yaml", "serverless.json")
+# Services written as code: the framework runs them to get the configuration, which a static linter cannot do.
+SERVERLESS_CODE = ("serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs")
+TERRAGRUNT_FILES = ("terragrunt.hcl",)
+# Other parents a Terragrunt configuration reads (include, read_terragrunt_config): a change there changes units.
+TERRAGRUNT_SUFFIXES = (".hcl",)
+INPUT_SUFFIXES = TERRAFORM_SUFFIXES + TFVARS_SUFFIXES + TEMPLATE_SUFFIXES + TERRAGRUNT_SUFFIXES
+INPUT_NAMES = SERVERLESS_FILES + SERVERLESS_CODE + TERRAGRUNT_FILES
+
+# Infrastructure the linter does not read, named when a path holds nothing else (instead of "no file found").
+UNSUPPORTED_FILES = {
+    "cdk.json": "an AWS CDK app without a synthesized cdk.out (run `cdk synth`, then lint cdk.out)",
+    "Pulumi.yaml": "a Pulumi project (the linter does not read Pulumi programs)",
+    "Pulumi.yml": "a Pulumi project (the linter does not read Pulumi programs)",
+}
+
+
+def input_pattern() -> str:
+    """A regular expression for every file name the linter reads (the pre-commit hook's ``files``)."""
+    suffixes = sorted({s.lstrip(".") for s in INPUT_SUFFIXES} | {"tpl"})
+    names = sorted(re.escape(n) for n in INPUT_NAMES)
+    return r"(^|/)(" + "|".join(names) + r")$|\.(" + "|".join(re.escape(s) for s in suffixes) + r")$"
 
 
 @dataclass
@@ -30,6 +60,9 @@ class Plan:
     unrendered: list[Path] = field(
         default_factory=list
     )  # template sources (cookiecutter, copier): not skipped silently
+    serverless: list[Path] = field(default_factory=list)  # serverless.yml / .yaml / .json: one service each
+    terragrunt: list[Path] = field(default_factory=list)  # terragrunt.hcl files
+    unsupported: list[tuple[Path, str]] = field(default_factory=list)  # infrastructure in a format not read
 
 
 # `{{cookiecutter.project_name}}/template.yaml`: a project generator's source. Its files are not YAML, JSON or HCL
@@ -52,9 +85,6 @@ def display_path(path: Path, cwd: Path) -> str:
 
 def is_auto_tfvars(name: str) -> bool:
     return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
-
-
-TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 
 
 def is_terraform_file(name: str) -> bool:
@@ -84,7 +114,15 @@ def opentofu_wins(files: list[Path]) -> list[Path]:
 
 def _classify(path: Path, plan: Plan) -> None:
     name = path.name
-    if is_terraform_file(name):
+    if name in SERVERLESS_FILES:
+        plan.serverless.append(path)
+    elif name in SERVERLESS_CODE:
+        plan.unsupported.append((path, "serverless-code"))
+    elif name in TERRAGRUNT_FILES:
+        plan.terragrunt.append(path)
+    elif name in UNSUPPORTED_FILES:
+        plan.unsupported.append((path, name))
+    elif is_terraform_file(name):
         plan.modules.setdefault(path.parent, []).append(path)
     elif is_auto_tfvars(name):
         plan.tfvars.setdefault(path.parent, []).append(path)
@@ -187,4 +225,47 @@ def _sorted_plan(plan: Plan) -> Plan:
         plan.tfvars[directory] = sorted(set(plan.tfvars[directory]), key=tfvars_order)
     plan.templates = sorted(set(plan.templates))
     plan.unrendered = sorted(set(plan.unrendered))
+    plan.serverless = _first_service_files(sorted(set(plan.serverless)))
+    plan.terragrunt = sorted(set(plan.terragrunt))
+    plan.unsupported = _unsupported(sorted(set(plan.unsupported)), plan)
     return plan
+
+
+def _first_service_files(files: list[Path]) -> list[Path]:
+    """serverless.yml before serverless.yaml before serverless.json, as the framework looks for them."""
+    chosen: dict[Path, Path] = {}
+    for path in sorted(files, key=lambda p: (p.parent, SERVERLESS_FILES.index(p.name))):
+        chosen.setdefault(path.parent, path)
+    return sorted(chosen.values())
+
+
+def _unsupported(found: list[tuple[Path, str]], plan: Plan) -> list[tuple[Path, str]]:
+    """A service written as code is a problem (it is not checked) unless a serverless.yml sits beside it (the
+    framework reads that first); a cdk.json is nothing to report when its cdk.out is there and read."""
+    services = {p.parent for p in plan.serverless}
+    out: list[tuple[Path, str]] = []
+    for path, kind in found:
+        if kind == "serverless-code":
+            if path.parent not in services:
+                plan.problems.append((path, SERVERLESS_CODE_MESSAGE))
+            continue
+        if kind == "cdk.json" and (path.parent / "cdk.out").is_dir():
+            continue
+        out.append((path, UNSUPPORTED_FILES[kind]))
+    return out
+
+
+SERVERLESS_CODE_MESSAGE = (
+    "a Serverless Framework service written as code: the framework runs it to get its configuration, which a "
+    "static linter cannot do, so its functions were not checked (write it as serverless.yml, or exclude it)"
+)
+
+
+def unsupported_formats(
+    paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
+    """(display path, what it is) of the infrastructure in ``paths`` the linter does not read: for the message
+    that replaces "nothing found" when that is all there is."""
+    cwd = cwd or Path.cwd()
+    plan = discover(paths, cwd, exclude)
+    return [(display_path(p, cwd), what) for p, what in plan.unsupported]

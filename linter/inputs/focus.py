@@ -43,6 +43,8 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
     focus = Focus()
     if changed.templates:
         _template_parents(plan.templates, changed.templates, cwd, focus)
+        _serverless_readers(plan.serverless, changed.templates, cwd, focus)
+    _terragrunt_readers(plan.terragrunt, changed, cwd, focus)
     if not changed.tf_dirs and not changed.others:
         return focus
     graph = _ModuleGraph.of(plan.modules)
@@ -160,3 +162,48 @@ def _template_parents(all_templates: list[Path], changed: set[Path], cwd: Path, 
             for parent in sorted(above - seen):
                 seen.add(parent)
                 pending.append(parent)
+
+
+def _serverless_readers(services: list[Path], changed: set[Path], cwd: Path, focus: Focus) -> None:
+    """A changed file that a serverless.yml reads with ``${file(...)}`` is judged inside that service."""
+    from infra_policy_linter.inputs.serverless_files import read_files
+    from infra_policy_linter.inputs.sources import Source
+
+    for service in services:
+        if absolute(service) in changed:
+            continue
+        try:
+            source = Source(display_path(service, cwd), service.read_bytes())
+        except OSError:
+            continue
+        read = {absolute(cwd / s.path) for s in read_files(service, source, cwd, 1 << 24)}
+        if read & changed:
+            focus.extra.append(service)
+            focus.units.add(display_path(service, cwd))
+
+
+def _terragrunt_readers(configs: list[Path], changed: _Changed, cwd: Path, focus: Focus) -> None:
+    """A changed parent configuration (root.hcl, env.hcl) or a changed file of the module a terragrunt.hcl names
+    as its source is judged inside that terragrunt.hcl."""
+    from infra_policy_linter.resolve.terraform.terragrunt import Terragrunt, local_source
+
+    files = changed.others | {p for p in changed.templates if p.suffix == ".json"}
+    for config in configs:
+        if not (files or changed.tf_dirs):
+            return
+        seen: set[Path] = set()
+
+        def read(name: str, seen: set[Path] = seen) -> str | None:
+            path = Path(name)
+            text = _read(path) if path.is_file() else None
+            if text is not None:
+                seen.add(path)
+            return text
+
+        stack = Terragrunt(absolute(config).as_posix(), read)
+        source, _ = stack.source()
+        stack.inputs()
+        module = local_source(source, absolute(config).parent.as_posix())
+        if seen & files or (module is not None and Path(module) in changed.tf_dirs):
+            focus.extra.append(config)
+            focus.units.add(display_path(config, cwd))

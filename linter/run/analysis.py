@@ -22,7 +22,7 @@ from infra_policy_linter.model.values import Environment
 
 @dataclass(frozen=True)
 class Work:
-    kind: Literal["terraform", "cloudformation", "terraform-plan"]
+    kind: Literal["terraform", "cloudformation", "terraform-plan", "serverless", "terragrunt"]
     name: str  # module directory or template path (display form)
     sources: tuple[Source, ...]
     tfvars: tuple[Source, ...] = ()
@@ -67,6 +67,10 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
         unit = _terraform(work, env, result, unfollowed)
     elif work.kind == "terraform-plan":
         unit = _plan(work, env, result)
+    elif work.kind == "serverless":
+        unit = _serverless(work, env, result)
+    elif work.kind == "terragrunt":
+        unit = _terragrunt(work, env, result, unfollowed)
     else:
         unit = _template(work, env, result, unfollowed)
     if unit is None:
@@ -75,23 +79,38 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
     result.files = list(unit.files)
     shared: dict[str, Any] = {}
     result.findings, result.suppressed = check_unit(unit, config, today, shared)
+    if work.kind == "serverless":
+        from infra_policy_linter.run.serverless_fix import rewrite
+
+        result.findings, result.suppressed = rewrite(result.findings, result.suppressed)
+    elif work.kind == "terragrunt":
+        from infra_policy_linter.run import terragrunt_fix
+
+        result.findings, result.suppressed = terragrunt_fix.rewrite(result.findings, result.suppressed)
     result.counts = {**destination_counts(unit, shared), "not_followed": len(unfollowed)}
     return result
 
 
-def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
+def _terraform(
+    work: Work,
+    env: Environment,
+    result: UnitResult,
+    unfollowed: list[str],
+    inputs: list[Any] | None = None,
+    root: list[Any] | None = None,
+) -> Unit | None:
     from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
     from infra_policy_linter.parsers.terraform_json import parse_terraform_file
     from infra_policy_linter.resolve.terraform.module import ModuleLibrary, build_module
     from infra_policy_linter.resolve.terraform.registry_models import anchor_at_calls, mentions_a_model
 
     broken = list(work.broken)
-    files = _parsed(work.sources, parse_terraform_file, result, broken)
+    files = list(root or []) + _parsed(work.sources, parse_terraform_file, result, broken)
 
     def parse_variables(path: str, text: str) -> Any:
         return parse_tfvars_json(path, text) if path.endswith(".json") else parse_hcl(path, text)
 
-    tfvars = _parsed(work.tfvars, parse_variables, result, broken)
+    tfvars = list(inputs or []) + _parsed(work.tfvars, parse_variables, result, broken)
     if work.variables:
         tfvars.append(_command_line_variables(work.variables))
     if not files:
@@ -103,7 +122,8 @@ def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: lis
             library.texts[source.path] = text
     for directory, sources in work.modules:
         library.files[directory] = _parsed(sources, parse_terraform_file, result, broken)
-    if mentions_a_model([decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]):
+    texts = [decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]
+    if root or mentions_a_model(texts):
         library.models = _registry_models()
     unit = build_module(work.name, files, tfvars, env, library)
     anchor_at_calls(unit, library.call_sites)
@@ -111,6 +131,61 @@ def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: lis
     unfollowed.extend(sorted({f"{c.location.path}:{c.location.line}" for c in unit.unfollowed}))
     unit.incomplete = [f"{b} could not be parsed" for b in sorted(broken)]
     return unit
+
+
+def _terragrunt(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
+    """A terragrunt.hcl: the module its source names, as a root module whose variables are its inputs (lowest
+    precedence: Terragrunt passes them as TF_VAR_ variables); a source not on disk is a call not followed."""
+    from dataclasses import replace
+
+    from infra_policy_linter.model.entities import Location, ModuleCall
+    from infra_policy_linter.resolve.terraform.terragrunt import Terragrunt, absolute, display
+
+    texts = {absolute(s.path): decode_text(s) for s in work.sources}
+    stack = Terragrunt(absolute(work.name), texts.get)
+    source, line = stack.source()
+    lines = texts[absolute(work.name)].split("\n")
+    inputs = stack.inputs_file(work.name, lines)
+    result.errors.extend(stack.errors)
+    model = stack.model_call(source, line, work.name, lines) if not work.modules else None
+    if model is not None:  # a registry module the linter has a model of, called with the inputs
+        return _terraform(replace(work, kind="terraform", sources=()), env, result, unfollowed, root=[model])
+    if not work.modules:
+        unit = Unit(format="terraform", name=work.name, files=[work.name], languages={work.name: "hcl"})
+        what = source if isinstance(source, str) else str(source)
+        reason = f"its source {what} is not on disk (Terragrunt downloads it), so nothing in it was checked"
+        unit.unfollowed.append(ModuleCall("terraform.source", what, reason, Location(work.name, line)))
+        unfollowed.append(f"{work.name}:{line}")
+        return unit
+    (directory, files), *modules = work.modules
+    module = replace(work, kind="terraform", name=directory, sources=files, modules=tuple(modules))
+    built = _terraform(module, env, result, unfollowed, [inputs])
+    if built is not None:
+        built.name = work.name
+        built.files = sorted({*built.files, *(display(p) for p in texts)})
+        built.languages.update({display(p): "hcl" for p in texts})
+    return built
+
+
+def _serverless(work: Work, env: Environment, result: UnitResult) -> Unit | None:
+    """A Serverless Framework service: serverless.yml, then the files its ${file()} variables read."""
+    from infra_policy_linter.resolve.serverless.service import build_service
+
+    source, *read = work.sources
+    text = decode(source)
+    if isinstance(text, ParseError):
+        result.errors.append(text)
+        return None
+    files = {}
+    for other in read:
+        decoded = decode(other)
+        if isinstance(decoded, str):
+            files[other.path] = decoded
+    built = build_service(source.path, text, files, env)
+    if isinstance(built, ParseError):
+        result.errors.append(built)
+        return None
+    return built
 
 
 def _command_line_variables(pairs: tuple[tuple[str, str], ...]) -> Any:

@@ -15,7 +15,15 @@ from pathlib import Path
 from infra_policy_linter.config import Config
 from infra_policy_linter.findings.finding import Finding
 from infra_policy_linter.findings.suppress import Suppressed
-from infra_policy_linter.inputs.discovery import Plan, discover, display_path, is_terraform_file, opentofu_wins
+from infra_policy_linter.inputs.discovery import (
+    Plan,
+    discover,
+    display_path,
+    is_auto_tfvars,
+    is_terraform_file,
+    opentofu_wins,
+    tfvars_order,
+)
 from infra_policy_linter.inputs.focus import Focus, widen
 from infra_policy_linter.inputs.module_calls import local_calls, read_paths, remote_modules
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
@@ -82,15 +90,32 @@ def _terraform_files(directory: Path) -> list[Path]:
 
 def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], list[ParseError]]:
     """Read every input once. Templates are sniffed on their bytes: other YAML/JSON never reaches a parser."""
+    from infra_policy_linter.run.frontends import serverless_works, terragrunt_works
+
     errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
-    works = _terraform_works(plan, _ModuleReader(cwd, config), errors)
+    reader = _ModuleReader(cwd, config)
+    # A module a terragrunt.hcl names as its source is judged with that configuration's inputs, not alone.
+    stacks = terragrunt_works(plan, cwd, config, errors, partial(_module_work, reader=reader, errors=errors))
+    works = _terraform_works(plan, reader, errors, {Path(w.modules[0][0]).resolve() for w in stacks if w.modules})
     works += _template_works(plan, cwd, config, errors)
+    works += serverless_works(plan, cwd, config, errors) + stacks
     return works, errors
 
 
-def _terraform_works(plan: Plan, reader: _ModuleReader, errors: list[ParseError]) -> list[Work]:
+def _module_work(directory: Path, reader: _ModuleReader, errors: list[ParseError]) -> Work | None:
+    """A directory as a root module, with its own .tfvars and the modules it calls (for a terragrunt.hcl)."""
+    files = _terraform_files(directory)
+    tfvars = sorted((p for p in directory.glob("*") if is_auto_tfvars(p.name) and p.is_file()), key=tfvars_order)
+    plan = Plan(modules={directory: files}, tfvars={directory: tfvars})
+    calls = {directory: local_calls(directory, reader.texts(directory, files))}
+    return _terraform_work(directory, plan, calls, reader, errors)
+
+
+def _terraform_works(
+    plan: Plan, reader: _ModuleReader, errors: list[ParseError], stacks: set[Path] | None = None
+) -> list[Work]:
     calls = {d: local_calls(d, reader.texts(d, plan.modules[d])) for d in plan.modules}
-    called = _called_anywhere(calls, reader)
+    called = _called_anywhere(calls, reader) | (stacks or set())
     works: list[Work] = []
     for directory in sorted(plan.modules):
         if directory.resolve() in called:

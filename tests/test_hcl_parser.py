@@ -11,6 +11,18 @@ from lark.exceptions import LarkError
 from infra_policy_linter.model.entities import ParseError
 from infra_policy_linter.parsers import terraform
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
+from infra_policy_linter.parsers.hcl_nodes import (
+    Attr,
+    Call,
+    Conditional,
+    ForExpr,
+    Index,
+    Lit,
+    ObjectExpr,
+    Operation,
+    Ref,
+    TupleExpr,
+)
 from infra_policy_linter.parsers.terraform import _has_expression
 from tests.conftest import REPO
 
@@ -58,16 +70,16 @@ def test_shipped_parser_is_used_when_current_and_ignored_when_stale(tmp_path: Pa
         # and every way of getting the parser drops the line breaks HCL ignores
         breaks = "locals {\n  a = (\n    true\n    ? 1\n    : 2\n  )\n}\n"
         loads_same_as_python_hcl2(text)
-        assert terraform._loads(breaks)["locals"][0]["a"].node[0] == "cond"
+        assert terraform._loads(breaks)["locals"][0]["a"].node.__class__ is Conditional
         assert list((tmp_path / "cache" / "infra-policy-linter").glob("*.grammar"))  # built and kept
         terraform._parser.cache_clear()
-        assert terraform._loads(breaks)["locals"][0]["a"].node[0] == "cond"  # read from that cache
+        assert terraform._loads(breaks)["locals"][0]["a"].node.__class__ is Conditional  # read from that cache
         fresh = tmp_path / "fresh.bin"
         terraform.write_shipped_grammar(fresh)
         monkeypatch.setattr(terraform, "SHIPPED_GRAMMAR", fresh)
         terraform._parser.cache_clear()
         loads_same_as_python_hcl2(text)
-        assert terraform._loads(breaks)["locals"][0]["a"].node[0] == "cond"
+        assert terraform._loads(breaks)["locals"][0]["a"].node.__class__ is Conditional
     finally:
         terraform._parser.cache_clear()
 
@@ -80,10 +92,9 @@ def test_expressions_are_read_from_the_source_not_from_python_hcl2s_rebuilt_text
     a = body["locals"][0]["a"]
     assert isinstance(a, ParsedExpression)
     assert a.source == 'concat(["sqs:SendMessage"], var.extra)'
-    assert a.node == (
-        "call",
+    assert a.node == Call(
         "concat",
-        [("tuple", [("lit", "sqs:SendMessage")]), ("ref", "var", [("attr", "extra")])],
+        (TupleExpr((Lit("sqs:SendMessage"),)), Ref("var", (Attr("extra"),))),
         False,
     )
     assert body["locals"][0]["b"].source == '{ x = { y = "z" } }.x'
@@ -93,41 +104,42 @@ def test_expressions_are_read_from_the_source_not_from_python_hcl2s_rebuilt_text
 # verdict of Terraform (hclsyntax: line breaks are ignored inside parentheses, brackets, function arguments,
 # ${...} and for expressions; a heredoc's closing line is compared after trimming blanks; identifiers are Unicode
 # ID_Start/ID_Continue), with the value the linter must read.
-TRUE, ONE, TWO = ("lit", True), ("lit", 1), ("lit", 2)
-VAR_X, VAR_Y = ("ref", "var", [("attr", "x")]), ("ref", "var", [("attr", "y")])
+NODE_TYPES = (Lit, Ref, Call, TupleExpr, ObjectExpr, Conditional, Operation, ForExpr)
+TRUE, ONE, TWO = Lit(True), Lit(1), Lit(2)
+VAR_X, VAR_Y = Ref("var", (Attr("x"),)), Ref("var", (Attr("y"),))
 VALID = [
     # 1. a line break or a comment before `?` or a binary operator inside brackets, the left operand not itself a
     # binary operation (python-hcl2: "unexpected '?'"; terraform fmt: valid, a = 1)
-    ("cond", "locals {\n  a = (\n    true\n    ? 1\n    : 2\n  )\n}\n", ("cond", TRUE, ONE, TWO)),
+    ("cond", "locals {\n  a = (\n    true\n    ? 1\n    : 2\n  )\n}\n", Conditional(TRUE, ONE, TWO)),
     (
         "cond-call",
         "locals {\n  a = (\n    f(1)\n    ? 1 : 2\n  )\n}\n",
-        ("cond", ("call", "f", [ONE], False), ONE, TWO),
+        Conditional(Call("f", (ONE,), False), ONE, TWO),
     ),
-    ("cond-paren", "locals {\n  a = (\n    (true)\n    ? 1 : 2\n  )\n}\n", ("cond", TRUE, ONE, TWO)),
-    ("cond-comment", "locals {\n  a = (\n    true # why\n    ? 1 : 2\n  )\n}\n", ("cond", TRUE, ONE, TWO)),
+    ("cond-paren", "locals {\n  a = (\n    (true)\n    ? 1 : 2\n  )\n}\n", Conditional(TRUE, ONE, TWO)),
+    ("cond-comment", "locals {\n  a = (\n    true # why\n    ? 1 : 2\n  )\n}\n", Conditional(TRUE, ONE, TWO)),
     (
         "or-after-not",
         "locals {\n  a = (\n    !true\n    || false\n  )\n}\n",
-        ("op", "||", ("op", "!", None, TRUE), ("lit", False)),
+        Operation("||", Operation("!", None, TRUE), Lit(False)),
     ),
     (
         "and-in-args",
         "locals {\n  a = f(\n    var.x\n    && var.y,\n    2\n  )\n}\n",
-        ("call", "f", [("op", "&&", VAR_X, VAR_Y), TWO], False),
+        Call("f", (Operation("&&", VAR_X, VAR_Y), TWO), False),
     ),
-    ("plus-in-tuple", "locals {\n  a = [\n    var.x\n    + 1\n  ]\n}\n", ("tuple", [("op", "+", VAR_X, ONE)])),
-    ("index", "locals {\n  a = b[\n    var.x\n    == 1\n  ]\n}\n", ("ref", "b", [("index", ("op", "==", VAR_X, ONE))])),
-    ("interpolation", 'locals {\n  a = "${\n    var.x\n    ? 1 : 2\n  }"\n}\n', ("cond", VAR_X, ONE, TWO)),
+    ("plus-in-tuple", "locals {\n  a = [\n    var.x\n    + 1\n  ]\n}\n", TupleExpr((Operation("+", VAR_X, ONE),))),
+    ("index", "locals {\n  a = b[\n    var.x\n    == 1\n  ]\n}\n", Ref("b", (Index(Operation("==", VAR_X, ONE)),))),
+    ("interpolation", 'locals {\n  a = "${\n    var.x\n    ? 1 : 2\n  }"\n}\n', Conditional(VAR_X, ONE, TWO)),
     (
         "attr-traversal",
         "locals {\n  a = (\n    local.b\n    .c\n  )\n}\n",
-        ("ref", "local", [("attr", "b"), ("attr", "c")]),
+        Ref("local", (Attr("b"), Attr("c"))),
     ),
     (
         "for-cond",
         "locals {\n  a = [for x in y : x\n    if x\n    != 1]\n}\n",
-        ("for", ["x"], ("ref", "y", []), None, ("ref", "x", []), ("op", "!=", ("ref", "x", []), ONE), False, "["),
+        ForExpr(("x",), Ref("y", ()), None, Ref("x", ()), Operation("!=", Ref("x", ()), ONE), False, "["),
     ),
     # 2. a heredoc's closing marker followed by spaces or tabs (python-hcl2: an error at the opening line)
     ("heredoc-blanks", "locals {\n  a = <<EOF\n{}\nEOF  \n  b = <<-EOT\n    x\n    EOT\t\n}\n", "{}"),
@@ -135,7 +147,7 @@ VALID = [
     (
         "for-arrow",
         'locals {\n  a = { for k in ["x"] : k\n    => k }\n}\n',
-        ("for", ["k"], ("tuple", [("lit", "x")]), ("ref", "k", []), ("ref", "k", []), None, False, "{"),
+        ForExpr(("k",), TupleExpr((Lit("x"),)), Ref("k", ()), Ref("k", ()), None, False, "{"),
     ),
     # 4. heredoc markers of one character or starting with _, a non-ASCII identifier
     ("heredoc-one-char", "locals {\n  a = <<E\nhello\nE\n}\n", "hello"),
@@ -151,7 +163,7 @@ def test_terraform_reads_it_so_the_linter_does(name: str, text: str, value: obje
     parsed = terraform.parse_hcl("main.tf", text)
     assert isinstance(parsed, terraform.TfFile), parsed
     got = parsed.body["locals"][0]["a"]
-    if isinstance(value, tuple):  # an expression, read from the source by the expression parser
+    if isinstance(value, NODE_TYPES):  # an expression, read from the source by the expression parser
         assert isinstance(got, ParsedExpression) and got.node == value
     else:
         assert got == value
@@ -169,7 +181,7 @@ def test_line_breaks_still_end_arguments_and_object_elements() -> None:
         "main.tf", 'resource "a" "b" {\n  x = {\n    a = 1\n    b = (2)\n  }\n  c {\n    d = 1\n  }\n}\n'
     )
     assert isinstance(ok, terraform.TfFile)
-    assert ok.body["resource"][0]["a"]["b"]["x"].node == ("object", [(("lit", "a"), ONE), (("lit", "b"), TWO)])
+    assert ok.body["resource"][0]["a"]["b"]["x"].node == ObjectExpr(((Lit("a"), ONE), (Lit("b"), TWO)))
     assert ok.body["resource"][0]["a"]["b"]["c"] == [{"d": 1, "__start_line__": 6, "__end_line__": 8}]
 
 
@@ -243,4 +255,4 @@ def test_expression_parser_reads_what_the_parser_now_returns(text: str) -> None:
     from infra_policy_linter.parsers.hcl_expressions import parse_value
 
     node = parse_value(text)
-    assert node[0] in ("cond", "op", "call", "ref", "for", "tuple", "object")
+    assert isinstance(node, (Conditional, Operation, Call, Ref, ForExpr, TupleExpr, ObjectExpr))

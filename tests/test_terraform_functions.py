@@ -21,7 +21,7 @@ def module(source: str, tfvars: str | None = None) -> TerraformModule:
 
 
 def local(expression: str, prelude: str = "") -> object:
-    return module(f"{prelude}\nlocals {{\n  x = {expression}\n}}\n").local("x")
+    return module(f"{prelude}\nlocals {{\n  x = {expression}\n}}\n").evaluator.local("x")
 
 
 @pytest.mark.parametrize(
@@ -106,8 +106,8 @@ def test_unknowns_decide_only_what_they_can() -> None:
 
 def test_null_default_is_null_and_other_defaults_are_assumptions() -> None:
     tf = module('variable "boundary" {\n  default = null\n}\nvariable "env" {\n  default = "prod"\n}\n')
-    assert tf.variable("boundary") is None
-    assert tf.variable("env") == Text(("prod",), frozenset({"var.env takes its default"}))
+    assert tf.evaluator.variable("boundary") is None
+    assert tf.evaluator.variable("env") == Text(("prod",), frozenset({"var.env takes its default"}))
 
 
 def test_a_heredoc_policy_that_interpolates_a_default_keeps_its_statements() -> None:
@@ -155,7 +155,7 @@ data "aws_iam_policy_document" "final" {
   }
 }
 """)
-    document = tf.resource_attribute(tf.data[("aws_iam_policy_document", "final")], "json", Scope())
+    document = tf.resource_attribute(tf.declarations.data[("aws_iam_policy_document", "final")], "json", Scope())
     assert [(s.sid, s.actions, s.resources) for s in document.statements] == [
         ("Send", ["sqs:SendMessage"], ["arn:aws:sqs:*:*:only"]),
         (None, ["sns:Publish"], ["*"]),

@@ -260,3 +260,32 @@ def same(a: Any, b: Any) -> Tri:
     if _literal_ends_differ(at, bt):
         return False
     return None if _possible(at, bt) else False
+
+
+Identity = tuple[str | Unknown, ...]
+
+
+def identity(value: Any) -> Identity | None:
+    """What ``same`` compares a string by: for two strings that may be partly unknown (str, Text, Unknown),
+    ``same(a, b) is True`` exactly when their identities are equal, so an index keyed by identity finds every value
+    certainly equal to another. Literal runs are joined and empty ones dropped; None for any other value."""
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, Unknown):
+        return (value,)
+    if not isinstance(value, Text):
+        return None
+    out: list[str | Unknown] = []
+    for part in value.parts:
+        if isinstance(part, Unknown):
+            out.append(part)
+        elif part and out and isinstance(out[-1], str):
+            out[-1] += part
+        elif part:
+            out.append(part)
+    return tuple(out)
+
+
+def has_unknown(key: Identity) -> bool:
+    """Does an identity hold an unknown piece (then ``same`` may be undecided against other values)?"""
+    return any(isinstance(part, Unknown) for part in key)

@@ -243,3 +243,33 @@ SOURCE_READ_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
 SOURCE_LABELS = {"sqs": "SQS queue", "kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream", "kafka": "MSK cluster"}
 # On-failure destinations of event source mappings: SQS, SNS, S3 (and Kafka topics, for Kafka sources).
 ESM_DESTINATION_SERVICES = ("sqs", "sns", "s3")
+
+
+def function_name_of(value: Any) -> Any:
+    """The bare function name from a name, ``name:qualifier``, a full ARN or a partial ARN."""
+    fields = arn_fields(value)
+    if fields is not None:
+        resource = fields[5]
+    else:
+        text = plain(value)
+        if text is not None and text.count(":") >= 2 and ":function:" in text:
+            resource = "function:" + text.split(":function:", 1)[1]  # partial ARN 123456789012:function:name
+        else:
+            resource = value
+    text = plain(resource)
+    if text is not None:
+        if text.startswith("function:"):
+            text = text[len("function:") :]
+        return text.split(":")[0]
+    if isinstance(resource, Text):
+        parts = list(resource.parts)
+        if isinstance(parts[0], str) and parts[0].startswith("function:"):
+            parts[0] = parts[0][len("function:") :]
+        kept: list[Any] = []
+        for part in parts:
+            if isinstance(part, str) and ":" in part:
+                kept.append(part.split(":")[0])
+                break
+            kept.append(part)
+        return make_text(kept)
+    return resource

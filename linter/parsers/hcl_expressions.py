@@ -2,21 +2,8 @@
 
 python-hcl2 returns every attribute value that is not a plain literal as text (``"${aws_sqs_queue.q.arn}"``,
 ``"${jsonencode({...})}"``, ``"arn:aws:sqs:${var.region}:..."``). Resolving references means parsing that text
-properly, not matching it with regular expressions. This module turns it into a small syntax tree:
-
-    ("lit", value)                       number, bool, null or a string without interpolation
-    ("tmpl", [part, ...])                a string template; a part is a str or a node
-    ("ref", root, [step, ...])           a traversal: var.x, aws_sqs_queue.q[0].arn;
-                                         step = ("attr", name) | ("index", node) | ("splat",)
-    ("call", name, [node, ...], expand)  a function call
-    ("tuple", [node, ...])
-    ("object", [(key_node, value_node), ...])
-    ("cond", test, then, else)
-    ("op", operator, left, right)         binary operators; unary ones have left = None
-    ("for", names, collection, key, value, condition, grouping, brace)
-                                         a for expression; key is None for [for ...], brace is "[" or "{"
-    ("tif", test, then, else)            a %{if} template directive; then/else are template parts
-    ("tfor", names, collection, body)    a %{for} template directive; body is template parts
+properly, not matching it with regular expressions. This module turns it into a small syntax tree, whose nodes are
+the dataclasses of parsers/hcl_nodes.py; the directives of string templates are nested in parsers/hcl_templates.py.
 """
 
 from __future__ import annotations
@@ -24,12 +11,37 @@ from __future__ import annotations
 import re
 from typing import Any
 
-Node = tuple
+from infra_policy_linter.parsers.hcl_nodes import (
+    Attr,
+    Call,
+    Conditional,
+    ForExpr,
+    HclExpressionError,
+    Index,
+    Lit,
+    Node,
+    ObjectExpr,
+    Operation,
+    Part,
+    Ref,
+    Splat,
+    Step,
+    TupleExpr,
+    template_node,
+)
+from infra_policy_linter.parsers.hcl_templates import flush_text, nest_directives
+
+__all__ = [
+    "HclExpressionError",
+    "Node",
+    "ParsedExpression",
+    "parse_attribute_value",
+    "parse_expression",
+    "parse_template",
+    "parse_value",
+]
+
 _ORDINARY = re.compile(r'[^$%"\\]+')
-
-
-class HclExpressionError(ValueError):
-    pass
 
 
 class ParsedExpression(str):
@@ -80,10 +92,10 @@ def parse_value(raw: Any) -> Node:
     if isinstance(raw, str):
         return parse_template(raw)
     if isinstance(raw, list):
-        return ("tuple", [parse_value(v) for v in raw])
+        return TupleExpr(tuple(parse_value(v) for v in raw))
     if isinstance(raw, dict):
-        return ("object", [(("lit", k), parse_value(v)) for k, v in raw.items() if not _is_meta_key(k)])
-    return ("lit", raw)
+        return ObjectExpr(tuple((Lit(k), parse_value(v)) for k, v in raw.items() if not _is_meta_key(k)))
+    return Lit(raw)
 
 
 def _is_meta_key(key: str) -> bool:
@@ -93,64 +105,8 @@ def _is_meta_key(key: str) -> bool:
 def parse_template(text: str) -> Node:
     """Parse string contents with ``${...}`` interpolations. A lone interpolation yields the expression itself."""
     if "${" not in text and "%{" not in text:
-        return ("lit", text)  # most attribute values: nothing to parse
-    return _template_node(_Parser(text).template_parts(terminator=None))
-
-
-def _template_node(parts: list[Any]) -> Node:
-    """A template's node: ``"${x}"`` is x itself in HCL (keeping its type), text alone is a literal."""
-    if len(parts) == 1 and not isinstance(parts[0], str):
-        node: Node = parts[0]
-        return node
-    if all(isinstance(p, str) for p in parts):
-        return ("lit", "".join(parts))
-    return ("tmpl", parts)
-
-
-def _nest(tokens: list[list[Any]], i: int, until: tuple[str, ...]) -> tuple[list[Any], int]:
-    """Template tokens -> parts, with %{if}/%{for} bodies nested; stops at a directive in ``until``."""
-    parts: list[Any] = []
-    while i < len(tokens):
-        token = tokens[i]
-        if token[0] == "s":
-            if parts and isinstance(parts[-1], str):
-                parts[-1] += token[1]
-            else:
-                parts.append(token[1])
-            i += 1
-        elif token[0] == "i":
-            parts.append(token[1])
-            i += 1
-        elif token[1] in until:
-            return parts, i
-        elif token[1] == "if":
-            node, i = _nest_if(tokens, i)
-            parts.append(node)
-        elif token[1] == "for":
-            node, i = _nest_for(tokens, i)
-            parts.append(node)
-        else:
-            raise HclExpressionError(f"%{{{token[1]}}} without its opening directive")
-    return parts, i
-
-
-def _nest_if(tokens: list[list[Any]], i: int) -> tuple[Node, int]:
-    """The %{if} at ``i`` with its body (and %{else} body) up to its %{endif}: its node, and the index past it."""
-    then, end = _nest(tokens, i + 1, ("else", "endif"))
-    other: list[Any] = []
-    if end < len(tokens) and tokens[end][1] == "else":
-        other, end = _nest(tokens, end + 1, ("endif",))
-    if end >= len(tokens) or tokens[end][1] != "endif":
-        raise HclExpressionError("%{if} without %{endif}")
-    return ("tif", tokens[i][2], then, other), end + 1
-
-
-def _nest_for(tokens: list[list[Any]], i: int) -> tuple[Node, int]:
-    """The %{for} at ``i`` with its body up to its %{endfor}: its node, and the index past it."""
-    body, end = _nest(tokens, i + 1, ("endfor",))
-    if end >= len(tokens) or tokens[end][1] != "endfor":
-        raise HclExpressionError("%{for} without %{endfor}")
-    return ("tfor", tokens[i][2][0], tokens[i][2][1], body), end + 1
+        return Lit(text)  # most attribute values: nothing to parse
+    return template_node(_Parser(text).template_parts(terminator=None))
 
 
 def parse_expression(text: str) -> Node:
@@ -226,7 +182,7 @@ class _Parser:
                 then = self.expression()
                 self.expect(":")
                 other = self.expression()
-                return ("cond", test, then, other)
+                return Conditional(test, then, other)
             return test
         finally:
             self.depth -= 1
@@ -245,16 +201,16 @@ class _Parser:
                 op = op + "="
             self.pos += len(op)
             right = self.binary(level + 1)
-            left = ("op", op, left, right)
+            left = Operation(op, left, right)
 
     def unary(self) -> Node:
         self.skip_space()
         if self.src.startswith("!", self.pos) and not self.src.startswith("!=", self.pos):
             self.pos += 1
-            return ("op", "!", None, self.unary())
+            return Operation("!", None, self.unary())
         if self.src.startswith("-", self.pos):
             self.pos += 1
-            return ("op", "-", None, self.unary())
+            return Operation("-", None, self.unary())
         return self.postfix(self.primary())
 
     def postfix(self, node: Node) -> Node:
@@ -264,7 +220,7 @@ class _Parser:
             if src.startswith(".*", self.pos) or src.startswith("[*]", self.pos):
                 self.pos += 2 if src.startswith(".*", self.pos) else 3
                 self.token_end = self.pos
-                node = self._step(node, ("splat",))
+                node = self._step(node, Splat())
             elif src.startswith(".", self.pos) and not src.startswith("..", self.pos):
                 self.pos += 1
                 self.skip_space()
@@ -273,22 +229,22 @@ class _Parser:
                     digits = self._digits()
                     if digits is None:
                         raise HclExpressionError("expected an attribute name after '.'")
-                    node = self._step(node, ("index", ("lit", int(digits))))
+                    node = self._step(node, Index(Lit(int(digits))))
                 else:
-                    node = self._step(node, ("attr", name))
+                    node = self._step(node, Attr(name))
             elif src.startswith("[", self.pos):
                 self.pos += 1
                 index = self.expression()
                 self.expect("]")
-                node = self._step(node, ("index", index))
+                node = self._step(node, Index(index))
             else:
                 return node
 
     @staticmethod
-    def _step(node: Node, step: tuple) -> Node:
-        if node[0] == "ref":
-            return ("ref", node[1], node[2] + [step])
-        return ("ref", node, [step])
+    def _step(node: Node, step: Step) -> Node:
+        if isinstance(node, Ref):
+            return Ref(node.root, (*node.steps, step))
+        return Ref(node, (step,))
 
     def _digits(self) -> str | None:
         start = self.pos
@@ -305,9 +261,9 @@ class _Parser:
         ch = src[self.pos]
         if ch == '"':
             self.pos += 1
-            return _template_node(self.template_parts(terminator='"'))
+            return template_node(self.template_parts(terminator='"'))
         if ch.isdigit():
-            return ("lit", self.number())
+            return Lit(self.number())
         if ch == "(":
             self.pos += 1
             inner = self.expression()
@@ -327,10 +283,10 @@ class _Parser:
         if name is None:
             raise HclExpressionError(f"unexpected {self.src[self.pos : self.pos + 12]!r}")
         if name in _KEYWORDS:
-            return ("lit", _KEYWORDS[name])
+            return Lit(_KEYWORDS[name])
         if self.peek("(") or self.peek("::"):
             return self._call(name)
-        return ("ref", name, [])
+        return Ref(name, ())
 
     def _call(self, name: str) -> Node:
         while self.accept("::"):  # provider-defined functions: provider::aws::arn_parse(...)
@@ -345,7 +301,7 @@ class _Parser:
             if not self.accept(","):
                 self.expect(")")
                 break
-        return ("call", name, args, expand)
+        return Call(name, tuple(args), expand)
 
     def number(self) -> int | float:
         src = self.src
@@ -371,6 +327,7 @@ class _Parser:
             names.append(self.ident())
         if None in names or self.ident() != "in":
             raise HclExpressionError("malformed for expression")
+        known = tuple(name for name in names if name is not None)
         collection = self.expression()
         self.expect(":")
         key = None
@@ -384,7 +341,7 @@ class _Parser:
             self.pos += 2
             condition = self.expression()
         self.expect("]" if brace == "[" else "}")
-        return ("for", names, collection, key, value, condition, grouping, brace)
+        return ForExpr(known, collection, key, value, condition, grouping, brace)
 
     def tuple_or_for(self) -> Node:
         self.expect("[")
@@ -396,7 +353,7 @@ class _Parser:
             if not self.accept(","):
                 self.expect("]")
                 break
-        return ("tuple", items)
+        return TupleExpr(tuple(items))
 
     def object_or_for(self) -> Node:
         self.expect("{")
@@ -410,7 +367,7 @@ class _Parser:
             value = self.expression()
             items.append((key, value))
             self.accept(",")
-        return ("object", items)
+        return ObjectExpr(tuple(items))
 
     def object_key(self) -> Node:
         self.skip_space()
@@ -423,52 +380,14 @@ class _Parser:
             raise HclExpressionError(f"expected an object key, found {self.src[self.pos : self.pos + 12]!r}")
         # A bare key is its own name, unless it is a longer expression such as var.key (not a plain key then).
         if self.peek(".") or self.peek("["):
-            return self.postfix(("ref", name, []))
-        return ("lit", name)
+            return self.postfix(Ref(name, ()))
+        return Lit(name)
 
     def _keyword_ahead(self, word: str) -> bool:
         self.skip_space()
         src = self.src
         end = self.pos + len(word)
         return src.startswith(word, self.pos) and (end >= len(src) or not (src[end].isalnum() or src[end] == "_"))
-
-    def _skip_balanced(self, start: int) -> str:
-        """Skip to the bracket closing the one at ``start`` (strings and templates respected)."""
-        src = self.src
-        depth = 0
-        i = start
-        while i < len(src):
-            ch = src[i]
-            if ch == '"':
-                i = self._skip_string(i + 1)
-                continue
-            if ch in "[{(":
-                depth += 1
-            elif ch in "]})":
-                depth -= 1
-                if depth == 0:
-                    self.pos = i + 1
-                    return src[start : i + 1]
-            i += 1
-        raise HclExpressionError("unbalanced brackets")
-
-    def _skip_string(self, i: int) -> int:
-        src = self.src
-        while i < len(src):
-            ch = src[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == '"':
-                return i + 1
-            if src.startswith("${", i) or src.startswith("%{", i):
-                saved = self.pos
-                self._skip_balanced(i + 1)
-                i = self.pos
-                self.pos = saved
-                continue
-            i += 1
-        raise HclExpressionError("unterminated string")
 
     def heredoc(self) -> Node:
         src = self.src
@@ -498,15 +417,10 @@ class _Parser:
         return parse_template("\n".join(lines) + "\n")
 
     # -- templates ------------------------------------------------------------------------------------------
-    def template_parts(self, terminator: str | None) -> list[Any]:
+    def template_parts(self, terminator: str | None) -> list[Part]:
         """Read template text up to ``terminator`` (or the end): literal strings, nodes, and the ``%{if}`` and
-        ``%{for}`` directives as ("tif", test, then, else) and ("tfor", names, collection, body) nodes."""
-        tokens = self._template_tokens(terminator)
-        _strip_marked(tokens)
-        parts, rest = _nest(tokens, 0, ())
-        if rest != len(tokens):
-            raise HclExpressionError(f"unexpected %{{{tokens[rest][1]}}} in a template")
-        return parts or [""]
+        ``%{for}`` directives as TemplateIf and TemplateFor nodes."""
+        return nest_directives(self._template_tokens(terminator))
 
     def _template_tokens(self, terminator: str | None) -> list[list[Any]]:
         """["s", text] | ["i", node, strip_before, strip_after] | ["d", directive, argument, strip_before, ...]."""
@@ -532,7 +446,7 @@ class _Parser:
                 buf.append(src[self.pos + 1 : self.pos + 3])
                 self.pos += 3
             elif src.startswith("${", self.pos) or src.startswith("%{", self.pos):
-                _flush(buf, tokens)
+                flush_text(buf, tokens)
                 tokens.append(self._interpolation())
             else:
                 # Copy the run of ordinary characters up to the next one that may matter, in one slice.
@@ -540,7 +454,7 @@ class _Parser:
                 end = run.end() if run else self.pos + 1
                 buf.append(src[self.pos : end])
                 self.pos = end
-        _flush(buf, tokens)
+        flush_text(buf, tokens)
         return tokens
 
     def _interpolation(self) -> list[Any]:
@@ -572,21 +486,3 @@ class _Parser:
         if word in ("else", "endif", "endfor"):
             return ["d", word, None]
         raise HclExpressionError(f"unknown template directive {word!r}")
-
-
-def _flush(buf: list[str], tokens: list[list[Any]]) -> None:
-    """The text gathered in ``buf``, as one text token."""
-    if buf:
-        tokens.append(["s", "".join(buf)])
-        buf.clear()
-
-
-def _strip_marked(tokens: list[list[Any]]) -> None:
-    """``~`` strips the white space next to it, newlines included."""
-    for i, token in enumerate(tokens):
-        if token[0] == "s":
-            continue
-        if token[-2] and i > 0 and tokens[i - 1][0] == "s":
-            tokens[i - 1][1] = tokens[i - 1][1].rstrip()
-        if token[-1] and i + 1 < len(tokens) and tokens[i + 1][0] == "s":
-            tokens[i + 1][1] = tokens[i + 1][1].lstrip()

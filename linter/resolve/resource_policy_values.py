@@ -15,7 +15,6 @@ from typing import Any
 from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import Location, Policy, Statement
 from infra_policy_linter.model.values import Text, Unknown, Value, make_text, plain
-from infra_policy_linter.verdicts.link import function_name_of
 
 # Lambda permission arguments that become conditions of the statement (Terraform name, CloudFormation name,
 # condition operator, condition key).
@@ -84,7 +83,7 @@ def function_arn(name: Any, qualifier: Any, region: Any, account: Any) -> Any:
         text, qualifier = text.split(":", 1)  # name:alias
         base = aws.function_arn(region, account, text)
     if base is None:
-        base = aws.function_arn(region, account, function_name_of(name))
+        base = aws.function_arn(region, account, aws.function_name_of(name))
     if qualifier is None or plain(qualifier) == "":
         return base
     return make_text([base, ":", qualifier])

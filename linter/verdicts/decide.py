@@ -21,7 +21,7 @@ from infra_policy_linter.iam.resource_policy import (
 )
 from infra_policy_linter.model.entities import Function, Location, Policy, Role, Statement, Unit
 from infra_policy_linter.model.values import Unknown, display
-from infra_policy_linter.verdicts.link import RoleGrants, find_function, find_role, role_grants
+from infra_policy_linter.verdicts.link import RoleGrants, find_function, find_role, index_of, role_grants
 from infra_policy_linter.verdicts.requirements import (
     Request,
     Target,
@@ -181,9 +181,10 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
 def _role_of(
     unit: Unit, owner: Any, shared: dict[str, Any]
 ) -> tuple[Function | None, Role | None, RoleGrants | None, str | None, str]:
-    fn, fn_problem = find_function(unit, owner)
+    index = index_of(unit, shared)
+    fn, fn_problem = find_function(unit, owner, index)
     label = fn.address if fn else (owner.function_address or display(owner.function))
-    role, role_problem = find_role(unit, fn) if fn else (None, None)
+    role, role_problem = find_role(unit, fn, index) if fn else (None, None)
     grants = role_grants(unit, role, shared) if role else None
     return fn, role, grants, fn_problem or role_problem, label
 

@@ -1,31 +1,39 @@
 """Joining the model: invoke config -> function -> execution role -> every policy that reaches the role.
 
 Format-neutral: works on :class:`~infra_policy_linter.model.entities.Unit` only. Joins compare resolved values, so a
-role referenced by name in one place and by ARN in another is still the same role.
+role referenced by name in one place and by ARN in another is still the same role. A :class:`ReferenceIndex`, built
+once per unit, answers who declares an address, which function has a name, which role or managed policy has an
+ARN and which attachments name a role, so that a join reads only the entries that may match, not every one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Generic, TypeVar
 
 from infra_policy_linter.iam.managed import aws_managed_document, aws_managed_path
-from infra_policy_linter.iam.match import same
+from infra_policy_linter.iam.match import Identity, has_unknown, identity, same
 from infra_policy_linter.iam.principals import RolePrincipal, applies_to, delegates
 from infra_policy_linter.model import aws
+from infra_policy_linter.model.aws import function_name_of
 from infra_policy_linter.model.entities import (
     Function,
     InlineAttachment,
     InvokeConfig,
     Location,
     ManagedAttachment,
+    ManagedPolicy,
     Policy,
     ResourcePolicy,
     Role,
     Unit,
 )
-from infra_policy_linter.model.values import Text, Unknown, display, make_text, plain
+from infra_policy_linter.model.values import Unknown, display
 from infra_policy_linter.resolve.policy_document import policy_from_value
+
+__all__ = ["ReferenceIndex", "RoleGrants", "find_function", "find_role", "function_name_of", "role_grants"]
 
 
 @dataclass
@@ -46,45 +54,19 @@ class RoleGrants:
     delegating: list[ResourcePolicy] = field(default_factory=list)
 
 
-def function_name_of(value: Any) -> Any:
-    """The bare function name from a name, ``name:qualifier``, a full ARN or a partial ARN."""
-    fields = aws.arn_fields(value)
-    if fields is not None:
-        resource = fields[5]
-    else:
-        text = plain(value)
-        if text is not None and text.count(":") >= 2 and ":function:" in text:
-            resource = "function:" + text.split(":function:", 1)[1]  # partial ARN 123456789012:function:name
-        else:
-            resource = value
-    text = plain(resource)
-    if text is not None:
-        if text.startswith("function:"):
-            text = text[len("function:") :]
-        return text.split(":")[0]
-    if isinstance(resource, Text):
-        parts = list(resource.parts)
-        if isinstance(parts[0], str) and parts[0].startswith("function:"):
-            parts[0] = parts[0][len("function:") :]
-        kept: list[Any] = []
-        for part in parts:
-            if isinstance(part, str) and ":" in part:
-                kept.append(part.split(":")[0])
-                break
-            kept.append(part)
-        return make_text(kept)
-    return resource
-
-
-def find_function(unit: Unit, config: InvokeConfig) -> tuple[Function | None, str | None]:
-    """The function an invoke config configures, or the reason it cannot be found in this unit."""
+def find_function(
+    unit: Unit, config: InvokeConfig, index: ReferenceIndex | None = None
+) -> tuple[Function | None, str | None]:
+    """The function an invoke config (or event source mapping) configures, or the reason it cannot be found in this
+    unit. ``index``: the unit's reference index, when the caller keeps one."""
+    index = index or ReferenceIndex(unit)
     if config.function_address:
-        for fn in unit.functions:
-            if fn.address == config.function_address:
-                return fn, None
+        found = index.function_at(config.function_address)
+        if found is not None:
+            return found, None
     wanted = function_name_of(config.function)
     maybe: list[Function] = []
-    for fn in unit.functions:
+    for fn in index.function_names.candidates(wanted):
         verdict = same(function_name_of(fn.name), wanted)
         if verdict is True:
             return fn, None
@@ -99,9 +81,10 @@ def find_function(unit: Unit, config: InvokeConfig) -> tuple[Function | None, st
     return None, f"the function {display(config.function)} is not defined in {unit.name}"
 
 
-def find_role(unit: Unit, fn: Function) -> tuple[Role | None, str | None]:
+def find_role(unit: Unit, fn: Function, index: ReferenceIndex | None = None) -> tuple[Role | None, str | None]:
+    index = index or ReferenceIndex(unit)
     maybe = []
-    for role in unit.roles:
+    for role in index.role_arns.candidates(fn.role):
         verdict = same(role.arn, fn.role)
         if verdict is True:
             return role, None
@@ -128,10 +111,11 @@ def _role_matches(role: Role, reference: Any) -> bool | None:
     return False if by_name is False and by_arn is False else None
 
 
-def resolve_managed(unit: Unit, arn: Any) -> tuple[Policy | None, str | None]:
+def resolve_managed(unit: Unit, arn: Any, index: ReferenceIndex | None = None) -> tuple[Policy | None, str | None]:
     """The document behind a managed policy ARN: one defined in the unit, or a known AWS managed policy."""
+    index = index or ReferenceIndex(unit)
     maybe = None
-    for mp in unit.managed_policies:
+    for mp in index.policy_arns.candidates(arn):
         verdict = same(mp.arn, arn)
         if verdict is True:
             return mp.policy, None
@@ -155,22 +139,24 @@ def resolve_managed(unit: Unit, arn: Any) -> tuple[Policy | None, str | None]:
 def role_grants(unit: Unit, role: Role, memo: dict[str, Any] | None = None) -> RoleGrants:
     """Everything that reaches ``role``; pass the rules' shared dict as ``memo`` to compute it once per unit."""
     if memo is not None:
-        cached: RoleGrants | None = memo.setdefault("role_grants", {}).get(role.address)
-        if cached is None:
-            cached = memo["role_grants"][role.address] = role_grants(unit, role)
-        return cached
+        return index_of(unit, memo).role_grants(role)
+    return _role_grants(ReferenceIndex(unit), role)
+
+
+def _role_grants(index: ReferenceIndex, role: Role) -> RoleGrants:
+    unit = index.unit
     grants = RoleGrants(role, principal=RolePrincipal.of(role.arn))
     grants.unresolved.extend(unit.incomplete)
     grants.policies.extend(role.inline_policies)
     grants.evidence.extend(p.location for p in role.inline_policies if p.location)
     for arn, location in role.managed_policy_arns:
-        _add_managed(grants, *resolve_managed(unit, arn), location)
-    for inline in unit.inline_attachments:
+        _add_managed(grants, *resolve_managed(unit, arn, index), location)
+    for inline in index.inline_roles.candidates(role.name, role.arn):
         _add_inline(grants, inline)
-    for attachment in unit.managed_attachments:
-        _add_attachment(unit, grants, attachment)
+    for attachment in index.managed_roles.candidates(role.name, role.arn):
+        _add_attachment(index, grants, attachment)
     if role.boundary is not None:
-        grants.boundary, grants.boundary_unresolved = resolve_managed(unit, role.boundary)
+        grants.boundary, grants.boundary_unresolved = resolve_managed(unit, role.boundary, index)
     grants.policies = _unique(grants.policies)
     grants.resource_policies = [rp for rp in unit.resource_policies if _may_name(rp, grants.principal)]
     grants.delegating = [
@@ -202,7 +188,7 @@ def _add_inline(grants: RoleGrants, attachment: InlineAttachment) -> None:
         )
 
 
-def _add_attachment(unit: Unit, grants: RoleGrants, attachment: ManagedAttachment) -> None:
+def _add_attachment(index: ReferenceIndex, grants: RoleGrants, attachment: ManagedAttachment) -> None:
     verdict = _role_matches(grants.role, attachment.role)
     if verdict is False:
         return
@@ -217,7 +203,7 @@ def _add_attachment(unit: Unit, grants: RoleGrants, attachment: ManagedAttachmen
     if attachment.policy is not None:
         policy, problem = attachment.policy, None
     else:
-        policy, problem = resolve_managed(unit, attachment.policy_arn)
+        policy, problem = resolve_managed(index.unit, attachment.policy_arn, index)
     if policy is not None and attachment.location:
         grants.evidence.append(attachment.location)
     _add_managed(grants, policy, problem, None)
@@ -239,3 +225,88 @@ def _unique(policies: list[Policy]) -> list[Policy]:
             seen.add(id(p))
             out.append(p)
     return out
+
+
+T = TypeVar("T")
+
+
+class Keyed(Generic[T]):
+    """Entries of one kind, indexed by a value each has (a name, an ARN, the role it names), so that a lookup reads
+    only those that may be ``same`` as the wanted value: the entries with the wanted identity, and those whose own
+    value is partly unknown. Entries come back in the unit's order, so a join decides as a scan of them all does."""
+
+    def __init__(self, entries: list[T], value_of: Callable[[T], Any]) -> None:
+        self.entries = entries
+        self._by_identity: dict[Identity, list[int]] = {}
+        self._open: list[int] = []  # entries whose value holds an unknown: any wanted value may be them
+        for position, entry in enumerate(entries):
+            key = identity(value_of(entry))
+            if key is None:
+                continue  # not a string: never the same as one
+            self._by_identity.setdefault(key, []).append(position)
+            if has_unknown(key):
+                self._open.append(position)
+
+    def candidates(self, *wanted: Any) -> list[T]:
+        """The entries that may be ``same`` as one of the wanted values, in order; all when one is not a known
+        string (then any entry may be undecided against it)."""
+        positions: set[int] = set(self._open)
+        for value in wanted:
+            key = identity(value)
+            if key is None or has_unknown(key):
+                return self.entries
+            positions.update(self._by_identity.get(key, ()))
+        return [self.entries[p] for p in sorted(positions)]
+
+
+class ReferenceIndex:
+    """One unit's references, each table built the first time it is asked for; role grants computed once per role."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        self._grants: dict[str, RoleGrants] = {}
+
+    @cached_property
+    def _functions_by_address(self) -> dict[str, Function]:
+        found: dict[str, Function] = {}
+        for fn in self.unit.functions:
+            found.setdefault(fn.address, fn)  # the first one declared, as a scan finds it
+        return found
+
+    def function_at(self, address: str) -> Function | None:
+        """The function declared at ``address``."""
+        return self._functions_by_address.get(address)
+
+    @cached_property
+    def function_names(self) -> Keyed[Function]:
+        return Keyed(self.unit.functions, lambda fn: function_name_of(fn.name))
+
+    @cached_property
+    def role_arns(self) -> Keyed[Role]:
+        return Keyed(self.unit.roles, lambda role: role.arn)
+
+    @cached_property
+    def policy_arns(self) -> Keyed[ManagedPolicy]:
+        return Keyed(self.unit.managed_policies, lambda mp: mp.arn)
+
+    @cached_property
+    def inline_roles(self) -> Keyed[InlineAttachment]:
+        return Keyed(self.unit.inline_attachments, lambda attachment: attachment.role)
+
+    @cached_property
+    def managed_roles(self) -> Keyed[ManagedAttachment]:
+        return Keyed(self.unit.managed_attachments, lambda attachment: attachment.role)
+
+    def role_grants(self, role: Role) -> RoleGrants:
+        """Everything that reaches ``role``, computed once."""
+        if role.address not in self._grants:
+            self._grants[role.address] = _role_grants(self, role)
+        return self._grants[role.address]
+
+
+def index_of(unit: Unit, memo: dict[str, Any]) -> ReferenceIndex:
+    """The unit's reference index, built once and kept in the rules' shared memo."""
+    index = memo.get("reference_index")
+    if not isinstance(index, ReferenceIndex):
+        index = memo["reference_index"] = ReferenceIndex(unit)
+    return index

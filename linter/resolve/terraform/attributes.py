@@ -1,6 +1,7 @@
 """Resource and data source attributes in Terraform: the names, ARNs, ids and URLs AWS computes from a resource's
 arguments (its name, the provider's region, the account), the data sources the linter answers itself
-(caller identity, region, partition, policy documents, AWS managed policies), and arguments as written."""
+(caller identity, region, partition, policy documents, AWS managed policies), and arguments as written. Plain
+functions over a module instance's evaluator; the module answers the evaluator's references with them."""
 
 from __future__ import annotations
 
@@ -11,29 +12,29 @@ from infra_policy_linter.iam.managed import aws_managed_arn, aws_managed_documen
 from infra_policy_linter.model import aws
 from infra_policy_linter.model.values import Unknown, generated_name, make_text, plain
 from infra_policy_linter.resolve.terraform.blocks import META_KEYS, Block, Scope, instance_suffix, scope_key
-from infra_policy_linter.resolve.terraform.expressions import ExpressionEvaluator
-from infra_policy_linter.resolve.terraform.policies import PolicyDocuments
-from infra_policy_linter.verdicts.link import function_name_of
+from infra_policy_linter.resolve.terraform.expressions import Evaluator
+from infra_policy_linter.resolve.terraform.policies import policy_document
+from infra_policy_linter.resolve.terraform.references import DocumentKey
 
 # How the name of a resource of each type is found: the argument that sets it, or the one Terraform generates.
-_NameOf = Callable[[ExpressionEvaluator, Block, Scope], Any]
+_NameOf = Callable[[Evaluator, Block, Scope], Any]
 
 
 def _name_arg(*keys: str, prefix_key: str | None = None) -> _NameOf:
-    def get(module: ExpressionEvaluator, block: Block, scope: Scope) -> Any:
+    def get(ev: Evaluator, block: Block, scope: Scope) -> Any:
         for key in keys:
             if key in block.body:
-                return module.argument(block, key, scope)
+                return ev.argument(block, key, scope)
         generated = generated_name(block.address + instance_suffix(scope), "Terraform")
         if prefix_key and prefix_key in block.body:
-            return make_text([module.argument(block, prefix_key, scope), generated])
+            return make_text([ev.argument(block, prefix_key, scope), generated])
         return generated
 
     return get
 
 
 _NAMES: dict[str, _NameOf] = {
-    "aws_kms_key": lambda module, block, scope: Unknown(
+    "aws_kms_key": lambda ev, block, scope: Unknown(
         f"{block.address}{instance_suffix(scope)}.key_id",
         f"the key id AWS KMS generates for {block.address}",
         atom=True,
@@ -54,83 +55,82 @@ _NAMES: dict[str, _NameOf] = {
 }
 
 
-class ResourceAttributes(PolicyDocuments):
-    """The attributes of the module's resources and data sources, as references read them."""
-
-    def resource_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
-        rtype = block.type
-        if block.kind == "data":
-            special = self._data_attribute(block, attr, scope)
-            if special is not None:
-                return special
-        name_of = _NAMES.get(rtype)
-        if name_of is not None:
-            computed = self._computed(block, attr, scope, name_of)
-            if computed is not None:
-                return computed
-        if attr in block.body and attr not in META_KEYS:
-            return self.argument(block, attr, scope)
-        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply", present=True)
-
-    def _computed(self, block: Block, attr: str, scope: Scope, name_of: _NameOf) -> Any:
-        rtype = block.type
-        if block.kind == "data" and rtype == "aws_iam_policy" and attr == "arn" and "arn" in block.body:
-            return self.argument(block, "arn", scope)
-        name = name_of(self, block, scope)
-        reg = self.provider_region(block)
-        acct = self.env.account()
-        formulas = _ATTRIBUTES.get(rtype)
-        return formulas(self, block, scope, name, reg, acct).get(attr) if formulas else None
-
-    def _data_attribute(self, block: Block, attr: str, scope: Scope) -> Any:
-        rtype = block.type
-        if rtype == "aws_caller_identity" and attr in ("account_id", "id"):
-            return self.env.account()
-        if rtype == "aws_region" and attr in ("name", "id", "region"):
-            return self.provider_region(block)
-        if rtype == "aws_iam_policy" and attr == "policy":
-            # An AWS managed policy looked up by ARN or name: its document is in the linter's snapshot.
-            arn = self.argument(block, "arn", scope) if "arn" in block.body else None
-            if arn is None and "name" in block.body:
-                name = plain(self.argument(block, "name", scope))
-                arn = aws_managed_arn(name) if name else None
-            found = aws_managed_document(arn) if arn is not None else None
-            return found[1] if found else None
-        if rtype == "aws_partition" and attr == "partition":
-            return aws.PARTITION
-        if rtype == "aws_partition" and attr == "dns_suffix":
-            return aws.URL_SUFFIX
-        if rtype == "aws_iam_policy_document" and attr in ("json", "minified_json"):
-            key = ("doc", block.name, scope_key(scope))
-            if key not in self._cache:
-                if key in self._active:
-                    return Unknown(block.address, f"{block.address} refers to itself")
-                self._active.add(key)
-                try:
-                    self._cache[key] = self._policy_document(block, scope)
-                finally:
-                    self._active.discard(key)
-            return self._cache[key]
-        return None
+def resource_attribute(ev: Evaluator, block: Block, attr: str, scope: Scope) -> Any:
+    """The attribute ``attr`` of one instance of a resource or data source, as references read it."""
+    rtype = block.type
+    if block.kind == "data":
+        special = _data_attribute(ev, block, attr, scope)
+        if special is not None:
+            return special
+    name_of = _NAMES.get(rtype)
+    if name_of is not None:
+        computed = _computed(ev, block, attr, scope, name_of)
+        if computed is not None:
+            return computed
+    if attr in block.body and attr not in META_KEYS:
+        return ev.argument(block, attr, scope)
+    return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply", present=True)
 
 
-# The attributes AWS computes for a resource of each type: (module, block, scope, name, region, account) -> table.
-_Formulas = Callable[[ExpressionEvaluator, Block, Scope, Any, Any, Any], dict[str, Any]]
+def _computed(ev: Evaluator, block: Block, attr: str, scope: Scope, name_of: _NameOf) -> Any:
+    rtype = block.type
+    if block.kind == "data" and rtype == "aws_iam_policy" and attr == "arn" and "arn" in block.body:
+        return ev.argument(block, "arn", scope)
+    name = name_of(ev, block, scope)
+    reg = ev.provider_region(block)
+    acct = ev.env.account()
+    formulas = _ATTRIBUTES.get(rtype)
+    return formulas(ev, block, scope, name, reg, acct).get(attr) if formulas else None
 
 
-def _queue(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+def _data_attribute(ev: Evaluator, block: Block, attr: str, scope: Scope) -> Any:
+    rtype = block.type
+    if rtype == "aws_caller_identity" and attr in ("account_id", "id"):
+        return ev.env.account()
+    if rtype == "aws_region" and attr in ("name", "id", "region"):
+        return ev.provider_region(block)
+    if rtype == "aws_iam_policy" and attr == "policy":
+        # An AWS managed policy looked up by ARN or name: its document is in the linter's snapshot.
+        arn = ev.argument(block, "arn", scope) if "arn" in block.body else None
+        if arn is None and "name" in block.body:
+            name = plain(ev.argument(block, "name", scope))
+            arn = aws_managed_arn(name) if name else None
+        found = aws_managed_document(arn) if arn is not None else None
+        return found[1] if found else None
+    if rtype == "aws_partition" and attr == "partition":
+        return aws.PARTITION
+    if rtype == "aws_partition" and attr == "dns_suffix":
+        return aws.URL_SUFFIX
+    if rtype == "aws_iam_policy_document" and attr in ("json", "minified_json"):
+        key: DocumentKey = (block.name, scope_key(scope))
+        memo = ev.memo
+        if key not in memo.documents:
+            if key in memo.active_documents:
+                return Unknown(block.address, f"{block.address} refers to itself")
+            memo.active_documents.add(key)
+            try:
+                memo.documents[key] = policy_document(ev, block, scope)
+            finally:
+                memo.active_documents.discard(key)
+        return memo.documents[key]
+    return None
+
+
+# The attributes AWS computes for a resource of each type: (evaluator, block, scope, name, region, account) -> table.
+_Formulas = Callable[[Evaluator, Block, Scope, Any, Any, Any], dict[str, Any]]
+
+
+def _queue(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     url = aws.queue_url(reg, acct, name)
     return {"name": name, "arn": aws.queue_arn(reg, acct, name), "id": url, "url": url}
 
 
-def _topic(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+def _topic(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     arn = aws.topic_arn(reg, acct, name)
     return {"name": name, "arn": arn, "id": arn}
 
 
-def _function(
-    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
-) -> dict[str, Any]:
+def _function(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     version = Unknown(f"{block.address}.version", f"the version {block.address} publishes")
     return {
         "function_name": name,
@@ -140,27 +140,25 @@ def _function(
     }
 
 
-def _alias(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
-    fn = function_name_of(module.argument(block, "function_name", scope))
+def _alias(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    fn = aws.function_name_of(ev.argument(block, "function_name", scope))
     return {"name": name, "arn": aws.function_arn(reg, acct, fn, name)}
 
 
-def _event_bus(
-    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
-) -> dict[str, Any]:
+def _event_bus(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     return {"name": name, "id": name, "arn": aws.event_bus_arn(reg, acct, name)}
 
 
-def _bucket(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+def _bucket(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     return {"bucket": name, "id": name, "arn": aws.bucket_arn(name)}
 
 
-def _stream(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+def _stream(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     arn = aws.kinesis_stream_arn(reg, acct, name)
     return {"name": name, "id": arn, "arn": arn}
 
 
-def _table(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+def _table(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
     return {
         "name": name,
@@ -171,20 +169,18 @@ def _table(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, r
     }
 
 
-def _cluster(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+def _cluster(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     uuid = Unknown(f"{block.address}.uuid", f"the id AWS gives {block.address}", atom=True)
     arn = aws.msk_cluster_arn(reg, acct, name, uuid)
     return {"cluster_name": name, "arn": arn, "id": arn}
 
 
-def _key(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+def _key(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     return {"id": name, "key_id": name, "arn": aws.key_arn(reg, acct, name)}
 
 
-def _key_alias(
-    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
-) -> dict[str, Any]:
-    target = module.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
+def _key_alias(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    target = ev.argument(block, "target_key_id", scope) if "target_key_id" in block.body else None
     return {
         "name": name,
         "id": name,
@@ -194,13 +190,13 @@ def _key_alias(
     }
 
 
-def _role(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
-    path = module.argument(block, "path", scope) if "path" in block.body else "/"
+def _role(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    path = ev.argument(block, "path", scope) if "path" in block.body else "/"
     return {"name": name, "arn": aws.role_arn(acct, path, name), "id": name}
 
 
-def _policy(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
-    path = module.argument(block, "path", scope) if "path" in block.body else "/"
+def _policy(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    path = ev.argument(block, "path", scope) if "path" in block.body else "/"
     arn = aws.managed_policy_arn(acct, path, name)
     return {"name": name, "arn": arn, "id": arn}
 

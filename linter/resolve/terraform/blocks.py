@@ -1,8 +1,9 @@
-"""What a Terraform module declares: its blocks, variables, locals, providers and module calls, indexed from its
-files (override files merged as Terraform merges them), and where each of them is written.
+"""What a Terraform module declares: its blocks, variables, locals, providers, outputs and module calls, indexed
+from its files (override files merged as Terraform merges them), and where each of them is written.
 
-The other layers of the resolver build on this one, each a class that adds one concern (terraform.py lists them);
-the small helpers shared by them live here too.
+:class:`Declarations` is plain state, read by the evaluator (expressions.py) and by the functions that build the
+model; the small value types they share (a block, a scope, a nested block, the library of called modules' files)
+and the helpers that read raw python-hcl2 values live here too.
 """
 
 from __future__ import annotations
@@ -11,16 +12,13 @@ import json
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from infra_policy_linter.model.entities import Location, Statement
-from infra_policy_linter.model.values import Environment
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
+from infra_policy_linter.parsers.hcl_nodes import Attr, Step
 from infra_policy_linter.parsers.terraform import TfFile, find_attribute
 from infra_policy_linter.resolve.terraform.registry_models import CallSite, model_directory, model_files
-
-if TYPE_CHECKING:
-    from infra_policy_linter.resolve.terraform.module import TerraformModule
 
 META_KEYS = ("__start_line__", "__end_line__")
 
@@ -101,48 +99,30 @@ class ModuleLibrary:
         return directory
 
 
-class ModuleDeclarations:
-    """One Terraform module directory: what its files declare, indexed by kind and name."""
+class Declarations:
+    """One instance of a Terraform module directory: what its files declare, indexed by kind and name. Blocks carry
+    the instance's address prefix (``module.a["x"].``), so two instances of one directory have their own."""
 
-    def __init__(
-        self,
-        name: str,
-        files: list[TfFile],
-        tfvars: list[TfFile],
-        env: Environment | None = None,
-        library: ModuleLibrary | None = None,
-        prefix: str = "",
-        caller: tuple[TerraformModule, dict[str, Any], Scope] | None = None,
-        depth: int = 0,
-        call_name: str = "",
-    ) -> None:
+    def __init__(self, name: str, files: list[TfFile], tfvars: list[TfFile], prefix: str = "") -> None:
         self.name = name  # the module's directory, as displayed
-        self.env = env or Environment()
         self.files = files
-        self.library = library or ModuleLibrary()
         self.prefix = prefix
-        # (calling module, the module block's arguments, the instance's scope): where input variables come from
-        self.caller = caller
-        self.call_name = call_name
-        self.depth = depth
         self.calls: dict[str, dict[str, Any]] = {}
         self.call_files: dict[str, TfFile] = {}
-        self._children: dict[str, list[tuple[str, TerraformModule]] | str] = {}
         self.resources: dict[tuple[str, str], Block] = {}
         self.data: dict[tuple[str, str], Block] = {}
         self.variables: dict[str, dict[str, Any]] = {}
         self.locals: dict[str, tuple[Any, TfFile]] = {}
         self.providers: dict[str, dict[str, Any]] = {}
+        self.outputs: list[tuple[str, dict[str, Any]]] = []  # (name, body) in file order, as Terraform reads them
         self.tfvars: dict[str, Any] = {}
-        # Every layer's results (arguments, variables, locals, documents) and what is being evaluated now, which
-        # is how a reference cycle is caught.
-        self._cache: dict[tuple, Any] = {}
-        self._active: set[tuple] = set()
         for tf in files:
             if not _is_override(tf.path):
                 self._index(tf)
         for tf in sorted((f for f in files if _is_override(f.path)), key=lambda f: f.path):
             self._index(tf, override=True)
+        for tf in files:
+            self.outputs.extend(_block_entries(tf.body, "output"))
         for tf in tfvars:
             for key, raw in tf.body.items():
                 if key not in META_KEYS:
@@ -191,26 +171,13 @@ class ModuleDeclarations:
             elif mname in self.calls:
                 self.calls[mname] = _merged(self.calls[mname], mbody)
 
-    # -- where things are ------------------------------------------------------------------------------------
-    def location(self, block: Block) -> Location:
-        line = block.file.lines[block.start - 1] if 0 < block.start <= len(block.file.lines) else ""
-        return Location(block.file.path, block.start, 1, block.start, len(line.rstrip()) + 1)
-
-    def attribute_location(self, block: Block, raw: dict[str, Any] | None, key: str) -> Location:
-        start = int(raw.get("__start_line__", block.start)) if raw else block.start
-        end = int(raw.get("__end_line__", block.end)) if raw else block.end
-        found = find_attribute(block.file, start, end, key)
-        if found is None:
-            return self.location(block)
-        line, column, end_column = found
-        return Location(block.file.path, line, column, line, end_column)
-
     def blocks_of(self, rtype: str) -> Iterator[Block]:
         for (t, _), block in sorted(self.resources.items()):
             if t == rtype:
                 yield block
 
-    def _block_at(self, address: str | None) -> Block | None:
+    def block_at(self, address: str | None) -> Block | None:
+        """The block of this module instance that ``address`` names (an instance's index ignored)."""
         if address is None or not address.startswith(self.prefix):
             return None
         parts = address[len(self.prefix) :].split("[")[0].split(".")
@@ -218,9 +185,26 @@ class ModuleDeclarations:
             return self.data.get((parts[1], parts[2]))
         return self.resources.get((parts[0], parts[1])) if len(parts) >= 2 else None
 
-    def _address_location(self, address: str | None) -> Location | None:
-        block = self._block_at(address)
-        return self.location(block) if block else None
+    def address_location(self, address: str | None) -> Location | None:
+        block = self.block_at(address)
+        return location(block) if block else None
+
+
+def location(block: Block) -> Location:
+    """Where a block starts: its first line."""
+    line = block.file.lines[block.start - 1] if 0 < block.start <= len(block.file.lines) else ""
+    return Location(block.file.path, block.start, 1, block.start, len(line.rstrip()) + 1)
+
+
+def attribute_location(block: Block, raw: dict[str, Any] | None, key: str) -> Location:
+    """Where ``key`` is written in the block (or in its nested block ``raw``); the block itself if it is not."""
+    start = int(raw.get("__start_line__", block.start)) if raw else block.start
+    end = int(raw.get("__end_line__", block.end)) if raw else block.end
+    found = find_attribute(block.file, start, end, key)
+    if found is None:
+        return location(block)
+    line, column, end_column = found
+    return Location(block.file.path, line, column, line, end_column)
 
 
 def _block_entries(body: dict[str, Any], kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -265,12 +249,13 @@ def items_of(entry: Any) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in entry.items() if k not in META_KEYS]
 
 
-def step_attr(steps: list[tuple], i: int) -> str | None:
+Steps = tuple[Step, ...]
+
+
+def step_attr(steps: Steps, i: int) -> str | None:
     """The name of the ``i``-th step of a reference when it is an attribute (``.name``), else None."""
-    if i < len(steps) and steps[i][0] == "attr":
-        name: str = steps[i][1]
-        return name
-    return None
+    step = steps[i] if i < len(steps) else None
+    return step.name if isinstance(step, Attr) else None
 
 
 def as_list(value: Any) -> list[Any]:
@@ -293,5 +278,8 @@ def instance_suffix(scope: Scope) -> str:
     return ""
 
 
-def scope_key(scope: Scope) -> tuple:
+ScopeKey = tuple[str, str, str]
+
+
+def scope_key(scope: Scope) -> ScopeKey:
     return (repr(scope.count_index), repr(scope.each_key), repr(sorted(scope.bindings.items())))

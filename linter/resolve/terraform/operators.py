@@ -1,7 +1,10 @@
-"""Terraform's operators on values that may be partly unknown: what ``!``, ``-``, ``&&``, ``||`` and ``==`` give,
-and the reason an unknown result carries (the unknowns it rests on, which the user can supply)."""
+"""Terraform's operators on values that may be partly unknown: what ``!``, ``-``, ``&&``, ``||``, ``==`` and
+indexing give, how a collection is iterated, and the reason an unknown result carries (the unknowns it rests on,
+which the user can supply)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from infra_policy_linter.iam.match import same
 from infra_policy_linter.model.values import Text, Unknown, Value, failure, plain, unknowns_in
@@ -100,3 +103,31 @@ def _arithmetic(op: str, a: Value, b: Value) -> Value:
         except KeyError:
             pass
     return unknown_over("expression", f"an {op!r} expression", [a, b])
+
+
+def key_value_pairs(collection: Any) -> list[tuple[Any, Any]] | None:
+    """(key, value) per element, as Terraform iterates: a map by sorted key, a list by index; None when unknown."""
+    if isinstance(collection, dict):
+        return sorted(collection.items())
+    if isinstance(collection, list):
+        return list(enumerate(collection))
+    return None
+
+
+def index_into(value: Any, key: Any) -> Any:
+    """``value[key]`` (or ``value.key``), or why Terraform would stop there or the linter cannot follow."""
+    if isinstance(key, Unknown):
+        return key
+    if isinstance(key, Text):
+        return Unknown("index", f"an index that is not known statically ({key})")
+    if isinstance(value, dict) and isinstance(key, str):
+        if key not in value:
+            return failure(f"[{key!r}]", f"the key {key!r}, which the object does not have")
+        return value[key]
+    if isinstance(value, list) and isinstance(key, int) and not isinstance(key, bool):
+        if not 0 <= key < len(value):  # Terraform has no negative indices
+            return failure(f"[{key}]", f"index {key} of a list of {len(value)}")
+        return value[key]
+    if isinstance(value, (dict, list, str, int, float, bool, Text)) or value is None:
+        return failure("index", f"an index or attribute {key!r} of a value that has none")
+    return Unknown("index", "an index into a value that is not known statically")

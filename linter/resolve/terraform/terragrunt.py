@@ -25,6 +25,17 @@ from typing import Any
 from infra_policy_linter.model.entities import ParseError
 from infra_policy_linter.model.values import Text, Unknown, account, make_text, with_assumption
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, Node, ParsedExpression, parse_value
+from infra_policy_linter.parsers.hcl_nodes import (
+    Attr,
+    Call,
+    Conditional,
+    Lit,
+    ObjectExpr,
+    Ref,
+    Step,
+    Template,
+    TupleExpr,
+)
 from infra_policy_linter.parsers.terraform import TfFile, parse_hcl
 
 _META = ("__start_line__", "__end_line__")
@@ -105,7 +116,7 @@ class Terragrunt:
 
     def inputs_file(self, display: str, lines: list[str]) -> TfFile:
         """The inputs as a variable file for the Terraform resolver: each value already resolved."""
-        body = {name: ParsedExpression(name, ("lit", value)) for name, value in self.inputs().items()}
+        body = {name: ParsedExpression(name, Lit(value)) for name, value in self.inputs().items()}
         return TfFile(display, body, lines)
 
     def model_call(self, source: Any, line: int, display: str, lines: list[str]) -> TfFile | None:
@@ -118,7 +129,7 @@ class Terragrunt:
         address = registry_address(re.sub(r"^tfr://[^/]*/", "", source))
         if address is None:
             return None
-        body: dict[str, Any] = {name: ParsedExpression(name, ("lit", value)) for name, value in self.inputs().items()}
+        body: dict[str, Any] = {name: ParsedExpression(name, Lit(value)) for name, value in self.inputs().items()}
         body.update({"source": address, "__start_line__": line, "__end_line__": line})
         return TfFile(display, {"module": [{"this": body}]}, lines)
 
@@ -133,23 +144,22 @@ class Terragrunt:
     def _node(self, node: Node, path: str, depth: int) -> Any:
         if depth > _MAX_DEPTH:
             return Unknown("expression", "an expression nested too deeply")
-        kind = node[0]
-        if kind == "lit":
-            return node[1]
-        if kind == "tmpl":
-            return make_text(self._piece(p, path, depth) for p in node[1])
-        if kind == "tuple":
-            return [self._node(n, path, depth + 1) for n in node[1]]
-        if kind == "object":
+        if isinstance(node, Lit):
+            return node.value
+        if isinstance(node, Template):
+            return make_text(self._piece(p, path, depth) for p in node.parts)
+        if isinstance(node, TupleExpr):
+            return [self._node(n, path, depth + 1) for n in node.items]
+        if isinstance(node, ObjectExpr):
             return self._object(node, path, depth)
-        if kind == "ref":
-            return self._reference(node[1], node[2], path, depth)
-        if kind == "call":
-            return self._call(node[1], [self._node(a, path, depth + 1) for a in node[2]], path)
-        if kind == "cond":
-            test = self._node(node[1], path, depth + 1)
+        if isinstance(node, Ref) and isinstance(node.root, str):
+            return self._reference(node.root, node.steps, path, depth)
+        if isinstance(node, Call):
+            return self._call(node.name, [self._node(a, path, depth + 1) for a in node.args], path)
+        if isinstance(node, Conditional):
+            test = self._node(node.test, path, depth + 1)
             if isinstance(test, bool):
-                return self._node(node[2] if test else node[3], path, depth + 1)
+                return self._node(node.then if test else node.other, path, depth + 1)
         return Unknown("expression", "an expression of the Terragrunt configuration the linter does not evaluate")
 
     def _piece(self, part: Any, path: str, depth: int) -> Any:
@@ -160,18 +170,18 @@ class Terragrunt:
             return "true" if value else "false"
         return str(value) if isinstance(value, (int, float)) else value
 
-    def _object(self, node: Node, path: str, depth: int) -> Any:
+    def _object(self, node: ObjectExpr, path: str, depth: int) -> Any:
         out: dict[str, Any] = {}
-        for key_node, value_node in node[1]:
-            key = key_node[1] if key_node[0] == "lit" else self._node(key_node, path, depth + 1)
-            if key_node[0] == "ref" and not key_node[2]:
-                key = key_node[1]  # { name = ... }: a bare word is the key itself
+        for key_node, value_node in node.items:
+            key = key_node.value if isinstance(key_node, Lit) else self._node(key_node, path, depth + 1)
+            if isinstance(key_node, Ref) and not key_node.steps:
+                key = key_node.root  # { name = ... }: a bare word is the key itself
             if isinstance(key, str):
                 out[key] = self._node(value_node, path, depth + 1)
         return out
 
-    def _reference(self, root: str, steps: list[Any], path: str, depth: int) -> Any:
-        names = [s[1] for s in steps if s[0] == "attr"]
+    def _reference(self, root: str, steps: tuple[Step, ...], path: str, depth: int) -> Any:
+        names = [s.name for s in steps if isinstance(s, Attr)]
         label = ".".join([root, *names])
         if root == "local" and names:
             return _walk(self.local(path, names[0]), names[1:], label)

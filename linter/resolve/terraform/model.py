@@ -36,6 +36,7 @@ class ModelBuilder(TargetFacts):
     def build(self, unit: Unit) -> None:
         """One step per part of the model, in the order the unit lists them; the called modules last."""
         self._functions(unit)
+        self._dead_letters(unit)
         self._roles(unit)
         self._managed_policies(unit)
         self._role_policies(unit)
@@ -60,6 +61,16 @@ class ModelBuilder(TargetFacts):
                     role_location=self.attribute_location(block, None, "role"),
                 )
             )
+
+    def _dead_letters(self, unit: Unit) -> None:
+        """Each function's dead_letter_config target_arn (a dynamic block too: terraform-aws-modules/lambda writes
+        one), on the function _functions added for the same instance."""
+        functions = {fn.address: fn for fn in unit.functions}
+        for block, at, scope in self._each("aws_lambda_function"):
+            for config in self.nested(block, block.body, "dead_letter_config", scope):
+                if "target_arn" in config.body and at in functions:
+                    target = self._destination(block, config, "target_arn", "dead_letter", config.unknown)
+                    functions[at].dead_letter = None if target.arn is None else target
 
     def _roles(self, unit: Unit) -> None:
         for block, at, scope in self._each("aws_iam_role"):

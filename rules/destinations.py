@@ -413,7 +413,7 @@ class KmsKeyNotGranted(DestinationRule):
     security_severity = "7.0"
     outcomes = NOT_GRANTED
     purposes = ("encrypt", "decrypt")
-    kinds = ("on_success", "on_failure", "esm_on_failure")
+    kinds: ClassVar[tuple[str, ...]] = ("on_success", "on_failure", "esm_on_failure")
     rationale = (
         "Lambda encrypts what it delivers to a queue or topic encrypted with a customer managed key, and writes "
         "S3 objects under SSE-KMS, as the execution role: SQS and SNS need kms:GenerateDataKey and kms:Decrypt on "

@@ -160,11 +160,17 @@ def mapping_destination_target(mapping: EventSourceMapping, function_name: Any) 
 def dead_letter_target(fn: Function) -> Target | None:
     """What sending a function's failed asynchronous events to its dead-letter queue or topic takes: the same
     delivery (and customer managed key) requests as a destination of that service. None when there is none, or when
-    Lambda cannot use the target at all (not an ARN, not a standard SQS queue or SNS topic: DLQ002 says so)."""
+    Lambda cannot use the target at all (not an ARN, not a standard SQS queue or SNS topic: DLQ002 says so).
+
+    Lambda sends there as the execution role: sqs:SendMessage on the queue, sns:Publish on the topic (DEAD_LETTER_DOC;
+    SAM's DeadLetterQueue page: SAM adds exactly these to a role it generates); a queue or topic encrypted with a
+    customer managed key also takes the key, which the role and the key policy must both allow (DEAD_LETTER_DOC;
+    the actions, kms:GenerateDataKey and kms:Decrypt, as for an encrypted SQS/SNS on-failure destination, shared
+    docs/aws-semantics.md section 2)."""
     from infra_policy_linter.model.values import plain
 
     dest = fn.dead_letter
-    if dest is None or plain(dest.arn) == "" or aws.not_an_arn(dest.arn):
+    if dest is None or plain(dest.arn) == "" or aws.certainly_not_an_arn(dest.arn):
         return None
     service = aws.service_of(dest.arn)
     target = Target("dead_letter", fn, dest.ref, dest.location, service, dest)

@@ -58,8 +58,9 @@ def from_sam_source(unit: Unit, source: Template) -> None:
     from infra_policy_linter.resolve.cloudformation.sam import merged_properties
 
     body = source.body if isinstance(source.body, dict) else {}
-    resources = body.get("Resources") if isinstance(body.get("Resources"), dict) else {}
-    globals_ = body.get("Globals") if isinstance(body.get("Globals"), dict) else {}
+    resources = body.get("Resources")
+    found = body.get("Globals")
+    globals_: dict[str, Any] = found if isinstance(found, dict) else {}
     for fn in unit.functions:
         res = resources.get(fn.address) if fn.dead_letter is not None and isinstance(resources, dict) else None
         if not (isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Function"):

@@ -17,7 +17,7 @@ from infra_policy_linter.model.entities import Destination, Location, Unit
 from infra_policy_linter.model.values import Unknown
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.resolve.cloudformation.destinations import destination
-from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, key_location
+from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, key_location, sam_tagged
 from infra_policy_linter.resolve.cloudformation.source import source_text
 
 if TYPE_CHECKING:
@@ -41,8 +41,32 @@ def dead_letter(
         return None
     found = destination(t, "dead_letter", {"Destination": raw}, fallback)
     found.location = key_location(t.path, config, "TargetArn", key_location(t.path, props, key, fallback))
-    declared = SAM_TYPES.get(str(config.get("Type"))) if key == "DeadLetterQueue" else None
+    declared = SAM_TYPES.get(str(config.get("Type"))) if key == "DeadLetterQueue" else _sam_granted(t, props)
     return _typed(found, declared)
+
+
+# The action of the DeadLetterQueuePolicy SAM writes on a role it generates, and the service it means.
+_SAM_GRANTS = {"sqs:SendMessage": "sqs", "sns:Publish": "sns"}
+
+
+def _sam_granted(t: CloudFormationTemplate, props: dict[str, Any]) -> str | None:
+    """The Type a SAM DeadLetterQueue had, read back from SAM's output: the role SAM generated for the function
+    holds ``DeadLetterQueuePolicy`` with sqs:SendMessage or sns:Publish (so SAM's output and its source agree on
+    a target whose ARN is a parameter)."""
+    role = t.referenced(props.get("Role"), "AWS::IAM::Role")
+    role_props = t.props(role) if role else {}
+    if not sam_tagged(role_props.get("Tags")):
+        return None
+    policies = role_props.get("Policies")
+    for entry in policies if isinstance(policies, list) else []:
+        if isinstance(entry, dict) and entry.get("PolicyName") == "DeadLetterQueuePolicy":
+            document = entry.get("PolicyDocument")
+            statements = document.get("Statement") if isinstance(document, dict) else None
+            for st in statements if isinstance(statements, list) else []:
+                action = st.get("Action") if isinstance(st, dict) else None
+                if isinstance(action, str) and action in _SAM_GRANTS:
+                    return _SAM_GRANTS[action]
+    return None
 
 
 def _typed(found: Destination, declared: str | None) -> Destination:

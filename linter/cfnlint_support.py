@@ -32,6 +32,8 @@ def template_path(v: Verdict) -> list[str | int]:
             return base + [_sam_source_key(v)]
         return base + ["DestinationConfig", "OnFailure", "Destination"]
     base = ["Resources", address, "Properties"]
+    if v.kind == "dead_letter":  # (SAM's DeadLetterQueue: the match's location is lint's own, in the SAM source)
+        return base + ["DeadLetterConfig", "TargetArn"]
     if v.kind == "esm_source":
         return base + ["EventSourceArn"]
     return base + ["DestinationConfig", _KEY[v.kind], "Destination"]

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from infra_policy_linter.rules.actions import UnknownAction
 from infra_policy_linter.rules.base import Rule
+from infra_policy_linter.rules.dead_letters import (
+    DeadLetterKmsKeyNotGranted,
+    DeadLetterNotGranted,
+    DeadLetterNotUsable,
+    DeadLetterUnverifiable,
+)
 from infra_policy_linter.rules.destination_config import InvalidDestination, RetryLimits
 from infra_policy_linter.rules.destinations import (
     ExplicitDeny,
@@ -32,6 +38,10 @@ ALL_RULES: tuple[Rule, ...] = (
     EventSourceDestinationNotGranted(),
     EventSourceReadNotGranted(),
     EventSourceRecommendedNotGranted(),
+    DeadLetterNotGranted(),
+    DeadLetterNotUsable(),
+    DeadLetterKmsKeyNotGranted(),
+    DeadLetterUnverifiable(),
     UnknownAction(),
     InvalidSuppression(),
     UnusedSuppression(),
@@ -48,6 +58,20 @@ def rule_by_id(rule_id: str) -> Rule | None:
     return None
 
 
+# Why the families are split as they are (written into docs/rules.md).
+FAMILIES = (
+    "DST rules are about the destinations of an asynchronous invocation config (EventInvokeConfig), ESM rules about "
+    "event source mappings, DLQ rules about a function's dead-letter queue or topic (DeadLetterConfig, "
+    "dead_letter_config, SAM's DeadLetterQueue). The dead-letter target is decided by the same verdicts as a "
+    "destination (identity and resource policies, Deny, boundary, KMS, accounts), but it has a family of its own "
+    "rather than DST codes with a kind: it is a property of the function, not of an invoke config; Lambda accepts "
+    "only standard SQS queues and SNS topics there; and a missing grant makes Lambda refuse the function's own "
+    'create or update ("The provided execution role does not have permissions to call SendMessage on SQS"). '
+    "Separate ids let a team suppress, baseline or gate one without the other; their unknowns are DLQ004, not "
+    "DST004, for the same reason."
+)
+
+
 def rules_markdown() -> str:
     """docs/rules.md, generated from the rules themselves (a test keeps the file in step)."""
     parts = [
@@ -57,6 +81,7 @@ def rules_markdown() -> str:
         "|---|---|---|---|",
     ]
     parts += [f"| [{r.id}](#{r.id.lower()}) | {r.level} | `{r.name}` | {r.title} |" for r in ALL_RULES]
+    parts += ["", FAMILIES]
     for r in ALL_RULES:
         parts += [
             f"\n## {r.id}\n",

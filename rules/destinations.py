@@ -283,7 +283,12 @@ class Unverifiable(VerdictRule):
         "    Condition:\n      IpAddress:\n        aws:SourceIp: 10.0.0.0/8"
     )
 
+    # The verdicts this rule words: a dead-letter target's are DLQ004's (rules/dead_letters.py).
+    kinds: ClassVar[tuple[str, ...]] = ("on_success", "on_failure", "esm_on_failure", "esm_source")
+
     def select(self, v: Verdict) -> Iterable[list[Result]]:
+        if v.kind not in self.kinds:
+            return
         if v.by_type:
             states = set(v.type_states().values())
             if states != {"granted"} and (states != {"not_granted"} or v.target.may_be_absent):
@@ -329,7 +334,7 @@ class Unverifiable(VerdictRule):
 
     def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
         if len(results) == 1 and results[0].outcome is Outcome.CONDITIONAL:
-            grant = destination_grant(unit, v, results[0]) if v.kind in ASYNC_KINDS else None
+            grant = destination_grant(unit, v, results[0]) if v.kind in ASYNC_KINDS + ("dead_letter",) else None
             text = render(grant) if isinstance(grant, Grant) else None
             return (
                 "Records are dropped whenever the condition does not hold for Lambda's call; "
@@ -357,6 +362,8 @@ def _what(v: Verdict) -> str:
         return f"read {v.target.ref}"
     if v.kind == "esm_on_failure":
         return f"send failed batches to {v.target.ref}"
+    if v.kind == "dead_letter":
+        return f"send failed events to its dead-letter target {v.target.ref}"
     return f"deliver on-{_kind(v)} records to {v.target.ref}"
 
 
@@ -406,7 +413,7 @@ class KmsKeyNotGranted(DestinationRule):
     security_severity = "7.0"
     outcomes = NOT_GRANTED
     purposes = ("encrypt", "decrypt")
-    kinds = ("on_success", "on_failure", "esm_on_failure")
+    kinds: ClassVar[tuple[str, ...]] = ("on_success", "on_failure", "esm_on_failure")
     rationale = (
         "Lambda encrypts what it delivers to a queue or topic encrypted with a customer managed key, and writes "
         "S3 objects under SSE-KMS, as the execution role: SQS and SNS need kms:GenerateDataKey and kms:Decrypt on "
@@ -452,11 +459,7 @@ class KmsKeyNotGranted(DestinationRule):
             Outcome.WRONG_RESOURCE: f"{them} {'are' if len(results) > 1 else 'is'} granted only on other keys",
             Outcome.DENIED: f"a Deny blocks {them}",
         }[r.outcome]
-        sends = (
-            f"sends on-{_kind(v)} records to"
-            if v.kind in ASYNC_KINDS
-            else f"(event source mapping {v.target.owner.address}) sends failed batches to"
-        )
+        sends = self.sends(v)
         actions = [x.request.action for x in results]
         needed = actions[0] + " is" if len(actions) == 1 else " and ".join(actions) + " are"
         return (
@@ -464,6 +467,11 @@ class KmsKeyNotGranted(DestinationRule):
             f"with the KMS key {display(r.request.resource)}, but its execution role "
             f"{_role(v)} cannot use the key: {needed} needed and {how}"
         )
+
+    def sends(self, v: Verdict) -> str:
+        if v.kind in ASYNC_KINDS:
+            return f"sends on-{_kind(v)} records to"
+        return f"(event source mapping {v.target.owner.address}) sends failed batches to"
 
     def grant(self, unit: Unit, v: Verdict, results: list[Result]) -> Grant | str | None:
         dest = v.target.destination

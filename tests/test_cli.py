@@ -63,6 +63,7 @@ def test_json_shape(in_repo: Path) -> None:
         "not_granted": 1,
         "unverifiable": 0,
         "not_followed": 0,
+        "dead_letters": 0,
     }
 
 
@@ -121,6 +122,10 @@ def test_rules_and_explain() -> None:
         "ESM001",
         "ESM002",
         "ESM003",
+        "DLQ001",
+        "DLQ002",
+        "DLQ003",
+        "DLQ004",
         "IAM001",
         "LNT001",
         "LNT002",

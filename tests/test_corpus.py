@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.synthetic import Corpus, generate, score_report
+from benchmarks.synthetic.model import DEAD_LETTER_CASES
 from tests.conftest import SHARED_CORPUS
 
 LINT = str(Path(sys.executable).with_name("lint"))
@@ -37,6 +38,8 @@ def _assert_perfect(corpus: Corpus, report: dict) -> None:
 @pytest.mark.parametrize("seed", [0, pytest.param(11, marks=pytest.mark.slow)])
 def test_synthetic_corpus(tmp_path: Path, seed: int) -> None:
     corpus = generate(tmp_path / "corpus", 40, seed, unrelated_ratio=3)
+    # functions' dead-letter targets are among the labels, granted and not (benchmarks/synthetic/model.py)
+    assert {label.rule for label in corpus.labels if label.when == "dead_letter"} >= {None, "DLQ001", "DLQ004"}
     _assert_perfect(corpus, _lint(corpus.root))
 
 
@@ -45,6 +48,8 @@ def test_synthetic_corpus_200_projects(tmp_path: Path) -> None:
     corpus = generate(tmp_path / "corpus", 200, 5, unrelated_ratio=1)
     cases = {label.case for label in corpus.labels}
     assert len(cases) == 24  # every case of benchmarks/synthetic/model.py (with both unknown-destination outcomes)
+    dead_letters = {(label.case, label.rule) for label in corpus.labels if label.when == "dead_letter"}
+    assert {case for case, _ in dead_letters} >= set(DEAD_LETTER_CASES) | {"sam_generated", "unknown_role"}
     _assert_perfect(corpus, _lint(corpus.root))
 
 

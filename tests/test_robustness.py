@@ -154,3 +154,20 @@ def test_mutated_fixtures_never_raise(path: Path, data: st.DataObject) -> None:
         )
     )
     _analyse(path.name, text[:start] + insert + text[end:])
+
+
+SELF_NAMED = b"""Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: !Ref Fn
+"""
+
+
+def test_a_template_too_deep_to_analyse_is_reported_at_its_file() -> None:
+    """Found by test_mutated_fixtures_never_raise: a function named after its own Ref recurses in resolution; the
+    error names the template, as every parse error does, not the unit."""
+    result = analyse(
+        Work("cloudformation", "unit", (Source("template.yaml", SELF_NAMED),)), Config(), date(2026, 11, 28)
+    )
+    assert [(e.path, e.message) for e in result.errors] == [("template.yaml", "nesting too deep to analyse")]

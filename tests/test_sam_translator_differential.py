@@ -73,6 +73,11 @@ def test_the_comparison_is_not_empty(reports) -> None:
     """Findings the translator tests do hold (the DST006 ones are SAM's placeholders like 'my-sns-arn')."""
     found = _by_template(reports[0])
     assert ("DST006", "MyTestFunction", None) in found["function_with_event_dest_basic"]
+    # DeadLetterQueue's TargetArn is SAM's placeholder 'arn' on both sides (CloudFormation's pattern refuses it).
+    assert found["function_with_dlq"] == {
+        ("DLQ002", "MySnsDlqLambdaFunction", None),
+        ("DLQ002", "MySqsDlqLambdaFunction", None),
+    }
     # A provisioned cluster (AWS::MSK::Cluster) needs kafka:DescribeCluster or kafka:DescribeClusterV2: the role's
     # DescribeCluster is enough, so SAM's own test template is not flagged.
     assert not any(rule == "ESM002" for rule, _, _ in found["function_with_msk_2"])

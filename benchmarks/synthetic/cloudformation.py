@@ -11,6 +11,7 @@ from benchmarks.synthetic.labels import Label
 from benchmarks.synthetic.model import (
     BASIC_EXECUTION,
     Arn,
+    Destination,
     Function,
     Pattern,
     Project,
@@ -144,21 +145,39 @@ def _destination_config(fn: Function, sam: bool, parameters: dict[str, Any], rng
     """DestinationConfig, with each Destination marked "<slug>.<when>" for its line."""
     config: dict[str, Any] = {}
     for d in fn.destinations:
-        if d.target is not None:
-            target = arn(Arn(d.target), rng)
-        elif rng.random() < 0.5:
-            param = f"{pascal(fn.slug)}{pascal(d.when)}Destination"
-            parameters[param] = {"Type": "String"}
-            target = Tag("Ref", param)
-        else:
-            target = Tag("ImportValue", f"shared-{fn.slug}-{d.when.replace('_', '-')}")
+        if d.when == "dead_letter":
+            continue
+        target = _target(fn, d, parameters, rng)
         entry: dict[str, Any] = {"Type": SAM_TYPE[d.kind]} if sam else {}
         entry["Destination"] = Mark(f"{fn.slug}.{d.when}", target)
         config["OnSuccess" if d.when == "on_success" else "OnFailure"] = entry
     return config
 
 
-def _function(project: Project, fn: Function, role: Any, config: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+def _target(fn: Function, d: Destination, parameters: dict[str, Any], rng: random.Random) -> Any:
+    """The destination's ARN; a parameter without default or an import when it comes from outside."""
+    if d.target is not None:
+        return arn(Arn(d.target), rng)
+    if rng.random() < 0.5:
+        param = f"{pascal(fn.slug)}{pascal(d.when)}Destination"
+        parameters[param] = {"Type": "String"}
+        return Tag("Ref", param)
+    return Tag("ImportValue", f"shared-{fn.slug}-{d.when.replace('_', '-')}")
+
+
+def _dead_letter(fn: Function, sam: bool, parameters: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+    """DeadLetterConfig (SAM: DeadLetterQueue with its Type), TargetArn marked "<slug>.dead_letter" for its line."""
+    for d in fn.destinations:
+        if d.when == "dead_letter":
+            entry: dict[str, Any] = {"Type": SAM_TYPE[d.kind]} if sam else {}
+            entry["TargetArn"] = Mark(f"{fn.slug}.{d.when}", _target(fn, d, parameters, rng))
+            return entry
+    return None
+
+
+def _function(
+    project: Project, fn: Function, role: Any, config: dict[str, Any], rng: random.Random, dead_letter: Any = None
+) -> dict[str, Any]:
     """The function's resources: a SAM function with its EventInvokeConfig, or a function and an invoke config."""
     fid = pascal(fn.slug) + "Function"
     retries = rng.choice((0, 1, 2))
@@ -171,6 +190,8 @@ def _function(project: Project, fn: Function, role: Any, config: dict[str, Any],
         else:
             props["Policies"] = ["AWSLambdaBasicExecutionRole"]
         props["EventInvokeConfig"] = {"MaximumRetryAttempts": retries, "DestinationConfig": config}
+        if dead_letter is not None:
+            props["DeadLetterQueue"] = dead_letter
         return {fid: {"Type": "AWS::Serverless::Function", "Properties": props}}
     function = {
         "FunctionName": name,
@@ -179,6 +200,8 @@ def _function(project: Project, fn: Function, role: Any, config: dict[str, Any],
         "Role": role,
         "Code": {"ZipFile": ZIP},
     }
+    if dead_letter is not None:
+        function["DeadLetterConfig"] = dead_letter
     invoke = {
         "FunctionName": Tag("Ref", fid),
         "Qualifier": "$LATEST",
@@ -207,7 +230,9 @@ def render(project: Project, rng: random.Random) -> tuple[str, str, list[Label]]
         add_destination_resource(resources, r, handlers)
     for fn in project.functions:
         role = _role(fn, parameters, resources, rng)
-        resources.update(_function(project, fn, role, _destination_config(fn, sam, parameters, rng), rng))
+        config = _destination_config(fn, sam, parameters, rng)
+        dead_letter = _dead_letter(fn, sam, parameters, rng)
+        resources.update(_function(project, fn, role, config, rng, dead_letter))
     doc: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}
     if sam:
         doc["Transform"] = "AWS::Serverless-2016-10-31"

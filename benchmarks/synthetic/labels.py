@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-DESTINATION_RULES = ("DST001", "DST002", "DST003", "DST004")
+DESTINATION_RULES = ("DST001", "DST002", "DST003", "DST004", "DLQ001", "DLQ002", "DLQ003", "DLQ004")
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Label:
     action: str | None  # None: the destination itself is unknown, so is its action
     case: str
     kind: str | None  # destination type
-    when: str | None  # on_success | on_failure
+    when: str | None  # on_success | on_failure | dead_letter
 
     def key(self) -> tuple[str, str, str | None]:
         return (self.path, self.function, self.action.lower() if self.action else None)

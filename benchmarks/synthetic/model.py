@@ -98,6 +98,30 @@ CASES: dict[str, str | None] = {
 # Cases that concern the whole function (its role), so every destination of it gets the same rule.
 FUNCTION_CASES: dict[str, str | None] = {"unknown_role": "DST004", "unknown_policy": "DST004", "sam_generated": None}
 
+# A function's dead-letter queue or topic (dead_letter_config, DeadLetterConfig, SAM's DeadLetterQueue): the cases
+# above that make sense for it, with the DLQ rule each must produce. Its type is one the function's destinations do
+# not use, so that no statement written for one decides the other.
+DEAD_LETTER_KINDS = ("sqs", "sns")
+DEAD_LETTER_CASES: dict[str, str | None] = {
+    "exact": None,
+    "action_list": None,
+    "action_case": None,
+    "action_wildcard": None,
+    "resource_star": None,
+    "arn_wildcard": None,
+    "arn_prefix": None,
+    "not_resource": None,
+    "unrelated_action": "DLQ001",
+    "basic_only": "DLQ001",
+    "other_role": "DLQ001",
+    "wrong_resource": "DLQ001",
+    "wrong_prefix": "DLQ001",
+    "denied": "DLQ001",
+    "conditional": "DLQ004",
+    "unknown_destination": "DLQ004",
+}
+DEAD_LETTER_RULES = {"DST001": "DLQ001", "DST002": "DLQ001", "DST003": "DLQ001", "DST004": "DLQ004"}
+
 DOMAINS = (
     ("orders", ("orders-processor", "invoice-builder", "refund-handler", "payment-matcher")),
     ("media", ("thumbnail-worker", "video-transcoder", "caption-extractor", "watermark-stamper")),
@@ -171,7 +195,7 @@ class Role:
 
 @dataclass
 class Destination:
-    when: str  # on_success | on_failure
+    when: str  # on_success | on_failure | dead_letter (the function's dead-letter target)
     kind: str
     target: Resource | None  # None: the ARN comes from outside (a variable or parameter without default)
     case: str
@@ -350,6 +374,9 @@ def draw(fmt: str, index: int, seed: int) -> Project:
             kind = rng.choice(allowed)
             kinds.remove(kind)
             fn.destinations.append(_destination(project, fn, when, kind, rng, single=len(whens) == 1))
+        dead_letter = _dead_letter(project, fn, random.Random(f"{seed}:{index}:{fmt}:{slug}:dead-letter"))
+        if dead_letter is not None:  # its own generator: the rest of the project is drawn as before
+            fn.destinations.append(dead_letter)
         project.functions.append(fn)
         if fn.role is not None and fn.case is None:
             _fill_role(project, fn, rng)
@@ -379,6 +406,26 @@ def _destination(project: Project, fn: Function, when: str, kind: str, rng: rand
         None if case == "unknown_destination" else project.new_resource(kind, f"{fn.slug}-{rng.choice(PURPOSE[kind])}")
     )
     return Destination(when, kind, target, case, CASES[case])
+
+
+def _dead_letter(project: Project, fn: Function, rng: random.Random) -> Destination | None:
+    """Sometimes a dead-letter queue or topic, of a type none of the function's destinations has."""
+    kinds = [k for k in DEAD_LETTER_KINDS if all(d.kind != k for d in fn.destinations)]
+    if not kinds or rng.random() >= 0.4:
+        return None
+    kind = rng.choice(kinds)
+    if fn.case is not None:
+        rule = FUNCTION_CASES[fn.case]
+        target = project.new_resource(kind, f"{fn.slug}-dead-letter-{kind}")
+        return Destination("dead_letter", kind, target, fn.case, DEAD_LETTER_RULES.get(rule or "", rule))
+    cases = [
+        c
+        for c in DEAD_LETTER_CASES
+        if not (c == "unknown_destination" and (project.fmt == "sam" or any(d.target is None for d in fn.destinations)))
+    ]
+    case = rng.choice(cases)
+    target = None if case == "unknown_destination" else project.new_resource(kind, f"{fn.slug}-dead-letter-{kind}")
+    return Destination("dead_letter", kind, target, case, DEAD_LETTER_CASES[case])
 
 
 def label_actions(d: Destination) -> tuple[str | None, ...]:
@@ -420,9 +467,12 @@ def _settle_unknown_destinations(fn: Function) -> None:
     for d in fn.destinations:
         if d.target is None:
             kinds = [k for k in KINDS if not (k == "s3" and d.when == "on_success")]
+            if d.when == "dead_letter":
+                kinds = list(DEAD_LETTER_KINDS)
             needed = tuple(a for k in kinds for a in ACTIONS[k])
-            d.rule = "DST004" if _grants_any(fn.role, needed) else "DST001"
-            d.case = "unknown_destination" if d.rule == "DST004" else "unknown_destination_ungranted"
+            rule = "DST004" if _grants_any(fn.role, needed) else "DST001"
+            d.rule = DEAD_LETTER_RULES[rule] if d.when == "dead_letter" else rule
+            d.case = "unknown_destination" if rule == "DST004" else "unknown_destination_ungranted"
 
 
 def _fill_role(project: Project, fn: Function, rng: random.Random) -> None:
@@ -433,7 +483,7 @@ def _fill_role(project: Project, fn: Function, rng: random.Random) -> None:
     if not role.managed and not filler:
         filler.append(Statement("Allow", FILLER[0][0], ("*",)))
     policies = [Policy(f"{fn.slug}-base", filler)] if filler else []
-    single = len(fn.destinations) == 1
+    single = len([d for d in fn.destinations if d.when != "dead_letter"]) == 1  # as _destination drew them
     for d in fn.destinations:
         if d.target is None:
             continue

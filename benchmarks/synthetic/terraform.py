@@ -279,7 +279,8 @@ def write_destination_resource(m: Module, resource: Resource, handlers_role: str
 
 
 def write_function(m: Module, fn: Function, rng: random.Random) -> tuple[str, dict[str, int]]:
-    """The function and its invoke config; returns the file and the line of each destination."""
+    """The function (with its dead-letter target) and its invoke config; returns the file and the line of each
+    destination."""
     name = snake(fn.slug)
     for d in fn.destinations:
         if d.target is None:  # declared first: in the one-file layout the variables file is the function's file
@@ -304,6 +305,15 @@ def write_function(m: Module, fn: Function, rng: random.Random) -> tuple[str, di
     out.add('  handler       = "app.handler"')
     out.add(f'  runtime       = "{rng.choice(("python3.12", "nodejs20.x"))}"')
     out.add(f'  filename      = "build/{fn.slug}.zip"')
+    lines: dict[str, int] = {}
+    for d in fn.destinations:
+        if d.when == "dead_letter":
+            out.add("")
+            out.add("  dead_letter_config {")
+            target = f"var.{name}_dead_letter_destination" if d.target is None else f"{address(d.target)}.arn"
+            out.add(f"    target_arn = {target}", mark=d.when)
+            lines[d.when] = out.marks[d.when]
+            out.add("  }")
     out.add("}")
     out.add("")
     out.add(f'resource "aws_lambda_function_event_invoke_config" "{name}" {{')
@@ -311,8 +321,9 @@ def write_function(m: Module, fn: Function, rng: random.Random) -> tuple[str, di
     out.add(f"  maximum_retry_attempts = {rng.choice((0, 1, 2))}")
     out.add("")
     out.add("  destination_config {")
-    lines: dict[str, int] = {}
     for d in fn.destinations:
+        if d.when == "dead_letter":
+            continue
         out.add(f"    {d.when} {{")
         if d.target is None:
             out.add(f"      destination = var.{name}_{d.when}_destination", mark=d.when)

@@ -205,6 +205,12 @@ def not_an_arn(value: Any) -> bool:
     return not ("arn:".startswith(first) if len(first) < 4 else first.startswith("arn:"))
 
 
+def certainly_not_an_arn(value: Any) -> bool:
+    """Not an ARN, whatever its unknown parts are: a known beginning that is not ``arn:``, or a fully known value
+    too short to be one (``arn``, a placeholder SAM's own tests use)."""
+    return not_an_arn(value) or (isinstance(value, str) and value != "" and not value.startswith("arn:"))
+
+
 def kms_actions_for(service: str) -> tuple[str, ...]:
     """What the execution role needs on a customer managed key encrypting the destination (aws-semantics 2)."""
     if service == "s3":

@@ -129,11 +129,14 @@ class Function:
     role: Value  # the execution role's ARN as written
     location: Location
     role_location: Location | None = None
+    # The dead-letter queue or topic of failed asynchronous events (DeadLetterConfig.TargetArn, dead_letter_config,
+    # SAM's DeadLetterQueue): a destination of kind "dead_letter", where Lambda sends as the execution role.
+    dead_letter: Destination | None = None
 
 
 @dataclass
 class Destination:
-    kind: Literal["on_success", "on_failure"]
+    kind: Literal["on_success", "on_failure", "dead_letter"]
     arn: Value
     ref: str  # how the destination is written: a resource address / logical id, or the literal value
     location: Location  # the destination attribute / Destination key

@@ -30,6 +30,12 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
+def _dead_letters(s: dict[str, Any]) -> str:
+    """How many of the destinations are dead-letter targets, when any are (other runs' lines stay as they were)."""
+    n = s["dead_letters"]
+    return f" ({n} of them {'a dead-letter target' if n == 1 else 'dead-letter targets'})" if n else ""
+
+
 def summary_line(report: Report) -> str:
     """The last line of the human formats: what was read, what was found, and what the verdicts rest on."""
     s = summary(report)
@@ -41,7 +47,7 @@ def summary_line(report: Report) -> str:
     found = ", ".join(parts) if parts else "no findings"
     line = (
         f"Checked {_plural(s['files'], 'file')} in {_plural(s['units'], 'unit')}: {found}. "
-        f"{_plural(s['destinations'], 'destination')} checked: {s['granted']} granted, "
+        f"{_plural(s['destinations'], 'destination')}{_dead_letters(s)} checked: {s['granted']} granted, "
         f"{s['not_granted']} not granted, {s['unverifiable']} unverifiable; "
         f"{_plural(s['not_followed'], 'module call or stack', 'module calls or stacks')} not followed."
     )

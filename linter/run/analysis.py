@@ -47,8 +47,9 @@ class UnitResult:
 def analyse(work: Work, config: Config, today: date) -> UnitResult:
     try:
         return _analyse(work, config, today)
-    except RecursionError:
-        return UnitResult(errors=[ParseError(work.name, None, None, "nesting too deep to analyse")])
+    except RecursionError:  # reported at the file when the unit is one (a template), as parse errors are
+        where = work.sources[0].path if len(work.sources) == 1 else work.name
+        return UnitResult(errors=[ParseError(where, None, None, "nesting too deep to analyse")])
     except Exception as exc:  # a bug must cost one unit, not the run, and must not pass silently
         if os.environ.get("INFRA_POLICY_LINTER_DEBUG"):
             raise

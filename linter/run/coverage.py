@@ -11,20 +11,22 @@ from infra_policy_linter.verdicts.decide import requirement_state
 
 NOT_GRANTED = frozenset({Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED})
 NESTED_STACK_TYPES = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
-COUNT_KEYS = ("destinations", "granted", "not_granted", "unverifiable", "not_followed")
+COUNT_KEYS = ("destinations", "granted", "not_granted", "unverifiable", "not_followed", "dead_letters")
 
 
 def destination_counts(unit: Unit, shared: dict[str, Any]) -> dict[str, int]:
-    """One count per destination (an async destination or an event source mapping's on-failure destination), from
+    """One count per destination (an async destination, an event source mapping's on-failure destination, or a
+    function's dead-letter target, which ``dead_letters`` counts again on its own), from
     the verdict engine: not granted when what it needs is refused (for every type it could be, when its type is
     unknown), granted when everything required is granted, else unverifiable."""
     from infra_policy_linter.verdicts.decide import verdicts
 
     counts = {key: 0 for key in COUNT_KEYS}
     for v in verdicts(unit, shared):
-        if v.kind not in ("on_success", "on_failure", "esm_on_failure"):
+        if v.kind not in ("on_success", "on_failure", "esm_on_failure", "dead_letter"):
             continue  # reading the event source is not a destination
         counts["destinations"] += 1
+        counts["dead_letters"] += v.kind == "dead_letter"
         states = set(v.type_states().values()) if v.by_type else {requirement_state(v.results)}
         if v.target.unknown and not v.by_type:
             counts["unverifiable"] += 1

@@ -25,6 +25,7 @@ from infra_policy_linter.verdicts.link import RoleGrants, find_function, find_ro
 from infra_policy_linter.verdicts.requirements import (
     Request,
     Target,
+    dead_letter_target,
     destination_target,
     mapping_destination_target,
     source_target,
@@ -175,6 +176,21 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
                     places + ([failure.location, failure.target_location] if failure else []),
                 )
             )
+    out += _dead_letters(unit, shared)
+    return out
+
+
+def _dead_letters(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
+    """Each function's dead-letter queue or topic: Lambda sends failed events there as the execution role."""
+    out = []
+    for fn in unit.functions:
+        target = dead_letter_target(fn)
+        if target is None or fn.dead_letter is None:
+            continue
+        role, problem = find_role(unit, fn)
+        grants = role_grants(unit, role, shared) if role else None
+        places = [*_places(fn, role, grants), fn.dead_letter.location, fn.dead_letter.target_location]
+        out.append(_verdict(target, fn, fn.address, role, grants, problem, places))
     return out
 
 

@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import Destination, EventSourceMapping, InvokeConfig, Location
+from infra_policy_linter.model.entities import Destination, EventSourceMapping, Function, InvokeConfig, Location
 from infra_policy_linter.model.values import Unknown, display
 
 Purpose = Literal["deliver", "read", "decrypt", "encrypt"]
-Kind = Literal["on_success", "on_failure", "esm_on_failure", "esm_source"]
+Kind = Literal["on_success", "on_failure", "esm_on_failure", "esm_source", "dead_letter"]
 
 ASYNC_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"
+DEAD_LETTER_DOC = ASYNC_DOC + "#invocation-dlq"
+# What a function's dead-letter queue may be: "a standard Amazon SQS queue or standard Amazon SNS topic" (the Lambda
+# developer guide, DEAD_LETTER_DOC; the API's DeadLetterConfig.TargetArn: "an Amazon SQS queue or Amazon SNS topic").
+DEAD_LETTER_SERVICES = ("sqs", "sns")
 ESM_FAILURE_DOC = {
     "kinesis": "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html",
     "dynamodb": "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html",
@@ -68,7 +72,7 @@ class Target:
     """A destination or an event source the role must reach, with every request that takes."""
 
     kind: Kind
-    owner: InvokeConfig | EventSourceMapping
+    owner: InvokeConfig | EventSourceMapping | Function  # a function for its dead-letter target
     ref: str  # how the target is written
     location: Location  # where findings about it point
     service: str | None
@@ -150,6 +154,35 @@ def mapping_destination_target(mapping: EventSourceMapping, function_name: Any) 
         target.unknown = f"the on-failure destination service {service!r} is not one the linter checks"
         return target
     target.requests = _delivery(service, dest, function_name, doc)
+    return target
+
+
+def dead_letter_target(fn: Function) -> Target | None:
+    """What sending a function's failed asynchronous events to its dead-letter queue or topic takes: the same
+    delivery (and customer managed key) requests as a destination of that service. None when there is none, or when
+    Lambda cannot use the target at all (not an ARN, not a standard SQS queue or SNS topic: DLQ002 says so).
+
+    Lambda sends there as the execution role: sqs:SendMessage on the queue, sns:Publish on the topic (DEAD_LETTER_DOC;
+    SAM's DeadLetterQueue page: SAM adds exactly these to a role it generates); a queue or topic encrypted with a
+    customer managed key also takes the key, which the role and the key policy must both allow (DEAD_LETTER_DOC;
+    the actions, kms:GenerateDataKey and kms:Decrypt, as for an encrypted SQS/SNS on-failure destination, shared
+    docs/aws-semantics.md section 2)."""
+    from infra_policy_linter.model.values import plain
+
+    dest = fn.dead_letter
+    if dest is None or plain(dest.arn) == "" or aws.certainly_not_an_arn(dest.arn):
+        return None
+    service = aws.service_of(dest.arn)
+    target = Target("dead_letter", fn, dest.ref, dest.location, service, dest)
+    if service is None:
+        for svc in DEAD_LETTER_SERVICES:
+            target.candidates[svc] = _delivery(svc, dest, fn.name, DEAD_LETTER_DOC)
+        target.unknown = _why_unknown(dest.arn, "the dead-letter target")
+        target.may_be_absent = may_be_absent(dest.arn)
+        return target
+    if service not in DEAD_LETTER_SERVICES or dest.fifo:
+        return None
+    target.requests = _delivery(service, dest, fn.name, DEAD_LETTER_DOC)
     return target
 
 

@@ -45,6 +45,7 @@ def apply(unit: Unit, path: str, paths: dict[str, str]) -> None:
             role.name_source = grantee(paths[role.address])
     dests = [d for c in unit.invoke_configs for d in c.destinations]
     dests += [m.on_failure for m in unit.event_source_mappings if m.on_failure is not None]
+    dests += [fn.dead_letter for fn in unit.functions if fn.dead_letter is not None]
     for dest in dests:
         if dest.resource_address in paths:
             if dest.ref == dest.resource_address:

@@ -24,6 +24,7 @@ from infra_policy_linter.resolve.cloudformation.attributes import (
     managed_policy_arn,
     role_arn,
 )
+from infra_policy_linter.resolve.cloudformation.dead_letters import dead_letter
 from infra_policy_linter.resolve.cloudformation.destinations import event_source_mapping, invoke_config
 from infra_policy_linter.resolve.cloudformation.nested import scope_addresses
 from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, key_location
@@ -110,6 +111,7 @@ def function(t: CloudFormationTemplate, unit: Unit, logical_id: str) -> None:
             else Unknown(f"{logical_id}.Role", f"{logical_id} sets no Role"),
             location=t.location_of(logical_id),
             role_location=key_location(t.path, props, "Role", t.location_of(logical_id)),
+            dead_letter=dead_letter(t, props, t.location_of(logical_id)),
         )
     )
 

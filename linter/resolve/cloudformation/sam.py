@@ -24,6 +24,7 @@ from infra_policy_linter.iam.managed import aws_managed_arn
 from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import EventSourceMapping, Function, InvokeConfig, Location, Policy, Role, Unit
 from infra_policy_linter.model.values import Unknown, generated_name, make_text, plain
+from infra_policy_linter.resolve.cloudformation.dead_letters import dead_letter
 from infra_policy_linter.resolve.cloudformation.destinations import destination, limits, source_facts
 from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, key_location, location
 from infra_policy_linter.resolve.policy_document import policy_from_value
@@ -144,6 +145,7 @@ def build_serverless_function(t: CloudFormationTemplate, unit: Unit, logical_id:
             role=role_value,
             location=loc,
             role_location=key_location(t.path, raw_props, "Role", loc),
+            dead_letter=dead_letter(t, props, loc, "DeadLetterQueue"),
         )
     )
 

@@ -19,7 +19,7 @@ from infra_policy_linter.model.entities import Location, Policy, Suppression, Un
 from infra_policy_linter.model.values import Environment, Unknown, Value, generated_name, plain
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.parsers.suppressions import comment_suppressions
-from infra_policy_linter.resolve.cloudformation import cdk, intrinsics, policies, suppressions
+from infra_policy_linter.resolve.cloudformation import cdk, dead_letters, intrinsics, policies, suppressions
 from infra_policy_linter.resolve.cloudformation import model as template_model
 from infra_policy_linter.resolve.cloudformation.destinations import sam_declared_services
 from infra_policy_linter.resolve.cloudformation.nested import child_path
@@ -256,6 +256,7 @@ def build_template(
     builder = CloudFormationTemplate(template, env, children=children)
     if translated is not None:
         CloudFormationTemplate(translated.template, env, translated.origin, children).build(unit)
+        dead_letters.from_sam_source(unit, template)
     else:
         builder.build(unit)
     if template.language == "yaml":

@@ -246,6 +246,8 @@ def _contains(items: Any, value: Any) -> Any:
 
 
 def _length(value: Any) -> Any:
+    if value is None:  # terraform console: 'Invalid value for "value" parameter: argument must not be null'
+        return failure("length()", "length() of null fails: argument must not be null")
     if isinstance(value, (list, dict)):
         return len(value)
     text = _text(value)

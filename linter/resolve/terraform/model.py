@@ -43,6 +43,7 @@ def build_model(module: TerraformModule, unit: Unit) -> None:
     """Adds the module instance's part of the model to a unit: one step per part of the model, in the order the
     unit lists them; the called modules last."""
     _functions(module, unit)
+    _dead_letters(module, unit)
     _roles(module, unit)
     _managed_policies(module, unit)
     _role_policies(module, unit)
@@ -69,6 +70,18 @@ def _functions(module: TerraformModule, unit: Unit) -> None:
                 role_location=attribute_location(block, None, "role"),
             )
         )
+
+
+def _dead_letters(module: TerraformModule, unit: Unit) -> None:
+    """Each function's dead_letter_config target_arn (a dynamic block too: terraform-aws-modules/lambda writes one),
+    on the function _functions added for the same instance."""
+    ev = module.evaluator
+    functions = {fn.address: fn for fn in unit.functions}
+    for block, at, scope in _each(module, "aws_lambda_function"):
+        for config in ev.nested(block, block.body, "dead_letter_config", scope):
+            if "target_arn" in config.body and at in functions:
+                target = destination(module, block, config, "target_arn", "dead_letter", config.unknown)
+                functions[at].dead_letter = None if target.arn is None else target
 
 
 def _roles(module: TerraformModule, unit: Unit) -> None:

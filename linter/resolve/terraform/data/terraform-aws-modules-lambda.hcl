@@ -2,8 +2,8 @@
 # downloaded it (with .terraform/modules present, the real module is read instead). It is written from the module's
 # documented inputs and keeps only what decides where records go and what the execution role may do: the function,
 # the role it creates (or the one given in lambda_role), every policy the module can attach to that role, the
-# asynchronous invocation config with its destinations, and the event source mappings. Input names and defaults
-# are the module's (v7 and v8).
+# function's dead-letter target (dead_letter_target_arn), the asynchronous invocation config with its destinations,
+# and the event source mappings. Input names and defaults are the module's (v7 and v8).
 
 variable "create" {
   default = true
@@ -126,6 +126,13 @@ resource "aws_lambda_function" "this" {
   count         = local.create_function ? 1 : 0
   function_name = var.function_name
   role          = var.create_role ? aws_iam_role.lambda[0].arn : var.lambda_role
+
+  dynamic "dead_letter_config" {
+    for_each = var.dead_letter_target_arn == null ? [] : [true]
+    content {
+      target_arn = var.dead_letter_target_arn
+    }
+  }
 }
 
 resource "aws_iam_role" "lambda" {

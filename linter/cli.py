@@ -10,7 +10,6 @@ from typing import Any, TextIO
 import click
 
 from infra_policy_linter import TOOL_NAME, __version__
-from infra_policy_linter.inputs.discovery import display_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -198,6 +197,12 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
 )
 @click.option("--diff", "show_diff", is_flag=True, help="With --fix: print the edits as a unified diff instead.")
 @click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix: also write the fixes that rewrite lines a file already has (a single SAM Policies value "
+    "made a list); still kept only when nothing the file had is lost.",
+)
+@click.option(
     "--allow-empty",
     is_flag=True,
     help="Exit 0 when the paths hold no Terraform or CloudFormation file (default: exit 2).",
@@ -224,6 +229,7 @@ def check(
     root: Path | None,
     fix: bool,
     show_diff: bool,
+    unsafe_fixes: bool,
     allow_empty: bool,
     jobs: int | None,
     no_cache: bool,
@@ -242,10 +248,14 @@ def check(
         _fail(f"{missing[0]}: no such file or directory")
     if show_diff and not fix:
         _fail("--diff only goes with --fix")
+    if unsafe_fixes and not fix:
+        _fail("--unsafe-fixes only goes with --fix")
     known = _read_baseline(baseline_file)
     report = _lint(targets, cwd, config, jobs, no_cache, debug)
     if fix:
-        report = _fix(report, show_diff, targets, cwd, config, jobs)
+        from infra_policy_linter.cli_fix import fix_run
+
+        report = fix_run(report, show_diff, unsafe_fixes, targets, cwd, config, jobs)
     if write_baseline:
         from infra_policy_linter.findings.baseline import write_baseline as save_baseline
 
@@ -342,46 +352,6 @@ def _exit_code(report: Any, config: Any, paths: tuple[Path, ...], allow_empty: b
     if threshold is not None and any(LEVEL_RANK[f.level] >= threshold for f in report.findings):
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-def _fix(report: Any, show_diff: bool, targets: list[Path], cwd: Path, config: Any, jobs: int | None) -> Any:
-    """Apply (or, with --diff, print) the fixes; returns the report to print: the one after the fixes."""
-    from infra_policy_linter.fix.apply import plan_fixes, revert_uncleared, unified_diff, write
-    from infra_policy_linter.run.engine import run
-
-    plan = plan_fixes(report.findings, cwd, {e.path for e in report.errors})
-    for finding, why in plan.skipped:
-        click.echo(
-            f"lint: not fixed: {finding.location.path}:{finding.location.line} {finding.rule} "
-            f"{finding.function}: {why}",
-            err=True,
-        )
-    if show_diff:
-        # Like ruff's --diff: the diff of what --fix would write, exit 1 when there is one. Inputs that could not
-        # be read are still an error (exit 2): the diff cannot cover them.
-        sys.stdout.write(unified_diff(plan, cwd))
-        for error in report.errors:
-            where = f"{error.path}:{error.line}" if error.line else error.path
-            click.echo(f"lint: error: {where}: {error.message}", err=True)
-        sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if plan.updated else EXIT_OK)
-    if not plan.updated:
-        return report
-    write(plan)
-    after = run(targets, cwd, config, None, jobs=jobs, cache_dir=None)
-    reverted = revert_uncleared(plan, after.findings, {e.path for e in after.errors}, cwd)
-    for path, left in reverted:
-        click.echo(
-            f"lint: fix reverted: {display_path(path, cwd)}: it did not clear "
-            f"{', '.join(sorted({f.rule + ' ' + f.function for f in left}))}",
-            err=True,
-        )
-    if reverted:
-        after = run(targets, cwd, config, None, jobs=jobs, cache_dir=None)
-    kept = sorted(display_path(p, cwd) for p in plan.updated if p not in {r for r, _ in reverted})
-    if kept:
-        count = sum(len(plan.fixed[p]) for p in plan.updated if p not in {r for r, _ in reverted})
-        click.echo(f"lint: fixed {count} finding{'s' if count != 1 else ''} in {', '.join(kept)}", err=True)
-    return after
 
 
 def _baseline_notes(path: Path, applied: Any) -> None:

@@ -36,24 +36,38 @@ def _content(lines: list[str], i: int) -> bool:
     return bool(lines[i].strip()) and not lines[i].lstrip().startswith("#")
 
 
+def _key_column(line: str) -> int:
+    """Where a line's key starts: after the dash of a list item (``- Statement:`` has its key two further in)."""
+    stripped = line.lstrip()
+    column = len(line) - len(stripped)
+    while stripped.startswith("- "):
+        rest = stripped[2:].lstrip()
+        column += len(stripped) - len(rest)
+        stripped = rest
+    return column
+
+
 def yaml_indents(text: str) -> tuple[int, int, int]:
-    """(mapping indent, sequence indent, dash offset) as the template writes them: ruamel writes new lines so."""
+    """(mapping indent, sequence indent, dash offset) as most of the template writes them: ruamel writes new
+    lines so."""
+    from collections import Counter
+
     lines = text.split("\n")
-    mapping = offset = None
+    mappings: Counter[int] = Counter()
+    offsets: Counter[int] = Counter()
     parent = None  # the last line of content before this one
     for i, line in enumerate(lines):
         if not _content(lines, i):
             continue
-        indent = len(line) - len(line.lstrip())
         if parent is not None and lines[parent].rstrip().endswith(":"):
-            step = indent - (len(lines[parent]) - len(lines[parent].lstrip()))
-            if line.lstrip().startswith("- ") and offset is None and step >= 0:
-                offset = step
-            elif not line.lstrip().startswith("- ") and mapping is None and step > 0:
-                mapping = step
+            step = len(line) - len(line.lstrip()) - _key_column(lines[parent])
+            if line.lstrip().startswith("- ") and step >= 0:
+                offsets[step] += 1
+            elif not line.lstrip().startswith("- ") and step > 0:
+                mappings[step] += 1
         parent = i
-    mapping = mapping or 2
-    offset = 2 if offset is None else offset
+    mapping = mappings.most_common(1)[0][0] if mappings else 2
+    offset = offsets.most_common(1)[0][0] if offsets else 2
     return mapping, offset + 2, offset
 
 

@@ -56,12 +56,18 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _comment_at(line: str, indent: int) -> bool:
+    return line.lstrip().startswith("#") and _indent(line) == indent
+
+
 def _place(block: list[str], out: list[str], start: int) -> tuple[int, list[str]]:
     """Where a block inserted after blank lines goes, and with what spacing: a block deeper than the line after
     the blanks belongs to what comes before them (a new key of the resource above), so it goes above the blanks;
     a block at that line's depth (a new resource) is separated from it as it is from the one above."""
     if not (block and block[0].strip() and block[-1].strip() and 0 < start < len(out)):
         return start, block
+    while start > 0 and _comment_at(out[start - 1], _indent(block[0])) and _indent(out[start]) == _indent(block[0]):
+        start -= 1  # a comment just above the next sibling is about that sibling: it stays with it
     if out[start - 1].strip() or not out[start].strip():
         return start, block
     if _indent(block[0]) > _indent(out[start]):

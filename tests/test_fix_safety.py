@@ -240,7 +240,8 @@ def test_an_edit_that_loses_a_key_is_reverted(sam: Path, monkeypatch: pytest.Mon
 
     def second_key(text: str, g: Any, after: str) -> tuple[Merged, str]:
         at = text.index("      Events:\n", text.index("  Scalar:"))
-        extra = "      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: sqs:SendMessage\n"
+        extra = "      Policies:\n        - Statement:\n            - Effect: Allow\n"
+        extra += "              Action: sqs:SendMessage\n"
         return Merged(text[:at] + extra + "              Resource: !GetAtt Failures.Arn\n" + text[at:], False), ""
 
     monkeypatch.setattr(apply, "template_edit", second_key)

@@ -188,3 +188,24 @@ def _sorted_plan(plan: Plan) -> Plan:
     plan.templates = sorted(set(plan.templates))
     plan.unrendered = sorted(set(plan.unrendered))
     return plan
+
+
+# Files a Terraform module reads with file() or templatefile() that can hold a policy: JSON, and the template
+# extensions Terraform's documentation recommends for templatefile() (.tftpl) and the older .tpl. A change to one
+# re-checks the modules that read it (focus.py).
+POLICY_FILE_SUFFIXES = (".json", ".tftpl", ".tpl")
+
+
+def read_suffixes() -> tuple[str, ...]:
+    """Every file name ending whose change can change a verdict: what discovery reads, and the policy files that
+    modules read. The pre-commit hook's ``files:`` pattern and the README's snippet are this set (a test keeps
+    them in step): add a new kind of input here and the hook runs on it."""
+    from infra_policy_linter.inputs.focus import TFVARS_SUFFIXES
+
+    return tuple(sorted(set(TERRAFORM_SUFFIXES + TFVARS_SUFFIXES + TEMPLATE_SUFFIXES + POLICY_FILE_SUFFIXES)))
+
+
+def hook_files_pattern() -> str:
+    """The pre-commit ``files:`` regex matching :func:`read_suffixes` (by their last extension)."""
+    last = sorted({suffix.rsplit(".", 1)[-1] for suffix in read_suffixes()})
+    return r"\.(" + "|".join(last) + ")$"

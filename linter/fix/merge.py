@@ -60,21 +60,27 @@ def _comment_at(line: str, indent: int) -> bool:
     return line.lstrip().startswith("#") and _indent(line) == indent
 
 
+def _comment_above(line: str, indent: int) -> bool:
+    return line.lstrip().startswith("#") and _indent(line) < indent
+
+
 def _place(block: list[str], out: list[str], start: int) -> tuple[int, list[str]]:
-    """Where a block inserted after blank lines goes, and with what spacing: a block deeper than the line after
-    the blanks belongs to what comes before them (a new key of the resource above), so it goes above the blanks;
-    a block at that line's depth (a new resource) is separated from it as it is from the one above."""
+    """Where an inserted block goes, and with what spacing. A block deeper than the line after it belongs to
+    what comes before (a new item of the list above): it goes above the blank lines and the shallower comments
+    that end that block (the round-trip library hangs them on its last node). A block at the next line's depth (a
+    new resource) goes above the comments about that line, separated from it as it is from the one above."""
     if not (block and block[0].strip() and block[-1].strip() and 0 < start < len(out)):
         return start, block
-    while start > 0 and _comment_at(out[start - 1], _indent(block[0])) and _indent(out[start]) == _indent(block[0]):
-        start -= 1  # a comment just above the next sibling is about that sibling: it stays with it
-    if out[start - 1].strip() or not out[start].strip():
-        return start, block
-    if _indent(block[0]) > _indent(out[start]):
-        while start > 0 and not out[start - 1].strip():
+    depth = _indent(block[0])
+    if not out[start].strip() or depth > _indent(out[start]):
+        while start > 0 and (not out[start - 1].strip() or _comment_above(out[start - 1], depth)):
             start -= 1
         return start, block
-    return start, [*block, ""]
+    while start > 0 and _comment_at(out[start - 1], depth):
+        start -= 1
+    if not out[start - 1].strip():
+        return start, [*block, ""]
+    return start, block
 
 
 def carry_over(original: str, base: str, edited: str) -> Merged | None:

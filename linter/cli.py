@@ -186,8 +186,9 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
     "--root",
     "root",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Paths in SARIF and GitLab reports are relative to this (default: the git top level, else the "
-    "current directory).",
+    help="Every path in the output (and so every fingerprint and baseline entry) is relative to this (default: "
+    "the git work tree holding the inputs, else the current directory if it holds them, else their common "
+    "parent directory).",
 )
 @click.option(
     "--fix",
@@ -256,6 +257,10 @@ def check(
         from infra_policy_linter.cli_fix import fix_run
 
         report = fix_run(report, show_diff, unsafe_fixes, targets, cwd, config, jobs)
+    from infra_policy_linter.report.paths import rebase_report, rebaser, report_root
+
+    top = report_root(cwd, root, targets)
+    report = rebase_report(report, rebaser(cwd, top))
     if write_baseline:
         from infra_policy_linter.findings.baseline import write_baseline as save_baseline
 
@@ -263,7 +268,7 @@ def check(
         click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
     if baseline_file is not None and known is not None:
         _hide_baselined(report, known, baseline_file, config)
-    _write_report(report, fmt, output, cwd, root)
+    _write_report(report, fmt, output, top)
     sys.exit(_exit_code(report, config, paths, allow_empty, bool(write_baseline)))
 
 
@@ -309,27 +314,27 @@ def _hide_baselined(report: Any, known: Any, baseline_file: Path, config: Any) -
     _baseline_notes(baseline_file, applied)
 
 
-def _render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, cwd: Path, root: Path | None) -> None:
+def _render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, top: Path) -> None:
+    """``report``'s paths are relative to ``top`` (the repository root), where the text format reads code frames."""
     from infra_policy_linter.report import concise, github, gitlab, json_report, sarif, text
-    from infra_policy_linter.report.paths import rebaser, report_root
 
     if fmt == "text":
-        text.render(report, stream, to_terminal and _use_color(stream), cwd)
+        text.render(report, stream, to_terminal and _use_color(stream), top)
     elif fmt in ("sarif", "gitlab"):
         renderer = sarif.render if fmt == "sarif" else gitlab.render
-        stream.write(renderer(report, rebaser(cwd, report_root(cwd, root))))
+        stream.write(renderer(report))
     else:
         plain = {"json": json_report.render, "concise": concise.render, "github": github.render}
         stream.write(plain[fmt](report))
 
 
-def _write_report(report: Any, fmt: str, output: Path | None, cwd: Path, root: Path | None) -> None:
+def _write_report(report: Any, fmt: str, output: Path | None, top: Path) -> None:
     if output is None:
-        _render(report, fmt, sys.stdout, True, cwd, root)
+        _render(report, fmt, sys.stdout, True, top)
         return
     try:
         with open(output, "w", encoding="utf-8", newline="\n") as stream:
-            _render(report, fmt, stream, False, cwd, root)
+            _render(report, fmt, stream, False, top)
     except OSError as exc:
         _fail(f"{output}: cannot write: {exc.strerror or exc}")
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
 from infra_policy_linter import TOOL_NAME, __version__
+from infra_policy_linter.cli_output import FORMATS, OutputError, outputs, write_all
+from infra_policy_linter.inputs.discovery import display_path
+from infra_policy_linter.model.entities import ParseError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -30,12 +33,6 @@ def main() -> None:
 
     Run `lint [PATHS]...` (default: the current directory). See `lint check --help` for options.
     """
-
-
-def _use_color(stream: Any) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 LEVEL_RANK = {"note": 1, "warning": 2, "error": 3}
@@ -118,16 +115,17 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    type=click.Choice(list(FORMATS)),
+    help="Output format (default: text).",
 )
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of standard output.",
+    "output_values",
+    multiple=True,
+    metavar="FORMAT[=PATH]",
+    help="Also write a report in FORMAT to PATH (standard output without one); repeatable, so one run can write "
+    "a log and SARIF. A PATH alone is where the --format report goes.",
 )
 @click.option(
     "--config",
@@ -213,8 +211,8 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def check(
     paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
+    fmt: str | None,
+    output_values: tuple[str, ...],
     config_file: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -243,20 +241,28 @@ def check(
     config = _configure(
         cwd, config_file, select, ignore, fail_on, exclude, account_id, region, max_file_size, var_files, variables
     )
+    try:
+        chosen = outputs(fmt, output_values)
+    except OutputError as exc:
+        _fail(str(exc))
     targets = list(paths) or [cwd]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
-    if missing:
-        _fail(f"{missing[0]}: no such file or directory")
+    targets = [p for p in targets if p not in missing]
     if show_diff and not fix:
         _fail("--diff only goes with --fix")
     if unsafe_fixes and not fix:
         _fail("--unsafe-fixes only goes with --fix")
     known = _read_baseline(baseline_file)
-    report = _lint(targets, cwd, config, jobs, no_cache, debug)
+    report = _lint(targets, cwd, config, jobs, no_cache, debug) if targets else _empty_report()
+    # A path that is not there is an input error like an unreadable file: the run goes on, the reports (JSON and
+    # SARIF that an upload step expects) are written and list it, and the exit code is 2.
+    absent = [ParseError(display_path(p, cwd), None, None, "no such file or directory") for p in missing]
+    report.errors += absent
     if fix:
         from infra_policy_linter.cli_fix import fix_run
 
         report = fix_run(report, show_diff, unsafe_fixes, targets, cwd, config, jobs)
+        report.errors += [e for e in absent if e not in report.errors]
     from infra_policy_linter.report.paths import rebase_report, rebaser, report_root
 
     top = report_root(cwd, root, targets)
@@ -268,8 +274,16 @@ def check(
         click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
     if baseline_file is not None and known is not None:
         _hide_baselined(report, known, baseline_file, config)
-    _write_report(report, fmt, output, top)
+    problem = write_all(report, chosen, top)
+    if problem:
+        _fail(problem)
     sys.exit(_exit_code(report, config, paths, allow_empty, bool(write_baseline)))
+
+
+def _empty_report() -> Any:
+    from infra_policy_linter.run.engine import Report
+
+    return Report()
 
 
 def _read_baseline(baseline_file: Path | None) -> Any:
@@ -312,31 +326,6 @@ def _hide_baselined(report: Any, known: Any, baseline_file: Path, config: Any) -
     applied = apply_baseline(report.findings, entries, None if report.focused else set(report.read))
     report.findings = applied.findings
     _baseline_notes(baseline_file, applied)
-
-
-def _render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, top: Path) -> None:
-    """``report``'s paths are relative to ``top`` (the repository root), where the text format reads code frames."""
-    from infra_policy_linter.report import concise, github, gitlab, json_report, sarif, text
-
-    if fmt == "text":
-        text.render(report, stream, to_terminal and _use_color(stream), top)
-    elif fmt in ("sarif", "gitlab"):
-        renderer = sarif.render if fmt == "sarif" else gitlab.render
-        stream.write(renderer(report))
-    else:
-        plain = {"json": json_report.render, "concise": concise.render, "github": github.render}
-        stream.write(plain[fmt](report))
-
-
-def _write_report(report: Any, fmt: str, output: Path | None, top: Path) -> None:
-    if output is None:
-        _render(report, fmt, sys.stdout, True, top)
-        return
-    try:
-        with open(output, "w", encoding="utf-8", newline="\n") as stream:
-            _render(report, fmt, stream, False, top)
-    except OSError as exc:
-        _fail(f"{output}: cannot write: {exc.strerror or exc}")
 
 
 def _exit_code(report: Any, config: Any, paths: tuple[Path, ...], allow_empty: bool, wrote_baseline: bool) -> int:

@@ -18,9 +18,8 @@ CASES = ("terraform/DST001/bad", "terraform-child-role/DST001/bad", "cloudformat
 def repo(tmp_path: Path) -> Path:
     top = tmp_path / "repo"
     for case in CASES:
-        shutil.copytree(
-            REPO / "fixtures" / case, top / "infra" / case.replace("/", "-"), ignore=shutil.ignore_patterns("expected.json")
-        )
+        target = top / "infra" / case.replace("/", "-")
+        shutil.copytree(REPO / "fixtures" / case, target, ignore=shutil.ignore_patterns("expected.json"))
     subprocess.run(["git", "init", "-q"], cwd=top, check=True)
     return top
 

@@ -38,10 +38,6 @@ def main() -> None:
 LEVEL_RANK = {"note": 1, "warning": 2, "error": 3}
 
 
-def _rule_ids(values: tuple[str, ...]) -> list[str]:
-    return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
-
-
 def _fail(message: str) -> None:
     click.echo(f"lint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -101,12 +97,17 @@ def _configure(
 
 
 def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[str]:
-    from infra_policy_linter.config import ConfigError
+    """Ids, prefixes (``DST``, ``ESM00``) and rule names (``missing-grant``)."""
+    from infra_policy_linter.config import ConfigError, expand_rules
+    from infra_policy_linter.rules import ALL_RULES
 
-    ids = _rule_ids(values)
-    unknown = [r for r in ids if r not in known]
-    if unknown:
-        raise ConfigError(f"{option} names unknown rule {unknown[0]!r} (see `lint rules`)")
+    slugs = {rule.name: rule.id for rule in ALL_RULES}
+    ids = []
+    for name in (part.strip() for value in values for part in value.split(",") if part.strip()):
+        found = expand_rules(name, known, slugs)
+        if not found:
+            raise ConfigError(f"{option} names unknown rule {name!r} (see `lint rules`)")
+        ids += found
     return ids
 
 
@@ -133,8 +134,18 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Configuration file (default: the nearest .infra-policy-linter.toml or pyproject.toml).",
 )
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (comma-separated).")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated).")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (comma-separated ids, prefixes such as DST, names).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULES",
+    help="Skip these rules (comma-separated ids, prefixes such as DST, names).",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "note", "never"]),
@@ -267,6 +278,7 @@ def check(
 
     top = report_root(cwd, root, targets)
     report = rebase_report(report, rebaser(cwd, top))
+    report.findings = _per_path(report.findings, config, config_file, cwd, top)
     if write_baseline:
         from infra_policy_linter.findings.baseline import write_baseline as save_baseline
 
@@ -278,6 +290,16 @@ def check(
     if problem:
         _fail(problem)
     sys.exit(_exit_code(report, config, paths, allow_empty, bool(write_baseline)))
+
+
+def _per_path(findings: list[Any], config: Any, config_file: Path | None, cwd: Path, top: Path) -> list[Any]:
+    from infra_policy_linter.config import find_config_file
+    from infra_policy_linter.findings.per_path import drop_ignored
+    from infra_policy_linter.inputs.ignore import absolute
+
+    found = config_file or find_config_file(cwd)
+    base = absolute(found).parent if found else absolute(cwd)
+    return list(drop_ignored(findings, config.per_path_ignores, base, top))
 
 
 def _empty_report() -> Any:
@@ -403,13 +425,15 @@ def list_rules(markdown: bool) -> None:
 
 
 @main.command("explain")
-@click.argument("rule_id")
-def explain(rule_id: str) -> None:
-    """Print a rule's full documentation."""
-    from infra_policy_linter.rules import rule_by_id
+@click.argument("rules", nargs=-1, required=True)
+def explain(rules: tuple[str, ...]) -> None:
+    """Print the full documentation of each RULE: an id (DST001) or a name as `lint rules` prints it."""
+    from infra_policy_linter.rules import ALL_RULES
 
-    rule = rule_by_id(rule_id)
-    if rule is None:
-        click.echo(f"lint: error: unknown rule {rule_id!r} (see `lint rules`)", err=True)
+    by_key = {rule.id: rule for rule in ALL_RULES} | {rule.name: rule for rule in ALL_RULES}
+    unknown = [r for r in rules if r.upper() not in by_key and r.lower() not in by_key]
+    if unknown:
+        click.echo(f"lint: error: unknown rule {unknown[0]!r} (see `lint rules`)", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(rule.documentation())
+    docs = [(by_key.get(r.upper()) or by_key[r.lower()]).documentation() for r in rules]
+    click.echo("\n".join(docs), nl=False)

@@ -274,7 +274,10 @@ def check(
 
         report = fix_run(report, show_diff, unsafe_fixes, targets, cwd, config, jobs)
         report.errors += [e for e in absent if e not in report.errors]
+    from infra_policy_linter.fix.apply import with_applicability
     from infra_policy_linter.report.paths import rebase_report, rebaser, report_root
+
+    report.findings = with_applicability(report.findings, cwd, {e.path for e in report.errors})
 
     top = report_root(cwd, root, targets)
     report = rebase_report(report, rebaser(cwd, top))

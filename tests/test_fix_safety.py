@@ -263,3 +263,15 @@ def test_guard_names_what_an_edit_lost() -> None:
     assert guard.missing(old, {"Resources": {"F": {"Properties": {"Tags": [1, 2]}}}}) == (
         "Resources.F.Properties.Policies"
     )
+
+
+def test_json_report_says_each_fixs_applicability(sam: Path) -> None:
+    from tests.conftest import run_json
+
+    _, report = run_json("template.yaml")
+    assert {f["function"]: f["fix_applicability"] for f in report["findings"]} == {
+        "Scalar": "unsafe",
+        "FlowList": "unsafe",
+        "FlowMap": "unsafe",
+        "BlockList": "safe",
+    }

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from infra_policy_linter.findings.finding import Finding
@@ -43,6 +43,7 @@ class FixPlan:
     unsafe: bool = False  # --unsafe-fixes: edits that rewrite existing lines are written too
     unsafe_left: int = 0  # fixes not written because they are unsafe
     after_role: dict[tuple[Path, str], str] = field(default_factory=dict)  # the resource the next grant follows
+    applicability: dict[tuple[str, str, tuple[str, ...], str], str] = field(default_factory=dict)  # per grant
     used: dict[Path, set[str]] = field(default_factory=dict)  # module directory -> resource names taken
     seen: set[tuple[str, str, tuple[str, ...], str]] = field(default_factory=set)  # grants already planned
 
@@ -92,9 +93,24 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str], unsafe:
         plan.seen.add(key)
         if g.language == "hcl":
             _plan_hcl(plan, f, g, cwd / g.path)
+            plan.applicability[key] = "safe"  # a new resource at the end of the file: only lines added
         else:
-            _plan_template(plan, f, g, cwd / g.path)
+            plan.applicability[key] = _plan_template(plan, f, g, cwd / g.path)
     return plan
+
+
+def with_applicability(findings: list[Finding], cwd: Path, unreadable: set[str]) -> list[Finding]:
+    """Each finding with a fix, told how --fix treats it (planned, nothing written)."""
+    plan = plan_fixes([f for f in findings if f.fix], cwd, unreadable, unsafe=True)
+    out = []
+    for f in findings:
+        g = f.grant
+        if not f.fix:
+            out.append(f)
+            continue
+        key = (g.path, g.role, g.actions, g.resource) if g is not None and _why_not(f, unreadable) is None else None
+        out.append(replace(f, applicability=plan.applicability.get(key, "display-only") if key else "display-only"))
+    return out
 
 
 def _used_names(directory: Path) -> set[str]:
@@ -131,26 +147,27 @@ def _plan_hcl(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
     plan.fixed.setdefault(path, []).append(f)
 
 
-def _plan_template(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
+def _plan_template(plan: FixPlan, f: Finding, g: Grant, path: Path) -> str:
     """The grant in a CloudFormation or SAM template, edited structurally (:mod:`.templates`); a role's grants
-    follow it in the order they are planned."""
+    follow it in the order they are planned. Returns the fix's applicability."""
     text = plan.load(path, f)
     if text is None:
-        return
+        return "display-only"
     after = plan.after_role.get((path, g.role_key), g.role_key)
     try:
         edited, logical = template_edit(text, g, after)
     except EditError as exc:
         plan.skipped.append((f, f"{path.name} has no place for the grant: {exc}"))
-        return
+        return "display-only"
     if edited.touched and not plan.unsafe:
         plan.skipped.append((f, UNSAFE_WHY))
         plan.unsafe_left += 1
-        return
+        return "unsafe"
     plan.updated[path] = edited.text
     if logical:
         plan.after_role[(path, g.role_key)] = logical
     plan.fixed.setdefault(path, []).append(f)
+    return "unsafe" if edited.touched else "safe"
 
 
 def unified_diff(plan: FixPlan, cwd: Path) -> str:

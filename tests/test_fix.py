@@ -113,7 +113,7 @@ def test_fix_clears_findings_keeps_bytes_and_is_idempotent(work: Path) -> None:
         "terraform-modules-DST001-bad/modules/worker/main.tf",
     ]
     worker = after["terraform-modules-DST001-bad/modules/worker/main.tf"].decode()
-    grant = _grant_text("this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination")
+    grant = _grant_text("worker-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination")
     assert worker.endswith("\n" + grant + "\n")
     for path in changed:  # lines were only inserted (JSON: a comma added to the line before): nothing else moved
         old, new = before[path].decode().split("\n"), after[path].decode().split("\n")
@@ -311,24 +311,24 @@ def test_role_in_a_child_module_printed_fixes_name_what_each_file_sees(in_repo: 
             16,
             f"# in {child}\n"
             + _grant_text(
-                "this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
+                "worker-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
             ),
         ),
         (
             17,
             f"# in {child}\n"
-            + _grant_text("this-sns-on-success", "aws_iam_role.this.name", "sns:Publish", "var.success_destination"),
+            + _grant_text("worker-sns-on-success", "aws_iam_role.this.name", "sns:Publish", "var.success_destination"),
         ),
         (
             35,
             _grant_text(
-                "this-sqs-on-failure", "module.worker.role_name", "sqs:SendMessage", "aws_sqs_queue.live_failures.arn"
+                "worker-sqs-on-failure", "module.worker.role_name", "sqs:SendMessage", "aws_sqs_queue.live_failures.arn"
             ),
         ),
         (
             46,
             _grant_text(
-                "this-sqs-on-failure",
+                "worker-sqs-on-failure",
                 "module.worker.role_name",
                 "sqs:SendMessage",
                 "aws_sqs_queue.canary_failures.arn",
@@ -380,7 +380,7 @@ def test_role_in_a_child_module_without_an_output_literal_or_advice(
     code, report = run_json(".")
     fixes = {f["line"]: f["fix"] for f in report["findings"]}
     assert fixes[35] == "# in modules/worker/main.tf\n" + _grant_text(
-        "this-sqs-on-failure",
+        "worker-sqs-on-failure",
         "aws_iam_role.this.name",
         "sqs:SendMessage",
         '"arn:aws:sqs:eu-west-1:123456789012:orders-live-failures"',
@@ -521,7 +521,7 @@ def test_two_calls_of_one_module_get_one_grant(work: Path) -> None:
     )
     _, report = run_json("terraform-modules-DST001-bad")
     grant = "# in terraform-modules-DST001-bad/modules/worker/main.tf\n" + _grant_text(
-        "this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
+        "worker-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
     )
     assert [(f["function"], f["fix"]) for f in report["findings"]] == [
         ("module.worker.aws_lambda_function.this", grant),
@@ -530,7 +530,7 @@ def test_two_calls_of_one_module_get_one_grant(work: Path) -> None:
     code, _, err = run_cli("--fix", "terraform-modules-DST001-bad")
     assert (code, err) == (0, "lint: fixed 2 findings in terraform-modules-DST001-bad/modules/worker/main.tf\n")
     assert (work / "terraform-modules-DST001-bad/modules/worker/main.tf").read_text().count(
-        '"this_sqs_on_failure"'
+        '"worker_sqs_on_failure"'
     ) == 1
 
 

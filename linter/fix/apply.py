@@ -44,6 +44,7 @@ class FixPlan:
     unsafe_left: int = 0  # fixes not written because they are unsafe
     after_role: dict[tuple[Path, str], str] = field(default_factory=dict)  # the resource the next grant follows
     applicability: dict[tuple[str, str, tuple[str, ...], str], str] = field(default_factory=dict)  # per grant
+    policy_names: dict[str, set[str]] = field(default_factory=dict)  # role -> inline policy names planned
     used: dict[Path, set[str]] = field(default_factory=dict)  # module directory -> resource names taken
     seen: set[tuple[str, str, tuple[str, ...], str]] = field(default_factory=set)  # grants already planned
 
@@ -141,7 +142,14 @@ def _plan_hcl(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
         return
     used = plan.used.setdefault(path.parent, _used_names(path.parent))
     name, n = _unique(identifier(g.name), used)
+    # The policy's name must also differ from every other planned for the same role, whatever file it is in
+    # (a role's inline policies share one namespace: the same name twice and one replaces the other).
+    names = plan.policy_names.setdefault(g.role_label, set())
     policy = kebab(g.name) + ("" if n == 1 else f"-{n}")
+    base, k = re.sub(r"-\d+$", "", policy), 2
+    while policy in names:
+        policy, k = f"{base}-{k}", k + 1
+    names.add(policy)
     separator = "" if text.endswith("\n\n") or not text else ("\n" if text.endswith("\n") else "\n\n")
     plan.updated[path] = text + separator + hcl.role_policy(g, name, policy) + "\n"
     plan.fixed.setdefault(path, []).append(f)

@@ -275,3 +275,12 @@ def test_json_report_says_each_fixs_applicability(sam: Path) -> None:
         "FlowMap": "unsafe",
         "BlockList": "safe",
     }
+
+
+def test_a_template_with_a_duplicate_key_is_not_edited(sam: Path) -> None:
+    """CloudFormation keeps the last of two keys; an edit through it could move which one that is: not fixed."""
+    text = SAM.replace("      Runtime: python3.12\n", "      Runtime: python3.12\n      Runtime: python3.11\n", 1)
+    sam.write_text(text)
+    code, _, err = run_cli("--fix", "--unsafe-fixes", "template.yaml")
+    assert code == 1 and sam.read_text() == text
+    assert 'ruamel.yaml cannot edit it: found duplicate key "Runtime"' in err.splitlines()[0]

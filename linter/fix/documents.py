@@ -93,7 +93,8 @@ def edit_yaml(text: str, change: Callable[[Any, Callable[[str], Any]], None]) ->
         change(doc, lambda snippet: y.load(snippet))
         edited = _dump(y, doc)
     except YAMLError as exc:
-        raise EditError(f"ruamel.yaml cannot edit it: {str(exc).splitlines()[0]}") from exc
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise EditError(f"ruamel.yaml cannot edit it: {problem}") from exc
     if not text.endswith("\n"):
         base, edited = base.rstrip("\n"), edited.rstrip("\n")
     return _finish(text, base, edited)

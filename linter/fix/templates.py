@@ -74,3 +74,7 @@ def template_edit(text: str, g: Grant, after: str) -> tuple[Merged, str]:
         return _json_edit(text, g, after) if is_json(text) else _yaml_edit(text, g, after)
     except json.JSONDecodeError as exc:
         raise EditError(f"invalid JSON: {exc}") from exc
+    except EditError:
+        raise
+    except Exception as exc:  # a template the editors do not understand is no reason for a traceback
+        raise EditError(f"{type(exc).__name__}: {exc}") from exc

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
 from infra_policy_linter import TOOL_NAME, __version__
+from infra_policy_linter.cli_output import FORMATS, OutputError, outputs, write_all
 from infra_policy_linter.inputs.discovery import display_path
+from infra_policy_linter.model.entities import ParseError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -33,17 +35,7 @@ def main() -> None:
     """
 
 
-def _use_color(stream: Any) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
 LEVEL_RANK = {"note": 1, "warning": 2, "error": 3}
-
-
-def _rule_ids(values: tuple[str, ...]) -> list[str]:
-    return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
 
 
 def _fail(message: str) -> None:
@@ -105,12 +97,17 @@ def _configure(
 
 
 def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[str]:
-    from infra_policy_linter.config import ConfigError
+    """Ids, prefixes (``DST``, ``ESM00``) and rule names (``missing-grant``)."""
+    from infra_policy_linter.config import ConfigError, expand_rules
+    from infra_policy_linter.rules import ALL_RULES
 
-    ids = _rule_ids(values)
-    unknown = [r for r in ids if r not in known]
-    if unknown:
-        raise ConfigError(f"{option} names unknown rule {unknown[0]!r} (see `lint rules`)")
+    slugs = {rule.name: rule.id for rule in ALL_RULES}
+    ids = []
+    for name in (part.strip() for value in values for part in value.split(",") if part.strip()):
+        found = expand_rules(name, known, slugs)
+        if not found:
+            raise ConfigError(f"{option} names unknown rule {name!r} (see `lint rules`)")
+        ids += found
     return ids
 
 
@@ -119,16 +116,17 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    type=click.Choice(list(FORMATS)),
+    help="Output format (default: text).",
 )
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of standard output.",
+    "output_values",
+    multiple=True,
+    metavar="FORMAT[=PATH]",
+    help="Also write a report in FORMAT to PATH (standard output without one); repeatable, so one run can write "
+    "a log and SARIF. A PATH alone is where the --format report goes.",
 )
 @click.option(
     "--config",
@@ -136,8 +134,18 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Configuration file (default: the nearest .infra-policy-linter.toml or pyproject.toml).",
 )
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (comma-separated).")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated).")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (comma-separated ids, prefixes such as DST, names).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULES",
+    help="Skip these rules (comma-separated ids, prefixes such as DST, names).",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "note", "never"]),
@@ -187,8 +195,9 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
     "--root",
     "root",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Paths in SARIF and GitLab reports are relative to this (default: the git top level, else the "
-    "current directory).",
+    help="Every path in the output (and so every fingerprint and baseline entry) is relative to this (default: "
+    "the git work tree holding the inputs, else the current directory if it holds them, else their common "
+    "parent directory).",
 )
 @click.option(
     "--fix",
@@ -197,6 +206,12 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
     "lint again, and keep only the edits that cleared their findings.",
 )
 @click.option("--diff", "show_diff", is_flag=True, help="With --fix: print the edits as a unified diff instead.")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix: also write the fixes that rewrite lines a file already has (a single SAM Policies value "
+    "made a list); still kept only when nothing the file had is lost.",
+)
 @click.option(
     "--allow-empty",
     is_flag=True,
@@ -207,8 +222,8 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def check(
     paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
+    fmt: str | None,
+    output_values: tuple[str, ...],
     config_file: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -224,6 +239,7 @@ def check(
     root: Path | None,
     fix: bool,
     show_diff: bool,
+    unsafe_fixes: bool,
     allow_empty: bool,
     jobs: int | None,
     no_cache: bool,
@@ -236,16 +252,36 @@ def check(
     config = _configure(
         cwd, config_file, select, ignore, fail_on, exclude, account_id, region, max_file_size, var_files, variables
     )
+    try:
+        chosen = outputs(fmt, output_values)
+    except OutputError as exc:
+        _fail(str(exc))
     targets = list(paths) or [cwd]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
-    if missing:
-        _fail(f"{missing[0]}: no such file or directory")
+    targets = [p for p in targets if p not in missing]
     if show_diff and not fix:
         _fail("--diff only goes with --fix")
+    if unsafe_fixes and not fix:
+        _fail("--unsafe-fixes only goes with --fix")
     known = _read_baseline(baseline_file)
-    report = _lint(targets, cwd, config, jobs, no_cache, debug)
+    report = _lint(targets, cwd, config, jobs, no_cache, debug) if targets else _empty_report()
+    # A path that is not there is an input error like an unreadable file: the run goes on, the reports (JSON and
+    # SARIF that an upload step expects) are written and list it, and the exit code is 2.
+    absent = [ParseError(display_path(p, cwd), None, None, "no such file or directory") for p in missing]
+    report.errors += absent
     if fix:
-        report = _fix(report, show_diff, targets, cwd, config, jobs)
+        from infra_policy_linter.cli_fix import fix_run
+
+        report = fix_run(report, show_diff, unsafe_fixes, targets, cwd, config, jobs)
+        report.errors += [e for e in absent if e not in report.errors]
+    from infra_policy_linter.fix.apply import with_applicability
+    from infra_policy_linter.report.paths import rebase_report, rebaser, report_root
+
+    report.findings = with_applicability(report.findings, cwd, {e.path for e in report.errors})
+
+    top = report_root(cwd, root, targets)
+    report = rebase_report(report, rebaser(cwd, top))
+    report.findings = _per_path(report.findings, config, config_file, cwd, top)
     if write_baseline:
         from infra_policy_linter.findings.baseline import write_baseline as save_baseline
 
@@ -253,8 +289,26 @@ def check(
         click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
     if baseline_file is not None and known is not None:
         _hide_baselined(report, known, baseline_file, config)
-    _write_report(report, fmt, output, cwd, root)
+    problem = write_all(report, chosen, top)
+    if problem:
+        _fail(problem)
     sys.exit(_exit_code(report, config, paths, allow_empty, bool(write_baseline)))
+
+
+def _per_path(findings: list[Any], config: Any, config_file: Path | None, cwd: Path, top: Path) -> list[Any]:
+    from infra_policy_linter.config import find_config_file
+    from infra_policy_linter.findings.per_path import drop_ignored
+    from infra_policy_linter.inputs.ignore import absolute
+
+    found = config_file or find_config_file(cwd)
+    base = absolute(found).parent if found else absolute(cwd)
+    return list(drop_ignored(findings, config.per_path_ignores, base, top))
+
+
+def _empty_report() -> Any:
+    from infra_policy_linter.run.engine import Report
+
+    return Report()
 
 
 def _read_baseline(baseline_file: Path | None) -> Any:
@@ -299,31 +353,6 @@ def _hide_baselined(report: Any, known: Any, baseline_file: Path, config: Any) -
     _baseline_notes(baseline_file, applied)
 
 
-def _render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, cwd: Path, root: Path | None) -> None:
-    from infra_policy_linter.report import concise, github, gitlab, json_report, sarif, text
-    from infra_policy_linter.report.paths import rebaser, report_root
-
-    if fmt == "text":
-        text.render(report, stream, to_terminal and _use_color(stream), cwd)
-    elif fmt in ("sarif", "gitlab"):
-        renderer = sarif.render if fmt == "sarif" else gitlab.render
-        stream.write(renderer(report, rebaser(cwd, report_root(cwd, root))))
-    else:
-        plain = {"json": json_report.render, "concise": concise.render, "github": github.render}
-        stream.write(plain[fmt](report))
-
-
-def _write_report(report: Any, fmt: str, output: Path | None, cwd: Path, root: Path | None) -> None:
-    if output is None:
-        _render(report, fmt, sys.stdout, True, cwd, root)
-        return
-    try:
-        with open(output, "w", encoding="utf-8", newline="\n") as stream:
-            _render(report, fmt, stream, False, cwd, root)
-    except OSError as exc:
-        _fail(f"{output}: cannot write: {exc.strerror or exc}")
-
-
 def _exit_code(report: Any, config: Any, paths: tuple[Path, ...], allow_empty: bool, wrote_baseline: bool) -> int:
     if report.errors:
         return EXIT_ERROR
@@ -350,46 +379,6 @@ def _nothing_read(paths: tuple[Path, ...], config: Any) -> str:
     named = "; ".join(f"{path} is {what}" for path, what in found[:5])
     more = f" and {len(found) - 5} more" if len(found) > 5 else ""
     return f"nothing in {shown} is a format the linter reads: {named}{more}"
-
-
-def _fix(report: Any, show_diff: bool, targets: list[Path], cwd: Path, config: Any, jobs: int | None) -> Any:
-    """Apply (or, with --diff, print) the fixes; returns the report to print: the one after the fixes."""
-    from infra_policy_linter.fix.apply import plan_fixes, revert_uncleared, unified_diff, write
-    from infra_policy_linter.run.engine import run
-
-    plan = plan_fixes(report.findings, cwd, {e.path for e in report.errors})
-    for finding, why in plan.skipped:
-        click.echo(
-            f"lint: not fixed: {finding.location.path}:{finding.location.line} {finding.rule} "
-            f"{finding.function}: {why}",
-            err=True,
-        )
-    if show_diff:
-        # Like ruff's --diff: the diff of what --fix would write, exit 1 when there is one. Inputs that could not
-        # be read are still an error (exit 2): the diff cannot cover them.
-        sys.stdout.write(unified_diff(plan, cwd))
-        for error in report.errors:
-            where = f"{error.path}:{error.line}" if error.line else error.path
-            click.echo(f"lint: error: {where}: {error.message}", err=True)
-        sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if plan.updated else EXIT_OK)
-    if not plan.updated:
-        return report
-    write(plan)
-    after = run(targets, cwd, config, None, jobs=jobs, cache_dir=None)
-    reverted = revert_uncleared(plan, after.findings, {e.path for e in after.errors}, cwd)
-    for path, left in reverted:
-        click.echo(
-            f"lint: fix reverted: {display_path(path, cwd)}: it did not clear "
-            f"{', '.join(sorted({f.rule + ' ' + f.function for f in left}))}",
-            err=True,
-        )
-    if reverted:
-        after = run(targets, cwd, config, None, jobs=jobs, cache_dir=None)
-    kept = sorted(display_path(p, cwd) for p in plan.updated if p not in {r for r, _ in reverted})
-    if kept:
-        count = sum(len(plan.fixed[p]) for p in plan.updated if p not in {r for r, _ in reverted})
-        click.echo(f"lint: fixed {count} finding{'s' if count != 1 else ''} in {', '.join(kept)}", err=True)
-    return after
 
 
 def _baseline_notes(path: Path, applied: Any) -> None:
@@ -447,13 +436,15 @@ def list_rules(markdown: bool) -> None:
 
 
 @main.command("explain")
-@click.argument("rule_id")
-def explain(rule_id: str) -> None:
-    """Print a rule's full documentation."""
-    from infra_policy_linter.rules import rule_by_id
+@click.argument("rules", nargs=-1, required=True)
+def explain(rules: tuple[str, ...]) -> None:
+    """Print the full documentation of each RULE: an id (DST001) or a name as `lint rules` prints it."""
+    from infra_policy_linter.rules import ALL_RULES
 
-    rule = rule_by_id(rule_id)
-    if rule is None:
-        click.echo(f"lint: error: unknown rule {rule_id!r} (see `lint rules`)", err=True)
+    by_key = {rule.id: rule for rule in ALL_RULES} | {rule.name: rule for rule in ALL_RULES}
+    unknown = [r for r in rules if r.upper() not in by_key and r.lower() not in by_key]
+    if unknown:
+        click.echo(f"lint: error: unknown rule {unknown[0]!r} (see `lint rules`)", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(rule.documentation())
+    docs = [(by_key.get(r.upper()) or by_key[r.lower()]).documentation() for r in rules]
+    click.echo("\n".join(docs), nl=False)

@@ -39,6 +39,8 @@ class Config:
     var_files: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = ()
     roots: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
+    # [per-file-ignores]: (gitignore-style pattern relative to the configuration file's directory, rule ids)
+    per_path_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def variables_for(self, root: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         """(variable files, NAME=VALUE pairs) for one Terraform root directory, in the order they apply."""
@@ -176,8 +178,36 @@ def _check_rule(rule: str, key: str, where: str, known_rules: set[str]) -> str:
     return rule.upper()
 
 
+def expand_rules(rule: str, known_rules: set[str], slugs: dict[str, str] | None = None) -> list[str]:
+    """The rule ids ``rule`` names: an id, a prefix of ids as ruff takes them (``DST``, ``ESM00``), or a rule's
+    name (``missing-grant``, as `lint rules` prints it); [] when it names none."""
+    upper = rule.strip().upper()
+    if upper in known_rules:
+        return [upper]
+    if slugs and rule.strip().lower() in slugs:
+        return [slugs[rule.strip().lower()]]
+    return sorted(r for r in known_rules if upper and r.startswith(upper))
+
+
 def _rule_list(value: Any, key: str, where: str, known_rules: set[str]) -> list[str]:
-    return [_check_rule(r, key, where, known_rules) for r in _string_list(value, key, where)]
+    found = []
+    for rule in _string_list(value, key, where):
+        ids = expand_rules(rule, known_rules)
+        if not ids:
+            raise ConfigError(f"{where}: {key} names unknown rule {rule!r} (see `lint rules`)")
+        found += ids
+    return found
+
+
+def _per_path(value: Any, where: str, known_rules: set[str]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """``[per-file-ignores]``, as ruff has it: gitignore-style pattern (relative to the configuration file's
+    directory) -> rules not reported for the files it matches."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: per-file-ignores must be a table of pattern = [rules]")
+    return tuple(
+        (pattern, frozenset(_rule_list(rules, f"per-file-ignores {pattern!r}", where, known_rules)))
+        for pattern, rules in sorted(value.items())
+    )
 
 
 def check_fail_on(value: Any, where: str) -> str:
@@ -211,4 +241,5 @@ _TABLE_READERS: dict[str, tuple[str, Callable[[Any, str, set[str]], Any]]] = {
     "vars": ("variables", lambda v, where, _: _variables(v, f"{where}: vars")),
     "terraform": ("roots", lambda v, where, _: _roots(v, where)),
     "max-file-size": ("max_file_size", lambda v, where, _: _max_file_size(v, where)),
+    "per-file-ignores": ("per_path_ignores", _per_path),
 }

@@ -16,6 +16,7 @@ class UnknownAction(Rule):
     id = "IAM001"
     name = "unknown-iam-action"
     title = "A policy on an execution role names an action that does not exist"
+    summary = "A policy on an execution role names an action that does not exist (`sns:Publis`)."
     level = "warning"
     security_severity = "4.0"
     tags = ("security", "iam")

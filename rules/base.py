@@ -15,6 +15,9 @@ class Rule:
     id: ClassVar[str]
     name: ClassVar[str]  # kebab-case, used as SARIF rule name
     title: ClassVar[str]  # one line
+    summary: ClassVar[str] = ""  # the README's rule table (generated: rules_table()); the title when empty
+    # SARIF's precision (very-high, high, medium, low): how sure a finding is to be a real problem.
+    precision: ClassVar[str] = "high"
     level: ClassVar[str]  # "error" | "warning" | "note"
     rationale: ClassVar[str]  # why it matters
     remediation: ClassVar[str]  # how to fix

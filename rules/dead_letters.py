@@ -47,6 +47,10 @@ def _target(v: Verdict) -> str:
 class DeadLetterNotGranted(VerdictRule):
     cfn_lint_id = "E9109"
     id = "DLQ001"
+    summary = (
+        "The execution role cannot send to the function's dead-letter queue or topic "
+        "(`sqs:SendMessage` / `sns:Publish`): not granted, granted on other resources, or denied."
+    )
     name = "dead-letter-target-not-granted"
     title = "The execution role cannot send to the function's dead-letter queue or topic"
     level = "error"
@@ -108,6 +112,10 @@ class DeadLetterNotGranted(VerdictRule):
 
 class DeadLetterNotUsable(Rule):
     id = "DLQ002"
+    summary = (
+        "A dead-letter target Lambda does not accept: a queue URL, a FIFO queue or topic, anything "
+        "but a standard SQS queue or SNS topic."
+    )
     name = "dead-letter-target-not-usable"
     title = "A dead-letter target Lambda does not accept: not a standard SQS queue or SNS topic"
     level = "error"
@@ -202,6 +210,7 @@ def _problem(dest: Destination, language: str) -> tuple[str, str] | None:
 class DeadLetterKmsKeyNotGranted(KmsKeyNotGranted):
     cfn_lint_id = "E9111"
     id = "DLQ003"
+    summary = "The dead-letter queue or topic is encrypted with a customer managed KMS key the role cannot use."
     name = "dead-letter-kms-key-not-granted"
     title = "The dead-letter queue or topic is encrypted with a customer managed KMS key the execution role cannot use"
     kinds: ClassVar[tuple[str, ...]] = (KIND,)
@@ -230,6 +239,7 @@ class DeadLetterKmsKeyNotGranted(KmsKeyNotGranted):
 class DeadLetterUnverifiable(Unverifiable):
     cfn_lint_id = "W9112"
     id = "DLQ004"
+    summary = "A dead-letter target's permission cannot be verified statically, naming what would decide it."
     name = "dead-letter-permission-unverifiable"
     title = "The dead-letter target's permission cannot be verified statically"
     kinds: ClassVar[tuple[str, ...]] = (KIND,)

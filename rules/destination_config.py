@@ -110,6 +110,9 @@ class InvalidDestination(Rule):
     id = "DST006"
     name = "destination-not-usable"
     title = "A destination Lambda rejects or cannot deliver to"
+    summary = (
+        "A destination Lambda rejects or cannot deliver to: a queue URL, S3 on success, FIFO, partner bus, itself."
+    )
     level = "error"
     security_severity = "6.0"
     tags = ("security", "lambda", "reliability")
@@ -174,6 +177,7 @@ class RetryLimits(Rule):
     id = "DST007"
     name = "async-retry-settings-out-of-range"
     title = "Retry attempts or maximum event age outside what Lambda accepts"
+    summary = "Retry attempts outside 0-2 or maximum event age outside 60-21600 seconds."
     level = "error"
     security_severity = "3.0"
     tags = ("security", "lambda", "reliability")

@@ -125,6 +125,7 @@ class MissingGrant(DestinationRule):
     id = "DST001"
     name = "destination-action-not-granted"
     title = "The execution role is not granted the destination's action"
+    summary = "No statement grants the destination's action at all (and says so when a misspelt action was meant)."
     level = "error"
     security_severity = "7.0"
     outcomes = (Outcome.MISSING,)
@@ -185,6 +186,7 @@ class WrongResource(DestinationRule):
     id = "DST002"
     name = "destination-action-granted-on-other-resources"
     title = "The execution role is granted the destination's action only on other resources"
+    summary = "The action is granted only on other resources."
     level = "error"
     security_severity = "7.0"
     outcomes = (Outcome.WRONG_RESOURCE,)
@@ -221,6 +223,7 @@ class ExplicitDeny(DestinationRule):
     id = "DST003"
     name = "destination-action-denied"
     title = "An explicit Deny blocks the destination's action"
+    summary = "An explicit Deny, or a permissions boundary that does not allow it, blocks it."
     level = "error"
     security_severity = "7.0"
     outcomes = (Outcome.DENIED,)
@@ -265,6 +268,11 @@ class Unverifiable(VerdictRule):
     cfn_lint_id = "W9104"
     name = "destination-permission-unverifiable"
     title = "The destination's permission cannot be verified statically"
+    summary = (
+        "Cannot be verified statically: one finding per destination or event source, naming every action and "
+        "every unknown, with the remedy that applies."
+    )
+    precision = "medium"  # it reports what could not be seen: a problem only maybe
     level = "warning"
     security_severity = "4.0"
     rationale = (
@@ -409,6 +417,7 @@ class KmsKeyNotGranted(DestinationRule):
     id = "DST005"
     name = "destination-kms-key-not-granted"
     title = "The destination is encrypted with a customer managed KMS key the execution role cannot use"
+    summary = "The destination is encrypted with a customer managed KMS key the role cannot use."
     level = "error"
     security_severity = "7.0"
     outcomes = NOT_GRANTED

@@ -100,6 +100,7 @@ class EventSourceDestinationNotGranted(_EsmRule):
     id = "ESM001"
     name = "event-source-failure-destination-not-granted"
     title = "An event source mapping's on-failure destination is not granted to the execution role"
+    summary = "An event source mapping's on-failure destination is not granted."
     level = "error"
     security_severity = "7.0"
     kind = "esm_on_failure"
@@ -148,6 +149,10 @@ class EventSourceReadNotGranted(_EsmRule):
     id = "ESM002"
     name = "event-source-read-not-granted"
     title = "The execution role cannot read the event source"
+    summary = (
+        "The execution role cannot read the event source (SQS, Kinesis, DynamoDB Streams, MSK), or decrypt an"
+        " SQS queue or Kinesis stream encrypted with a customer managed key."
+    )
     level = "error"
     security_severity = "7.0"
     kind = "esm_source"
@@ -185,6 +190,10 @@ class EventSourceRecommendedNotGranted(_EsmRule):
     cfn_lint_id = "W9108"
     name = "event-source-recommended-permission-not-granted"
     title = "The execution role lacks a permission AWS documents for the event source, which Lambda can work without"
+    summary = (
+        "A permission AWS documents for the event source but Lambda works without (`kinesis:ListShards`; "
+        "`kms:Decrypt` for a DynamoDB stream with a customer managed key)."
+    )
     level = "warning"
     security_severity = "3.0"
     kind = "esm_source"

@@ -14,6 +14,7 @@ class DuplicateKey(Rule):
     id = "LNT004"
     name = "duplicate-key"
     title = "A template gives a key twice in one mapping; CloudFormation keeps the last value"
+    summary = "A template gives a key twice in one mapping; CloudFormation keeps the last value (so does the linter)."
     level = "warning"
     tags = ("maintainability", "input")
     formats = ("cloudformation",)  # Terraform rejects an argument given twice: a parse error there

@@ -15,6 +15,11 @@ class ModuleNotFollowed(Rule):
     id = "MOD001"
     name = "module-not-followed"
     title = "A module call whose source is not available here, so nothing inside it was checked"
+    summary = (
+        "A Terraform module call whose source is not available (a module `terraform init` downloads, before "
+        "it has) and that can matter (its unit has Lambda functions, invoke configs or mappings, or it names "
+        "a Lambda function): nothing inside it was checked."
+    )
     level = "note"
     tags = ("lambda", "coverage")
     formats = ("terraform",)

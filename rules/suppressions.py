@@ -39,6 +39,7 @@ class InvalidSuppression(SuppressionRule):
     id = "LNT001"
     name = "invalid-suppression"
     title = "A suppression without a reason, or one that cannot be read"
+    summary = "A suppression without a reason, or one that cannot be read."
     level = "warning"
     rationale = (
         "A suppression hides a finding from every later reader. Without a reason nobody can tell whether the "
@@ -57,6 +58,7 @@ class UnusedSuppression(SuppressionRule):
     id = "LNT002"
     name = "unused-suppression"
     title = "A suppression that suppresses nothing"
+    summary = "A suppression that suppresses nothing."
     level = "warning"
     rationale = (
         "A suppression left behind after the problem was fixed (or moved) would silently hide the next, "
@@ -73,6 +75,7 @@ class ExpiredSuppression(SuppressionRule):
     id = "LNT003"
     name = "expired-suppression"
     title = "A suppression past its expiry date"
+    summary = "A suppression past its expiry date."
     level = "warning"
     rationale = (
         "An expiry date turns a temporary exception into a reminder: once it has passed, the finding is reported again."

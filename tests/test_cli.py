@@ -63,8 +63,29 @@ def test_json_shape(in_repo: Path) -> None:
         "not_granted": 1,
         "unverifiable": 0,
         "not_followed": 0,
-        "dead_letters": 0,
+        "checks": {
+            "destinations": {"checked": 1, "granted": 0, "not_granted": 1, "unverifiable": 0},
+            "event_sources": {"checked": 0, "granted": 0, "not_granted": 0, "unverifiable": 0},
+            "dead_letters": {"checked": 0, "granted": 0, "not_granted": 0, "unverifiable": 0},
+        },
     }
+
+
+def test_summary_counts_event_sources_when_only_they_are_checked(in_repo: Path) -> None:
+    """Not "0 destinations checked" for a template whose only checks are event sources' reads."""
+    code, out, _ = run_cli("--format", "concise", "fixtures/sam-event-sources")
+    assert out.splitlines()[-1] == (
+        "Checked 2 files in 2 units: 2 warnings. 3 event sources checked: 1 granted, 0 not granted, 2 unverifiable; "
+        "0 module calls or stacks not followed."
+    )
+    _, report = run_json("fixtures/sam-event-sources")
+    assert report["summary"]["checks"]["event_sources"] == {
+        "checked": 3,
+        "granted": 1,
+        "not_granted": 0,
+        "unverifiable": 2,
+    }
+    assert report["summary"]["destinations"] == 0
 
 
 def test_fix_is_in_the_templates_language(in_repo: Path) -> None:

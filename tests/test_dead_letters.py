@@ -44,14 +44,16 @@ def test_the_summary_counts_dead_letter_targets(in_repo: Path) -> None:
     code, out, _ = run_cli("--format", "concise", "fixtures/terraform/DLQ001/good", "fixtures/terraform/DST001/good")
     assert code == 0
     assert out.splitlines()[-1] == (
-        "Checked 2 files in 2 units: no findings. 3 destinations (2 of them dead-letter targets) checked: 3 granted, "
-        "0 not granted, 0 unverifiable; 0 module calls or stacks not followed."
+        "Checked 2 files in 2 units: no findings. 1 destination checked: 1 granted, 0 not granted, 0 unverifiable; "
+        "2 dead-letter targets checked: 2 granted, 0 not granted, 0 unverifiable; "
+        "0 module calls or stacks not followed."
     )
     _, report = run_json("fixtures/terraform/DLQ001/bad")
-    assert {k: report["summary"][k] for k in ("destinations", "dead_letters", "not_granted")} == {
-        "destinations": 2,
-        "dead_letters": 2,
+    assert report["summary"]["checks"]["dead_letters"] == {
+        "checked": 2,
+        "granted": 0,
         "not_granted": 2,
+        "unverifiable": 0,
     }
 
 
@@ -76,4 +78,10 @@ resource "aws_lambda_function_event_invoke_config" "worker" {
     )
     monkeypatch.chdir(tmp_path)
     code, report = run_json(".")
-    assert (code, report["findings"], report["summary"]["destinations"]) == (0, [], 3)
+    checks = report["summary"]["checks"]
+    assert (code, report["findings"], checks["destinations"]["checked"], checks["dead_letters"]["checked"]) == (
+        0,
+        [],
+        1,
+        2,
+    )

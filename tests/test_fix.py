@@ -95,17 +95,17 @@ def test_diff_prints_the_edit_and_writes_nothing(work: Path) -> None:
 def test_fix_clears_findings_keeps_bytes_and_is_idempotent(work: Path) -> None:
     before = _snapshot(work)
     code, out, err = run_cli("--fix", "--format", "concise", ".")
-    assert code == 1  # the templates' findings are left: their fixes are printed, not written
+    assert code == 0
     assert err.splitlines() == [
-        "lint: not fixed: cloudformation-DST001-bad/template.json:42 DST001 Notifier: fixes to JSON templates are "
-        "printed, not written",
-        "lint: fixed 5 findings in cloudformation-DST001-bad/template.yaml, terraform-DST001-bad/main.tf, "
-        "terraform-DST002-bad/main.tf, terraform-modules-DST001-bad/modules/worker/main.tf",
+        "lint: fixed 6 findings in cloudformation-DST001-bad/template.json, cloudformation-DST001-bad/template.yaml, "
+        "terraform-DST001-bad/main.tf, terraform-DST002-bad/main.tf, "
+        "terraform-modules-DST001-bad/modules/worker/main.tf",
     ]
-    assert [line.split()[0] for line in out.splitlines()[:-1]] == ["cloudformation-DST001-bad/template.json:42:25"]
+    assert out.splitlines()[:-1] == []
     after = _snapshot(work)
     changed = sorted(k for k in after if after[k] != before[k])
     assert changed == [
+        "cloudformation-DST001-bad/template.json",
         "cloudformation-DST001-bad/template.yaml",
         "terraform-DST001-bad/main.tf",
         "terraform-DST002-bad/main.tf",
@@ -113,17 +113,19 @@ def test_fix_clears_findings_keeps_bytes_and_is_idempotent(work: Path) -> None:
         "terraform-modules-DST001-bad/modules/worker/main.tf",
     ]
     worker = after["terraform-modules-DST001-bad/modules/worker/main.tf"].decode()
-    grant = _grant_text("this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination")
+    grant = _grant_text("worker-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination")
     assert worker.endswith("\n" + grant + "\n")
-    for path in changed:  # lines were only inserted: every byte of the original is still there, in order
-        ops = difflib.SequenceMatcher(
-            None, before[path].decode().split("\n"), after[path].decode().split("\n"), autojunk=False
-        ).get_opcodes()
-        assert {op[0] for op in ops} == {"equal", "insert"}
+    for path in changed:  # lines were only inserted (JSON: a comma added to the line before): nothing else moved
+        old, new = before[path].decode().split("\n"), after[path].decode().split("\n")
+        ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+        assert {op[0] for op in ops} <= {"equal", "insert", "replace"}
+        for tag, i1, i2, j1, _ in ops:
+            if tag == "replace":
+                assert [new[j1 + k] for k in range(i2 - i1)] == [line + "," for line in old[i1:i2]], path
     targets = ("terraform-DST001-bad", "terraform-DST002-bad", "terraform-modules-DST001-bad")
-    code, report = run_json(*targets, "cloudformation-DST001-bad/template.yaml")
+    code, report = run_json(*targets, "cloudformation-DST001-bad")
     assert (code, report["findings"]) == (0, [])
-    code, _, err = run_cli("--fix", *targets, "cloudformation-DST001-bad/template.yaml")
+    code, _, err = run_cli("--fix", *targets, "cloudformation-DST001-bad")
     assert (code, err) == (0, "")
     assert _snapshot(work) == after
 
@@ -309,24 +311,24 @@ def test_role_in_a_child_module_printed_fixes_name_what_each_file_sees(in_repo: 
             16,
             f"# in {child}\n"
             + _grant_text(
-                "this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
+                "worker-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
             ),
         ),
         (
             17,
             f"# in {child}\n"
-            + _grant_text("this-sns-on-success", "aws_iam_role.this.name", "sns:Publish", "var.success_destination"),
+            + _grant_text("worker-sns-on-success", "aws_iam_role.this.name", "sns:Publish", "var.success_destination"),
         ),
         (
             35,
             _grant_text(
-                "this-sqs-on-failure", "module.worker.role_name", "sqs:SendMessage", "aws_sqs_queue.live_failures.arn"
+                "worker-sqs-on-failure", "module.worker.role_name", "sqs:SendMessage", "aws_sqs_queue.live_failures.arn"
             ),
         ),
         (
             46,
             _grant_text(
-                "this-sqs-on-failure",
+                "worker-sqs-on-failure",
                 "module.worker.role_name",
                 "sqs:SendMessage",
                 "aws_sqs_queue.canary_failures.arn",
@@ -378,7 +380,7 @@ def test_role_in_a_child_module_without_an_output_literal_or_advice(
     code, report = run_json(".")
     fixes = {f["line"]: f["fix"] for f in report["findings"]}
     assert fixes[35] == "# in modules/worker/main.tf\n" + _grant_text(
-        "this-sqs-on-failure",
+        "worker-sqs-on-failure",
         "aws_iam_role.this.name",
         "sqs:SendMessage",
         '"arn:aws:sqs:eu-west-1:123456789012:orders-live-failures"',
@@ -519,7 +521,7 @@ def test_two_calls_of_one_module_get_one_grant(work: Path) -> None:
     )
     _, report = run_json("terraform-modules-DST001-bad")
     grant = "# in terraform-modules-DST001-bad/modules/worker/main.tf\n" + _grant_text(
-        "this-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
+        "worker-sqs-on-failure", "aws_iam_role.this.name", "sqs:SendMessage", "var.failure_destination"
     )
     assert [(f["function"], f["fix"]) for f in report["findings"]] == [
         ("module.worker.aws_lambda_function.this", grant),
@@ -528,26 +530,32 @@ def test_two_calls_of_one_module_get_one_grant(work: Path) -> None:
     code, _, err = run_cli("--fix", "terraform-modules-DST001-bad")
     assert (code, err) == (0, "lint: fixed 2 findings in terraform-modules-DST001-bad/modules/worker/main.tf\n")
     assert (work / "terraform-modules-DST001-bad/modules/worker/main.tf").read_text().count(
-        '"this_sqs_on_failure"'
+        '"worker_sqs_on_failure"'
     ) == 1
 
 
 def test_a_finding_in_another_template_does_not_revert_a_working_fix(tmp_path: Path) -> None:
-    """Two templates with the same logical ids: the YAML one is fixed; the JSON one's finding (printed, not
-    written) is another unit's, so it does not undo the YAML edit."""
+    """Two templates with the same logical ids: each is its own unit, so the finding left in one (the JSON one,
+    while its fix is only printed) does not undo the other's edit; both are fixed."""
     target = tmp_path / "stacks"
     shutil.copytree(REPO / "tests/data/fix-two-templates", target)
+    code, _, err = run_cli("--fix", "--diff", str(target))
+    assert code == 1 and "fix reverted" not in err
+    yaml_only = tmp_path / "yaml-only"
+    shutil.copytree(target, yaml_only)
+    code, _, err = run_cli("--fix", str(yaml_only / "template.yaml"))
+    assert code == 0 and "fix reverted" not in err
     _, _, err = run_cli("--fix", str(target))
     assert "fix reverted" not in err
     _, report = run_json(str(target))
-    assert sorted({f["path"].rsplit("/", 1)[-1] for f in report["findings"]}) == ["tpl.json"]
+    assert report["findings"] == []
 
 
 def test_diff_says_what_it_cannot_fix_and_fails_on_unreadable_input(tmp_path: Path) -> None:
     target = tmp_path / "infra"
     shutil.copytree(REPO / "fixtures/terraform/DST006/bad", target, ignore=shutil.ignore_patterns("expected.json"))
     code, out, err = run_cli("--fix", "--diff", str(target))
-    assert (code, out) == (0, "")  # nothing --fix would write: the DST006 fixes are advice
+    assert (code, out) == (1, "")  # nothing --fix would write (the DST006 fixes are advice), but errors remain
     assert err.count("lint: not fixed: ") == 4 and "its fix is advice, not a grant" in err
     (target / "broken.tf").write_text('resource "x" {\n')
     code, _, err = run_cli("--fix", "--diff", str(target))

@@ -311,3 +311,43 @@ def test_scope_a_nested_template_rechecks_the_template_that_nests_it(tmp_path: P
         "Checked 3 files in 1 unit: 1 error. 1 destination checked: 0 granted, 1 not granted, 0 unverifiable; "
         "0 module calls or stacks not followed.",
     ]
+
+
+def test_hook_pattern_and_readme_snippet_are_the_extensions_discovery_reads() -> None:
+    """Generated from the one list (discovery.read_suffixes): a new kind of input reaches the hook."""
+    import re
+
+    from infra_policy_linter.inputs.discovery import hook_files_pattern, read_suffixes
+
+    pattern = hook_files_pattern()
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"]: h["files"] for h in hooks} == {"infra-policy-lint": pattern, "infra-policy-fix": pattern}
+    readme = (REPO / "README.md").read_text()
+    snippet = re.search(r"# \.pre-commit-config\.yaml\n(.*?)```", readme, re.S)
+    assert snippet is not None and yaml.safe_load(snippet.group(1))["repos"][0]["hooks"][0]["files"] == pattern
+    for suffix in read_suffixes():
+        assert re.search(pattern, f"dir/name{suffix}"), suffix
+    assert not re.search(pattern, "README.md") and not re.search(pattern, "handler.py")
+
+
+TFTPL_TF = WORKER_TF.replace(
+    'policy = file("${path.module}/send.json")', 'policy = templatefile("${path.module}/send.tftpl", { queue = "*" })'
+)
+SEND_TFTPL = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:*"], "Resource": "${queue}"}]}\n'
+)
+
+
+def test_scope_a_tftpl_policy_file_is_checked(layered: Path, pre_commit_home: Path) -> None:
+    """A policy in a templatefile() .tftpl (the extension Terraform recommends): removing the grant from it is
+    blocked at commit."""
+    (layered / "envs/prod/terraform.tfvars").write_text('send_to = ["arn:aws:sqs:*:*:other"]\n')
+    (layered / "modules/worker/main.tf").write_text(TFTPL_TF)
+    (layered / "modules/worker/send.tftpl").write_text(SEND_TFTPL)
+    result = _commit_check(layered, pre_commit_home)
+    assert result.returncode == 0, result.stdout
+    _git(layered, "commit", "-q", "-m", "grant through send.tftpl")
+    (layered / "modules/worker/send.tftpl").write_text(SEND_TFTPL.replace('["sqs:*"]', '["sns:Publish"]'))
+    result = _commit_check(layered, pre_commit_home)
+    assert result.returncode == 1, result.stdout
+    assert _hook_output(result)[0] == DST002

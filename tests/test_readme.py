@@ -156,3 +156,11 @@ def test_ci_examples_run(repo_with_bad_module: Path, marker: str) -> None:
     else:
         (result_,) = doc["runs"][0]["results"]
         assert result_["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "infra/queues/main.tf"
+
+
+def test_rule_table_is_generated_from_the_rules() -> None:
+    """One place per fact: the README's table is rules_table() (regenerate it from there when a rule changes)."""
+    from infra_policy_linter.rules import ALL_RULES, rules_table
+
+    assert rules_table() in README
+    assert [row.split(" | ")[0].strip("| ") for row in rules_table().splitlines()[3:-1]] == [r.id for r in ALL_RULES]

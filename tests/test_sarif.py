@@ -138,3 +138,13 @@ def test_github_annotations(in_repo: Path) -> None:
     assert "%0A%0AFix%3A" not in lines[0] and "%0A%0AFix:%0A" in lines[0]
     assert lines[1].startswith("::warning file=fixtures/terraform/DST004/bad/esm.tf,line=7,")
     assert lines[2].startswith("::warning file=fixtures/terraform/DST004/bad/main.tf,line=55,")
+
+
+def test_rule_precision_comes_from_the_rule(in_repo: Path) -> None:
+    """DST004 says what could not be seen: not a certain problem, so not `high` precision."""
+    from infra_policy_linter.rules import ALL_RULES
+
+    _, doc = sarif("fixtures/terraform/DST001/bad")
+    precision = {r["id"]: r["properties"]["precision"] for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    assert precision == {r.id: r.precision for r in ALL_RULES}
+    assert precision["DST004"] == "medium" and precision["DST001"] == "high"

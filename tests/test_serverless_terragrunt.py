@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_policy_linter.inputs.discovery import input_pattern
+from infra_policy_linter.inputs.discovery import hook_files_pattern
 from infra_policy_linter.model.values import Unknown
 from infra_policy_linter.resolve.serverless.variables import Variables
 from tests.conftest import REPO, run_json
@@ -49,7 +49,7 @@ def test_a_variable_that_refers_to_itself_is_unknown() -> None:
 
 
 def test_the_hook_pattern_covers_every_format() -> None:
-    pattern = re.compile(input_pattern())
+    pattern = re.compile(hook_files_pattern())
     for name in (
         "main.tf",
         "x.tofu",

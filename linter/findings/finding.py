@@ -58,6 +58,9 @@ class Finding:
     evidence: frozenset[str] = frozenset()
     chain: Chain | None = None  # set for every finding about a destination or an event source mapping
     grant: Grant | None = None  # the grant its fix prints, for --fix to write
+    # How --fix treats the fix (fix/apply.py): "safe" (written by --fix), "unsafe" (only with --unsafe-fixes),
+    # "display-only" (printed, never written); None without a fix or before it is decided.
+    applicability: str | None = None
 
     @property
     def kind(self) -> str | None:

@@ -3,21 +3,33 @@ then lint again and keep only what cleared its finding.
 
 Terraform: the new ``aws_iam_role_policy`` goes at the end of the file the grant names (the role's file, or the
 caller's when only it sees the destination), with a resource name (and policy name) that no other block in that
-module uses. YAML templates: a new ``AWS::IAM::RolePolicy`` resource right after the role's own block, indented
-like it, with a logical id the template does not use. The text comes from the same writer as the printed fix.
-JSON templates, SAM functions and CDK apps keep their printed fix: they are reported as not fixed.
+module uses. Templates (YAML and JSON): a new ``AWS::IAM::RolePolicy`` right after the role, or one more item in a
+SAM function's ``Policies``, edited structurally (:mod:`.templates`). The text comes from the same writer as the
+printed fix.
+
+Every fix has an applicability, as ruff's do, decided by what its edit touches:
+- safe: the edit only adds lines (a new resource, a new list item, a new key); ``--fix`` writes it;
+- unsafe: the edit rewrites lines the file has (a single ``Policies`` value made a list, a file the round-trip
+  library writes differently); only ``--fix --unsafe-fixes`` writes it;
+- display-only: advice, a CDK app, a file the linter does not own; printed, never written.
+Whatever is written is kept only if :func:`verify` finds nothing lost and nothing new in the file.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from infra_policy_linter.findings.finding import Finding
-from infra_policy_linter.fix.writers import Grant, hcl, yaml_writer
+from infra_policy_linter.fix import guard
+from infra_policy_linter.fix.documents import EditError
+from infra_policy_linter.fix.templates import template_edit
+from infra_policy_linter.fix.writers import Grant, hcl
 from infra_policy_linter.fix.writers.names import identifier, kebab
+
+UNSAFE_WHY = "its fix rewrites lines the file already has (an unsafe fix): --unsafe-fixes writes it"
 
 _ANY_RESOURCE = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"', re.M)
 
@@ -28,7 +40,11 @@ class FixPlan:
     updated: dict[Path, str] = field(default_factory=dict)  # file -> its text with the fixes
     fixed: dict[Path, list[Finding]] = field(default_factory=dict)  # file -> findings its edit should clear
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
-    after_role: dict[tuple[Path, str], int] = field(default_factory=dict)  # where the next YAML grant goes
+    unsafe: bool = False  # --unsafe-fixes: edits that rewrite existing lines are written too
+    unsafe_left: int = 0  # fixes not written because they are unsafe
+    after_role: dict[tuple[Path, str], str] = field(default_factory=dict)  # the resource the next grant follows
+    applicability: dict[tuple[str, str, tuple[str, ...], str], str] = field(default_factory=dict)  # per grant
+    policy_names: dict[str, set[str]] = field(default_factory=dict)  # role -> inline policy names planned
     used: dict[Path, set[str]] = field(default_factory=dict)  # module directory -> resource names taken
     seen: set[tuple[str, str, tuple[str, ...], str]] = field(default_factory=set)  # grants already planned
 
@@ -50,8 +66,6 @@ def _why_not(f: Finding, unreadable: set[str]) -> str | None:
         return "its fix is advice, not a grant"
     if g.language == "cdk":
         return "the grant goes in the CDK app, which is printed, not written"
-    if g.language == "json" or g.path.endswith(".json"):
-        return "fixes to JSON templates are printed, not written"
     if g.path in unreadable:
         return f"{g.path} could not be parsed"
     if g.language == "hcl" and not g.path.endswith(".tf"):
@@ -59,14 +73,11 @@ def _why_not(f: Finding, unreadable: set[str]) -> str | None:
     return None
 
 
-def _bottom_up(f: Finding) -> int:
-    """YAML grants go in from the last role up: an insertion never moves a role still to be found."""
-    return -f.grant.role_line if f.grant is not None and f.grant.language == "yaml" else 0
-
-
-def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixPlan:
-    plan = FixPlan()
-    for f in sorted(findings, key=_bottom_up):
+def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str], unsafe: bool = False) -> FixPlan:
+    """Every finding's edit, each on the text the ones before it left; ``unsafe``: also the edits that rewrite
+    lines the file has (``--unsafe-fixes``)."""
+    plan = FixPlan(unsafe=unsafe)
+    for f in findings:
         if not f.fix:
             continue
         why = _why_not(f, unreadable)
@@ -83,11 +94,24 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str]) -> FixP
         plan.seen.add(key)
         if g.language == "hcl":
             _plan_hcl(plan, f, g, cwd / g.path)
-        elif g.sam_function:
-            _plan_sam(plan, f, g, cwd / g.path)
+            plan.applicability[key] = "safe"  # a new resource at the end of the file: only lines added
         else:
-            _plan_yaml(plan, f, g, cwd / g.path)
+            plan.applicability[key] = _plan_template(plan, f, g, cwd / g.path)
     return plan
+
+
+def with_applicability(findings: list[Finding], cwd: Path, unreadable: set[str]) -> list[Finding]:
+    """Each finding with a fix, told how --fix treats it (planned, nothing written)."""
+    plan = plan_fixes([f for f in findings if f.fix], cwd, unreadable, unsafe=True)
+    out = []
+    for f in findings:
+        g = f.grant
+        if not f.fix:
+            out.append(f)
+            continue
+        key = (g.path, g.role, g.actions, g.resource) if g is not None and _why_not(f, unreadable) is None else None
+        out.append(replace(f, applicability=plan.applicability.get(key, "display-only") if key else "display-only"))
+    return out
 
 
 def _used_names(directory: Path) -> set[str]:
@@ -118,130 +142,40 @@ def _plan_hcl(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
         return
     used = plan.used.setdefault(path.parent, _used_names(path.parent))
     name, n = _unique(identifier(g.name), used)
+    # The policy's name must also differ from every other planned for the same role, whatever file it is in
+    # (a role's inline policies share one namespace: the same name twice and one replaces the other).
+    names = plan.policy_names.setdefault(g.role_label, set())
     policy = kebab(g.name) + ("" if n == 1 else f"-{n}")
+    base, k = re.sub(r"-\d+$", "", policy), 2
+    while policy in names:
+        policy, k = f"{base}-{k}", k + 1
+    names.add(policy)
     separator = "" if text.endswith("\n\n") or not text else ("\n" if text.endswith("\n") else "\n\n")
     plan.updated[path] = text + separator + hcl.role_policy(g, name, policy) + "\n"
     plan.fixed.setdefault(path, []).append(f)
 
 
-def _role_block_end(lines: list[str], role_line: int, indent: int) -> int:
-    """The first line after the role's block: the next non-blank line indented no deeper than its key, less
-    the blank lines that separate it from the next resource (they stay after the new one)."""
-    end = role_line
-    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
-        end += 1
-    while end > role_line and not lines[end - 1].strip():
-        end -= 1
-    return end
-
-
-def _role_indent(lines: list[str], g: Grant) -> int | None:
-    """The indent of the role's logical id at the line the grant names, or None when it is not there."""
-    if not (0 < g.role_line <= len(lines)):
-        return None
-    line = lines[g.role_line - 1]
-    if not re.match(rf"^(\s+){re.escape(g.role_key)}:\s*$", line):
-        return None
-    return len(line) - len(line.lstrip())
-
-
-def _plan_yaml(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
-    """A new AWS::IAM::RolePolicy after the role's block: text insertion, so every other byte stays."""
+def _plan_template(plan: FixPlan, f: Finding, g: Grant, path: Path) -> str:
+    """The grant in a CloudFormation or SAM template, edited structurally (:mod:`.templates`); a role's grants
+    follow it in the order they are planned. Returns the fix's applicability."""
     text = plan.load(path, f)
     if text is None:
-        return
-    lines = text.split("\n")
-    indent = _role_indent(lines, g)
-    if indent is None:
-        plan.skipped.append((f, "the role's block cannot be found in the text"))
-        return
-    end = plan.after_role.get((path, g.role_key), _role_block_end(lines, g.role_line, indent))
-    used = set(re.findall(r"^\s+([A-Za-z0-9]+):", text, re.M))
-    base = yaml_writer.logical_id(kebab(g.name))
-    logical, n = base, 1
-    while logical in used:
-        n += 1
-        logical = f"{base}{n}"
-    policy = kebab(g.name) + ("" if n == 1 else f"-{n}")
-    block = [""] + yaml_writer.role_policy(g, logical, policy, indent)
-    plan.updated[path] = "\n".join(lines[:end] + block + lines[end:])
-    for key, line in plan.after_role.items():
-        if key[0] == path and line > end:
-            plan.after_role[key] = line + len(block)
-    plan.after_role[(path, g.role_key)] = end + len(block)
+        return "display-only"
+    after = plan.after_role.get((path, g.role_key), g.role_key)
+    try:
+        edited, logical = template_edit(text, g, after)
+    except EditError as exc:
+        plan.skipped.append((f, f"{path.name} has no place for the grant: {exc}"))
+        return "display-only"
+    if edited.touched and not plan.unsafe:
+        plan.skipped.append((f, UNSAFE_WHY))
+        plan.unsafe_left += 1
+        return "unsafe"
+    plan.updated[path] = edited.text
+    if logical:
+        plan.after_role[(path, g.role_key)] = logical
     plan.fixed.setdefault(path, []).append(f)
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _child(lines: list[str], start: int, end: int, indent: int, key: str) -> int | None:
-    """The line (0-based) of ``key:`` directly under the block ``lines[start:end]`` whose own indent is ``indent``."""
-    inner = None
-    for i in range(start, end):
-        text = lines[i]
-        if not text.strip() or text.lstrip().startswith("#") or _indent(text) <= indent:
-            continue
-        inner = _indent(text) if inner is None else inner
-        if _indent(text) == inner and re.match(rf"^\s*{key}:(\s*(#.*)?)?$", text):
-            return i
-    return None
-
-
-def _list_end(lines: list[str], key_line: int) -> tuple[int, int] | None:
-    """(line after the last item, the items' indent) of the block list under ``key_line``; None if not one."""
-    first = next((i for i in range(key_line + 1, len(lines)) if lines[i].strip()), None)
-    if first is None or not lines[first].lstrip().startswith("- "):
-        return None
-    items = _indent(lines[first])
-    end = first + 1
-    while end < len(lines) and (
-        not lines[end].strip()
-        or _indent(lines[end]) > items
-        or (_indent(lines[end]) == items and lines[end].lstrip().startswith("- "))
-    ):
-        end += 1
-    while not lines[end - 1].strip():
-        end -= 1
-    return end, items
-
-
-def _sam_insertion(lines: list[str], g: Grant) -> tuple[int, list[str]] | None:
-    """Where the function's Policies list takes one more item, and the lines: a ``Policies:`` key of its own
-    when the function has none."""
-    fn = g.role_line - 1
-    if not (0 <= fn < len(lines)) or not re.match(rf"^\s+{re.escape(g.sam_function or '')}:\s*$", lines[fn]):
-        return None
-    fn_end = _role_block_end(lines, g.role_line, _indent(lines[fn]))
-    props = _child(lines, fn + 1, fn_end, _indent(lines[fn]), "Properties")
-    if props is None:
-        return None
-    props_end = _role_block_end(lines, props + 1, _indent(lines[props]))
-    policies = _child(lines, props + 1, props_end, _indent(lines[props]), "Policies")
-    if policies is None:
-        inner = _indent(lines[props]) + 2
-        return props_end, [" " * inner + "Policies:", *yaml_writer.sam_statement_lines(g, inner + 2)]
-    found = _list_end(lines, policies)
-    if found is None:
-        return None
-    end, items = found
-    return end, yaml_writer.sam_statement_lines(g, items)
-
-
-def _plan_sam(plan: FixPlan, f: Finding, g: Grant, path: Path) -> None:
-    """One more item in the SAM function's ``Policies`` (SAM adds it to the role it generates)."""
-    text = plan.load(path, f)
-    if text is None:
-        return
-    lines = text.split("\n")
-    found = _sam_insertion(lines, g)
-    if found is None:
-        plan.skipped.append((f, "the function's Policies is not a block list the linter can add to"))
-        return
-    at, block = found
-    plan.updated[path] = "\n".join(lines[:at] + block + lines[at:])
-    plan.fixed.setdefault(path, []).append(f)
+    return "unsafe" if edited.touched else "safe"
 
 
 def unified_diff(plan: FixPlan, cwd: Path) -> str:
@@ -264,25 +198,65 @@ def write(plan: FixPlan) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def revert_uncleared(
-    plan: FixPlan, remaining: list[Finding], errors: set[str], cwd: Path
-) -> list[tuple[Path, list[Finding]]]:
-    """Files whose edit did not clear its findings get their old text back: a fix that does not work is not
-    kept. Not cleared: any finding is left about the same function and destination in the same unit (a DST004 in
-    its place counts: an edit that hides a grant from the linter is no fix), or the file no longer parses."""
-    reverted = []
+def _rel(path: Path, cwd: Path) -> str:
+    return path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.as_posix()
+
+
+def _uncleared(plan: FixPlan, fixed: list[Finding], remaining: list[Finding]) -> list[Finding]:
+    """Findings left about the same function and destination in the same unit (a DST004 in its place counts: an
+    edit that hides a grant from the linter is no fix). Per unit: two templates (or two roots) may name a function
+    and a destination alike. A finding that was there before and is not --fix's to clear (a DST005 whose fix is
+    advice) does not say the edit failed."""
     kept = {(f.unit, f.function, f.destination, f.rule) for f, _ in plan.skipped}
-    for path, fixed in sorted(plan.fixed.items()):
-        # Per unit: two templates (or two roots) may name a function and a destination alike. A finding that was
-        # there before and is not --fix's to clear (a DST005 whose fix is advice) does not say the edit failed.
-        keys = {(f.unit, f.function, f.destination) for f in fixed}
-        left = [
-            f
-            for f in remaining
-            if (f.unit, f.function, f.destination) in keys and (f.unit, f.function, f.destination, f.rule) not in kept
-        ]
-        rel = path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.as_posix()
-        if left or rel in errors:
+    keys = {(f.unit, f.function, f.destination) for f in fixed}
+    return [
+        f
+        for f in remaining
+        if (f.unit, f.function, f.destination) in keys and (f.unit, f.function, f.destination, f.rule) not in kept
+    ]
+
+
+def _new_findings(rel: str, before: list[Finding], after: list[Finding]) -> list[Finding]:
+    """Findings about the file after the edit on something no finding before it was about (a duplicate key's
+    LNT004, say). A finding that only changed rule (a DST001 the edit did not fix, now a DST002) is not new."""
+    known = {f.fingerprint for f in before} | {(f.unit, f.function, f.destination) for f in before}
+    return [
+        f
+        for f in after
+        if (f.location.path == rel or rel in f.evidence)
+        and f.fingerprint not in known
+        and (f.unit, f.function, f.destination) not in known
+    ]
+
+
+def _why_reverted(
+    plan: FixPlan, path: Path, rel: str, before: tuple[list[Finding], set[str]], after: tuple[list[Finding], set[str]]
+) -> tuple[str, list[Finding]] | None:
+    if rel in after[1] and rel not in before[1]:
+        return "the file no longer parses", plan.fixed[path]
+    lost = guard.lost(plan.originals[path], plan.updated[path], rel)
+    if lost is not None:
+        return lost, plan.fixed[path]
+    new = _new_findings(rel, before[0], after[0])
+    if new:
+        return "it adds " + ", ".join(sorted({f"{f.rule} {f.function}" for f in new})), plan.fixed[path]
+    left = _uncleared(plan, plan.fixed[path], after[0])
+    if left:
+        return "it did not clear " + ", ".join(sorted({f"{f.rule} {f.function}" for f in left})), left
+    return None
+
+
+def verify(
+    plan: FixPlan, before: tuple[list[Finding], set[str]], after: tuple[list[Finding], set[str]], cwd: Path
+) -> list[tuple[Path, str, list[Finding]]]:
+    """Files whose edit is not kept get their old text back, with why: the file no longer parses, something it
+    had is gone (:mod:`.guard`), the run after the edit has a finding about it that the run before did not, or the
+    findings the edit was for are still there. ``before``/``after``: (findings, paths with input errors)."""
+    reverted = []
+    for path in sorted(plan.fixed):
+        rel = _rel(path, cwd)
+        why = _why_reverted(plan, path, rel, before, after)
+        if why is not None:
             path.write_text(plan.originals[path], encoding="utf-8")
-            reverted.append((path, left or fixed))
+            reverted.append((path, *why))
     return reverted

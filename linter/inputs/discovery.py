@@ -44,13 +44,6 @@ UNSUPPORTED_FILES = {
 }
 
 
-def input_pattern() -> str:
-    """A regular expression for every file name the linter reads (the pre-commit hook's ``files``)."""
-    suffixes = sorted({s.lstrip(".") for s in INPUT_SUFFIXES} | {"tpl"})
-    names = sorted(re.escape(n) for n in INPUT_NAMES)
-    return r"(^|/)(" + "|".join(names) + r")$|\.(" + "|".join(re.escape(s) for s in suffixes) + r")$"
-
-
 @dataclass
 class Plan:
     modules: dict[Path, list[Path]] = field(default_factory=dict)  # directory -> .tf files
@@ -269,3 +262,24 @@ def unsupported_formats(
     cwd = cwd or Path.cwd()
     plan = discover(paths, cwd, exclude)
     return [(display_path(p, cwd), what) for p, what in plan.unsupported]
+
+
+# Files a Terraform module reads with file() or templatefile() that can hold a policy: JSON, and the template
+# extensions Terraform's documentation recommends for templatefile() (.tftpl) and the older .tpl. A change to one
+# re-checks the modules that read it (focus.py).
+POLICY_FILE_SUFFIXES = (".json", ".tftpl", ".tpl")
+
+
+def read_suffixes() -> tuple[str, ...]:
+    """Every file name ending whose change can change a verdict: what discovery reads, and the policy files that
+    modules read. The pre-commit hook's ``files:`` pattern and the README's snippet come from this set and
+    INPUT_NAMES (a test keeps them in step): add a new kind of input here and the hook runs on it."""
+    return tuple(sorted(set(INPUT_SUFFIXES + POLICY_FILE_SUFFIXES)))
+
+
+def hook_files_pattern() -> str:
+    """The pre-commit ``files:`` regex: the file names of INPUT_NAMES, and :func:`read_suffixes` by their last
+    extension."""
+    last = sorted({suffix.rsplit(".", 1)[-1] for suffix in read_suffixes()})
+    names = sorted(re.escape(n) for n in INPUT_NAMES)
+    return r"(^|/)(" + "|".join(names) + r")$|\.(" + "|".join(re.escape(s) for s in last) + r")$"

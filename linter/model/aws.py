@@ -1,6 +1,9 @@
 """AWS facts shared by builders and rules: destination services, their actions, and ARN shapes.
 
-Sources are in ../shared/docs/aws-semantics.md (sections 1.1 and 1.2).
+Sources: destination types and the execution-role action each needs,
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html; destination ARNs,
+https://docs.aws.amazon.com/lambda/latest/api/API_FunctionEventInvokeConfig.html and
+https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "destination": f.destination,
         "action": f.action,
         "fix": f.fix,
+        "fix_applicability": f.applicability,
         "kind": f.kind,
         "evidence": chain_json(f.chain),
         "fingerprint": f.fingerprint,

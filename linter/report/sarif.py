@@ -28,7 +28,7 @@ def _rule(rule: Any) -> dict[str, Any]:
         f"**{rule.title}**\n\n{rule.rationale}\n\n**Example**\n\n```\n{rule.example}\n```\n\n"
         f"**How to fix**\n\n{rule.remediation}\n\n[Rule documentation]({rule.help_url})"
     )
-    properties: dict[str, Any] = {"tags": list(rule.tags), "precision": "high"}
+    properties: dict[str, Any] = {"tags": list(rule.tags), "precision": rule.precision}
     if "security" in rule.tags:
         properties["security-severity"] = rule.security_severity
     return {

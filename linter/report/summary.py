@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra_policy_linter.run.coverage import COUNT_KEYS
+from infra_policy_linter.run.coverage import GROUPS, STATES, count_key
 from infra_policy_linter.run.engine import Report
 
 
@@ -22,18 +22,51 @@ def summary(report: Report) -> dict[str, Any]:
         "suppressed": len(report.suppressed),
         "parse_errors": len(report.errors),
         "unrendered": len(report.unrendered),
-        **{key: report.counts.get(key, 0) for key in COUNT_KEYS},
+        **{
+            count_key("destinations", state): report.counts.get(count_key("destinations", state), 0)
+            for state in (
+                "checked",
+                *STATES,
+            )
+        },
+        "not_followed": report.counts.get("not_followed", 0),
+        # every kind of check by group (destinations, event sources, ...): checked, granted, not granted, unverifiable
+        "checks": {
+            group: {state: report.counts.get(count_key(group, state), 0) for state in ("checked", *STATES)}
+            for group in GROUPS
+        },
     }
+
+
+# How the summary line names each group of checks (run/coverage.py's CHECK_GROUPS), singular and plural.
+GROUP_WORDS = {
+    "destinations": ("destination", "destinations"),
+    "event_sources": ("event source", "event sources"),
+    "dead_letters": ("dead-letter target", "dead-letter targets"),
+}
 
 
 def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def _dead_letters(s: dict[str, Any]) -> str:
-    """How many of the destinations are dead-letter targets, when any are (other runs' lines stay as they were)."""
-    n = s["dead_letters"]
-    return f" ({n} of them {'a dead-letter target' if n == 1 else 'dead-letter targets'})" if n else ""
+def _checks(checks: dict[str, dict[str, int]]) -> list[str]:
+    """One clause per group that checked something ("2 event sources checked: ..."); the destinations' clause
+    also when nothing was checked at all."""
+    shown = [
+        g
+        for g, c in checks.items()
+        if c["checked"] or (g == "destinations" and not any(other["checked"] for other in checks.values()))
+    ]
+    parts = []
+    for group in shown:
+        c = checks[group]
+        word, words = GROUP_WORDS.get(group, (group.replace("_", " ").rstrip("s"), group.replace("_", " ")))
+        parts.append(
+            f"{_plural(c['checked'], word, words)} checked: "
+            f"{c['granted']} granted, {c['not_granted']} not granted, {c['unverifiable']} unverifiable; "
+        )
+    return parts
 
 
 def summary_line(report: Report) -> str:
@@ -47,9 +80,8 @@ def summary_line(report: Report) -> str:
     found = ", ".join(parts) if parts else "no findings"
     line = (
         f"Checked {_plural(s['files'], 'file')} in {_plural(s['units'], 'unit')}: {found}. "
-        f"{_plural(s['destinations'], 'destination')}{_dead_letters(s)} checked: {s['granted']} granted, "
-        f"{s['not_granted']} not granted, {s['unverifiable']} unverifiable; "
-        f"{_plural(s['not_followed'], 'module call or stack', 'module calls or stacks')} not followed."
+        + "".join(_checks(s["checks"]))
+        + f"{_plural(s['not_followed'], 'module call or stack', 'module calls or stacks')} not followed."
     )
     if s["parse_errors"]:
         line += f" {_plural(s['parse_errors'], 'input')} could not be read."

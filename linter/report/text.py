@@ -50,6 +50,7 @@ def render(report: Report, stream: IO[str], color: bool, cwd: Path) -> None:
     console = Console(
         file=stream,
         color_system="auto" if color else None,
+        force_terminal=True if color else None,  # FORCE_COLOR: colour in a CI log that is not a terminal
         no_color=not color,
         highlight=False,
         soft_wrap=True,

@@ -11,31 +11,53 @@ from infra_policy_linter.verdicts.decide import requirement_state
 
 NOT_GRANTED = frozenset({Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED})
 NESTED_STACK_TYPES = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
-COUNT_KEYS = ("destinations", "granted", "not_granted", "unverifiable", "not_followed", "dead_letters")
+# What each kind of check (a verdict's kind) is counted as in the summary, by group: a new kind of target (a
+# dead-letter queue, say) adds its kind here, and the counts, the JSON summary and the summary line follow.
+CHECK_GROUPS = {
+    "on_success": "destinations",
+    "on_failure": "destinations",
+    "esm_on_failure": "destinations",
+    "esm_source": "event_sources",
+    "dead_letter": "dead_letters",
+}
+GROUPS = tuple(dict.fromkeys(CHECK_GROUPS.values()))
+STATES = ("granted", "not_granted", "unverifiable")
+
+
+def count_key(group: str, state: str) -> str:
+    """The counter of ``state`` ("checked" or one of STATES) in ``group``. The destinations keep the names the
+    JSON summary has always had (destinations, granted, not_granted, unverifiable)."""
+    if group == "destinations":
+        return "destinations" if state == "checked" else state
+    return f"{group}.{state}"
+
+
+COUNT_KEYS = tuple(count_key(g, s) for g in GROUPS for s in ("checked", *STATES)) + ("not_followed",)
+
+
+def _state(v: Any) -> str:
+    """Not granted when what it needs is refused (for every type it could be, when its type is unknown), granted
+    when everything required is granted, else unverifiable."""
+    states = set(v.type_states().values()) if v.by_type else {requirement_state(v.results)}
+    if v.target.unknown and not v.by_type:
+        return "unverifiable"
+    if states == {"not_granted"}:
+        return "not_granted"
+    return "granted" if states == {"granted"} else "unverifiable"
 
 
 def destination_counts(unit: Unit, shared: dict[str, Any]) -> dict[str, int]:
-    """One count per destination (an async destination, an event source mapping's on-failure destination, or a
-    function's dead-letter target, which ``dead_letters`` counts again on its own), from
-    the verdict engine: not granted when what it needs is refused (for every type it could be, when its type is
-    unknown), granted when everything required is granted, else unverifiable."""
+    """One count per check the verdict engine made (an async destination, an event source mapping's on-failure
+    destination, the event source it reads), in its group (CHECK_GROUPS) and by how it came out."""
     from infra_policy_linter.verdicts.decide import verdicts
 
     counts = {key: 0 for key in COUNT_KEYS}
     for v in verdicts(unit, shared):
-        if v.kind not in ("on_success", "on_failure", "esm_on_failure", "dead_letter"):
-            continue  # reading the event source is not a destination
-        counts["destinations"] += 1
-        counts["dead_letters"] += v.kind == "dead_letter"
-        states = set(v.type_states().values()) if v.by_type else {requirement_state(v.results)}
-        if v.target.unknown and not v.by_type:
-            counts["unverifiable"] += 1
-        elif states == {"not_granted"}:
-            counts["not_granted"] += 1
-        elif states == {"granted"}:
-            counts["granted"] += 1
-        else:
-            counts["unverifiable"] += 1
+        group = CHECK_GROUPS.get(v.kind)
+        if group is None:
+            continue
+        counts[count_key(group, "checked")] += 1
+        counts[count_key(group, _state(v))] += 1
     return counts
 
 

@@ -64,3 +64,20 @@ def queue_arn(source: str) -> str | None:
 def account_root() -> str:
     """The account's root principal, which a key policy allows so that IAM policies take effect."""
     return json.dumps({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"})
+
+
+def statement_data(grant: Grant) -> dict[str, Any]:
+    """The grant's statement as data, for ``--fix`` to put in a JSON template."""
+    return {"Effect": "Allow", "Action": _action(grant), "Resource": _value(grant.resource)}
+
+
+def role_policy_data(grant: Grant, policy_name: str) -> dict[str, Any]:
+    """A new ``AWS::IAM::RolePolicy`` resource as data (the same resource the YAML writer writes)."""
+    return {
+        "Type": "AWS::IAM::RolePolicy",
+        "Properties": {
+            "RoleName": {"Ref": grant.role_key},
+            "PolicyName": policy_name,
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement_data(grant)]},
+        },
+    }

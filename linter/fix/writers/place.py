@@ -8,6 +8,7 @@ neither can name it, a fully known ARN is written as a literal; else the fix say
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,9 +100,20 @@ def place(
     )
 
 
+def readable(name: str, role: Role) -> str:
+    """A grant named as a person would: after the function, not after a module's internal ``this`` (the
+    function of ``module.worker``: worker)."""
+    first, sep, rest = name.partition("-")
+    calls = re.findall(r"module\.([A-Za-z0-9_-]+)", role.address)
+    if first != "this" or not sep or not calls:
+        return name  # a root module's `this` has no better name to borrow
+    return f"{calls[-1]}-{rest}"
+
+
 def _grant(
     role: Role, path: str, language: str, role_source: str, action: str, resource: str, name: str, finding_path: str
 ) -> Grant:
+    name = readable(name, role)
     return Grant(
         language=language,  # type: ignore[arg-type]
         path=path,

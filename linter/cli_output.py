@@ -1,0 +1,81 @@
+"""Where the report goes: one or more formats per run (``--output FORMAT[=PATH]``, repeatable), each to a file or
+standard output, colour as NO_COLOR and FORCE_COLOR say."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
+
+
+class OutputError(ValueError):
+    pass
+
+
+def use_color(stream: Any) -> bool:
+    """NO_COLOR (any value) turns colour off, FORCE_COLOR (any value but 0) on; else only on a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def outputs(fmt: str | None, values: tuple[str, ...]) -> list[tuple[str, Path | None]]:
+    """(format, file or None for standard output) for each report to write.
+
+    ``--output json=report.json`` and ``--output sarif`` (standard output) name a format; a value that is not a
+    format name is a file for ``--format`` (the older single-report form, ``-o report.json``). The ``--format``
+    report (text by default) is written to standard output as well, unless another report goes there."""
+    chosen: list[tuple[str, Path | None]] = []
+    legacy: Path | None = None
+    for value in values:
+        name, sep, path = value.partition("=")
+        if name in FORMATS and (sep == "" or path):
+            chosen.append((name, Path(path) if path else None))
+        elif legacy is None and not sep:
+            legacy = Path(value)
+        else:
+            raise OutputError(f"--output {value!r}: expected FORMAT[=PATH] with FORMAT one of {', '.join(FORMATS)}")
+    # The --format report (text by default) goes to standard output unless another report is written there.
+    if fmt is not None or legacy is not None or all(path is not None for _, path in chosen):
+        chosen.insert(0, (fmt or "text", legacy))
+    if sum(1 for _, path in chosen if path is None) > 1:
+        raise OutputError("only one report can go to standard output: give the others a file (FORMAT=PATH)")
+    return chosen
+
+
+def render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, top: Path) -> None:
+    """``report``'s paths are relative to ``top`` (the repository root), where the text format reads code frames."""
+    from infra_policy_linter.report import concise, github, gitlab, json_report, junit, sarif, text
+
+    if fmt == "text":
+        text.render(report, stream, to_terminal and use_color(stream), top)
+        return
+    plain = {
+        "json": json_report.render,
+        "concise": concise.render,
+        "github": github.render,
+        "sarif": sarif.render,
+        "gitlab": gitlab.render,
+        "junit": junit.render,
+    }
+    stream.write(plain[fmt](report))
+
+
+def write_all(report: Any, chosen: list[tuple[str, Path | None]], top: Path) -> str | None:
+    """Every report; the first file that cannot be written, with why (the others are still written)."""
+    problem = None
+    for fmt, path in chosen:
+        if path is None:
+            render(report, fmt, sys.stdout, True, top)
+            continue
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as stream:
+                render(report, fmt, stream, False, top)
+        except OSError as exc:
+            problem = problem or f"{path}: cannot write: {exc.strerror or exc}"
+    return problem

@@ -12,7 +12,7 @@ such as ``aws_sqs_queue.q.name``), so two values built from it compare equal wit
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
 REGION = "region"
@@ -37,9 +37,28 @@ class Unknown:
     # The service the value is declared to belong to though its text is unknown: SAM's destination ``Type: SQS``
     # on ``Destination: !Ref QueueArn`` says the parameter is a queue ARN, and SAM grants on that very value.
     service: str | None = field(default=None, compare=False, hash=False)
+    # Why it is unknown, as facts verdicts read (``reason`` is for people and may be reworded freely):
+    # it may not be set at all (a dynamic block or count whose for_each is unknown, an Fn::If whose other branch
+    # may be AWS::NoValue, a conditional whose other side may be null): then "granted for no type" does not mean
+    # records are dropped, there may be no destination.
+    may_be_absent: bool = field(default=False, compare=False, hash=False)
+    # It differs per branch of a condition the linter cannot evaluate (Fn::If, ``c ? a : b``).
+    per_branch: bool = field(default=False, compare=False, hash=False)
+    # Written in a dynamic block whose for_each is not known.
+    dynamic: bool = field(default=False, compare=False, hash=False)
+    # The attribute is not set at all (a mapping without an event source ARN: a self-managed source).
+    no_source: bool = field(default=False, compare=False, hash=False)
+    # The input the files do not fix and that decides it, as the files name it (``var.dlq_arn``, ``parameter
+    # DlqArn``, ``Dlq.Outputs.QueueArn``): the same input has the same value wherever it is used.
+    input: str = field(default="", compare=False, hash=False)
 
     def __str__(self) -> str:
         return "<" + self.name + ">"
+
+
+def branches(value: Unknown) -> Unknown:
+    """``value`` as the result of a condition not known statically: it differs per branch, and may be absent."""
+    return replace(value, per_branch=True, may_be_absent=True)
 
 
 def failure(name: str, reason: str) -> Unknown:

@@ -237,19 +237,10 @@ def source_target(mapping: EventSourceMapping) -> Target:
 
 
 def _no_source_arn(mapping: EventSourceMapping) -> bool:
-    """The resolvers mark a mapping without EventSourceArn / event_source_arn so (self-managed Kafka)."""
-    source = mapping.source
-    return (
-        isinstance(source, Unknown)
-        and source.name.endswith((".EventSourceArn", ".event_source_arn"))
-        and source.reason.startswith("no ")
-    )
+    """A mapping without EventSourceArn / event_source_arn (self-managed Kafka)."""
+    return isinstance(mapping.source, Unknown) and mapping.source.no_source
 
 
 def may_be_absent(value: Any) -> bool:
-    """A value the resolvers leave open because it may not be set at all: a destination in a dynamic block whose
-    for_each is unknown, an Fn::If (one branch may be AWS::NoValue), a Terraform conditional (one side may be
-    null). Then "granted for no type" does not mean records are dropped: there may be no destination."""
-    if not isinstance(value, Unknown):
-        return False
-    return value.name.endswith(".dynamic") or value.name.startswith("Fn::If") or value.name == "conditional"
+    """A value the resolvers leave open because it may not be set at all (see ``Unknown.may_be_absent``)."""
+    return isinstance(value, Unknown) and value.may_be_absent

@@ -69,7 +69,11 @@ def event_source_mapping(t: CloudFormationTemplate, unit: Unit, logical_id: str)
         location=loc,
         source=t.resolve(raw_source)
         if raw_source is not None
-        else Unknown(f"{logical_id}.EventSourceArn", "no EventSourceArn (a self-managed Kafka or Amazon MQ source)"),
+        else Unknown(
+            f"{logical_id}.EventSourceArn",
+            "no EventSourceArn (a self-managed Kafka or Amazon MQ source)",
+            no_source=True,
+        ),
         source_location=key_location(t.path, props, "EventSourceArn", loc),
         source_ref=t.referenced(raw_source, None) or (t.source(raw_source) if raw_source else ""),
         source_text=t.source(raw_source) if raw_source is not None else "",

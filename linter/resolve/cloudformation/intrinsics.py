@@ -88,9 +88,11 @@ def parameter(t: CloudFormationTemplate, name: str) -> Any:
     declared = spec.get("Type")
     ptype = declared if isinstance(declared, str) else "String"
     if "Default" not in spec:
-        return Unknown(f"parameter {name}", f"parameter {name}, which has no default")
+        return Unknown(f"parameter {name}", f"parameter {name}, which has no default", input=f"parameter {name}")
     if ptype.startswith("AWS::SSM::Parameter"):
-        return Unknown(f"parameter {name}", f"parameter {name}, read from SSM at deploy time")
+        return Unknown(
+            f"parameter {name}", f"parameter {name}, read from SSM at deploy time", input=f"parameter {name}"
+        )
     default = spec["Default"]
     text = scalar_text(default) if default is not None else ""
     value: Any = (
@@ -247,7 +249,12 @@ def _fn_if(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
     a, b = resolve(t, arg[1], depth), resolve(t, arg[2], depth)
     if a == b:
         return a
-    return Unknown(f"Fn::If {arg[0]}", f"an Fn::If on condition {arg[0]}, which is not known statically")
+    return Unknown(
+        f"Fn::If {arg[0]}",
+        f"an Fn::If on condition {arg[0]}, which is not known statically",
+        may_be_absent=True,
+        per_branch=True,
+    )
 
 
 def _fn_find_in_map(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:

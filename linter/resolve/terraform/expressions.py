@@ -8,7 +8,7 @@ import posixpath
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from infra_policy_linter.model.values import Text, Unknown, failure, make_text, plain, with_assumption
+from infra_policy_linter.model.values import Text, Unknown, branches, failure, make_text, plain, with_assumption
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, Node, parse_template, parse_value
 from infra_policy_linter.resolve.terraform.blocks import (
     Block,
@@ -99,7 +99,7 @@ class ExpressionEvaluator(ModuleDeclarations):
         then, other = self.evaluate(node[2], scope), self.evaluate(node[3], scope)
         if then == other:
             return then
-        return unknown_over("conditional", "a conditional expression", [test])
+        return branches(unknown_over("conditional", "a conditional expression", [test]))
 
     def _template(self, node: Node, scope: Scope) -> Any:
         return self._render(node[1], scope)
@@ -332,7 +332,7 @@ class ExpressionEvaluator(ModuleDeclarations):
             if value is not None:  # null is a value too: Terraform treats an argument set to null as unset
                 value = with_assumption(value, f"var.{name} takes its default")
         elif name in self.variables:
-            value = Unknown(f"var.{name}", f"var.{name}, which has no default", present=True)
+            value = Unknown(f"var.{name}", f"var.{name}, which has no default", present=True, input=f"var.{name}")
         else:
             value = Unknown(f"var.{name}", f"var.{name}, which is not declared in this module")
         self._cache[key] = value

@@ -171,7 +171,11 @@ class ModelBuilder(TargetFacts):
             location=self.location(block),
             source=self.evaluate_raw(raw_source, scope)
             if raw_source is not None
-            else Unknown(f"{at}.event_source_arn", "no event_source_arn (a self-managed Kafka or Amazon MQ source)"),
+            else Unknown(
+                f"{at}.event_source_arn",
+                "no event_source_arn (a self-managed Kafka or Amazon MQ source)",
+                no_source=True,
+            ),
             source_location=self.attribute_location(block, None, "event_source_arn"),
             source_ref=self._direct_reference(raw_source, None, scope) or hcl_source(raw_source),
             source_text=hcl_source(raw_source) if raw_source is not None else "",

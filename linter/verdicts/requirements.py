@@ -195,32 +195,7 @@ def source_target(mapping: EventSourceMapping) -> Target:
         target.unknown = f"the event source is {what}, and the linter does not check what such a source needs"
         return target
     doc = SOURCE_DOC[service]
-    for action, where in aws.SOURCE_READ_ACTIONS[service]:
-        resource = mapping.source if where == "source" else "*"
-        if resource is None:
-            resource = Unknown("event source", "the event source ARN")
-        if action == "kinesis:ListShards":
-            target.requests.append(Request(action, resource, "read", False, doc=doc, note=LIST_SHARDS_NOTE))
-        elif action == "kafka:DescribeClusterV2" and mapping.source_variant != "serverless":
-            # A provisioned cluster answers either call; serverless clusters only DescribeClusterV2.
-            assume = (
-                ""
-                if mapping.source_variant == "provisioned"
-                else ("the MSK cluster is a provisioned one (a serverless cluster needs kafka:DescribeClusterV2)")
-            )
-            target.requests.append(
-                Request(
-                    action,
-                    resource,
-                    "read",
-                    alternatives=("kafka:DescribeCluster",),
-                    doc=doc,
-                    note="a provisioned cluster accepts either",
-                    assumption=assume,
-                )
-            )
-        else:
-            target.requests.append(Request(action, resource, "read", doc=doc))
+    target.requests = _reads(service, mapping.source, mapping.source_variant)
     if mapping.source_kms_key is not None and service in ("sqs", "kinesis", "dynamodb"):
         required = service != "dynamodb"
         target.requests.append(
@@ -234,6 +209,44 @@ def source_target(mapping: EventSourceMapping) -> Target:
             )
         )
     return target
+
+
+def source_candidates(source: Any) -> dict[str, list[Request]]:
+    """What reading ``source`` takes for each type of source it could be (its service is not known)."""
+    return {service: _reads(service, source, None) for service in aws.SOURCE_READ_ACTIONS}
+
+
+def _reads(service: str, source: Any, variant: str | None) -> list[Request]:
+    """The polling requests of one source type."""
+    doc = SOURCE_DOC[service]
+    requests: list[Request] = []
+    for action, where in aws.SOURCE_READ_ACTIONS[service]:
+        resource = source if where == "source" else "*"
+        if resource is None:
+            resource = Unknown("event source", "the event source ARN")
+        if action == "kinesis:ListShards":
+            requests.append(Request(action, resource, "read", False, doc=doc, note=LIST_SHARDS_NOTE))
+        elif action == "kafka:DescribeClusterV2" and variant != "serverless":
+            # A provisioned cluster answers either call; serverless clusters only DescribeClusterV2.
+            assume = (
+                ""
+                if variant == "provisioned"
+                else ("the MSK cluster is a provisioned one (a serverless cluster needs kafka:DescribeClusterV2)")
+            )
+            requests.append(
+                Request(
+                    action,
+                    resource,
+                    "read",
+                    alternatives=("kafka:DescribeCluster",),
+                    doc=doc,
+                    note="a provisioned cluster accepts either",
+                    assumption=assume,
+                )
+            )
+        else:
+            requests.append(Request(action, resource, "read", doc=doc))
+    return requests
 
 
 def _no_source_arn(mapping: EventSourceMapping) -> bool:

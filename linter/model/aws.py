@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from infra_policy_linter.model import values
 from infra_policy_linter.model.values import Text, Unknown, Value, make_text, plain
 
 # Partition of computed ARNs. Other partitions (aws-cn, aws-us-gov) are rare enough that assuming the commercial one
@@ -214,6 +215,25 @@ def kms_actions_for(service: str) -> tuple[str, ...]:
     return ()
 
 
+# The network-interface actions Lambda takes as the role to reach a source inside a VPC.
+EC2_NETWORK_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeVpcs",
+)
+
+
+def rds_arn_beside(cluster: Value, resource_type: str, name: Value) -> Value:
+    """An RDS resource (``cluster-pg``, ``subgrp``) in the region and account of the cluster ARN ``cluster``."""
+    fields = arn_fields(cluster)
+    if fields is None:
+        return arn("rds", values.region(), values.account(), _joined(resource_type, ":", name))
+    return arn("rds", fields[3], fields[4], _joined(resource_type, ":", name))
+
+
 # What the execution role needs to read each kind of event source (aws-semantics 3.2; the AWS managed
 # AWSLambda*ExecutionRole policies). Resource "source" means the source's ARN, "*" any resource.
 SOURCE_READ_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -239,7 +259,18 @@ SOURCE_READ_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("ec2:DescribeSecurityGroups", "*"),
         ("ec2:DescribeVpcs", "*"),
     ),
+    # Lambda's Amazon MQ and DocumentDB pages (linter/verdicts/requirements.py cites them); "cluster-pg" and
+    # "subgrp" are the DocumentDB cluster's parameter group and subnet group (rds_arn_beside).
+    "mq": (("mq:DescribeBroker", "source"), *((action, "*") for action in EC2_NETWORK_ACTIONS)),
+    "rds": (
+        ("rds:DescribeDBClusters", "source"),
+        ("rds:DescribeDBClusterParameters", "cluster-pg"),
+        ("rds:DescribeDBSubnetGroups", "subgrp"),
+        *((action, "*") for action in EC2_NETWORK_ACTIONS),
+    ),
 }
 SOURCE_LABELS = {"sqs": "SQS queue", "kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream", "kafka": "MSK cluster"}
+SOURCE_LABELS |= {"mq": "Amazon MQ broker", "rds": "DocumentDB cluster"}
+SOURCE_LABELS["self-managed-kafka"] = "self-managed Kafka cluster"
 # On-failure destinations of event source mappings: SQS, SNS, S3 (and Kafka topics, for Kafka sources).
 ESM_DESTINATION_SERVICES = ("sqs", "sns", "s3")

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import Destination, EventSourceMapping, InvokeConfig, Location
-from infra_policy_linter.model.values import Unknown, display
+from infra_policy_linter.model.values import Unknown, display, plain
 
-Purpose = Literal["deliver", "read", "decrypt", "encrypt"]
+Purpose = Literal["deliver", "read", "decrypt", "encrypt", "secret"]
 Kind = Literal["on_success", "on_failure", "esm_on_failure", "esm_source"]
 
 ASYNC_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"
@@ -31,7 +31,25 @@ SOURCE_DOC = {
     "kinesis": "https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-permissions.html",
     "dynamodb": "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-eventsourcemapping.html",
     "kafka": "https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html",
+    "mq": "https://docs.aws.amazon.com/lambda/latest/dg/with-mq.html#events-mq-permissions",
+    "rds": "https://docs.aws.amazon.com/lambda/latest/dg/with-documentdb.html#docdb-prereqs",
 }
+SELF_MANAGED_KAFKA_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-permissions.html"
+# Source access configuration types whose URI is a Secrets Manager secret Lambda reads to authenticate (Lambda API
+# reference, SourceAccessConfiguration): without secretsmanager:GetSecretValue on it the poller cannot connect.
+SECRET_ACCESS_TYPES = frozenset(
+    {
+        "BASIC_AUTH",
+        "SASL_SCRAM_256_AUTH",
+        "SASL_SCRAM_512_AUTH",
+        "CLIENT_CERTIFICATE_TLS_AUTH",
+        "SERVER_ROOT_CA_CERTIFICATE",
+    }
+)
+MQ_NETWORK_NOTE = (
+    "Lambda's Amazon MQ page lists the network-interface actions; SAM documents them for a broker in a VPC and "
+    "does not grant them on the role it generates, so they are not held required"
+)
 SOURCE_NAMES = {"mq": "an Amazon MQ broker", "rds": "an Amazon DocumentDB cluster", "kafka": "an MSK cluster"}
 LIST_SHARDS_NOTE = (
     "Lambda's Kinesis page lists it, but mappings read their shards without it; only the ListShards calls are denied"
@@ -54,6 +72,7 @@ class Request:
     doc: str = ""
     note: str = ""  # why it is only recommended, or when each alternative applies
     assumption: str = ""  # what granting only an alternative assumes
+    written: str = ""  # the resource as the file writes it (a secret's ARN expression), for fixes and messages
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -177,11 +196,9 @@ def source_target(mapping: EventSourceMapping) -> Target:
     location = mapping.source_location
     target = Target("esm_source", mapping, mapping.source_ref or display(mapping.source), location, service)
     if _no_source_arn(mapping):
-        target.ref = "its self-managed event source"
-        target.unknown = (
-            "the mapping has no event source ARN (a self-managed Kafka cluster), and the linter does "
-            "not check what such a source needs"
-        )
+        target.ref = "at its bootstrap servers"
+        target.service = "self-managed-kafka"
+        target.requests = access_requests(mapping, SELF_MANAGED_KAFKA_DOC, network=True)
         return target
     if service is None:
         target.unknown = (
@@ -196,6 +213,7 @@ def source_target(mapping: EventSourceMapping) -> Target:
         return target
     doc = SOURCE_DOC[service]
     target.requests = _reads(service, mapping.source, mapping.source_variant)
+    target.requests += access_requests(mapping, doc, network=False)
     if mapping.source_kms_key is not None and service in ("sqs", "kinesis", "dynamodb"):
         required = service != "dynamodb"
         target.requests.append(
@@ -222,9 +240,16 @@ def _reads(service: str, source: Any, variant: str | None) -> list[Request]:
     requests: list[Request] = []
     for action, where in aws.SOURCE_READ_ACTIONS[service]:
         resource = source if where == "source" else "*"
+        if where in ("cluster-pg", "subgrp"):
+            what = "parameter group" if where == "cluster-pg" else "subnet group"
+            resource = aws.rds_arn_beside(source, where, Unknown(f"{where} name", f"the cluster's {what}"))
         if resource is None:
             resource = Unknown("event source", "the event source ARN")
-        if action == "kinesis:ListShards":
+        if service == "mq" and where == "*" and variant == "public":
+            continue  # a publicly accessible broker: SAM documents the network actions only for one in a VPC
+        if service == "mq" and where == "*":
+            requests.append(Request(action, resource, "read", False, doc=doc, note=MQ_NETWORK_NOTE))
+        elif action == "kinesis:ListShards":
             requests.append(Request(action, resource, "read", False, doc=doc, note=LIST_SHARDS_NOTE))
         elif action == "kafka:DescribeClusterV2" and variant != "serverless":
             # A provisioned cluster answers either call; serverless clusters only DescribeClusterV2.
@@ -247,6 +272,20 @@ def _reads(service: str, source: Any, variant: str | None) -> list[Request]:
         else:
             requests.append(Request(action, resource, "read", doc=doc))
     return requests
+
+
+def access_requests(mapping: EventSourceMapping, doc: str, network: bool) -> list[Request]:
+    """What the mapping's source access configuration takes: secretsmanager:GetSecretValue on each secret Lambda
+    authenticates with and, with ``network`` (self-managed Kafka), the network-interface actions when it names
+    subnets. Lambda cannot connect without them (SAM grants exactly these on the roles it generates)."""
+    out: list[Request] = []
+    for access in mapping.access:
+        kind = plain(access.type)
+        if kind in SECRET_ACCESS_TYPES and access.uri is not None:
+            out.append(Request("secretsmanager:GetSecretValue", access.uri, "secret", doc=doc, written=access.text))
+    if network and any(plain(access.type) == "VPC_SUBNET" for access in mapping.access):
+        out += [Request(action, "*", "read", doc=doc) for action in aws.EC2_NETWORK_ACTIONS]
+    return out
 
 
 def _no_source_arn(mapping: EventSourceMapping) -> bool:

@@ -54,6 +54,11 @@ _NAMES: dict[str, _NameOf] = {
 }
 
 
+# Resources whose ARN has no formula here (AWS puts a generated id in it), by the service the ARN names: the ARN
+# stays unknown, but an event source mapping that reads it through a module variable still knows what it reads.
+_ARN_SERVICES = {"aws_mq_broker": "mq", "aws_docdb_cluster": "rds"}
+
+
 class ResourceAttributes(PolicyDocuments):
     """The attributes of the module's resources and data sources, as references read them."""
 
@@ -70,7 +75,12 @@ class ResourceAttributes(PolicyDocuments):
                 return computed
         if attr in block.body and attr not in META_KEYS:
             return self.argument(block, attr, scope)
-        return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply", present=True)
+        return Unknown(
+            f"{block.address}.{attr}",
+            f"{block.address}.{attr}, known only after apply",
+            present=True,
+            service=_ARN_SERVICES.get(block.type) if attr == "arn" else None,
+        )
 
     def _computed(self, block: Block, attr: str, scope: Scope, name_of: _NameOf) -> Any:
         rtype = block.type

@@ -24,6 +24,7 @@ from infra_policy_linter.parsers.suppressions import comment_suppressions
 from infra_policy_linter.parsers.terraform import TfFile
 from infra_policy_linter.resolve.terraform.blocks import Block, Scope, as_list, hcl_source
 from infra_policy_linter.resolve.terraform.resource_policies import build_resource_policies
+from infra_policy_linter.resolve.terraform.source_access import read_source_access
 from infra_policy_linter.resolve.terraform.targets import TargetFacts
 
 if TYPE_CHECKING:
@@ -187,6 +188,7 @@ class ModelBuilder(TargetFacts):
                     mapping.on_failure = self._destination(block, target, "destination_arn", "on_failure", dc.unknown)
         self._source_facts(mapping, self._direct_reference(raw_source, None, scope) if raw_source else None)
         mapping.source_address_in = self._arn_addresses(mapping.source)
+        read_source_access(cast("TerraformModule", self), block, scope, mapping)
         return mapping
 
     def _each(self, rtype: str) -> Iterator[tuple[Block, str, Scope]]:

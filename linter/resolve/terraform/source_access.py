@@ -1,0 +1,42 @@
+"""How Lambda reaches an event source, from a Terraform mapping's ``source_access_configuration`` blocks: the
+secrets it authenticates with and the subnets it attaches to (read by verdicts/requirements.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from infra_policy_linter.model.entities import EventSourceMapping, SourceAccess
+from infra_policy_linter.resolve.terraform.blocks import Block, Scope, hcl_source
+
+if TYPE_CHECKING:
+    from infra_policy_linter.resolve.terraform.module import TerraformModule
+
+
+def source_access(module: TerraformModule, block: Block, scope: Scope) -> list[SourceAccess]:
+    """Each ``source_access_configuration { type, uri }`` of an aws_lambda_event_source_mapping, dynamic ones too."""
+    out: list[SourceAccess] = []
+    for entry in module.nested(block, block.body, "source_access_configuration", scope):
+        raw_type, raw_uri = entry.body.get("type"), entry.body.get("uri")
+        if raw_type is None:
+            continue
+        out.append(
+            SourceAccess(
+                module.evaluate_raw(raw_type, entry.scope),
+                module.evaluate_raw(raw_uri, entry.scope) if raw_uri is not None else None,
+                hcl_source(raw_uri) if raw_uri is not None else "",
+                module.attribute_location(block, entry.body, "uri"),
+            )
+        )
+    return out
+
+
+def read_source_access(module: TerraformModule, block: Block, scope: Scope, mapping: EventSourceMapping) -> None:
+    """The mapping's access configuration, and whether the Amazon MQ broker it reads is publicly accessible
+    (Lambda then reaches it without network interfaces in the broker's VPC)."""
+    mapping.access = source_access(module, block, scope)
+    if mapping.source_service != "mq":
+        return
+    for broker in module.blocks_of("aws_mq_broker"):
+        named = broker.address == mapping.source_ref and "publicly_accessible" in broker.body
+        if named and module.argument(broker, "publicly_accessible") is True:
+            mapping.source_variant = "public"

@@ -106,6 +106,24 @@ def kinesis_stream_arn(region: Value, account: Value, name: Value) -> Value:
     return arn("kinesis", region, account, _joined("stream/", name))
 
 
+CONSUMER_MARK = "/consumer/"
+
+
+def stream_consumer_arn(stream_arn: Value, name: Value, created: Value) -> Value:
+    """An enhanced fan-out consumer of a stream: ``<stream ARN>/consumer/<name>:<creation timestamp>``."""
+    return _joined(stream_arn, CONSUMER_MARK, name, ":", created)
+
+
+def consumer_stream(value: Value) -> Value | None:
+    """The stream ARN of an enhanced fan-out consumer's ARN; None when ``value`` is not known to be one."""
+    parts = [value] if isinstance(value, str) else list(value.parts) if isinstance(value, Text) else []
+    for i, part in enumerate(parts):
+        if isinstance(part, str) and CONSUMER_MARK in part:
+            stream: Value = make_text([*parts[:i], part.split(CONSUMER_MARK, 1)[0]])
+            return stream
+    return None
+
+
 def dynamodb_table_arn(region: Value, account: Value, name: Value) -> Value:
     return arn("dynamodb", region, account, _joined("table/", name))
 

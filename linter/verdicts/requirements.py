@@ -238,8 +238,11 @@ def _reads(service: str, source: Any, variant: str | None) -> list[Request]:
     """The polling requests of one source type."""
     doc = SOURCE_DOC[service]
     requests: list[Request] = []
+    stream = aws.consumer_stream(source) if service == "kinesis" else None
+    if stream is not None:  # an enhanced fan-out consumer: Lambda reads the stream through it
+        requests += consumer_requests(source, doc)
     for action, where in aws.SOURCE_READ_ACTIONS[service]:
-        resource = source if where == "source" else "*"
+        resource = (stream if stream is not None else source) if where == "source" else "*"
         if where in ("cluster-pg", "subgrp"):
             what = "parameter group" if where == "cluster-pg" else "subnet group"
             resource = aws.rds_arn_beside(source, where, Unknown(f"{where} name", f"the cluster's {what}"))
@@ -272,6 +275,20 @@ def _reads(service: str, source: Any, variant: str | None) -> list[Request]:
         else:
             requests.append(Request(action, resource, "read", doc=doc))
     return requests
+
+
+KINESIS_CONSUMER_NOTE = (
+    "Lambda reads through the consumer with kinesis:SubscribeToShard; DescribeStreamConsumer is granted beside it "
+    "by AWS's own helpers (the CDK's StreamConsumer.grantRead) but polling works without it"
+)
+
+
+def consumer_requests(consumer: Any, doc: str) -> list[Request]:
+    """What reading a Kinesis stream through an enhanced fan-out consumer takes on the consumer itself."""
+    return [
+        Request("kinesis:SubscribeToShard", consumer, "read", doc=doc),
+        Request("kinesis:DescribeStreamConsumer", consumer, "read", False, doc=doc, note=KINESIS_CONSUMER_NOTE),
+    ]
 
 
 def access_requests(mapping: EventSourceMapping, doc: str, network: bool) -> list[Request]:

@@ -40,6 +40,7 @@ _NAMES: dict[str, _NameOf] = {
     ),
     "aws_kms_alias": _name_arg("name", prefix_key="name_prefix"),
     "aws_kinesis_stream": _name_arg("name"),
+    "aws_kinesis_stream_consumer": _name_arg("name"),
     "aws_dynamodb_table": _name_arg("name"),
     "aws_msk_cluster": _name_arg("cluster_name"),
     "aws_msk_serverless_cluster": _name_arg("cluster_name"),
@@ -170,6 +171,15 @@ def _stream(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, 
     return {"name": name, "id": arn, "arn": arn}
 
 
+def _consumer(
+    module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any
+) -> dict[str, Any]:
+    stream = module.argument(block, "stream_arn", scope)
+    created = Unknown(f"{block.address}.creation_timestamp", f"the time AWS registers {block.address}", atom=True)
+    arn = aws.stream_consumer_arn(stream, name, created)
+    return {"name": name, "arn": arn, "id": arn, "stream_arn": stream}
+
+
 def _table(module: ExpressionEvaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
     return {
@@ -223,6 +233,7 @@ _ATTRIBUTES: dict[str, _Formulas] = {
     "aws_cloudwatch_event_bus": _event_bus,
     "aws_s3_bucket": _bucket,
     "aws_kinesis_stream": _stream,
+    "aws_kinesis_stream_consumer": _consumer,
     "aws_dynamodb_table": _table,
     "aws_msk_cluster": _cluster,
     "aws_msk_serverless_cluster": _cluster,

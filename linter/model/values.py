@@ -11,6 +11,7 @@ such as ``aws_sqs_queue.q.name``), so two values built from it compare equal wit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
@@ -122,6 +123,9 @@ def _text_parts(piece: Any) -> list[Part]:
         return [piece]
     if isinstance(piece, bool):
         return ["true" if piece else "false"]
+    if isinstance(piece, float) and not piece.is_integer() and written_decimal(piece) is None:
+        # Terraform writes every digit of its 512-bit value here; binary64 arithmetic cannot say what they are.
+        return [Unknown("number text", "a number whose decimal digits Terraform computes at higher precision")]
     if isinstance(piece, (int, float)):
         return [format_number(piece)]
     if isinstance(piece, str):
@@ -168,9 +172,27 @@ def with_assumption(value: Any, assumption: str) -> Any:
 
 
 def format_number(n: int | float) -> str:
+    """A number as Terraform writes it. Terraform computes with 512-bit binary floats from the decimal literals,
+    so ``0.1 + 0.2`` is written ``0.3``; the binary64 sum here is 0.30000000000000004, and the decimal it stands
+    for is recovered by rounding to 15 significant digits when that is within float error of it."""
     if isinstance(n, float) and n.is_integer():
         return str(int(n))
+    if isinstance(n, float):
+        return written_decimal(n) or repr(n)
     return str(n)
+
+
+def written_decimal(n: float) -> str | None:
+    """The short decimal a float64 result stands for (``0.3`` for 0.30000000000000004), or None when its decimal
+    expansion goes on (``1/3``: Terraform writes 154 digits of its 512-bit value, which a float64 cannot give)."""
+    text = repr(n)
+    digits = text.lstrip("-").split("e")[0].replace(".", "").strip("0")
+    if len(digits) <= 15:
+        return text
+    rounded = float(format(n, ".15g"))
+    if abs(rounded - n) <= 2 * math.ulp(n):
+        return repr(rounded)
+    return None
 
 
 def is_stringish(value: Any) -> bool:

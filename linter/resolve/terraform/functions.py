@@ -16,6 +16,7 @@ from typing import Any
 
 from infra_policy_linter.iam.match import same
 from infra_policy_linter.model.values import Text, Unknown, failure, format_number, make_text
+from infra_policy_linter.resolve.terraform.format_verbs import FormatError, NotKnown, format_pieces
 
 
 @dataclass
@@ -147,6 +148,16 @@ def _distinct(items: list[Any]) -> list[Any]:
     return out
 
 
+def _set_order(items: list[Any]) -> list[Any]:
+    """A set of known strings iterates in lexical order in Terraform, numbers in numeric order; a set holding
+    other or partly known values keeps its given order (its order is then not what decides anything here)."""
+    if all(type(x) is str for x in items):
+        return sorted(items)
+    if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
+        return sorted(items)
+    return items
+
+
 def _flatten(items: list[Any]) -> list[Any]:
     out: list[Any] = []
     for item in items:
@@ -210,6 +221,8 @@ def _element(items: Any, index: Any) -> Any:
         return _UNKNOWN
     if not items:
         raise _Failed("element() of an empty list")
+    if index < 0:
+        raise _Failed("element() with a negative index")
     return items[index % len(items)]
 
 
@@ -256,34 +269,12 @@ def _format(spec: Any, *args: Any) -> Any:
     spec_text = _text(spec)
     if spec_text is None:
         return _UNKNOWN
-    pieces: list[Any] = []
-    source = spec_text[0]
-    i = 0
-    arg = 0
-    while i < len(source):
-        m = re.compile(r"%(?:\[(\d+)\])?([-+ 0#]*\d*(?:\.\d+)?)([svdqtfb%])").match(source, i)
-        if source[i] != "%" or m is None:
-            pieces.append(source[i])
-            i += 1
-            continue
-        i = m.end()
-        if m.group(3) == "%":
-            pieces.append("%")
-            continue
-        if m.group(1):
-            arg = int(m.group(1)) - 1
-        if arg >= len(args):
-            raise _Failed("too few arguments for the format string")
-        value = args[arg]
-        arg += 1
-        verb, flags = m.group(3), m.group(2)
-        if verb == "q":
-            text = _text(value)
-            pieces.append(json.dumps(text[0]) if text is not None else value)
-        elif verb in ("d", "f") and flags and isinstance(value, (int, float)):
-            pieces.append(("%" + flags + verb).replace("%", "%", 1) % value)
-        else:
-            pieces.append(value)
+    try:
+        pieces = format_pieces(spec_text[0], list(args))
+    except FormatError as exc:
+        raise _Failed(str(exc)) from exc
+    except NotKnown:
+        return _UNKNOWN
     return make_text(pieces, spec_text[1])
 
 
@@ -302,6 +293,14 @@ def _join(separator: Any, *lists: Any) -> Any:
             pieces.append(separator)
         pieces.append(item)
     return make_text(pieces) if pieces else ""
+
+
+def _split(separator: str, text: str) -> list[str]:
+    """Go's strings.Split, as Terraform calls it: ``split(",", "")`` is ``[""]``; an empty separator splits
+    between characters (and gives ``[]`` for empty text)."""
+    if separator == "":
+        return list(text)
+    return text.split(separator)
 
 
 def _regex_of(pattern: str) -> re.Pattern[str]:
@@ -430,7 +429,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "jsonencode": lambda value: Encoded(value),
     "jsondecode": _jsondecode,
     "tolist": lambda value: _seq(value) if not isinstance(value, Unknown) else value,
-    "toset": lambda value: _distinct(_seq(value)) if not isinstance(value, Unknown) else value,
+    "toset": lambda value: _set_order(_distinct(_seq(value))) if not isinstance(value, Unknown) else value,
     "tomap": lambda value: _map(value) if not isinstance(value, Unknown) else value,
     "tostring": _tostring,
     "tonumber": _tonumber,
@@ -454,7 +453,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "format": _format,
     "formatlist": _formatlist,
     "join": _join,
-    "split": _string_function(lambda sep, text: text.split(sep) if text else []),
+    "split": _string_function(_split),
     "replace": _string_function(_replace),
     "regexall": _string_function(_regexall),
     "regex": _string_function(_regex),

@@ -142,26 +142,15 @@ def arn_fields(value: Any) -> list[Any] | None:
     """Split an ARN into its six fields (arn, partition, service, region, account, resource).
 
     Returns None when the value is not recognisably an ARN. Unknown pieces stay inside their field; only
-    colons in literal text split fields.
+    colons in literal text split fields (values.split_text), and the resource keeps the colons after the fifth.
     """
-    parts = [value] if isinstance(value, str) else list(value.parts) if isinstance(value, Text) else None
-    if parts is None:
+    elements = values.split_text(value, ":", keep_assumptions=False)
+    if elements is None or len(elements) < 6:
         return None
-    fields: list[list[Any]] = [[]]
-    for part in parts:
-        if isinstance(part, Unknown):
-            fields[-1].append(part)
-            continue
-        pieces = part.split(":")
-        for i, piece in enumerate(pieces):
-            if i and len(fields) < 6:
-                fields.append([])
-            elif i:
-                fields[-1].append(":")
-            fields[-1].append(piece)
-    if len(fields) < 6:
-        return None
-    resolved = [make_text(f) for f in fields]
+    resource: list[Any] = []
+    for i, element in enumerate(elements[5:]):
+        resource += [":", element] if i else [element]
+    resolved = [*elements[:5], make_text(resource)]
     if resolved[0] != "arn":
         return None
     return resolved

@@ -160,6 +160,33 @@ def make_text(pieces: Iterable[Any], assumptions: Iterable[str] = ()) -> Any:
     return Text(tuple(merged), frozenset(assumed))
 
 
+def split_text(value: Any, separator: str, keep_assumptions: bool = True) -> list[Any] | None:
+    """A string value split on a literal separator: Terraform's split(), CloudFormation's Fn::Split and the
+    fields of an ARN all split here. Unknown pieces stay inside the element they sit in: they are taken to hold
+    no separator (a region, an account, a generated name or id holds no ``:`` or ``/``), so ``split("/", role
+    ARN)`` has the role name as its last element even when the account is unknown. None when ``value`` is not a
+    string, or when an empty separator would split an unknown piece into characters."""
+    if isinstance(value, str):
+        parts: list[Part] = [value]
+    elif isinstance(value, Text):
+        parts = list(value.parts)
+    else:
+        return None
+    if separator == "":
+        text = plain(value)
+        return list(text) if text is not None else None
+    elements: list[list[Part]] = [[]]
+    for part in parts:
+        if isinstance(part, Unknown):
+            elements[-1].append(part)
+            continue
+        first, *rest = part.split(separator)
+        elements[-1].append(first)
+        elements.extend([piece] for piece in rest)
+    assumed = value.assumptions if isinstance(value, Text) and keep_assumptions else frozenset()
+    return [make_text(element, assumed) for element in elements]
+
+
 def with_assumption(value: Any, assumption: str) -> Any:
     """Mark a value as resting on an assumption (a variable default, a pseudo parameter's usual value)."""
     if isinstance(value, (str, Text)):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.values import Unknown, make_text, plain, with_assumption
+from infra_policy_linter.model.values import Unknown, make_text, plain, split_text, with_assumption
 from infra_policy_linter.resolve.cloudformation.attributes import GETATT, REF, STACK_TYPES
 from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, scalar_text
 
@@ -225,7 +225,9 @@ def _fn_join(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
 
 def _fn_select(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
     if isinstance(arg, list) and len(arg) == 2:
-        index = plain(resolve(t, arg[0], depth))
+        raw_index = resolve(t, arg[0], depth)
+        # An index written as a number (YAML `5`) or as text ("5"), as CloudFormation takes both.
+        index = str(raw_index) if isinstance(raw_index, int) and not isinstance(raw_index, bool) else plain(raw_index)
         items = resolve(t, arg[1], depth)
         if index is not None and index.isdigit() and isinstance(items, list) and int(index) < len(items):
             return items[int(index)]
@@ -234,9 +236,10 @@ def _fn_select(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
 
 def _fn_split(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
     if isinstance(arg, list) and len(arg) == 2:
-        delimiter, source = plain(resolve(t, arg[0], depth)), plain(resolve(t, arg[1], depth))
-        if delimiter and source is not None:
-            return source.split(delimiter)
+        delimiter = plain(resolve(t, arg[0], depth))
+        elements = split_text(resolve(t, arg[1], depth), delimiter) if delimiter else None
+        if elements is not None:  # a partly known string too: !Split [":", !GetAtt Queue.Arn]
+            return elements
     return Unknown("Fn::Split", "an Fn::Split not known statically")
 
 

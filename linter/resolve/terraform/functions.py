@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra_policy_linter.iam.match import same
-from infra_policy_linter.model.values import Text, Unknown, failure, format_number, make_text
+from infra_policy_linter.model.values import Text, Unknown, failure, format_number, make_text, split_text
 from infra_policy_linter.resolve.terraform.format_verbs import FormatError, NotKnown, format_pieces
 
 
@@ -295,6 +295,17 @@ def _join(separator: Any, *lists: Any) -> Any:
     return make_text(pieces) if pieces else ""
 
 
+def _split_value(separator: Any, text: Any) -> Any:
+    """split() over a partly known string too (values.split_text: the one split every caller uses)."""
+    sep = _text(separator)
+    if sep is None:
+        return _UNKNOWN
+    if _text(text) is not None:
+        return _string_function(_split)(separator, text)
+    elements = split_text(text, sep[0])
+    return _UNKNOWN if elements is None else elements
+
+
 def _split(separator: str, text: str) -> list[str]:
     """Go's strings.Split, as Terraform calls it: ``split(",", "")`` is ``[""]``; an empty separator splits
     between characters (and gives ``[]`` for empty text)."""
@@ -453,7 +464,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "format": _format,
     "formatlist": _formatlist,
     "join": _join,
-    "split": _string_function(_split),
+    "split": _split_value,
     "replace": _string_function(_replace),
     "regexall": _string_function(_regexall),
     "regex": _string_function(_regex),

@@ -45,3 +45,21 @@ def test_cloudformation_select_of_split_of_getatt_arn_is_the_queue_name() -> Non
     )
     template = CloudFormationTemplate(parse_template("t.yaml", text))
     assert template.resolve(template.props("T")["TopicName"]) == "jobs"
+
+
+@pytest.mark.parametrize(
+    ("expression", "value"),
+    [
+        ('startswith(aws_sqs_queue.q.arn, "arn:aws:sqs:")', True),
+        ('startswith(aws_sqs_queue.q.arn, "arn:aws:sns:")', False),
+        ('endswith(aws_sqs_queue.q.arn, ":jobs")', True),
+        ('trimsuffix(aws_sqs_queue.q.url, "/jobs") == aws_sqs_queue.q.url', False),
+        ('element(split(":", trimprefix(aws_sqs_queue.q.arn, "arn:")), 4)', "jobs"),
+    ],
+)
+def test_edges_of_a_partly_known_string_decide(expression: str, value: object) -> None:
+    assert local(expression, QUEUE) == value
+
+
+def test_an_edge_that_reaches_the_unknown_part_is_unknown() -> None:
+    assert isinstance(local('startswith(aws_sqs_queue.q.arn, "arn:aws:sqs:eu-west-1")', QUEUE), Unknown)

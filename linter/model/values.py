@@ -187,6 +187,38 @@ def split_text(value: Any, separator: str, keep_assumptions: bool = True) -> lis
     return [make_text(element, assumed) for element in elements]
 
 
+def _edge(value: str | Text, first: bool) -> str | None:
+    """The literal text at the start (or end) of a string value; all of it when it is fully known."""
+    if isinstance(value, str):
+        return value
+    edge = value.parts[0 if first else -1] if value.parts else None
+    return edge if isinstance(edge, str) else None
+
+
+def has_affix(value: str | Text, affix: str, first: bool) -> bool | None:
+    """startswith (``first``) or endswith, decided by the known text at that end; None when the affix reaches
+    into an unknown piece (``arn:aws:sqs:`` is known before an ARN's unknown region, ``arn:aws:sqs:eu`` not)."""
+    edge = _edge(value, first)
+    whole = plain(value) is not None
+    if edge is None or (not whole and len(edge) < len(affix)):
+        return None
+    return edge.startswith(affix) if first else edge.endswith(affix)
+
+
+def trim_affix(value: str | Text, affix: str, first: bool) -> Any:
+    """trimprefix (``first``) or trimsuffix over a partly known string; None when it cannot be told."""
+    matched = has_affix(value, affix, first)
+    if matched is None:
+        return None
+    if not matched or not affix:
+        return value
+    parts = [value] if isinstance(value, str) else list(value.parts)
+    edge = parts[0 if first else -1]
+    assert isinstance(edge, str)  # has_affix read it
+    parts[0 if first else -1] = edge[len(affix) :] if first else edge[: -len(affix)]
+    return make_text(parts, value.assumptions if isinstance(value, Text) else ())
+
+
 def with_assumption(value: Any, assumption: str) -> Any:
     """Mark a value as resting on an assumption (a variable default, a pseudo parameter's usual value)."""
     if isinstance(value, (str, Text)):

@@ -15,8 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra_policy_linter.iam.match import same
-from infra_policy_linter.model.values import Text, Unknown, failure, format_number, make_text, split_text
+from infra_policy_linter.model.values import (
+    Text,
+    Unknown,
+    failure,
+    format_number,
+    has_affix,
+    make_text,
+    split_text,
+    trim_affix,
+)
 from infra_policy_linter.resolve.terraform.format_verbs import FormatError, NotKnown, format_pieces
+from infra_policy_linter.resolve.terraform.regex_functions import regexall, replace
 
 
 @dataclass
@@ -306,6 +316,15 @@ def _split_value(separator: Any, text: Any) -> Any:
     return _UNKNOWN if elements is None else elements
 
 
+def _at_edge(value: Any, affix: Any, first: bool, trim: bool) -> Any:
+    """startswith/endswith (trim False), trimprefix/trimsuffix (trim True), over partly known strings too."""
+    wanted = _text(affix)
+    if wanted is None or not isinstance(value, (str, Text)):
+        return _UNKNOWN
+    result = trim_affix(value, wanted[0], first) if trim else has_affix(value, wanted[0], first)
+    return _UNKNOWN if result is None else result
+
+
 def _split(separator: str, text: str) -> list[str]:
     """Go's strings.Split, as Terraform calls it: ``split(",", "")`` is ``[""]``; an empty separator splits
     between characters (and gives ``[]`` for empty text)."""
@@ -314,32 +333,8 @@ def _split(separator: str, text: str) -> list[str]:
     return text.split(separator)
 
 
-def _regex_of(pattern: str) -> re.Pattern[str]:
-    # Terraform uses RE2; the constructs infrastructure code uses read the same in Python's re.
-    return re.compile(pattern)
-
-
-def _replace(text: str, search: str, replacement: str) -> str:
-    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        return _regex_of(search[1:-1]).sub(re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement), text)
-    return text.replace(search, replacement)
-
-
-def _regexall(pattern: str, text: str) -> list[Any]:
-    compiled = _regex_of(pattern)
-    out: list[Any] = []
-    for m in compiled.finditer(text):
-        if compiled.groupindex:
-            out.append({k: v or "" for k, v in m.groupdict().items()})
-        elif compiled.groups:
-            out.append([g or "" for g in m.groups()])
-        else:
-            out.append(m.group(0))
-    return out
-
-
 def _regex(pattern: str, text: str) -> Any:
-    found = _regexall(pattern, text)
+    found = regexall(pattern, text)
     if not found:
         raise _Failed("the pattern does not match")
     return found[0]
@@ -465,18 +460,16 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "formatlist": _formatlist,
     "join": _join,
     "split": _split_value,
-    "replace": _string_function(_replace),
-    "regexall": _string_function(_regexall),
+    "replace": _string_function(replace),
+    "regexall": _string_function(regexall),
     "regex": _string_function(_regex),
-    "startswith": _string_function(lambda text, prefix: text.startswith(prefix)),
-    "endswith": _string_function(lambda text, suffix: text.endswith(suffix)),
+    "startswith": lambda text, prefix: _at_edge(text, prefix, first=True, trim=False),
+    "endswith": lambda text, suffix: _at_edge(text, suffix, first=False, trim=False),
     "lower": _string_function(str.lower),
     "upper": _string_function(str.upper),
     "title": _string_function(str.title),
-    "trimprefix": _string_function(lambda text, prefix: text[len(prefix) :] if text.startswith(prefix) else text),
-    "trimsuffix": _string_function(
-        lambda text, suffix: text[: -len(suffix)] if suffix and text.endswith(suffix) else text
-    ),
+    "trimprefix": lambda text, prefix: _at_edge(text, prefix, first=True, trim=True),
+    "trimsuffix": lambda text, suffix: _at_edge(text, suffix, first=False, trim=True),
     "trimspace": _string_function(str.strip),
     "trim": _string_function(lambda text, chars: text.strip(chars)),
     "chomp": _string_function(lambda text: text.rstrip("\r\n")),

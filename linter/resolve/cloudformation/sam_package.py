@@ -83,7 +83,7 @@ def _package_resource(rtype: str, props: dict[str, Any], gfn: dict[str, Any] | N
             else {"swagger": "2.0", "info": {"title": "included", "version": "1"}, "paths": {}}
         )
     location = props.get("Location")
-    if rtype == "AWS::Serverless::Application" and isinstance(location, dict) and "ApplicationId" not in location:
+    if rtype == "AWS::Serverless::Application" and _intrinsic(location):
         props["Location"] = REMOTE_LOCATION  # an intrinsic URL (`!Ref`, `!Sub`): a template elsewhere, as cfn-lint
         return
     if rtype == "AWS::Serverless::Application" and isinstance(location, dict):
@@ -94,6 +94,11 @@ def _package_resource(rtype: str, props: dict[str, Any], gfn: dict[str, Any] | N
                 location[key] = f"deploy-time-{key}"
     if rtype == "AWS::Serverless::Function":
         _package_function_code(props, gfn or {})
+
+
+def _intrinsic(node: Any) -> bool:
+    """``{"Ref": ...}`` or ``{"Fn::...": ...}``: a value CloudFormation computes (not a Location object SAM reads)."""
+    return isinstance(node, dict) and len(node) == 1 and any(k == "Ref" or k.startswith("Fn::") for k in node)
 
 
 def _package_function_code(props: dict[str, Any], gfn: dict[str, Any]) -> None:

@@ -209,8 +209,8 @@ class EventSourceRecommendedNotGranted(_EsmRule):
         "Kinesis page lists kinesis:ListShards, yet mappings read their shards without it (only the ListShards "
         "calls are denied, in CloudTrail); a DynamoDB stream encrypted with a customer managed key is decrypted "
         "by DynamoDB on the reader's behalf; Lambda's Amazon MQ page lists the EC2 network-interface actions, "
-        "which SAM documents only for a broker that is not publicly accessible. Granting them keeps the role in "
-        "line with the documentation and CloudTrail free of denials."
+        "which SAM documents for a broker reachable only inside its VPC (asked only when the broker is known to "
+        "be). Granting them keeps the role in line with the documentation and CloudTrail free of denials."
     )
     remediation = (
         "Grant the action on the source's ARN, or attach the matching AWS managed policy "

@@ -47,8 +47,9 @@ SECRET_ACCESS_TYPES = frozenset(
     }
 )
 MQ_NETWORK_NOTE = (
-    "Lambda's Amazon MQ page lists the network-interface actions; SAM documents them for a broker in a VPC and "
-    "does not grant them on the role it generates, so they are not held required"
+    "the broker is reachable only inside its VPC, for which Lambda's Amazon MQ page and SAM's MQ event page list "
+    "the network-interface actions; SAM does not grant them on the role it generates, and a broker whose "
+    "access is not known is not asked for them"
 )
 SOURCE_NAMES = {"mq": "an Amazon MQ broker", "rds": "an Amazon DocumentDB cluster", "kafka": "an MSK cluster"}
 LIST_SHARDS_NOTE = (
@@ -248,8 +249,8 @@ def _reads(service: str, source: Any, variant: str | None) -> list[Request]:
             resource = aws.rds_arn_beside(source, where, Unknown(f"{where} name", f"the cluster's {what}"))
         if resource is None:
             resource = Unknown("event source", "the event source ARN")
-        if service == "mq" and where == "*" and variant == "public":
-            continue  # a publicly accessible broker: SAM documents the network actions only for one in a VPC
+        if service == "mq" and where == "*" and variant != "private":
+            continue  # SAM documents the network actions for a broker reachable only inside its VPC
         if service == "mq" and where == "*":
             requests.append(Request(action, resource, "read", False, doc=doc, note=MQ_NETWORK_NOTE))
         elif action == "kinesis:ListShards":
@@ -277,18 +278,12 @@ def _reads(service: str, source: Any, variant: str | None) -> list[Request]:
     return requests
 
 
-KINESIS_CONSUMER_NOTE = (
-    "Lambda reads through the consumer with kinesis:SubscribeToShard; DescribeStreamConsumer is granted beside it "
-    "by AWS's own helpers (the CDK's StreamConsumer.grantRead) but polling works without it"
-)
-
-
 def consumer_requests(consumer: Any, doc: str) -> list[Request]:
     """What reading a Kinesis stream through an enhanced fan-out consumer takes on the consumer itself."""
-    return [
-        Request("kinesis:SubscribeToShard", consumer, "read", doc=doc),
-        Request("kinesis:DescribeStreamConsumer", consumer, "read", False, doc=doc, note=KINESIS_CONSUMER_NOTE),
-    ]
+    # Lambda subscribes to each shard through the consumer (the AWS managed AWSLambdaKinesisExecutionRole grants
+    # SubscribeToShard for that); kinesis:DescribeStreamConsumer, which the CDK's grantRead adds, is not asked of
+    # the role by Lambda's Kinesis pages, and published patterns poll without it.
+    return [Request("kinesis:SubscribeToShard", consumer, "read", doc=doc)]
 
 
 def access_requests(mapping: EventSourceMapping, doc: str, network: bool) -> list[Request]:

@@ -124,8 +124,9 @@ def source_facts(t: CloudFormationTemplate, mapping: EventSourceMapping, raw: An
     if rtype not in SOURCE_TYPES:
         return
     mapping.source_service, mapping.source_variant = SOURCE_TYPES[rtype]
-    if rtype == "AWS::AmazonMQ::Broker" and truthy(t.resolve(t.props(str(ref)).get("PubliclyAccessible"))):
-        mapping.source_variant = "public"  # Lambda reaches it without network interfaces in its VPC
+    if rtype == "AWS::AmazonMQ::Broker":  # reachable only inside its VPC, or publicly (a required property)
+        public = t.resolve(t.props(str(ref)).get("PubliclyAccessible"))
+        mapping.source_variant = "public" if truthy(public) else "private" if public in (False, "false") else None
     raw_key = _source_key(t, rtype, t.props(str(ref)))
     if raw_key is None:
         return

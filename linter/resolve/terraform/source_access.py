@@ -31,12 +31,13 @@ def source_access(module: TerraformModule, block: Block, scope: Scope) -> list[S
 
 
 def read_source_access(module: TerraformModule, block: Block, scope: Scope, mapping: EventSourceMapping) -> None:
-    """The mapping's access configuration, and whether the Amazon MQ broker it reads is publicly accessible
-    (Lambda then reaches it without network interfaces in the broker's VPC)."""
+    """The mapping's access configuration, and whether the Amazon MQ broker it reads is publicly accessible or
+    reachable only inside its VPC (publicly_accessible defaults to false)."""
     mapping.access = source_access(module, block, scope)
     if mapping.source_service != "mq":
         return
     for broker in module.blocks_of("aws_mq_broker"):
-        named = broker.address == mapping.source_ref and "publicly_accessible" in broker.body
-        if named and module.argument(broker, "publicly_accessible") is True:
-            mapping.source_variant = "public"
+        if broker.address != mapping.source_ref:
+            continue
+        public = module.argument(broker, "publicly_accessible") if "publicly_accessible" in broker.body else False
+        mapping.source_variant = "public" if public is True else "private" if public is False else None

@@ -366,6 +366,8 @@ def _unknown_values(v: Verdict) -> list[Any]:
 
 
 def _what(v: Verdict) -> str:
+    if v.kind == "esm_source" and v.target.service == "self-managed-kafka":
+        return f"read the {v.target.label} {v.target.ref}"  # it has no ARN: "at its bootstrap servers"
     if v.kind == "esm_source":
         return f"read {v.target.ref}"
     if v.kind == "esm_on_failure":

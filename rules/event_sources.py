@@ -38,6 +38,18 @@ def _needed(results: list[Result]) -> str:
     return f"{listed} {verb} needed"
 
 
+def _written(mapping: object, r: Result) -> tuple[str, str]:
+    """The resource of a grant as the mapping writes it, and its shape: the key, the secret, or the source
+    itself ("" for the actions that take no resource, or another resource the file does not write)."""
+    if r.request.purpose == "decrypt":
+        return getattr(mapping, "source_kms_source", ""), "key"
+    if r.request.purpose == "secret":
+        return r.request.written, "arn"
+    if r.request.resource != getattr(mapping, "source", None):
+        return "", "arn"
+    return getattr(mapping, "source_text", ""), "arn"
+
+
 def _how_all(results: list[Result]) -> str:
     how = _how(results[0])
     return how[: -len(" it")] + " them" if len(results) > 1 and how.endswith(" it") else how
@@ -68,19 +80,16 @@ class _EsmRule(VerdictRule):
             return destination_grant(unit, v, r, "event-source")
         mapping = v.target.owner
         where = directory(mapping.location.path)
-        if r.request.purpose == "decrypt":
-            source = getattr(mapping, "source_kms_source", "")
-            shape = "key"
-        else:  # the source itself, as the mapping writes it; "*" for the actions that take no resource
-            source = getattr(mapping, "source_text", "") if r.request.resource != "*" else ""
-            shape = "arn"
+        source, shape = _written(mapping, r)
         written = Written(
             {where: source} if source else {},
             known=plain(r.request.resource),
             shape=shape,  # type: ignore[arg-type]
-            label=v.target.ref,
+            label=r.request.written or v.target.ref,
             at=mapping.location.path,
-            instead=getattr(mapping, "source_address_in", {}) if shape == "arn" and source else {},
+            instead=getattr(mapping, "source_address_in", {})
+            if r.request.resource == getattr(mapping, "source", None)
+            else {},
         )
         hint = f"{function_word(v.label)}-{r.request.action.split(':')[0]}-event-source"
         granted = place(unit, v.role, r.request.action, written, hint, v.target.location.path)
@@ -150,21 +159,26 @@ class EventSourceReadNotGranted(_EsmRule):
     name = "event-source-read-not-granted"
     title = "The execution role cannot read the event source"
     summary = (
-        "The execution role cannot read the event source (SQS, Kinesis, DynamoDB Streams, MSK), or decrypt an"
-        " SQS queue or Kinesis stream encrypted with a customer managed key."
+        "The execution role cannot read the event source (SQS, Kinesis, DynamoDB Streams, MSK, Amazon MQ, "
+        "DocumentDB, self-managed Kafka; the secrets its access configuration names), or decrypt an SQS queue or "
+        "Kinesis stream encrypted with a customer managed key."
     )
     level = "error"
     security_severity = "7.0"
     kind = "esm_source"
-    purposes = ("read", "decrypt")
+    purposes = ("read", "decrypt", "secret")
     cfn_lint_id = "E9107"
     rationale = (
         "An event source mapping polls its source as the function's execution role: SQS needs ReceiveMessage, "
         "DeleteMessage and GetQueueAttributes; Kinesis GetRecords, GetShardIterator and DescribeStream; DynamoDB "
         "Streams GetRecords, GetShardIterator and DescribeStream; MSK DescribeClusterV2 (a provisioned cluster "
-        "also accepts DescribeCluster), GetBootstrapBrokers and the EC2 network-interface actions; an SQS queue or "
-        "Kinesis stream encrypted with a customer managed key also kms:Decrypt on the key. Creating the mapping "
-        "fails without them (Terraform waits minutes before it says so), or the poller stops."
+        "also accepts DescribeCluster), GetBootstrapBrokers and the EC2 network-interface actions; an Amazon MQ "
+        "broker mq:DescribeBroker; a DocumentDB cluster rds:DescribeDBClusters, DescribeDBClusterParameters, "
+        "DescribeDBSubnetGroups and the EC2 network-interface actions; a self-managed Kafka cluster in a VPC the "
+        "EC2 network-interface actions; every source secretsmanager:GetSecretValue on each secret its "
+        "SourceAccessConfigurations authenticate with; an SQS queue or Kinesis stream encrypted with a customer "
+        "managed key also kms:Decrypt on the key. Creating the mapping fails without them (Terraform waits "
+        "minutes before it says so), or the poller stops."
     )
     remediation = (
         "Grant the read actions on the source's ARN, or attach the matching AWS managed policy "
@@ -175,9 +189,10 @@ class EventSourceReadNotGranted(_EsmRule):
 
     def message(self, v: Verdict, results: list[Result]) -> str:
         r = results[0]
-        encrypted = (
-            f", encrypted with the KMS key {display(r.request.resource)}" if r.request.purpose == "decrypt" else ""
-        )
+        encrypted = {
+            "decrypt": f", encrypted with the KMS key {display(r.request.resource)}",
+            "secret": f" with the credentials in the secret {r.request.written or display(r.request.resource)}",
+        }.get(r.request.purpose, "")
         return (
             f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
             f"{v.target.ref}{encrypted}, but its execution role {v.role.address if v.role else ''} cannot: "
@@ -192,19 +207,21 @@ class EventSourceRecommendedNotGranted(_EsmRule):
     title = "The execution role lacks a permission AWS documents for the event source, which Lambda can work without"
     summary = (
         "A permission AWS documents for the event source but Lambda works without (`kinesis:ListShards`; "
-        "`kms:Decrypt` for a DynamoDB stream with a customer managed key)."
+        "`kms:Decrypt` for a DynamoDB stream with a customer managed key; the EC2 network-interface actions for an "
+        "Amazon MQ broker known to be reachable only inside its VPC)."
     )
     level = "warning"
     security_severity = "3.0"
     kind = "esm_source"
-    purposes = ("read", "decrypt")
+    purposes = ("read", "decrypt", "secret")
     required = False
     rationale = (
         "AWS documents some permissions for event source mappings that the poller can work without: Lambda's "
         "Kinesis page lists kinesis:ListShards, yet mappings read their shards without it (only the ListShards "
         "calls are denied, in CloudTrail); a DynamoDB stream encrypted with a customer managed key is decrypted "
-        "by DynamoDB on the reader's behalf. Granting them keeps the role in line with the documentation and "
-        "CloudTrail free of denials."
+        "by DynamoDB on the reader's behalf; Lambda's Amazon MQ page lists the EC2 network-interface actions, "
+        "which SAM documents for a broker reachable only inside its VPC (asked only when the broker is known to "
+        "be). Granting them keeps the role in line with the documentation and CloudTrail free of denials."
     )
     remediation = (
         "Grant the action on the source's ARN, or attach the matching AWS managed policy "

@@ -8,7 +8,9 @@ from typing import Any
 
 from infra_policy_linter.findings.finding import Finding
 from infra_policy_linter.model.entities import Location, ModuleCall, Unit
+from infra_policy_linter.model.values import Unknown, unknowns_in
 from infra_policy_linter.rules.base import Rule
+from infra_policy_linter.verdicts.decide import UNDECIDED, verdicts
 
 
 class ModuleNotFollowed(Rule):
@@ -27,9 +29,10 @@ class ModuleNotFollowed(Rule):
         "Registry and git modules live outside the repository until `terraform init` downloads them into "
         ".terraform/modules. Until then the linter cannot see the functions, roles and destinations they create, "
         "and a run that says nothing about them would read as a pass. A call that could not be followed is reported "
-        "once, as a note naming its source, when it can matter: its unit has Lambda functions, invoke configs or "
-        "event source mappings the module may feed, or the call itself names a Lambda function (every other one "
-        "is counted in the summary's 'module calls not followed'). terraform-aws-modules/lambda, /sqs, /sns and "
+        "once, as a note naming its source, when it can matter: one of its outputs is what keeps a destination's "
+        "or an event source's verdict from being decided, or is a function's execution role, or the call's "
+        "source names a Lambda function (every other one is counted in the summary's 'module calls not "
+        "followed'). terraform-aws-modules/lambda, /sqs, /sns and "
         "/dynamodb-table are the exception: without .terraform/modules the linter reads their calls through its "
         "own models of their documented inputs."
     )
@@ -47,13 +50,14 @@ class ModuleNotFollowed(Rule):
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         seen: set[Location] = set()
-        lambda_in_view = bool(unit.functions or unit.invoke_configs or unit.event_source_mappings)
+        reaching = _unknowns_reaching(unit, shared)
         for call in unit.unfollowed:
             if call.location in seen:
                 continue  # the call sits in a module with several instances: one note for the one call site
-            if not lambda_in_view and not _names_lambda(call):
-                # Nothing here invokes or maps a function, and the call does not say it makes one: it is counted
-                # in the summary's "module calls not followed", without a note per label or VPC module.
+            if not _reaches(call, reaching) and not _names_lambda(call):
+                # None of its outputs reaches a role, policy, function, destination or source here, and the call
+                # does not say it makes a function: it is counted in the summary's "module calls not followed",
+                # without a note per label, VPC or bucket module.
                 continue
             seen.add(call.location)
             yield Finding(
@@ -76,8 +80,35 @@ def _without_instances(address: str) -> str:
     return re.sub(r"\[[^\]]*\]", "", address)
 
 
-_LAMBDA_WORDS = re.compile(r"lambda|function|serverless", re.IGNORECASE)
+_LAMBDA_WORDS = re.compile(r"lambda|(?<!step-)function|serverless", re.IGNORECASE)
 
 
 def _names_lambda(call: ModuleCall) -> bool:
-    return bool(_LAMBDA_WORDS.search(call.source) or _LAMBDA_WORDS.search(call.address))
+    """The call's source says it makes a function (a call's own name says what it is for, not what it makes)."""
+    return bool(_LAMBDA_WORDS.search(call.source))
+
+
+def _unknowns_reaching(unit: Unit, shared: dict[str, Any]) -> list[str]:
+    """What keeps a verdict of the unit from being decided, in words and unknown names: the targets' own unknowns,
+    every undecided request's reasons, why a function's role could not be found, and the roles functions name
+    when they are unknown as a whole. A module output that shows up here decides something; one that only names
+    a log group, a security group or a tag does not."""
+    texts: list[str] = []
+    for v in verdicts(unit, shared):
+        texts += [v.target.unknown or "", v.problem or ""]
+        results = v.results + [r for rs in v.by_type.values() for r in rs]
+        texts += [reason for r in results if r.outcome in UNDECIDED for reason in r.decision.reasons]
+        value = v.target.destination.arn if v.target.destination else getattr(v.target.owner, "source", None)
+        texts += [u.name for u in unknowns_in(value)]
+    # A function whose role is wholly an output: the role, its policies and every verdict of it are out of view.
+    texts += [f.role.name for f in unit.functions if isinstance(f.role, Unknown)]
+    return [t for t in texts if t]
+
+
+def _reaches(call: ModuleCall, reaching: list[str]) -> bool:
+    """An unknown that reaches the verdicts is one of the call's outputs (by name, or named in a reason)."""
+    address = _without_instances(call.address)
+    own_name = address.rsplit(".", 1)[-1]
+    return any(
+        _without_instances(text).startswith(address + ".") or f"of module {own_name!r}" in text for text in reaching
+    )

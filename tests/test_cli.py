@@ -75,8 +75,8 @@ def test_summary_counts_event_sources_when_only_they_are_checked(in_repo: Path) 
     """Not "0 destinations checked" for a template whose only checks are event sources' reads."""
     code, out, _ = run_cli("--format", "concise", "fixtures/sam-event-sources")
     assert out.splitlines()[-1] == (
-        "Checked 2 files in 2 units: 2 warnings. 3 event sources checked: 1 granted, 0 not granted, 2 unverifiable; "
-        "0 module calls or stacks not followed."
+        "Checked 4 files in 4 units: 3 errors, 1 warning. 8 event sources checked: 6 granted, 2 not granted, "
+        "0 unverifiable; 0 module calls or stacks not followed."
     )
     _, report = run_json("fixtures/sam-event-sources")
     assert report["summary"]["checks"]["event_sources"] == {

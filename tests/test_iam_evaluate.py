@@ -157,3 +157,62 @@ def test_assumptions_are_reported() -> None:
         [Policy("p", [allow(actions=["sqs:SendMessage"], resources=["*"])])], "sqs:SendMessage", assumed
     )
     assert decision.assumptions == ["var.queue takes its default"]
+
+
+def test_identity_deny_under_secure_transport_true_is_certain() -> None:
+    """Lambda calls over TLS: a Deny on aws:SecureTransport = true applies for certain, as in a resource policy."""
+    cond = {"Bool": {"aws:SecureTransport": "true"}}
+    decision = evaluate(
+        [
+            Policy(
+                "p",
+                [
+                    allow(actions=["sqs:SendMessage"], resources=["*"]),
+                    deny(actions=["sqs:*"], resources=["*"], condition=cond),
+                ],
+            )
+        ],
+        "sqs:SendMessage",
+        QUEUE,
+    )
+    assert decision.outcome is Outcome.DENIED
+    assert decision.deciding[0][1].effect == "Deny"
+
+
+def test_boundary_that_denies_decides_over_a_conditional_or_unknown_grant() -> None:
+    boundary_no = evaluate([Policy("b", [allow(actions=["logs:*"], resources=["*"])])], "sqs:SendMessage", QUEUE)
+    boundary_maybe = evaluate(
+        [Policy("b", [allow(actions=["sqs:*"], resources=[Unknown("var.arn", "var.arn, which has no default")])])],
+        "sqs:SendMessage",
+        QUEUE,
+    )
+    conditional = evaluate(
+        [Policy("p", [allow(actions=["sqs:*"], resources=["*"], condition={"StringEquals": {"aws:SourceVpc": "v"}})])],
+        "sqs:SendMessage",
+        QUEUE,
+    )
+    unknown = evaluate(
+        [Policy("p", [allow(actions=["sqs:*"], resources=[Unknown("var.x", "var.x, which has no default")])])],
+        "sqs:SendMessage",
+        QUEUE,
+    )
+    assert conditional.outcome is Outcome.CONDITIONAL and unknown.outcome is Outcome.UNKNOWN
+    for identity in (conditional, unknown):
+        blocked = intersect_boundary(identity, boundary_no, "b")
+        assert (blocked.outcome, blocked.boundary) == (Outcome.DENIED, "b")
+        # A boundary that may allow leaves the identity's own verdict.
+        assert intersect_boundary(identity, boundary_maybe, "b").outcome is identity.outcome
+
+
+def test_unknown_named_is_the_one_that_blocks() -> None:
+    """The first unknown of the statement is in an SNS pattern that cannot match a queue: the one named is the
+    unknown of the pattern whose match cannot be told."""
+    topic = Text(("arn:aws:sns:", Unknown("var.topic_region", "var.topic_region, which has no default"), ":1:t"))
+    queue = Unknown("var.queue_arn", "var.queue_arn, which has no default")
+    decision = evaluate(
+        [Policy("p", [allow(actions=["sqs:SendMessage", "sns:Publish"], resources=[topic, queue])])],
+        "sqs:SendMessage",
+        QUEUE,
+    )
+    assert decision.outcome is Outcome.UNKNOWN
+    assert decision.reasons == ["var.queue_arn, which has no default in the policy"]

@@ -44,10 +44,10 @@ def test_agrees_with_aws_sam_translator(template: Path, tmp_path: Path, monkeypa
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the translator insists on a region; no call is made
     body, matches = decode_str(template.read_text())
     assert not matches
-    from infra_policy_linter.resolve.cloudformation.sam_transform import _package
+    from infra_policy_linter.resolve.cloudformation.sam_package import package
 
     body = _plain(body)
-    _package(body)  # local CodeUri as `sam package` would upload it: the translator accepts only S3 URIs
+    package(body)  # local CodeUri as `sam package` would upload it: the translator accepts only S3 URIs
     translated = transform(body, {}, _ManagedPolicies())
     out = tmp_path / "translated.json"
     out.write_text(json.dumps(_plain(translated), indent=1))

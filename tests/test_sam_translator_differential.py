@@ -61,11 +61,23 @@ def test_the_subset_is_the_one_described(reports) -> None:
     assert (len(accepted), len(rejected)) == (109, 46)
 
 
+# The one committed output older than the translator it is compared with: SAM's output file grants the SASL secret
+# twice and the SERVER_ROOT_CA_CERTIFICATE secret not at all, while SAM's source (pull.py, authentication_uri_2) and
+# the installed translator grant both. Lambda reads the root CA secret to reach the brokers, so the finding on the
+# stale output is right; it is the only difference allowed, and it must stay exactly this one.
+STALE_OUTPUTS = {
+    "self_managed_kafka_with_SERVER_ROOT_CA_CERTIFICATE_and_auth_mechanism": (
+        [],
+        [("ESM002", "KafkaFunction", "secretsmanager:GetSecretValue")],
+    )
+}
+
+
 def test_input_and_sams_output_give_the_same_findings(reports) -> None:
     from_input, from_output, _, accepted, _ = reports
     a, b = _by_template(from_input), _by_template(from_output)
     differing = {n: (sorted(a[n] - b[n]), sorted(b[n] - a[n])) for n in accepted if a[n] != b[n]}
-    assert differing == {}
+    assert differing == STALE_OUTPUTS
     assert from_input["errors"] == [] and from_output["errors"] == []
 
 

@@ -195,11 +195,17 @@ def test_a_module_call_that_cannot_matter_is_counted_not_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No function, invoke config or mapping in view, and a call that names no Lambda: no note, but the summary
-    still counts it; once the unit has a function, the same call is a note (it may hold the function's role)."""
+    still counts it; once a function's role is the call's output, the same call is a note (it holds the role);
+    a function whose name only uses the call's output decides nothing through it: no note."""
     (tmp_path / "main.tf").write_text('module "label" {\n  source = "cloudposse/label/null"\n  name   = "x"\n}\n')
     monkeypatch.chdir(tmp_path)
     code, report = run_json(".")
     assert (code, report["findings"], report["summary"]["not_followed"]) == (0, [], 1)
+    (tmp_path / "lambda.tf").write_text(
+        'resource "aws_lambda_function" "f" {\n  function_name = module.label.id\n  role = "arn:aws:iam::1:role/r"\n}\n'
+    )
+    _, report = run_json(".")
+    assert (report["findings"], report["summary"]["not_followed"]) == ([], 1)
     (tmp_path / "lambda.tf").write_text(
         'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  role = module.label.id\n}\n'
     )
@@ -242,3 +248,26 @@ def test_a_path_the_file_system_refuses_is_not_an_internal_error(
     monkeypatch.chdir(tmp_path)
     code, report = run_json(".")
     assert (code, report["errors"], report["findings"]) == (0, [], [])
+
+
+def test_a_module_call_is_reported_when_its_output_is_a_destination(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The topic module's output is the destination, whose verdict it leaves undecided: a note; the VPC module's
+    outputs reach only the function's network settings: counted, not reported."""
+    (tmp_path / "main.tf").write_text(
+        'module "alerts" {\n  source = "cloudposse/sns-topic/aws"\n}\n\n'
+        'module "vpc" {\n  source = "cloudposse/vpc/aws"\n}\n\n'
+        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n\n'
+        'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  role = aws_iam_role.r.arn\n'
+        "  vpc_config {\n    subnet_ids = module.vpc.private_subnets\n    security_group_ids = []\n  }\n}\n\n"
+        'resource "aws_lambda_function_event_invoke_config" "c" {\n'
+        "  function_name = aws_lambda_function.f.function_name\n"
+        "  destination_config {\n    on_failure {\n      destination = module.alerts.sns_topic_arn\n    }\n  }\n}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    _, report = run_json(".")
+    assert [(f["rule"], f["destination"]) for f in report["findings"] if f["rule"] == "MOD001"] == [
+        ("MOD001", "module.alerts")
+    ]
+    assert report["summary"]["not_followed"] == 2

@@ -16,7 +16,7 @@ from typing import Any
 from infra_policy_linter.iam.conditions import condition_holds
 from infra_policy_linter.iam.match import Tri, match, tri_and, tri_not, tri_or
 from infra_policy_linter.model.entities import Policy, Statement
-from infra_policy_linter.model.values import Unknown, assumptions_in, display, unknowns_in
+from infra_policy_linter.model.values import Text, Unknown, assumptions_in, display, unknowns_in
 
 
 class Outcome(StrEnum):
@@ -88,9 +88,24 @@ def describe_condition(stmt: Statement) -> str:
     return display(cond)
 
 
+def _undecided(patterns: list[Any] | None, subject: Any, fold_case: bool) -> list[Any]:
+    """The patterns whose match with ``subject`` cannot be told: those are what blocks the decision."""
+    candidates = [p for p in _flat(patterns or []) if isinstance(p, (str, Text, Unknown))]
+    return [p for p in candidates if match(p, subject, fold_case) is None]
+
+
 def _why_unknown(stmt: Statement, action: str, resource: Any) -> str:
+    """The unknown that blocks the decision: in a pattern whose match cannot be told, else in the request's own
+    resource, else the first unknown the statement holds."""
     if stmt.problem:
         return stmt.problem
+    blocking = _undecided(stmt.actions, action, True) + _undecided(stmt.not_actions, action, True)
+    blocking += _undecided(stmt.resources, resource, False) + _undecided(stmt.not_resources, resource, False)
+    for unknown in unknowns_in(blocking):
+        return f"{unknown.reason or unknown.name} in the policy"
+    if blocking:  # a pattern known in full, against a resource that is not
+        for unknown in unknowns_in(resource):
+            return unknown.reason or unknown.name
     for values in (stmt.actions, stmt.not_actions, stmt.resources, stmt.not_resources):
         for unknown in unknowns_in(values or []):
             return f"{unknown.reason or unknown.name} in the policy"
@@ -204,8 +219,8 @@ def _condition(stmt: Statement) -> Tri:
         # An identity policy's Condition makes its grant conditional, as the project documents it (shared docs
         # aws-semantics.md section 7); only a Deny whose Condition cannot hold (aws:SecureTransport = false) is
         # known not to apply.
-        if holds is False and stmt.effect == "Deny":
-            return False
+        if stmt.effect == "Deny" and holds is not None:
+            return holds  # a Deny whose Condition holds for certain (aws:SecureTransport = true) applies
         return None if stmt.condition else True
     return holds
 
@@ -282,12 +297,16 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def intersect_boundary(identity: Decision, boundary: Decision, boundary_name: str) -> Decision:
-    """A permissions boundary caps the identity policies: both must allow."""
-    if identity.outcome is not Outcome.GRANTED:
+    """A permissions boundary caps the identity policies: both must allow. A boundary that certainly does not
+    allow decides even when the identity grant is conditional or rests on an unknown."""
+    blocks = boundary.outcome in (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED)
+    if identity.outcome not in (Outcome.GRANTED, Outcome.UNKNOWN, Outcome.CONDITIONAL):
+        return identity
+    if identity.outcome is not Outcome.GRANTED and not blocks:
         return identity
     if boundary.outcome is Outcome.GRANTED:
         return identity
-    if boundary.outcome in (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED):
+    if blocks:
         return Decision(
             Outcome.DENIED,
             boundary.deciding,

@@ -200,6 +200,19 @@ class EventSourceMapping:
     source_kms_source: str = ""  # the key written in the file's own language, for fixes
     source_text: str = ""  # the source ARN as the mapping writes it, in the file's own language, for fixes
     source_address_in: dict[str, str] = field(default_factory=dict)  # its resource's ARN by address (directory ->)
+    # How Lambda reaches the source (SourceAccessConfigurations / source_access_configuration blocks): the secrets
+    # it authenticates with and the subnets it attaches to.
+    access: list[SourceAccess] = field(default_factory=list)
+
+
+@dataclass
+class SourceAccess:
+    """One entry of a mapping's source access configuration: its type and URI (a secret ARN, a subnet, ...)."""
+
+    type: Value  # BASIC_AUTH, SASL_SCRAM_512_AUTH, CLIENT_CERTIFICATE_TLS_AUTH, VPC_SUBNET, VIRTUAL_HOST, ...
+    uri: Value
+    text: str = ""  # the URI as the file writes it, for fixes
+    location: Location | None = None
 
 
 @dataclass(frozen=True)

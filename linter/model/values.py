@@ -11,8 +11,9 @@ such as ``aws_sqs_queue.q.name``), so two values built from it compare equal wit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
 REGION = "region"
@@ -37,9 +38,28 @@ class Unknown:
     # The service the value is declared to belong to though its text is unknown: SAM's destination ``Type: SQS``
     # on ``Destination: !Ref QueueArn`` says the parameter is a queue ARN, and SAM grants on that very value.
     service: str | None = field(default=None, compare=False, hash=False)
+    # Why it is unknown, as facts verdicts read (``reason`` is for people and may be reworded freely):
+    # it may not be set at all (a dynamic block or count whose for_each is unknown, an Fn::If whose other branch
+    # may be AWS::NoValue, a conditional whose other side may be null): then "granted for no type" does not mean
+    # records are dropped, there may be no destination.
+    may_be_absent: bool = field(default=False, compare=False, hash=False)
+    # It differs per branch of a condition the linter cannot evaluate (Fn::If, ``c ? a : b``).
+    per_branch: bool = field(default=False, compare=False, hash=False)
+    # Written in a dynamic block whose for_each is not known.
+    dynamic: bool = field(default=False, compare=False, hash=False)
+    # The attribute is not set at all (a mapping without an event source ARN: a self-managed source).
+    no_source: bool = field(default=False, compare=False, hash=False)
+    # The input the files do not fix and that decides it, as the files name it (``var.dlq_arn``, ``parameter
+    # DlqArn``, ``Dlq.Outputs.QueueArn``): the same input has the same value wherever it is used.
+    input: str = field(default="", compare=False, hash=False)
 
     def __str__(self) -> str:
         return "<" + self.name + ">"
+
+
+def branches(value: Unknown) -> Unknown:
+    """``value`` as the result of a condition not known statically: it differs per branch, and may be absent."""
+    return replace(value, per_branch=True, may_be_absent=True)
 
 
 def failure(name: str, reason: str) -> Unknown:
@@ -103,6 +123,9 @@ def _text_parts(piece: Any) -> list[Part]:
         return [piece]
     if isinstance(piece, bool):
         return ["true" if piece else "false"]
+    if isinstance(piece, float) and not piece.is_integer() and written_decimal(piece) is None:
+        # Terraform writes every digit of its 512-bit value here; binary64 arithmetic cannot say what they are.
+        return [Unknown("number text", "a number whose decimal digits Terraform computes at higher precision")]
     if isinstance(piece, (int, float)):
         return [format_number(piece)]
     if isinstance(piece, str):
@@ -137,6 +160,65 @@ def make_text(pieces: Iterable[Any], assumptions: Iterable[str] = ()) -> Any:
     return Text(tuple(merged), frozenset(assumed))
 
 
+def split_text(value: Any, separator: str, keep_assumptions: bool = True) -> list[Any] | None:
+    """A string value split on a literal separator: Terraform's split(), CloudFormation's Fn::Split and the
+    fields of an ARN all split here. Unknown pieces stay inside the element they sit in: they are taken to hold
+    no separator (a region, an account, a generated name or id holds no ``:`` or ``/``), so ``split("/", role
+    ARN)`` has the role name as its last element even when the account is unknown. None when ``value`` is not a
+    string, or when an empty separator would split an unknown piece into characters."""
+    if isinstance(value, str):
+        parts: list[Part] = [value]
+    elif isinstance(value, Text):
+        parts = list(value.parts)
+    else:
+        return None
+    if separator == "":
+        text = plain(value)
+        return list(text) if text is not None else None
+    elements: list[list[Part]] = [[]]
+    for part in parts:
+        if isinstance(part, Unknown):
+            elements[-1].append(part)
+            continue
+        first, *rest = part.split(separator)
+        elements[-1].append(first)
+        elements.extend([piece] for piece in rest)
+    assumed = value.assumptions if isinstance(value, Text) and keep_assumptions else frozenset()
+    return [make_text(element, assumed) for element in elements]
+
+
+def _edge(value: str | Text, first: bool) -> str | None:
+    """The literal text at the start (or end) of a string value; all of it when it is fully known."""
+    if isinstance(value, str):
+        return value
+    edge = value.parts[0 if first else -1] if value.parts else None
+    return edge if isinstance(edge, str) else None
+
+
+def has_affix(value: str | Text, affix: str, first: bool) -> bool | None:
+    """startswith (``first``) or endswith, decided by the known text at that end; None when the affix reaches
+    into an unknown piece (``arn:aws:sqs:`` is known before an ARN's unknown region, ``arn:aws:sqs:eu`` not)."""
+    edge = _edge(value, first)
+    whole = plain(value) is not None
+    if edge is None or (not whole and len(edge) < len(affix)):
+        return None
+    return edge.startswith(affix) if first else edge.endswith(affix)
+
+
+def trim_affix(value: str | Text, affix: str, first: bool) -> Any:
+    """trimprefix (``first``) or trimsuffix over a partly known string; None when it cannot be told."""
+    matched = has_affix(value, affix, first)
+    if matched is None:
+        return None
+    if not matched or not affix:
+        return value
+    parts = [value] if isinstance(value, str) else list(value.parts)
+    edge = parts[0 if first else -1]
+    assert isinstance(edge, str)  # has_affix read it
+    parts[0 if first else -1] = edge[len(affix) :] if first else edge[: -len(affix)]
+    return make_text(parts, value.assumptions if isinstance(value, Text) else ())
+
+
 def with_assumption(value: Any, assumption: str) -> Any:
     """Mark a value as resting on an assumption (a variable default, a pseudo parameter's usual value)."""
     if isinstance(value, (str, Text)):
@@ -149,9 +231,27 @@ def with_assumption(value: Any, assumption: str) -> Any:
 
 
 def format_number(n: int | float) -> str:
+    """A number as Terraform writes it. Terraform computes with 512-bit binary floats from the decimal literals,
+    so ``0.1 + 0.2`` is written ``0.3``; the binary64 sum here is 0.30000000000000004, and the decimal it stands
+    for is recovered by rounding to 15 significant digits when that is within float error of it."""
     if isinstance(n, float) and n.is_integer():
         return str(int(n))
+    if isinstance(n, float):
+        return written_decimal(n) or repr(n)
     return str(n)
+
+
+def written_decimal(n: float) -> str | None:
+    """The short decimal a float64 result stands for (``0.3`` for 0.30000000000000004), or None when its decimal
+    expansion goes on (``1/3``: Terraform writes 154 digits of its 512-bit value, which a float64 cannot give)."""
+    text = repr(n)
+    digits = text.lstrip("-").split("e")[0].replace(".", "").strip("0")
+    if len(digits) <= 15:
+        return text
+    rounded = float(format(n, ".15g"))
+    if abs(rounded - n) <= 2 * math.ulp(n):
+        return repr(rounded)
+    return None
 
 
 def is_stringish(value: Any) -> bool:

@@ -74,6 +74,9 @@ def parse_attribute_value(text: str, start: int) -> tuple[Node, str]:
 
 
 _KEYWORDS: dict[str, Any] = {"true": True, "false": False, "null": None}
+# python-hcl2 hands a string that is one interpolation of a keyword over as Python's repr: "${true}" arrives as
+# "${True}". No Terraform reference has such a root, so these read as the keywords they were.
+_KEYWORDS |= {"True": True, "False": False, "None": None}
 
 _BINARY = [
     ("||",),

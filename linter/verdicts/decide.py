@@ -28,8 +28,10 @@ from infra_policy_linter.verdicts.requirements import (
     dead_letter_target,
     destination_target,
     mapping_destination_target,
+    source_candidates,
     source_target,
 )
+from infra_policy_linter.verdicts.same_input import input_reference, settle
 
 NOT_GRANTED = (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED)
 UNDECIDED = (Outcome.UNKNOWN, Outcome.CONDITIONAL)
@@ -226,7 +228,21 @@ def _verdict(
     )
     v.results = [decide_request(grants, problem, r) for r in target.requests]
     v.by_type = {svc: [decide_request(grants, problem, r) for r in reqs] for svc, reqs in target.candidates.items()}
+    ref = input_reference(target.destination.arn if target.destination else getattr(target.owner, "source", None))
+    if v.by_type and ref is not None:
+        settle(v, ref)
+    elif ref is not None and target.kind == "esm_source" and target.unknown:
+        _settle_source(v, grants, problem, ref)
     return v
+
+
+def _settle_source(v: Verdict, grants: RoleGrants | None, problem: str | None, ref: Unknown) -> None:
+    """A mapping that reads an input: what each source type would take, kept only if the grants settle it."""
+    v.by_type = {
+        svc: [decide_request(grants, problem, r) for r in reqs] for svc, reqs in source_candidates(ref).items()
+    }
+    if not settle(v, ref):
+        v.by_type = {}
 
 
 def decide_request(grants: RoleGrants | None, problem: str | None, request: Request) -> Result:

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import Destination, EventSourceMapping, Function, InvokeConfig, Location
-from infra_policy_linter.model.values import Unknown, display
+from infra_policy_linter.model.values import Unknown, display, plain
 
-Purpose = Literal["deliver", "read", "decrypt", "encrypt"]
+Purpose = Literal["deliver", "read", "decrypt", "encrypt", "secret"]
 Kind = Literal["on_success", "on_failure", "esm_on_failure", "esm_source", "dead_letter"]
 
 ASYNC_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"
@@ -35,7 +35,26 @@ SOURCE_DOC = {
     "kinesis": "https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-permissions.html",
     "dynamodb": "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-eventsourcemapping.html",
     "kafka": "https://docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html",
+    "mq": "https://docs.aws.amazon.com/lambda/latest/dg/with-mq.html#events-mq-permissions",
+    "rds": "https://docs.aws.amazon.com/lambda/latest/dg/with-documentdb.html#docdb-prereqs",
 }
+SELF_MANAGED_KAFKA_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-permissions.html"
+# Source access configuration types whose URI is a Secrets Manager secret Lambda reads to authenticate (Lambda API
+# reference, SourceAccessConfiguration): without secretsmanager:GetSecretValue on it the poller cannot connect.
+SECRET_ACCESS_TYPES = frozenset(
+    {
+        "BASIC_AUTH",
+        "SASL_SCRAM_256_AUTH",
+        "SASL_SCRAM_512_AUTH",
+        "CLIENT_CERTIFICATE_TLS_AUTH",
+        "SERVER_ROOT_CA_CERTIFICATE",
+    }
+)
+MQ_NETWORK_NOTE = (
+    "the broker is reachable only inside its VPC, for which Lambda's Amazon MQ page and SAM's MQ event page list "
+    "the network-interface actions; SAM does not grant them on the role it generates, and a broker whose "
+    "access is not known is not asked for them"
+)
 SOURCE_NAMES = {"mq": "an Amazon MQ broker", "rds": "an Amazon DocumentDB cluster", "kafka": "an MSK cluster"}
 LIST_SHARDS_NOTE = (
     "Lambda's Kinesis page lists it, but mappings read their shards without it; only the ListShards calls are denied"
@@ -58,6 +77,7 @@ class Request:
     doc: str = ""
     note: str = ""  # why it is only recommended, or when each alternative applies
     assumption: str = ""  # what granting only an alternative assumes
+    written: str = ""  # the resource as the file writes it (a secret's ARN expression), for fixes and messages
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -210,11 +230,9 @@ def source_target(mapping: EventSourceMapping) -> Target:
     location = mapping.source_location
     target = Target("esm_source", mapping, mapping.source_ref or display(mapping.source), location, service)
     if _no_source_arn(mapping):
-        target.ref = "its self-managed event source"
-        target.unknown = (
-            "the mapping has no event source ARN (a self-managed Kafka cluster), and the linter does "
-            "not check what such a source needs"
-        )
+        target.ref = "at its bootstrap servers"
+        target.service = "self-managed-kafka"
+        target.requests = access_requests(mapping, SELF_MANAGED_KAFKA_DOC, network=True)
         return target
     if service is None:
         target.unknown = (
@@ -228,32 +246,8 @@ def source_target(mapping: EventSourceMapping) -> Target:
         target.unknown = f"the event source is {what}, and the linter does not check what such a source needs"
         return target
     doc = SOURCE_DOC[service]
-    for action, where in aws.SOURCE_READ_ACTIONS[service]:
-        resource = mapping.source if where == "source" else "*"
-        if resource is None:
-            resource = Unknown("event source", "the event source ARN")
-        if action == "kinesis:ListShards":
-            target.requests.append(Request(action, resource, "read", False, doc=doc, note=LIST_SHARDS_NOTE))
-        elif action == "kafka:DescribeClusterV2" and mapping.source_variant != "serverless":
-            # A provisioned cluster answers either call; serverless clusters only DescribeClusterV2.
-            assume = (
-                ""
-                if mapping.source_variant == "provisioned"
-                else ("the MSK cluster is a provisioned one (a serverless cluster needs kafka:DescribeClusterV2)")
-            )
-            target.requests.append(
-                Request(
-                    action,
-                    resource,
-                    "read",
-                    alternatives=("kafka:DescribeCluster",),
-                    doc=doc,
-                    note="a provisioned cluster accepts either",
-                    assumption=assume,
-                )
-            )
-        else:
-            target.requests.append(Request(action, resource, "read", doc=doc))
+    target.requests = _reads(service, mapping.source, mapping.source_variant)
+    target.requests += access_requests(mapping, doc, network=False)
     if mapping.source_kms_key is not None and service in ("sqs", "kinesis", "dynamodb"):
         required = service != "dynamodb"
         target.requests.append(
@@ -269,20 +263,81 @@ def source_target(mapping: EventSourceMapping) -> Target:
     return target
 
 
+def source_candidates(source: Any) -> dict[str, list[Request]]:
+    """What reading ``source`` takes for each type of source it could be (its service is not known)."""
+    return {service: _reads(service, source, None) for service in aws.SOURCE_READ_ACTIONS}
+
+
+def _reads(service: str, source: Any, variant: str | None) -> list[Request]:
+    """The polling requests of one source type."""
+    doc = SOURCE_DOC[service]
+    requests: list[Request] = []
+    stream = aws.consumer_stream(source) if service == "kinesis" else None
+    if stream is not None:  # an enhanced fan-out consumer: Lambda reads the stream through it
+        requests += consumer_requests(source, doc)
+    for action, where in aws.SOURCE_READ_ACTIONS[service]:
+        resource = (stream if stream is not None else source) if where == "source" else "*"
+        if where in ("cluster-pg", "subgrp"):
+            what = "parameter group" if where == "cluster-pg" else "subnet group"
+            resource = aws.rds_arn_beside(source, where, Unknown(f"{where} name", f"the cluster's {what}"))
+        if resource is None:
+            resource = Unknown("event source", "the event source ARN")
+        if service == "mq" and where == "*" and variant != "private":
+            continue  # SAM documents the network actions for a broker reachable only inside its VPC
+        if service == "mq" and where == "*":
+            requests.append(Request(action, resource, "read", False, doc=doc, note=MQ_NETWORK_NOTE))
+        elif action == "kinesis:ListShards":
+            requests.append(Request(action, resource, "read", False, doc=doc, note=LIST_SHARDS_NOTE))
+        elif action == "kafka:DescribeClusterV2" and variant != "serverless":
+            # A provisioned cluster answers either call; serverless clusters only DescribeClusterV2.
+            assume = (
+                ""
+                if variant == "provisioned"
+                else ("the MSK cluster is a provisioned one (a serverless cluster needs kafka:DescribeClusterV2)")
+            )
+            requests.append(
+                Request(
+                    action,
+                    resource,
+                    "read",
+                    alternatives=("kafka:DescribeCluster",),
+                    doc=doc,
+                    note="a provisioned cluster accepts either",
+                    assumption=assume,
+                )
+            )
+        else:
+            requests.append(Request(action, resource, "read", doc=doc))
+    return requests
+
+
+def consumer_requests(consumer: Any, doc: str) -> list[Request]:
+    """What reading a Kinesis stream through an enhanced fan-out consumer takes on the consumer itself."""
+    # Lambda subscribes to each shard through the consumer (the AWS managed AWSLambdaKinesisExecutionRole grants
+    # SubscribeToShard for that); kinesis:DescribeStreamConsumer, which the CDK's grantRead adds, is not asked of
+    # the role by Lambda's Kinesis pages, and published patterns poll without it.
+    return [Request("kinesis:SubscribeToShard", consumer, "read", doc=doc)]
+
+
+def access_requests(mapping: EventSourceMapping, doc: str, network: bool) -> list[Request]:
+    """What the mapping's source access configuration takes: secretsmanager:GetSecretValue on each secret Lambda
+    authenticates with and, with ``network`` (self-managed Kafka), the network-interface actions when it names
+    subnets. Lambda cannot connect without them (SAM grants exactly these on the roles it generates)."""
+    out: list[Request] = []
+    for access in mapping.access:
+        kind = plain(access.type)
+        if kind in SECRET_ACCESS_TYPES and access.uri is not None:
+            out.append(Request("secretsmanager:GetSecretValue", access.uri, "secret", doc=doc, written=access.text))
+    if network and any(plain(access.type) == "VPC_SUBNET" for access in mapping.access):
+        out += [Request(action, "*", "read", doc=doc) for action in aws.EC2_NETWORK_ACTIONS]
+    return out
+
+
 def _no_source_arn(mapping: EventSourceMapping) -> bool:
-    """The resolvers mark a mapping without EventSourceArn / event_source_arn so (self-managed Kafka)."""
-    source = mapping.source
-    return (
-        isinstance(source, Unknown)
-        and source.name.endswith((".EventSourceArn", ".event_source_arn"))
-        and source.reason.startswith("no ")
-    )
+    """A mapping without EventSourceArn / event_source_arn (self-managed Kafka)."""
+    return isinstance(mapping.source, Unknown) and mapping.source.no_source
 
 
 def may_be_absent(value: Any) -> bool:
-    """A value the resolvers leave open because it may not be set at all: a destination in a dynamic block whose
-    for_each is unknown, an Fn::If (one branch may be AWS::NoValue), a Terraform conditional (one side may be
-    null). Then "granted for no type" does not mean records are dropped: there may be no destination."""
-    if not isinstance(value, Unknown):
-        return False
-    return value.name.endswith(".dynamic") or value.name.startswith("Fn::If") or value.name == "conditional"
+    """A value the resolvers leave open because it may not be set at all (see ``Unknown.may_be_absent``)."""
+    return isinstance(value, Unknown) and value.may_be_absent

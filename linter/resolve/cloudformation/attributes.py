@@ -81,6 +81,12 @@ def _stream_arn(t: CloudFormationTemplate, i: str) -> Value:
     return aws.kinesis_stream_arn(t.env.region(), t.env.account(), t.physical_name(i, "Name"))
 
 
+def _consumer_arn(t: CloudFormationTemplate, i: str) -> Value:
+    created = Unknown(f"{t.scope}{i}.ConsumerCreationTimestamp", f"the time AWS registers {i}", atom=True)
+    props = t.props(i)
+    return aws.stream_consumer_arn(t.resolve(props.get("StreamARN")), t.resolve(props.get("ConsumerName")), created)
+
+
 def _table_arn(t: CloudFormationTemplate, i: str) -> Value:
     return aws.dynamodb_table_arn(t.env.region(), t.env.account(), t.physical_name(i, "TableName"))
 
@@ -102,6 +108,7 @@ def _named(prop: str) -> Attribute:
 
 REF: dict[str, Attribute] = {
     "AWS::Kinesis::Stream": _named("Name"),
+    "AWS::Kinesis::StreamConsumer": _consumer_arn,
     "AWS::DynamoDB::Table": _named("TableName"),
     "AWS::MSK::Cluster": _msk_arn,
     "AWS::MSK::ServerlessCluster": _msk_arn,
@@ -120,6 +127,9 @@ REF: dict[str, Attribute] = {
 
 GETATT: dict[tuple[str, str], Attribute] = {
     ("AWS::Kinesis::Stream", "Arn"): _stream_arn,
+    ("AWS::Kinesis::StreamConsumer", "ConsumerARN"): _consumer_arn,
+    ("AWS::Kinesis::StreamConsumer", "ConsumerName"): lambda t, i: t.resolve(t.props(i).get("ConsumerName")),
+    ("AWS::Kinesis::StreamConsumer", "StreamARN"): lambda t, i: t.resolve(t.props(i).get("StreamARN")),
     ("AWS::DynamoDB::Table", "Arn"): _table_arn,
     ("AWS::DynamoDB::Table", "StreamArn"): _table_stream_arn,
     ("AWS::MSK::Cluster", "Arn"): _msk_arn,

@@ -10,7 +10,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import Destination, EventSourceMapping, InvokeConfig, Location, Unit
+from infra_policy_linter.model.entities import (
+    Destination,
+    EventSourceMapping,
+    InvokeConfig,
+    Location,
+    SourceAccess,
+    Unit,
+)
 from infra_policy_linter.model.values import Text, Unknown, plain
 from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, key_location, location, sam_tagged, truthy
 
@@ -69,7 +76,11 @@ def event_source_mapping(t: CloudFormationTemplate, unit: Unit, logical_id: str)
         location=loc,
         source=t.resolve(raw_source)
         if raw_source is not None
-        else Unknown(f"{logical_id}.EventSourceArn", "no EventSourceArn (a self-managed Kafka or Amazon MQ source)"),
+        else Unknown(
+            f"{logical_id}.EventSourceArn",
+            "no EventSourceArn (a self-managed Kafka or Amazon MQ source)",
+            no_source=True,
+        ),
         source_location=key_location(t.path, props, "EventSourceArn", loc),
         source_ref=t.referenced(raw_source, None) or (t.source(raw_source) if raw_source else ""),
         source_text=t.source(raw_source) if raw_source is not None else "",
@@ -82,7 +93,28 @@ def event_source_mapping(t: CloudFormationTemplate, unit: Unit, logical_id: str)
     source_facts(t, mapping, raw_source)
     if mapping.source_service is None and t.origin is not None:
         mapping.source_service = t.origin.source_services.get(logical_id)  # the SAM event's Type
+    mapping.access = source_access(t, props, loc)
     unit.event_source_mappings.append(mapping)
+
+
+def source_access(t: CloudFormationTemplate, props: dict[str, Any], fallback: Location) -> list[SourceAccess]:
+    """The mapping's (or SAM event's) SourceAccessConfigurations: secrets and subnets Lambda uses to reach it."""
+    entries = props.get("SourceAccessConfigurations")
+    if not isinstance(entries, list):
+        return []  # absent, or an intrinsic: no secret or subnet the linter can name
+    out: list[SourceAccess] = []
+    for entry in entries:
+        if isinstance(entry, dict) and "Type" in entry:
+            raw_uri = entry.get("URI")
+            out.append(
+                SourceAccess(
+                    t.resolve(entry["Type"]),
+                    t.resolve(raw_uri) if raw_uri is not None else None,
+                    t.source(raw_uri) if raw_uri is not None else "",
+                    key_location(t.path, entry, "URI", location(t.path, entry, fallback)),
+                )
+            )
+    return out
 
 
 def source_facts(t: CloudFormationTemplate, mapping: EventSourceMapping, raw: Any) -> None:
@@ -92,6 +124,9 @@ def source_facts(t: CloudFormationTemplate, mapping: EventSourceMapping, raw: An
     if rtype not in SOURCE_TYPES:
         return
     mapping.source_service, mapping.source_variant = SOURCE_TYPES[rtype]
+    if rtype == "AWS::AmazonMQ::Broker":  # reachable only inside its VPC, or publicly (a required property)
+        public = t.resolve(t.props(str(ref)).get("PubliclyAccessible"))
+        mapping.source_variant = "public" if truthy(public) else "private" if public in (False, "false") else None
     raw_key = _source_key(t, rtype, t.props(str(ref)))
     if raw_key is None:
         return

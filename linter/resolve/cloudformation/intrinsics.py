@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.values import Unknown, make_text, plain, with_assumption
+from infra_policy_linter.model.values import Unknown, make_text, plain, split_text, with_assumption
 from infra_policy_linter.resolve.cloudformation.attributes import GETATT, REF, STACK_TYPES
 from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, scalar_text
 
@@ -88,9 +88,11 @@ def parameter(t: CloudFormationTemplate, name: str) -> Any:
     declared = spec.get("Type")
     ptype = declared if isinstance(declared, str) else "String"
     if "Default" not in spec:
-        return Unknown(f"parameter {name}", f"parameter {name}, which has no default")
+        return Unknown(f"parameter {name}", f"parameter {name}, which has no default", input=f"parameter {name}")
     if ptype.startswith("AWS::SSM::Parameter"):
-        return Unknown(f"parameter {name}", f"parameter {name}, read from SSM at deploy time")
+        return Unknown(
+            f"parameter {name}", f"parameter {name}, read from SSM at deploy time", input=f"parameter {name}"
+        )
     default = spec["Default"]
     text = scalar_text(default) if default is not None else ""
     value: Any = (
@@ -223,7 +225,9 @@ def _fn_join(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
 
 def _fn_select(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
     if isinstance(arg, list) and len(arg) == 2:
-        index = plain(resolve(t, arg[0], depth))
+        raw_index = resolve(t, arg[0], depth)
+        # An index written as a number (YAML `5`) or as text ("5"), as CloudFormation takes both.
+        index = str(raw_index) if isinstance(raw_index, int) and not isinstance(raw_index, bool) else plain(raw_index)
         items = resolve(t, arg[1], depth)
         if index is not None and index.isdigit() and isinstance(items, list) and int(index) < len(items):
             return items[int(index)]
@@ -232,9 +236,10 @@ def _fn_select(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
 
 def _fn_split(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
     if isinstance(arg, list) and len(arg) == 2:
-        delimiter, source = plain(resolve(t, arg[0], depth)), plain(resolve(t, arg[1], depth))
-        if delimiter and source is not None:
-            return source.split(delimiter)
+        delimiter = plain(resolve(t, arg[0], depth))
+        elements = split_text(resolve(t, arg[1], depth), delimiter) if delimiter else None
+        if elements is not None:  # a partly known string too: !Split [":", !GetAtt Queue.Arn]
+            return elements
     return Unknown("Fn::Split", "an Fn::Split not known statically")
 
 
@@ -247,7 +252,12 @@ def _fn_if(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:
     a, b = resolve(t, arg[1], depth), resolve(t, arg[2], depth)
     if a == b:
         return a
-    return Unknown(f"Fn::If {arg[0]}", f"an Fn::If on condition {arg[0]}, which is not known statically")
+    return Unknown(
+        f"Fn::If {arg[0]}",
+        f"an Fn::If on condition {arg[0]}, which is not known statically",
+        may_be_absent=True,
+        per_branch=True,
+    )
 
 
 def _fn_find_in_map(t: CloudFormationTemplate, arg: Any, depth: int) -> Any:

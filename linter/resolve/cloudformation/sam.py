@@ -302,7 +302,9 @@ def _sam_events(
             else None
             if source_key
             else Unknown(
-                f"{logical_id}.Events.{event_name}.EventSourceArn", "no EventSourceArn (a self-managed Kafka source)"
+                f"{logical_id}.Events.{event_name}.EventSourceArn",
+                "no EventSourceArn (a self-managed Kafka source)",
+                no_source=True,
             ),
             source_location=key_location(t.path, event_props, source_key, event_loc) if source_key else event_loc,
             source_ref=t.referenced(raw_source, None) or (t.source(raw_source) if raw_source is not None else ""),

@@ -6,9 +6,8 @@ event sources) and that logic changes with every SAM release. Re-implementing it
 self-managed Kafka and MSK S3 grants were missing), so the template is transformed exactly as CloudFormation would
 and the plain CloudFormation builder reads the result.
 
-What the transform needs offline (``../shared/docs/libraries.md`` section 7):
-* packaged URIs: local ``CodeUri``/``ContentUri``/``DefinitionUri``/``Location`` become ``s3://`` URIs, as
-  ``sam package`` would write them (a missing ``CodeUri`` is ``.``, as ``sam build`` reads it);
+What the transform needs offline: what ``sam package`` and a deployment would give it (sam_package.py: packaged
+URIs, parameter values); and
 * a region (a stand-in session; only the partition is derived from it) and a managed policy name map (the linter's
   own snapshot; unknown names stay as written, as SAM does).
 
@@ -24,25 +23,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from infra_policy_linter.model.entities import ParseError
 from infra_policy_linter.parsers.cloudformation import Template
+from infra_policy_linter.resolve.cloudformation.sam_package import package, parameter_values, plain
+from infra_policy_linter.resolve.cloudformation.sam_translator_patches import scoped_patches
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-PACKAGE_BUCKET = "sam-package"  # stands in for the bucket `sam package` would upload local code to
-
-# Properties that name local code or documents, per SAM resource type: `sam package` uploads them to S3.
-_LOCAL_URIS: dict[str, tuple[str, ...]] = {
-    "AWS::Serverless::Function": ("CodeUri",),
-    "AWS::Serverless::LayerVersion": ("ContentUri",),
-    "AWS::Serverless::Api": ("DefinitionUri",),
-    "AWS::Serverless::HttpApi": ("DefinitionUri",),
-    "AWS::Serverless::StateMachine": ("DefinitionUri",),
-    "AWS::Serverless::GraphQLApi": ("SchemaUri",),
-    "AWS::Serverless::Application": ("Location",),
-}
 
 
 @dataclass
@@ -104,20 +92,22 @@ def translate(source: Template, region: str | None) -> Translated | list[ParseEr
     from samtranslator.translator.translator import Translator
 
     _quiet()
-    _reuse_policy_templates()
-    body = _plain(source.body)
+    body = plain(source.body)
     if not isinstance(body, dict) or not body.get("Resources"):
         return None  # a skeleton without resources: nothing SAM would make, nothing to check
     declared = body.get("Transform")
     transforms = declared if isinstance(declared, list) else [declared]
     if "AWS::LanguageExtensions" in transforms:
         return None  # CloudFormation expands Fn::ForEach & co. before SAM runs; the translator alone cannot
-    _package(body)
+    package(body)
     # No network: applications from the Serverless Application Repository are answered by a stand-in client.
     plugins = [ServerlessAppPlugin(sar_client=_OfflineRepository())]
     translator = Translator(None, Parser(), plugins=plugins, boto_session=_Session(region or "us-east-1"))
     try:
-        out = translator.translate(body, parameter_values={}, get_managed_policy_map=_managed_policy_map)
+        with scoped_patches():
+            out = translator.translate(
+                body, parameter_values=parameter_values(body), get_managed_policy_map=_managed_policy_map
+            )
     except InvalidDocumentException as exc:
         return [_error(source, cause.message) for cause in exc.causes] or [_error(source, exc.message)]
     except ExceptionWithMessage as exc:
@@ -160,36 +150,6 @@ class _OfflineRepository:
         return {"Status": "ACTIVE"}
 
 
-def _reuse_policy_templates() -> None:
-    """The translator builds its policy-template plugin afresh for every template and validates SAM's own
-    templates file against a JSON schema each time: 100 ms of a 130 ms transform. The plugin holds no state
-    between templates, so one instance serves every template this process transforms."""
-    from functools import lru_cache
-
-    import samtranslator.translator.translator as module
-
-    if not getattr(module.make_policy_template_for_function_plugin, "cache_info", None):
-        module.make_policy_template_for_function_plugin = lru_cache(maxsize=1)(
-            module.make_policy_template_for_function_plugin
-        )
-    # The application plugin asks botocore, for every template, whether the Serverless Application Repository
-    # exists in the region (0.3 s of endpoint data each time); the answer does not change within a run.
-    from samtranslator.region_configuration import RegionConfiguration
-
-    if not getattr(RegionConfiguration, "_asked", None):
-        original = RegionConfiguration.is_service_supported
-        asked: dict[tuple[str, str | None], bool] = {}
-        RegionConfiguration._asked = asked  # marks the class as wrapped (samtranslator has no type information)
-
-        def is_service_supported(service: str, region: str | None = None) -> bool:
-            key = (service, region)
-            if key not in asked:
-                asked[key] = original(service, region)
-            return asked[key]
-
-        RegionConfiguration.is_service_supported = staticmethod(is_service_supported)
-
-
 def _quiet() -> None:
     """The translator logs metrics notices and feature-toggle warnings: not the user's business, not on stderr."""
     import logging
@@ -224,85 +184,6 @@ def _error(source: Template, message: str) -> ParseError:
         if owners:
             line = max(owners, key=lambda k: (str(k) == name, len(str(k)))).start_mark.line + 1
     return ParseError(source.path, line, None, f"SAM rejects this template: {message}")
-
-
-# -- preparing the input: plain data, packaged URIs ---------------------------------------------------------------
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, (date, datetime)):
-        return node.isoformat()  # an unquoted `Version: 2012-10-17` is a string to CloudFormation
-    return node
-
-
-def _packaged(value: Any, https: bool = False) -> Any:
-    if not isinstance(value, str) or value.startswith(("s3://", "https://", "http://")):
-        return value
-    path = value[2:] if value.startswith("./") else value  # `../shared/x.yaml` stays relative to the template
-    path = path or "."
-    return f"https://s3.amazonaws.com/{PACKAGE_BUCKET}/{path}" if https else f"s3://{PACKAGE_BUCKET}/{path}"
-
-
-def _package(body: dict[str, Any]) -> None:
-    """What `sam build` / `sam package` do to local paths before the transform sees them."""
-    globals_ = body.get("Globals")
-    gfn = globals_.get("Function") if isinstance(globals_, dict) else None
-    if isinstance(gfn, dict) and "CodeUri" in gfn:
-        gfn["CodeUri"] = _packaged(gfn["CodeUri"])
-    for section in ("Api", "HttpApi"):
-        g = globals_.get(section) if isinstance(globals_, dict) else None
-        if isinstance(g, dict) and "DefinitionUri" in g:
-            g["DefinitionUri"] = _packaged(g["DefinitionUri"])
-    resources = body.get("Resources")
-    for res in resources.values() if isinstance(resources, dict) else []:
-        if isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Function" and "Properties" not in res:
-            res["Properties"] = {}
-        if isinstance(res, dict) and isinstance(res.get("Properties"), dict) and isinstance(res.get("Type"), str):
-            _package_resource(res["Type"], res["Properties"], gfn if isinstance(gfn, dict) else None)
-
-
-def _package_resource(rtype: str, props: dict[str, Any], gfn: dict[str, Any] | None) -> None:
-    for key in _LOCAL_URIS.get(rtype, ()):
-        if key in props:
-            props[key] = _packaged(props[key], https=rtype == "AWS::Serverless::Application")
-    if rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _included(props.get("DefinitionBody")):
-        # CloudFormation expands AWS::Include before SAM reads the definition; offline the file is not there,
-        # and the API definition decides nothing this linter checks.
-        props["DefinitionBody"] = (
-            {"openapi": "3.0.1", "info": {"title": "included", "version": "1"}, "paths": {}}
-            if rtype.endswith("HttpApi")
-            else {"swagger": "2.0", "info": {"title": "included", "version": "1"}, "paths": {}}
-        )
-    location = props.get("Location")
-    if rtype == "AWS::Serverless::Application" and isinstance(location, dict):
-        # CloudFormation gives the transform the parameter values; offline they are unknown, and the
-        # application is a remote stack either way: stand-ins keep SAM from rejecting `!Ref AppId`.
-        for key in ("ApplicationId", "SemanticVersion"):
-            if isinstance(location.get(key), dict):
-                location[key] = f"deploy-time-{key}"
-    if rtype == "AWS::Serverless::Function":
-        _package_function_code(props, gfn or {})
-
-
-def _package_function_code(props: dict[str, Any], gfn: dict[str, Any]) -> None:
-    """The code a built function has: an image URI the build tool fills in, or the template's folder."""
-    image = props.get("PackageType", gfn.get("PackageType"))
-    if image == "Image" and not props.get("ImageUri", gfn.get("ImageUri")):  # absent or "": the build fills it in
-        props["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sam-build:latest"
-    elif image != "Image" and not (set(props) | set(gfn)) & {"CodeUri", "InlineCode", "ImageUri"}:
-        props["CodeUri"] = _packaged(".")  # `sam build` reads a missing CodeUri as the template's folder
-
-
-def _included(node: Any) -> bool:
-    return (
-        isinstance(node, dict)
-        and isinstance(node.get("Fn::Transform"), dict)
-        and node["Fn::Transform"].get("Name") == "AWS::Include"
-    )
 
 
 # -- grafting positions from the SAM source onto the generated template ------------------------------------------

@@ -221,7 +221,9 @@ class CloudFormationTemplate:
         child = self.nested(logical_id)
         label = f"{logical_id}.Outputs.{output}"
         if child is None:
-            return Unknown(label, f"{label}, an output of a nested stack whose template is not in this run")
+            return Unknown(
+                label, f"{label}, an output of a nested stack whose template is not in this run", input=label
+            )
         spec = child.outputs.get(output)
         if not isinstance(spec, dict) or "Value" not in spec:
             return Unknown(label, f"{label}, which the child template {child.path} does not define")

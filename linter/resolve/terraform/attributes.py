@@ -41,6 +41,7 @@ _NAMES: dict[str, _NameOf] = {
     ),
     "aws_kms_alias": _name_arg("name", prefix_key="name_prefix"),
     "aws_kinesis_stream": _name_arg("name"),
+    "aws_kinesis_stream_consumer": _name_arg("name"),
     "aws_dynamodb_table": _name_arg("name"),
     "aws_msk_cluster": _name_arg("cluster_name"),
     "aws_msk_serverless_cluster": _name_arg("cluster_name"),
@@ -53,6 +54,11 @@ _NAMES: dict[str, _NameOf] = {
     "aws_iam_policy": _name_arg("name", prefix_key="name_prefix"),
     "aws_lambda_alias": _name_arg("name"),
 }
+
+
+# Resources whose ARN has no formula here (AWS puts a generated id in it), by the service the ARN names: the ARN
+# stays unknown, but an event source mapping that reads it through a module variable still knows what it reads.
+_ARN_SERVICES = {"aws_mq_broker": "mq", "aws_docdb_cluster": "rds"}
 
 
 def resource_attribute(ev: Evaluator, block: Block, attr: str, scope: Scope) -> Any:
@@ -69,7 +75,12 @@ def resource_attribute(ev: Evaluator, block: Block, attr: str, scope: Scope) -> 
             return computed
     if attr in block.body and attr not in META_KEYS:
         return ev.argument(block, attr, scope)
-    return Unknown(f"{block.address}.{attr}", f"{block.address}.{attr}, known only after apply", present=True)
+    return Unknown(
+        f"{block.address}.{attr}",
+        f"{block.address}.{attr}, known only after apply",
+        present=True,
+        service=_ARN_SERVICES.get(block.type) if attr == "arn" else None,
+    )
 
 
 def _computed(ev: Evaluator, block: Block, attr: str, scope: Scope, name_of: _NameOf) -> Any:
@@ -158,6 +169,13 @@ def _stream(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct
     return {"name": name, "id": arn, "arn": arn}
 
 
+def _consumer(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
+    stream = ev.argument(block, "stream_arn", scope)
+    created = Unknown(f"{block.address}.creation_timestamp", f"the time AWS registers {block.address}", atom=True)
+    arn = aws.stream_consumer_arn(stream, name, created)
+    return {"name": name, "arn": arn, "id": arn, "stream_arn": stream}
+
+
 def _table(ev: Evaluator, block: Block, scope: Scope, name: Any, reg: Any, acct: Any) -> dict[str, Any]:
     label = Unknown(f"{block.address}.stream_label", f"the stream label of {block.address}", atom=True)
     return {
@@ -209,6 +227,7 @@ _ATTRIBUTES: dict[str, _Formulas] = {
     "aws_cloudwatch_event_bus": _event_bus,
     "aws_s3_bucket": _bucket,
     "aws_kinesis_stream": _stream,
+    "aws_kinesis_stream_consumer": _consumer,
     "aws_dynamodb_table": _table,
     "aws_msk_cluster": _cluster,
     "aws_msk_serverless_cluster": _cluster,

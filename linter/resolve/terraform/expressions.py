@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Callable
 from typing import Any
 
-from infra_policy_linter.model.values import Environment, Text, Unknown, make_text, plain, with_assumption
+from infra_policy_linter.model.values import Environment, Text, Unknown, branches, make_text, plain, with_assumption
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, parse_template, parse_value
 from infra_policy_linter.parsers.hcl_nodes import (
     Attr,
@@ -132,7 +132,7 @@ class Evaluator:
         then, other = self.evaluate(node.then, scope), self.evaluate(node.other, scope)
         if then == other:
             return then
-        return unknown_over("conditional", "a conditional expression", [test])
+        return branches(unknown_over("conditional", "a conditional expression", [test]))
 
     def _template(self, node: Template, scope: Scope) -> Any:
         return self._render(node.parts, scope)
@@ -364,7 +364,7 @@ class Evaluator:
             if value is not None:  # null is a value too: Terraform treats an argument set to null as unset
                 value = with_assumption(value, f"var.{name} takes its default")
         elif name in declarations.variables:
-            value = Unknown(f"var.{name}", f"var.{name}, which has no default", present=True)
+            value = Unknown(f"var.{name}", f"var.{name}, which has no default", present=True, input=f"var.{name}")
         else:
             value = Unknown(f"var.{name}", f"var.{name}, which is not declared in this module")
         memo[name] = value

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra_policy_linter.iam.match import same
-from infra_policy_linter.model.values import Text, Unknown, failure, format_number, make_text
+from infra_policy_linter.model.values import (
+    Text,
+    Unknown,
+    failure,
+    format_number,
+    has_affix,
+    make_text,
+    split_text,
+    trim_affix,
+)
+from infra_policy_linter.resolve.terraform.format_verbs import FormatError, NotKnown, format_pieces
+from infra_policy_linter.resolve.terraform.regex_functions import regexall, replace
 
 
 @dataclass
@@ -147,6 +158,16 @@ def _distinct(items: list[Any]) -> list[Any]:
     return out
 
 
+def _set_order(items: list[Any]) -> list[Any]:
+    """A set of known strings iterates in lexical order in Terraform, numbers in numeric order; a set holding
+    other or partly known values keeps its given order (its order is then not what decides anything here)."""
+    if all(type(x) is str for x in items):
+        return sorted(items)
+    if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
+        return sorted(items)
+    return items
+
+
 def _flatten(items: list[Any]) -> list[Any]:
     out: list[Any] = []
     for item in items:
@@ -210,6 +231,8 @@ def _element(items: Any, index: Any) -> Any:
         return _UNKNOWN
     if not items:
         raise _Failed("element() of an empty list")
+    if index < 0:
+        raise _Failed("element() with a negative index")
     return items[index % len(items)]
 
 
@@ -258,34 +281,12 @@ def _format(spec: Any, *args: Any) -> Any:
     spec_text = _text(spec)
     if spec_text is None:
         return _UNKNOWN
-    pieces: list[Any] = []
-    source = spec_text[0]
-    i = 0
-    arg = 0
-    while i < len(source):
-        m = re.compile(r"%(?:\[(\d+)\])?([-+ 0#]*\d*(?:\.\d+)?)([svdqtfb%])").match(source, i)
-        if source[i] != "%" or m is None:
-            pieces.append(source[i])
-            i += 1
-            continue
-        i = m.end()
-        if m.group(3) == "%":
-            pieces.append("%")
-            continue
-        if m.group(1):
-            arg = int(m.group(1)) - 1
-        if arg >= len(args):
-            raise _Failed("too few arguments for the format string")
-        value = args[arg]
-        arg += 1
-        verb, flags = m.group(3), m.group(2)
-        if verb == "q":
-            text = _text(value)
-            pieces.append(json.dumps(text[0]) if text is not None else value)
-        elif verb in ("d", "f") and flags and isinstance(value, (int, float)):
-            pieces.append(("%" + flags + verb).replace("%", "%", 1) % value)
-        else:
-            pieces.append(value)
+    try:
+        pieces = format_pieces(spec_text[0], list(args))
+    except FormatError as exc:
+        raise _Failed(str(exc)) from exc
+    except NotKnown:
+        return _UNKNOWN
     return make_text(pieces, spec_text[1])
 
 
@@ -306,32 +307,36 @@ def _join(separator: Any, *lists: Any) -> Any:
     return make_text(pieces) if pieces else ""
 
 
-def _regex_of(pattern: str) -> re.Pattern[str]:
-    # Terraform uses RE2; the constructs infrastructure code uses read the same in Python's re.
-    return re.compile(pattern)
+def _split_value(separator: Any, text: Any) -> Any:
+    """split() over a partly known string too (values.split_text: the one split every caller uses)."""
+    sep = _text(separator)
+    if sep is None:
+        return _UNKNOWN
+    if _text(text) is not None:
+        return _string_function(_split)(separator, text)
+    elements = split_text(text, sep[0])
+    return _UNKNOWN if elements is None else elements
 
 
-def _replace(text: str, search: str, replacement: str) -> str:
-    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        return _regex_of(search[1:-1]).sub(re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement), text)
-    return text.replace(search, replacement)
+def _at_edge(value: Any, affix: Any, first: bool, trim: bool) -> Any:
+    """startswith/endswith (trim False), trimprefix/trimsuffix (trim True), over partly known strings too."""
+    wanted = _text(affix)
+    if wanted is None or not isinstance(value, (str, Text)):
+        return _UNKNOWN
+    result = trim_affix(value, wanted[0], first) if trim else has_affix(value, wanted[0], first)
+    return _UNKNOWN if result is None else result
 
 
-def _regexall(pattern: str, text: str) -> list[Any]:
-    compiled = _regex_of(pattern)
-    out: list[Any] = []
-    for m in compiled.finditer(text):
-        if compiled.groupindex:
-            out.append({k: v or "" for k, v in m.groupdict().items()})
-        elif compiled.groups:
-            out.append([g or "" for g in m.groups()])
-        else:
-            out.append(m.group(0))
-    return out
+def _split(separator: str, text: str) -> list[str]:
+    """Go's strings.Split, as Terraform calls it: ``split(",", "")`` is ``[""]``; an empty separator splits
+    between characters (and gives ``[]`` for empty text)."""
+    if separator == "":
+        return list(text)
+    return text.split(separator)
 
 
 def _regex(pattern: str, text: str) -> Any:
-    found = _regexall(pattern, text)
+    found = regexall(pattern, text)
     if not found:
         raise _Failed("the pattern does not match")
     return found[0]
@@ -432,7 +437,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "jsonencode": lambda value: Encoded(value),
     "jsondecode": _jsondecode,
     "tolist": lambda value: _seq(value) if not isinstance(value, Unknown) else value,
-    "toset": lambda value: _distinct(_seq(value)) if not isinstance(value, Unknown) else value,
+    "toset": lambda value: _set_order(_distinct(_seq(value))) if not isinstance(value, Unknown) else value,
     "tomap": lambda value: _map(value) if not isinstance(value, Unknown) else value,
     "tostring": _tostring,
     "tonumber": _tonumber,
@@ -456,19 +461,17 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "format": _format,
     "formatlist": _formatlist,
     "join": _join,
-    "split": _string_function(lambda sep, text: text.split(sep) if text else []),
-    "replace": _string_function(_replace),
-    "regexall": _string_function(_regexall),
+    "split": _split_value,
+    "replace": _string_function(replace),
+    "regexall": _string_function(regexall),
     "regex": _string_function(_regex),
-    "startswith": _string_function(lambda text, prefix: text.startswith(prefix)),
-    "endswith": _string_function(lambda text, suffix: text.endswith(suffix)),
+    "startswith": lambda text, prefix: _at_edge(text, prefix, first=True, trim=False),
+    "endswith": lambda text, suffix: _at_edge(text, suffix, first=False, trim=False),
     "lower": _string_function(str.lower),
     "upper": _string_function(str.upper),
     "title": _string_function(str.title),
-    "trimprefix": _string_function(lambda text, prefix: text[len(prefix) :] if text.startswith(prefix) else text),
-    "trimsuffix": _string_function(
-        lambda text, suffix: text[: -len(suffix)] if suffix and text.endswith(suffix) else text
-    ),
+    "trimprefix": lambda text, prefix: _at_edge(text, prefix, first=True, trim=True),
+    "trimsuffix": lambda text, suffix: _at_edge(text, suffix, first=False, trim=True),
     "trimspace": _string_function(str.strip),
     "trim": _string_function(lambda text, chars: text.strip(chars)),
     "chomp": _string_function(lambda text: text.rstrip("\r\n")),

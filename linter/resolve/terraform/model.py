@@ -27,6 +27,7 @@ from infra_policy_linter.resolve.terraform.blocks import Block, Scope, as_list, 
 from infra_policy_linter.resolve.terraform.modules import instances, unfollowed
 from infra_policy_linter.resolve.terraform.policies import read_policy
 from infra_policy_linter.resolve.terraform.resource_policies import build_resource_policies
+from infra_policy_linter.resolve.terraform.source_access import read_source_access
 from infra_policy_linter.resolve.terraform.targets import (
     arn_addresses,
     destination,
@@ -204,7 +205,11 @@ def _event_source_mapping(module: TerraformModule, block: Block, at: str, scope:
         location=location(block),
         source=ev.evaluate_raw(raw_source, scope)
         if raw_source is not None
-        else Unknown(f"{at}.event_source_arn", "no event_source_arn (a self-managed Kafka or Amazon MQ source)"),
+        else Unknown(
+            f"{at}.event_source_arn",
+            "no event_source_arn (a self-managed Kafka or Amazon MQ source)",
+            no_source=True,
+        ),
         source_location=attribute_location(block, None, "event_source_arn"),
         source_ref=direct_reference(ev, raw_source, None, scope) or hcl_source(raw_source),
         source_text=hcl_source(raw_source) if raw_source is not None else "",
@@ -216,6 +221,7 @@ def _event_source_mapping(module: TerraformModule, block: Block, at: str, scope:
                 mapping.on_failure = destination(module, block, target, "destination_arn", "on_failure", dc.unknown)
     source_facts(module, mapping, direct_reference(ev, raw_source, None, scope) if raw_source else None)
     mapping.source_address_in = arn_addresses(module, mapping.source)
+    read_source_access(module, block, scope, mapping)
     return mapping
 
 

@@ -73,7 +73,7 @@ def destination(
     value = here.evaluator.evaluate_raw(raw, scope)
     unknown = outer_unknown or target.unknown
     if unknown is not None:  # the block may not exist: whatever it names cannot be checked
-        value = Unknown(f"{block.address}.dynamic", f"written in {unknown}")
+        value = Unknown(f"{block.address}.dynamic", f"written in {unknown}", may_be_absent=True, dynamic=True)
     # A module that passes a destination through from its input (terraform-aws-modules/lambda does) is
     # reported where the user wrote the value: the module call's argument, in the user's own files.
     module, raw, location = here, raw, attribute_location(block, target.body, key)

@@ -80,10 +80,10 @@ def test_summary_counts_event_sources_when_only_they_are_checked(in_repo: Path) 
     )
     _, report = run_json("fixtures/sam-event-sources")
     assert report["summary"]["checks"]["event_sources"] == {
-        "checked": 3,
-        "granted": 1,
-        "not_granted": 0,
-        "unverifiable": 2,
+        "checked": 8,
+        "granted": 6,
+        "not_granted": 2,
+        "unverifiable": 0,
     }
     assert report["summary"]["destinations"] == 0
 

@@ -39,6 +39,8 @@ class Config:
     var_files: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = ()
     roots: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
+    # Lint every unit, also those inputs/relevance.py shows cannot hold a finding (--all-units: to compare).
+    all_units: bool = False
 
     def variables_for(self, root: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         """(variable files, NAME=VALUE pairs) for one Terraform root directory, in the order they apply."""

@@ -18,7 +18,7 @@ def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "good").mkdir()
     shutil.copy(BAD_TF, tmp_path / "good" / "main.tf")
     (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "main.tf").write_text('resource "a" "b" {\n  x = \n}\n')
+    (tmp_path / "broken" / "main.tf").write_text('resource "aws_lambda_function" "b" {\n  x = \n}\n')
     (tmp_path / "truncated").mkdir()
     (tmp_path / "truncated" / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n')
     cfn = tmp_path / "cfn"

@@ -63,6 +63,7 @@ def test_json_shape(in_repo: Path) -> None:
         "not_granted": 1,
         "unverifiable": 0,
         "not_followed": 0,
+        "skipped": 0,
     }
 
 

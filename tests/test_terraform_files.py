@@ -198,8 +198,11 @@ def test_a_module_call_that_cannot_matter_is_counted_not_reported(
     still counts it; once the unit has a function, the same call is a note (it may hold the function's role)."""
     (tmp_path / "main.tf").write_text('module "label" {\n  source = "cloudposse/label/null"\n  name   = "x"\n}\n')
     monkeypatch.chdir(tmp_path)
-    code, report = run_json(".")
+    code, report = run_json("--all-units", ".")
     assert (code, report["findings"], report["summary"]["not_followed"]) == (0, [], 1)
+    # Without --all-units such a unit is not even read (inputs/relevance.py): counted as skipped instead.
+    code, report = run_json(".")
+    assert (code, report["findings"], report["summary"]["not_followed"], report["summary"]["skipped"]) == (0, [], 0, 1)
     (tmp_path / "lambda.tf").write_text(
         'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  role = module.label.id\n}\n'
     )

@@ -45,6 +45,8 @@ def summary_line(report: Report) -> str:
         f"{s['not_granted']} not granted, {s['unverifiable']} unverifiable; "
         f"{_plural(s['not_followed'], 'module call or stack', 'module calls or stacks')} not followed."
     )
+    if s["skipped"]:
+        line += f" {_plural(s['skipped'], 'unit')} with nothing Lambda in them not read."
     if s["parse_errors"]:
         line += f" {_plural(s['parse_errors'], 'input')} could not be read."
     if s["unrendered"]:

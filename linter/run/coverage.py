@@ -11,7 +11,8 @@ from infra_policy_linter.verdicts.decide import requirement_state
 
 NOT_GRANTED = frozenset({Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED})
 NESTED_STACK_TYPES = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
-COUNT_KEYS = ("destinations", "granted", "not_granted", "unverifiable", "not_followed")
+# skipped: units not read because nothing in them can hold a finding (inputs/relevance.py)
+COUNT_KEYS = ("destinations", "granted", "not_granted", "unverifiable", "not_followed", "skipped")
 
 
 def destination_counts(unit: Unit, shared: dict[str, Any]) -> dict[str, int]:

@@ -146,7 +146,7 @@ def _terraform(work: Work, env: Environment, result: UnitResult, unfollowed: lis
         if not isinstance(text, ParseError):
             library.texts[source.path] = text
     for directory, sources in work.modules:
-        library.files[directory] = _parsed(sources, _terraform_file, result, broken)
+        library.files[directory] = _parsed(sources, _module_file, result, broken)
     if mentions_a_model([decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]):
         library.models = _registry_models()
     unit = build_module(work.name, files, tfvars, env, library)
@@ -269,15 +269,18 @@ def _parsed(
     return parsed_files
 
 
-@lru_cache(maxsize=4096)
 def _terraform_file(source: Source) -> Any:
-    """A Terraform file decoded and parsed once per process, whichever unit reads it first (a module called from
-    several root modules is one parse in each worker). The parsed file is only read afterwards, as the registry
-    models are (resolution copies what it merges); the key is the path and the bytes."""
     from infra_policy_linter.parsers.terraform_json import parse_terraform_file
 
     text = decode(source)
     return text if isinstance(text, ParseError) else parse_terraform_file(source.path, text)
+
+
+# A called module's file is decoded and parsed once per process, whichever unit reads it first (a module called
+# from several root modules is one parse in each worker; root modules' own files, read by one unit, are not kept:
+# that cost memory for nothing). A parsed file is only read afterwards, as the registry models are (resolution
+# copies what it merges); the key is the path and the bytes.
+_module_file = lru_cache(maxsize=1024)(_terraform_file)
 
 
 def decode_text(source: Source) -> str:

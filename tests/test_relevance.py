@@ -86,6 +86,15 @@ def test_a_duplicate_key_in_a_template_without_functions_is_still_reported(
     assert [f["rule"] for f in report["findings"]] == ["LNT004"]
 
 
+def test_the_cheap_decode_walks_each_yaml_node_once() -> None:
+    """A billion-laughs template (aliases of aliases) must not make the cheap decode walk 10**9 nodes."""
+    from infra_policy_linter.parsers.cloudformation import quick_look
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    assert quick_look("\n".join(lines) + "\nResources:\n  B:\n    Type: AWS::S3::Bucket\n") is True
+
+
 @pytest.mark.parametrize(
     ("kind", "text", "keeps"),
     [

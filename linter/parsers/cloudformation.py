@@ -150,8 +150,12 @@ def _yaml_look(text: str) -> bool | None:
         return None  # the pure-Python composer is no cheaper than cfn-lint's decoder
     root = yaml.compose(text, Loader=yaml.CSafeLoader)
     stack = [root]
+    seen: set[int] = set()  # an alias is the same node again: each node once, so a YAML bomb costs its size only
     while stack:
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
             if len(set(keys)) != len(keys):

@@ -16,6 +16,7 @@ import argparse
 import glob
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,8 +49,10 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, int]:
-    """(wall seconds, peak tree RSS in MB, exit code)."""
+def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, int, float]:
+    """(wall seconds, peak tree RSS in MB, exit code, CPU seconds of the run and its workers: user + system, from
+    the kernel's rusage, steadier than wall time on a shared machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = 0
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -67,7 +70,8 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    return wall, peak // 1024, code
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, peak // 1024, code, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def count_files(root: Path) -> int:
@@ -85,8 +89,8 @@ def check_labels(corpus: Corpus, lint: list[str], env: dict[str, str]) -> None:
     print(f"  labels: {score.summary()}")
 
 
-def row(label: str, wall: float, files: int, rss: int) -> None:
-    print(f"  {label:<44} {wall:8.2f} s {files / wall:10.0f} files/s {rss:7d} MB")
+def row(label: str, wall: float, files: int, rss: int, cpu: float = 0.0) -> None:
+    print(f"  {label:<44} {wall:8.2f} s {files / wall:10.0f} files/s {rss:7d} MB  cpu {cpu:7.2f} s")
 
 
 def main() -> int:
@@ -123,14 +127,14 @@ def main() -> int:
         cold = measure(lint + ["."], small, env)
         warm = measure(lint + ["."], small, env)
         one = measure(lint + ["--no-cache"] + ["--jobs", "1"] + ["."], small, env)
-        row("lint cold (empty cache)", cold[0], n, cold[1])
-        row("lint warm (nothing changed)", warm[0], n, warm[1])
-        row("lint --no-cache --jobs 1", one[0], n, one[1])
+        row("lint cold (empty cache)", cold[0], n, cold[1], cold[3])
+        row("lint warm (nothing changed)", warm[0], n, warm[1], warm[3])
+        row("lint --no-cache --jobs 1", one[0], n, one[1], one[3])
         check_labels(corpus, lint, env)
         changed = sorted(glob.glob(str(small / "terraform" / "p0000" / "*.tf")))[0]
         Path(changed).write_text(Path(changed).read_text() + "\n# touched\n")
         pre = measure(lint + [os.path.relpath(changed, small)], small, env)
-        row("lint one changed .tf file (pre-commit)", pre[0], 1, pre[1])
+        row("lint one changed .tf file (pre-commit)", pre[0], 1, pre[1], pre[3])
         if a.checkov:
             flags = ["--quiet", "--compact", "-o", "json", "--skip-download"]
             ck_tf = measure([a.checkov, "-d", "terraform", "--framework", "terraform", *flags], small)
@@ -138,7 +142,7 @@ def main() -> int:
                 [a.checkov, "-d", "cloudformation", "-d", "sam", "--framework", "cloudformation", *flags], small
             )
             checkov = ck_tf[0] + ck_cfn[0]
-            row("checkov (terraform + cloudformation)", checkov, n, max(ck_tf[1], ck_cfn[1]))
+            row("checkov (terraform + cloudformation)", checkov, n, max(ck_tf[1], ck_cfn[1]), ck_tf[3] + ck_cfn[3])
             print(f"  ratio checkov / lint cold: {checkov / cold[0]:6.1f}x   (goal: >= 10x)")
             print(f"  ratio checkov / lint warm: {checkov / warm[0]:6.1f}x   (goal: >= 50x)")
         else:
@@ -146,16 +150,16 @@ def main() -> int:
         if a.cfn_lint:
             templates = corpus.templates  # labelled and unrelated templates, not the other YAML/JSON files
             cl = measure([a.cfn_lint, *templates], small)
-            row("cfn-lint (templates only)", cl[0], len(templates), cl[1])
+            row("cfn-lint (templates only)", cl[0], len(templates), cl[1], cl[3])
         if a.large:
             large = generate(work / "large", a.large, a.seed, a.unrelated_ratio).root
             n_large = count_files(large)
             size = sum(p.stat().st_size for p in large.rglob("*") if p.is_file()) / 1e6
             print(f"corpus: {a.large} projects, unrelated ratio {a.unrelated_ratio}, {n_large} files, {size:.0f} MB")
             big = measure(lint + ["."], large, env)
-            row("lint cold", big[0], n_large, big[1])
+            row("lint cold", big[0], n_large, big[1], big[3])
             big_warm = measure(lint + ["."], large, env)
-            row("lint warm", big_warm[0], n_large, big_warm[1])
+            row("lint warm", big_warm[0], n_large, big_warm[1], big_warm[3])
             print(
                 f"  per file: small {cold[0] / n * 1000:.2f} ms, large {big[0] / n_large * 1000:.2f} ms "
                 f"(linear growth keeps these close)"

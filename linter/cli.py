@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +220,11 @@ def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[
 )
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel workers (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option(
+    "--all-units",
+    is_flag=True,
+    help="Also read units with nothing Lambda in them, which cannot hold a finding (to compare; slower).",
+)
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def check(
     paths: tuple[Path, ...],
@@ -243,6 +249,7 @@ def check(
     allow_empty: bool,
     jobs: int | None,
     no_cache: bool,
+    all_units: bool,
     debug: bool,
 ) -> None:
     """Lint Terraform and CloudFormation under PATHS (files or directories; default: current directory)."""
@@ -256,6 +263,8 @@ def check(
         chosen = outputs(fmt, output_values)
     except OutputError as exc:
         _fail(str(exc))
+    if all_units:
+        config = replace(config, all_units=True)
     targets = list(paths) or [cwd]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
     targets = [p for p in targets if p not in missing]

@@ -41,6 +41,8 @@ class Config:
     roots: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
     # [per-file-ignores]: (gitignore-style pattern relative to the configuration file's directory, rule ids)
     per_path_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    # Lint every unit, also those inputs/relevance.py shows cannot hold a finding (--all-units: to compare).
+    all_units: bool = False
 
     def variables_for(self, root: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         """(variable files, NAME=VALUE pairs) for one Terraform root directory, in the order they apply."""

@@ -33,6 +33,15 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return cache / "infra-policy-linter"
 
 
+@pytest.fixture(autouse=True)
+def one_worker_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs through the CLI in this process use one worker unless a test passes --jobs: pytest-xdist already keeps
+    every core busy, and a pool forked per small run cost more than the run (and re-imported cfn-lint and the SAM
+    translator per worker). In one process, what one test imported and parsed is there for the next one (the
+    parser, cfn-lint, the translator, parsed Terraform files). Subprocess runs keep the real default."""
+    monkeypatch.setattr("infra_policy_linter.run.engine.default_jobs", lambda: 1)
+
+
 @pytest.fixture
 def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(REPO)

@@ -18,7 +18,7 @@ def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "good").mkdir()
     shutil.copy(BAD_TF, tmp_path / "good" / "main.tf")
     (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "main.tf").write_text('resource "a" "b" {\n  x = \n}\n')
+    (tmp_path / "broken" / "main.tf").write_text('resource "aws_lambda_function" "b" {\n  x = \n}\n')
     (tmp_path / "truncated").mkdir()
     (tmp_path / "truncated" / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n')
     cfn = tmp_path / "cfn"
@@ -58,7 +58,8 @@ def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_hostile_tree(hostile: Path) -> None:
-    code, report = run_json(".")
+    # --all-units: every input parsed in full, also those with nothing Lambda in them (README, What is read)
+    code, report = run_json("--all-units", ".")
     assert code == 2
     findings = {(f["rule"], f["path"], f["line"], f["function"]) for f in report["findings"]}
     assert ("DST001", "good/main.tf", 52, "aws_lambda_function.worker") in findings
@@ -141,7 +142,7 @@ def test_a_broken_module_file_is_one_error_however_many_roots_call_it(
         (tmp_path / root).mkdir()
         (tmp_path / root / "main.tf").write_text('module "q" {\n  source = "../modules/queue"\n}\n')
     monkeypatch.chdir(tmp_path)
-    code, report = run_json(".")
+    code, report = run_json("--all-units", ".")  # no Lambda here: without it, not parsed (README, What is read)
     assert code == 2
     assert [(e["path"], e["line"], e["column"], e["message"]) for e in report["errors"]] == [
         ("modules/queue/main.tf", 3, 3, 'invalid HCL: Attribute redefined: the argument "a" was already set at line 2')

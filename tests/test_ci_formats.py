@@ -62,7 +62,7 @@ def test_concise(in_repo: Path) -> None:
 
 
 def test_concise_input_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "main.tf").write_text('resource "a" "b" {\n  x = \n}\n')
+    (tmp_path / "main.tf").write_text('resource "aws_lambda_function" "b" {\n  x = \n}\n')
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli("--format", "concise", ".")
     assert code == 2
@@ -148,7 +148,7 @@ def test_gitlab_fingerprints_survive_line_moves_and_working_directory(
 
 
 def test_gitlab_input_errors_are_blockers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "main.tf").write_text('resource "a" "b" {\n  x = \n}\n')
+    (tmp_path / "main.tf").write_text('resource "aws_lambda_function" "b" {\n  x = \n}\n')
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli("--format", "gitlab", "--root", ".", ".")
     assert code == 2

@@ -63,6 +63,7 @@ def test_json_shape(in_repo: Path) -> None:
         "not_granted": 1,
         "unverifiable": 0,
         "not_followed": 0,
+        "skipped": 0,
         "checks": {
             "destinations": {"checked": 1, "granted": 0, "not_granted": 1, "unverifiable": 0},
             "event_sources": {"checked": 0, "granted": 0, "not_granted": 0, "unverifiable": 0},

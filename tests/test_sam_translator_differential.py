@@ -50,7 +50,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict,
     try:
         _, from_input = run_json("--no-cache", "accepted")
         _, from_output = run_json("--no-cache", "output")
-        _, from_rejected = run_json("--no-cache", "rejected")
+        # --all-units: a template SAM rejects is an error even without functions (then not read by default)
+        _, from_rejected = run_json("--no-cache", "--all-units", "rejected")
     finally:
         os.chdir(cwd)
     return from_input, from_output, from_rejected, accepted, rejected

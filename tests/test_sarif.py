@@ -93,7 +93,7 @@ def test_suppressed_findings_are_emitted_as_suppressed(in_repo: Path) -> None:
 
 
 def test_parse_errors_are_notifications(tmp_path: Path, monkeypatch, validator) -> None:
-    (tmp_path / "main.tf").write_text('resource "a" "b" {\n  x = \n}\n')
+    (tmp_path / "main.tf").write_text('resource "aws_lambda_function" "b" {\n  x = \n}\n')
     monkeypatch.chdir(tmp_path)
     code, doc = sarif(".")
     assert code == 2

@@ -199,8 +199,11 @@ def test_a_module_call_that_cannot_matter_is_counted_not_reported(
     a function whose name only uses the call's output decides nothing through it: no note."""
     (tmp_path / "main.tf").write_text('module "label" {\n  source = "cloudposse/label/null"\n  name   = "x"\n}\n')
     monkeypatch.chdir(tmp_path)
-    code, report = run_json(".")
+    code, report = run_json("--all-units", ".")
     assert (code, report["findings"], report["summary"]["not_followed"]) == (0, [], 1)
+    # Without --all-units such a unit is not even read (inputs/relevance.py): counted as skipped instead.
+    code, report = run_json(".")
+    assert (code, report["findings"], report["summary"]["not_followed"], report["summary"]["skipped"]) == (0, [], 0, 1)
     (tmp_path / "lambda.tf").write_text(
         'resource "aws_lambda_function" "f" {\n  function_name = module.label.id\n  role = "arn:aws:iam::1:role/r"\n}\n'
     )

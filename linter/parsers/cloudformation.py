@@ -114,3 +114,77 @@ class _Problem:
     linenumber: int | None
     columnnumber: int | None
     message: str
+
+
+def quick_look(text: str) -> bool | None:
+    """Whether a file is a template, from a cheap decode (libyaml's composer, or the standard JSON decoder), for a
+    template the linter will not otherwise read (run/analysis.py); None when the full decoder must judge: the
+    cheap one fails, finds a key given twice (LNT004), or is not available."""
+    try:
+        if text.lstrip().startswith("{"):
+            return _json_look(text)
+        return _yaml_look(text)
+    except Exception:  # noqa: BLE001 - whatever the cheap decoder refuses, the full one reports in its own words
+        return None
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _json_look(text: str) -> bool | None:
+    import json
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({k for k, _ in items}) != len(items):
+            raise _Duplicate
+        return dict(items)
+
+    return is_template(json.loads(text, object_pairs_hook=pairs))
+
+
+def _yaml_look(text: str) -> bool | None:
+    import yaml
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None  # the pure-Python composer is no cheaper than cfn-lint's decoder
+    root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    stack = [root]
+    seen: set[int] = set()  # an alias is the same node again: each node once, so a YAML bomb costs its size only
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+            if len(set(keys)) != len(keys):
+                return None
+            stack.extend(v for pair in node.value for v in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return _node_is_template(root)
+
+
+def _node_is_template(root: Any) -> bool:
+    """is_template on libyaml's nodes."""
+    import yaml
+
+    if not isinstance(root, yaml.MappingNode):
+        return False
+    top = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+    if "AWSTemplateFormatVersion" in top:
+        return True
+    resources = top.get("Resources")
+    if not isinstance(resources, yaml.MappingNode):
+        return False
+    for _, resource in resources.value:
+        fields = (
+            {k.value: v for k, v in resource.value if isinstance(k, yaml.ScalarNode)}
+            if isinstance(resource, yaml.MappingNode)
+            else {}
+        )
+        kind = fields.get("Type")
+        if isinstance(kind, yaml.ScalarNode) and str(kind.value).startswith(("AWS::", "Custom::")):
+            return True
+    return False

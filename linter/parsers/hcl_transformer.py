@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from hcl2.transformer import END_LINE, START_LINE, Attribute, DictTransformer
-from lark import Token
+from lark import Discard, Token
 
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, ParsedExpression, parse_attribute_value
 from infra_policy_linter.parsers.terraform import _TRAVERSAL, DuplicateAttribute, _has_expression
@@ -26,8 +26,58 @@ class LinedAttribute(Attribute):
     line = 0
 
 
+def _kept(args: list[Any]) -> list[Any]:
+    return [a for a in args if a is not Discard]
+
+
 class Transformer(DictTransformer):
+    """Applied while lark parses (terraform.py). A method that returns Discard (new_line_or_comment: line breaks and
+    comments) removes its value from the parent's arguments when lark walks a finished tree, but is passed on when
+    lark transforms while parsing: the rules whose grammar holds new_line_or_comment drop it themselves (_kept)."""
+
     text = ""  # the file being transformed: expressions are read from it, not rebuilt from the tree
+
+    def conditional(self, args: list[Any]) -> Any:
+        return super().conditional(_kept(args))
+
+    def binary_op(self, args: list[Any]) -> Any:
+        return super().binary_op(_kept(args))
+
+    def binary_term(self, args: list[Any]) -> Any:
+        return super().binary_term(_kept(args))
+
+    def expr_term(self, args: list[Any]) -> Any:
+        return super().expr_term(_kept(args))
+
+    def tuple(self, args: list[Any]) -> Any:
+        return super().tuple(_kept(args))
+
+    def object(self, args: list[Any]) -> Any:
+        return super().object(_kept(args))
+
+    def function_call(self, args: list[Any]) -> Any:
+        return super().function_call(_kept(args))
+
+    def arguments(self, args: list[Any]) -> Any:
+        return super().arguments(_kept(args))
+
+    def provider_function_call(self, args: list[Any]) -> Any:
+        return super().provider_function_call(_kept(args))
+
+    def index(self, args: list[Any]) -> Any:
+        return super().index(_kept(args))
+
+    def for_tuple_expr(self, args: list[Any]) -> Any:
+        return super().for_tuple_expr(_kept(args))
+
+    def for_object_expr(self, args: list[Any]) -> Any:
+        return super().for_object_expr(_kept(args))
+
+    def for_intro(self, args: list[Any]) -> Any:
+        return super().for_intro(_kept(args))
+
+    def for_cond(self, args: list[Any]) -> Any:
+        return super().for_cond(_kept(args))
 
     def attribute(self, args: list[Any]) -> Any:
         attribute = super().attribute(args)
@@ -47,6 +97,7 @@ class Transformer(DictTransformer):
         return ParsedExpression(source, node)
 
     def block(self, args: list[Any]) -> dict[str, Any]:
+        args = _kept(args)
         braces = [a for a in args if isinstance(a, Token) and a.type in ("LBRACE", "RBRACE")]
         *labels, body = [a for a in args if not (isinstance(a, Token) and a.type in ("LBRACE", "RBRACE"))]
         result: dict[str, Any] = body
@@ -56,6 +107,7 @@ class Transformer(DictTransformer):
         return result
 
     def body(self, args: list[Any]) -> dict[str, Any]:
+        args = _kept(args)
         seen: dict[str, int] = {}
         for arg in args:
             if isinstance(arg, LinedAttribute):

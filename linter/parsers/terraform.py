@@ -96,17 +96,21 @@ def write_shipped_grammar(path: Path = SHIPPED_GRAMMAR) -> None:
 
 @lru_cache(maxsize=1)
 def _parser() -> Any:
+    """The LALR parser with the transformer applied while it parses (lark's ``transformer=``): no parse tree is
+    built and no second pass walks one. The transformer reads the file's text (``transformer.text``), set per
+    parse in _loads; one parser per process, used by one parse at a time."""
     from lark import Lark
 
     found = _grammar()
     if found is None:
         return None
     grammar, stamp = found
+    transformer = _transformer_class()(with_meta=True)
     try:  # the parser shipped in the package, when it was built from this very lark, Python and grammar
         with SHIPPED_GRAMMAR.open("rb") as fh:
             if fh.readline().rstrip(b"\n") == stamp.encode():
                 # Lark.load takes no options; its _load is what takes a postlex (the lexer is built at load)
-                return Lark.__new__(Lark)._load(fh, postlex=_SignificantNewlines())
+                return Lark.__new__(Lark)._load(fh, postlex=_SignificantNewlines(), transformer=transformer)
     except Exception:  # missing or unreadable: build one below
         pass
     # Otherwise lark builds the tables (about a second) and keeps them in the user cache directory. Lark hashes
@@ -114,11 +118,12 @@ def _parser() -> Any:
     # half-written file (two first runs at once) rebuilds rather than fails.
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     final = Path(base) / "infra-policy-linter" / f"hcl2-{stamp.replace(' ', '-')}.grammar"
+    options = {**_OPTIONS, "postlex": _SignificantNewlines(), "transformer": transformer}
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        return Lark(grammar, cache=str(final), postlex=_SignificantNewlines(), **_OPTIONS)
+        return Lark(grammar, cache=str(final), **options)
     except OSError:
-        return Lark(grammar, postlex=_SignificantNewlines(), **_OPTIONS)
+        return Lark(grammar, **options)
 
 
 @dataclass
@@ -212,18 +217,29 @@ def _loads(text: str) -> dict[str, Any]:
     # First with every line break, as python-hcl2 parses: a file it reads gets exactly its tree (dropping them can
     # nest binary operations differently, which changes python-hcl2's rebuilt text, kept for any expression the
     # expression parser cannot read). Only a file that needs it is parsed again without the breaks HCL ignores.
+    parser.options.transformer.text = text
     try:
-        tree = parser.parse(text)
+        body: dict[str, Any] = _transformed(parser, text)
     except UnexpectedInput:
         newlines.drop = True
         try:
-            tree = parser.parse(text)
+            body = _transformed(parser, text)
         finally:
             newlines.drop = False
-    transformer = _transformer_class()(with_meta=True)
-    transformer.text = text
-    body: dict[str, Any] = transformer.transform(tree)
     return body
+
+
+def _transformed(parser: Any, text: str) -> Any:
+    """The transformer's result, built while parsing; what the transformer raises is wrapped as lark wraps it when
+    it walks a tree (VisitError), so that parse_hcl reports it the same way."""
+    from lark.exceptions import LarkError, VisitError
+
+    try:
+        return parser.parse(text)
+    except LarkError:
+        raise
+    except Exception as exc:
+        raise VisitError("transformer", None, exc) from exc
 
 
 # A lone traversal (`aws_sqs_queue.q.arn`, `each.value["k"]`, `module.m[0].out`): python-hcl2's text is exact.

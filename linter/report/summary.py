@@ -30,6 +30,7 @@ def summary(report: Report) -> dict[str, Any]:
             )
         },
         "not_followed": report.counts.get("not_followed", 0),
+        "skipped": report.counts.get("skipped", 0),
         # every kind of check by group (destinations, event sources, ...): checked, granted, not granted, unverifiable
         "checks": {
             group: {state: report.counts.get(count_key(group, state), 0) for state in ("checked", *STATES)}
@@ -83,6 +84,8 @@ def summary_line(report: Report) -> str:
         + "".join(_checks(s["checks"]))
         + f"{_plural(s['not_followed'], 'module call or stack', 'module calls or stacks')} not followed."
     )
+    if s["skipped"]:
+        line += f" {_plural(s['skipped'], 'unit')} with nothing Lambda in them not read."
     if s["parse_errors"]:
         line += f" {_plural(s['parse_errors'], 'input')} could not be read."
     if s["unrendered"]:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from infra_policy_linter.config import Config
@@ -46,6 +46,9 @@ class UnitResult:
 
 def analyse(work: Work, config: Config, today: date) -> UnitResult:
     try:
+        skipped = None if config.all_units or _may_hold_findings(work) else _skipped(work)
+        if skipped is not None:
+            return skipped
         return _analyse(work, config, today)
     except RecursionError:  # reported at the file when the unit is one (a template), as parse errors are
         where = work.sources[0].path if len(work.sources) == 1 else work.name
@@ -56,6 +59,45 @@ def analyse(work: Work, config: Config, today: date) -> UnitResult:
         what = "module" if work.kind == "terraform" else "template"
         message = f"internal error while analysing this {what}: {type(exc).__name__}: {exc}"
         return UnitResult(errors=[ParseError(work.name, None, None, message)])
+
+
+def _may_hold_findings(work: Work) -> bool:
+    from infra_policy_linter.inputs.relevance import may_hold_findings
+
+    files = [s.data for s in work.sources + work.tfvars + work.texts] + [s.data for _, m in work.modules for s in m]
+    return may_hold_findings(work.kind, files)
+
+
+def _skipped(work: Work) -> UnitResult | None:
+    """A unit no rule can speak about (inputs/relevance.py): not parsed, not resolved, counted as skipped. Its files
+    still count as read; a template is first decoded cheaply, and one that does not decode cleanly or gives a key
+    twice is read in full after all (its error or LNT004 is then exactly what a full read reports)."""
+    if work.kind != "cloudformation":
+        if not all(_json_reads(s) for s in work.sources if s.path.endswith(".json")):
+            return None  # Terraform's JSON syntax: the standard decoder finds a broken file cheaply
+        files = [s.path for s in work.sources + work.tfvars] + [s.path for _, m in work.modules for s in m]
+        return UnitResult(files=sorted(set(files)), counts={"skipped": 1})
+    from infra_policy_linter.parsers.cloudformation import quick_look
+
+    templates: list[str] = []
+    for source in work.sources:
+        text = decode(source)
+        look = None if isinstance(text, ParseError) else quick_look(text)
+        if look is None:
+            return None
+        if look:
+            templates.append(source.path)
+    return UnitResult(files=templates, counts={"skipped": 1} if templates else {})
+
+
+def _json_reads(source: Source) -> bool:
+    import json
+
+    try:
+        json.loads(source.data)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _analyse(work: Work, config: Config, today: date) -> UnitResult:
@@ -101,15 +143,17 @@ def _terraform(
     root: list[Any] | None = None,
 ) -> Unit | None:
     from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
-    from infra_policy_linter.parsers.terraform_json import parse_terraform_file
     from infra_policy_linter.resolve.terraform.module import ModuleLibrary, build_module
     from infra_policy_linter.resolve.terraform.registry_models import anchor_at_calls, mentions_a_model
 
     broken = list(work.broken)
-    files = list(root or []) + _parsed(work.sources, parse_terraform_file, result, broken)
+    files = list(root or []) + _parsed(work.sources, _terraform_file, result, broken)
 
-    def parse_variables(path: str, text: str) -> Any:
-        return parse_tfvars_json(path, text) if path.endswith(".json") else parse_hcl(path, text)
+    def parse_variables(source: Source) -> Any:
+        text = decode(source)
+        if isinstance(text, ParseError):
+            return text
+        return parse_tfvars_json(source.path, text) if source.path.endswith(".json") else parse_hcl(source.path, text)
 
     tfvars = list(inputs or []) + _parsed(work.tfvars, parse_variables, result, broken)
     if work.variables:
@@ -122,7 +166,7 @@ def _terraform(
         if not isinstance(text, ParseError):
             library.texts[source.path] = text
     for directory, sources in work.modules:
-        library.files[directory] = _parsed(sources, parse_terraform_file, result, broken)
+        library.files[directory] = _parsed(sources, _module_file, result, broken)
     texts = [decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]
     if root or mentions_a_model(texts):
         library.models = _registry_models()
@@ -287,19 +331,32 @@ def check_unit(
 
 
 def _parsed(
-    sources: tuple[Source, ...], parse: Callable[[str, str], Any], result: UnitResult, broken: list[str]
+    sources: tuple[Source, ...], parse: Callable[[Source], Any], result: UnitResult, broken: list[str]
 ) -> list[Any]:
-    """Each source decoded and parsed; what cannot be becomes an error of the unit and a broken file."""
+    """Each source parsed; what cannot be becomes an error of the unit and a broken file."""
     parsed_files = []
     for source in sources:
-        text = decode(source)
-        parsed = text if isinstance(text, ParseError) else parse(source.path, text)
+        parsed = parse(source)
         if isinstance(parsed, ParseError):
             result.errors.append(parsed)
             broken.append(source.path)
         else:
             parsed_files.append(parsed)
     return parsed_files
+
+
+def _terraform_file(source: Source) -> Any:
+    from infra_policy_linter.parsers.terraform_json import parse_terraform_file
+
+    text = decode(source)
+    return text if isinstance(text, ParseError) else parse_terraform_file(source.path, text)
+
+
+# A called module's file is decoded and parsed once per process, whichever unit reads it first (a module called
+# from several root modules is one parse in each worker; root modules' own files, read by one unit, are not kept:
+# that cost memory for nothing). A parsed file is only read afterwards, as the registry models are (resolution
+# copies what it merges); the key is the path and the bytes.
+_module_file = lru_cache(maxsize=1024)(_terraform_file)
 
 
 def decode_text(source: Source) -> str:

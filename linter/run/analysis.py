@@ -122,11 +122,7 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
     result.files = list(unit.files)
     shared: dict[str, Any] = {}
     result.findings, result.suppressed = check_unit(unit, config, today, shared)
-    if work.kind == "serverless":
-        from infra_policy_linter.run.serverless_fix import rewrite
-
-        result.findings, result.suppressed = rewrite(result.findings, result.suppressed)
-    elif work.kind == "terragrunt":
+    if work.kind == "terragrunt":
         from infra_policy_linter.run import terragrunt_fix
 
         result.findings, result.suppressed = terragrunt_fix.rewrite(result.findings, result.suppressed)

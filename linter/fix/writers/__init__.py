@@ -26,6 +26,9 @@ class Grant:
     role_key: str = ""  # YAML/JSON: the role's logical id (--fix inserts its RolePolicy after the role's block)
     role_line: int = 0  # YAML: the line of the role's logical id
     sam_function: str | None = None  # SAM: the statement goes in this function's Policies
+    # serverless.yml: the statement goes in this list (provider.iam.role.statements, provider.iamRoleStatements or
+    # functions.<key>.iamRoleStatements), which the framework copies into the role it generates.
+    statements_key: str = ""
     elsewhere: bool = False  # the grant goes in another file than the finding's: the printed fix says which
     # Terraform: when the grant exists (``count = <condition> ? 1 : 0``): the role is itself counted, or the
     # resource is a module variable another caller may leave null.
@@ -57,6 +60,8 @@ def render(grant: Grant) -> str:
     if grant.language == "hcl":
         text = hcl.role_policy(grant, names.identifier(grant.name), names.kebab(grant.name))
         return (f"# in {grant.path}\n" + text) if grant.elsewhere else text
+    if grant.language == "yaml" and grant.statements_key:
+        return yaml_writer.serverless_statement(grant)
     if grant.language == "yaml":
         return yaml_writer.sam_statement(grant) if grant.sam_function else yaml_writer.policies_entry(grant)
     return json_writer.sam_statement(grant) if grant.sam_function else json_writer.policies_entry(grant)

@@ -110,10 +110,18 @@ def readable(name: str, role: Role) -> str:
     return f"{calls[-1]}-{rest}"
 
 
+def serverless_statements(role: Role) -> bool:
+    """A role the Serverless Framework generates: its front end records, as ``generated_for``, the dotted key of the
+    serverless.yml list the statements come from (``provider.iam.role.statements``); SAM records a function's
+    logical id, which has no dot."""
+    return bool(role.generated_for) and "." in str(role.generated_for)
+
+
 def _grant(
     role: Role, path: str, language: str, role_source: str, action: str, resource: str, name: str, finding_path: str
 ) -> Grant:
     name = readable(name, role)
+    serverless = serverless_statements(role)
     return Grant(
         language=language,  # type: ignore[arg-type]
         path=path,
@@ -124,7 +132,8 @@ def _grant(
         resource=resource,
         role_key=role.address.rsplit("/", 1)[-1],  # a nested stack's role: Stack/Role
         role_line=role.location.line,
-        sam_function=role.generated_for,
+        sam_function=None if serverless else role.generated_for,
+        statements_key=role.generated_for if serverless and role.generated_for else "",
         elsewhere=path != finding_path,
         condition=hcl.condition(role_source, resource) if language == "hcl" else "",
     )

@@ -47,6 +47,20 @@ def sam_statement_lines(grant: Grant, indent: int) -> list[str]:
     ]
 
 
+def serverless_statement(grant: Grant) -> str:
+    """serverless.yml: a statement in the list the framework copies into the role it generates."""
+    return f"# add under {grant.statements_key} in {grant.path}\n" + "\n".join(serverless_statement_lines(grant, 0))
+
+
+def serverless_statement_lines(grant: Grant, indent: int) -> list[str]:
+    pad = " " * indent
+    return [
+        f"{pad}- Effect: Allow",
+        f"{pad}  Action: {_actions(grant)}",
+        f"{pad}  Resource: {grant.resource}",
+    ]
+
+
 def role_policy(grant: Grant, logical: str, policy_name: str, indent: int) -> list[str]:
     """The lines of a new ``AWS::IAM::RolePolicy`` resource at ``indent`` (the template's resource indent)."""
     pad, step = " " * indent, " " * 2

@@ -44,8 +44,17 @@ def function_resource(key: str, function: dict[str, Any], role: Any, name: Any) 
     role_key = key_of(function, "role")
     props[marked("Role", role_key) if role_key is not None else "Role"] = role
     if isinstance(function.get("onError"), (str, dict)):
-        props["DeadLetterConfig"] = {"TargetArn": function["onError"]}
+        props.update(_dead_letter(function))
     return {"Type": "AWS::Lambda::Function", "Properties": marked(props, function)}
+
+
+def _dead_letter(function: dict[str, Any]) -> dict[str, Any]:
+    """``DeadLetterConfig.TargetArn`` positioned at ``onError`` (the value where it carries a position, else the
+    key: a value a variable gave has none), so that a DLQ finding points at the line that set it."""
+    where = key_of(function, "onError")
+    target = function["onError"]
+    value = target if getattr(target, "start_mark", None) is not None else marked(target, where)
+    return {marked("DeadLetterConfig", where): marked({marked("TargetArn", where): value}, where)}
 
 
 def function_role(key: str, function: dict[str, Any], provider: dict[str, Any], per_function: bool) -> Any:

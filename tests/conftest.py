@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,17 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, st
 def run_json(*args: str) -> tuple[int, dict]:
     code, out, _ = run_cli("--format", "json", *args)
     return code, json.loads(out)
+
+
+def cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """cfn-lint with its default settings, in this process: the same exit code (2 errors, 4 warnings, 8
+    informational, or-ed) and the rule id and message of each match, without a new interpreter that re-imports
+    cfn-lint and its schemas (seconds per call). The subprocess CLI itself is tested in test_cfnlint_plugin."""
+    from cfnlint import api
+
+    code, lines = 0, []
+    for path in paths:
+        for match in api.lint_file(path, config=api.ManualArgs()):
+            code |= {"E": 2, "W": 4, "I": 8}.get(match.rule.id[0], 0)
+            lines += [f"{match.rule.id} {match.message}", f"{match.filename}:{match.linenumber}:{match.columnnumber}"]
+    return subprocess.CompletedProcess([str(p) for p in paths], code, "".join(f"{line}\n" for line in lines), "")

@@ -6,12 +6,11 @@ from __future__ import annotations
 import difflib
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_cli, run_json
+from tests.conftest import REPO, cfn_lint, run_cli, run_json
 
 GRANT = """
 resource "aws_iam_role_policy" "{name}" {{
@@ -218,9 +217,7 @@ YAML_GRANT = """\
 
 
 def _cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("cfn-lint")), "--", str(path)], capture_output=True, text=True
-    )
+    return cfn_lint(path)  # in process: a cfn-lint subprocess costs seconds of start-up per call
 
 
 def test_yaml_template_gets_a_role_policy_after_the_role(work: Path) -> None:

@@ -36,6 +36,7 @@ def test_every_fixture_gives_the_same_findings_with_and_without_skipping(in_repo
     assert all(e in everything["errors"] for e in skipping["errors"])
 
 
+@pytest.mark.slow  # a whole-corpus or whole-fixtures run: CI runs it (-m ''), the default run does not
 def test_the_generated_corpus_gives_the_same_findings_and_skips_its_unrelated_units(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

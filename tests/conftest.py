@@ -74,3 +74,15 @@ def cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:
             code |= {"E": 2, "W": 4, "I": 8}.get(match.rule.id[0], 0)
             lines += [f"{match.rule.id} {match.message}", f"{match.filename}:{match.linenumber}:{match.columnnumber}"]
     return subprocess.CompletedProcess([str(p) for p in paths], code, "".join(f"{line}\n" for line in lines), "")
+
+
+@pytest.fixture(scope="session")
+def fixtures_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """`lint --no-cache --format json fixtures` from the repository root, run once per test process and shared by
+    the tests that read every fixture's findings (a full run over the fixtures costs seconds)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        patch.setattr("infra_policy_linter.run.engine.default_jobs", lambda: 1)
+        _, report = run_json("--no-cache", "fixtures")
+    return report

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,29 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, st
 def run_json(*args: str) -> tuple[int, dict]:
     code, out, _ = run_cli("--format", "json", *args)
     return code, json.loads(out)
+
+
+def cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """cfn-lint with its default settings, in this process: the same exit code (2 errors, 4 warnings, 8
+    informational, or-ed) and the rule id and message of each match, without a new interpreter that re-imports
+    cfn-lint and its schemas (seconds per call). The subprocess CLI itself is tested in test_cfnlint_plugin."""
+    from cfnlint import api
+
+    code, lines = 0, []
+    for path in paths:
+        for match in api.lint_file(path, config=api.ManualArgs()):
+            code |= {"E": 2, "W": 4, "I": 8}.get(match.rule.id[0], 0)
+            lines += [f"{match.rule.id} {match.message}", f"{match.filename}:{match.linenumber}:{match.columnnumber}"]
+    return subprocess.CompletedProcess([str(p) for p in paths], code, "".join(f"{line}\n" for line in lines), "")
+
+
+@pytest.fixture(scope="session")
+def fixtures_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """`lint --no-cache --format json fixtures` from the repository root, run once per test process and shared by
+    the tests that read every fixture's findings (a full run over the fixtures costs seconds)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        patch.setattr("infra_policy_linter.run.engine.default_jobs", lambda: 1)
+        _, report = run_json("--no-cache", "fixtures")
+    return report

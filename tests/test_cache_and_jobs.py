@@ -110,6 +110,7 @@ def test_jobs_do_not_change_the_output(tmp_path: Path, monkeypatch) -> None:
     assert all(len(v) == 1 for v in outputs.values())
 
 
+@pytest.mark.slow  # three full runs over every fixture; CI runs it (-m '')
 def test_cached_and_fresh_results_are_identical(tmp_path: Path, monkeypatch) -> None:
     shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")
     monkeypatch.chdir(tmp_path)

@@ -85,6 +85,9 @@ def _plugin_findings(template: Path) -> list[tuple[str, int, str]]:
     )
 
 
+# cfn-lint on every template takes seconds each; the default run keeps test_findings_through_cfn_lint and the KMS
+# check, CI runs all of them (-m '')
+@pytest.mark.slow
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(REPO / "fixtures")))
 def test_plugin_reports_what_lint_reports(template: Path, in_repo: Path) -> None:
     """cfn-lint in process on every CloudFormation and SAM fixture: the same rules at the same lines as `lint`."""

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, run_cli, run_json
 
 BAD_TF = "fixtures/terraform/DST001/bad"
@@ -120,6 +122,7 @@ def test_text_output(in_repo: Path) -> None:
     assert "\x1b[" not in out
 
 
+@pytest.mark.slow  # two full runs over every fixture; CI runs it (-m '')
 def test_output_file_and_determinism(in_repo: Path, tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert run_cli("--format", "json", "--output", str(a), "fixtures")[0] == 1

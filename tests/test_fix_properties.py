@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -119,14 +120,18 @@ def _read(text: str) -> Any:
     return guard._plain(parsed.body)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    doc=templates(),
-    rule=st.sampled_from(sorted(RULE_ACTIONS)),
-    sam=st.booleans(),
-    style=st.sampled_from(["block", "flow-policies", "flow-properties", "json", "json-compact"]),
-)
-def test_a_fix_never_removes_or_changes_what_was_there(doc: dict[str, Any], rule: str, sam: bool, style: str) -> None:
+# The default run tries 20 templates, the slow set (CI, -m '') the full 60.
+@pytest.mark.parametrize("examples", [20, pytest.param(60, marks=pytest.mark.slow)])
+def test_a_fix_never_removes_or_changes_what_was_there(examples: int) -> None:
+    given(
+        doc=templates(),
+        rule=st.sampled_from(sorted(RULE_ACTIONS)),
+        sam=st.booleans(),
+        style=st.sampled_from(["block", "flow-policies", "flow-properties", "json", "json-compact"]),
+    )(settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(_fix_keeps))()
+
+
+def _fix_keeps(doc: dict[str, Any], rule: str, sam: bool, style: str) -> None:
     if style.startswith("json"):
         text = json.dumps(doc, indent=2 if style == "json" else None) + "\n"
     else:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from infra_policy_linter.fix import guard
 from infra_policy_linter.parsers.cloudformation import Template, parse_template
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, cfn_lint, run_cli
 
 EVENTS = """\
       Events:
@@ -61,8 +60,7 @@ GRANT = {
 
 
 def _cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:
-    cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
-    return subprocess.run([cfn_lint, "--", *map(str, paths)], capture_output=True, text=True, timeout=300)
+    return cfn_lint(*paths)  # in process: a cfn-lint subprocess costs seconds of start-up per call
 
 
 def _body(path: Path) -> dict[str, Any]:

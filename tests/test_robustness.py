@@ -35,6 +35,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow  # four full runs over every fixture with a worker pool; CI runs it (-m '')
 def test_no_network_and_no_stray_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_cache) -> None:
     def refuse(*args, **kwargs):  # noqa: ANN002, ANN003
         raise AssertionError("the linter opened a network connection")
@@ -119,15 +120,30 @@ def _analyse(path: str, data: bytes) -> None:
         assert error.path == path
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=2048), st.sampled_from(["main.tf", "template.yaml", "template.json"]))
-def test_random_bytes_never_raise(data: bytes, name: str) -> None:
+# The default run tries a few examples of each property, the slow set (CI, -m '') the full count.
+EXAMPLES = [30, pytest.param(150, marks=pytest.mark.slow)]
+MUTATIONS = [60, pytest.param(300, marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_random_bytes_never_raise(examples: int) -> None:
+    given(st.binary(max_size=2048), st.sampled_from(["main.tf", "template.yaml", "template.json"]))(
+        settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(_random)
+    )()
+
+
+def _random(data: bytes, name: str) -> None:
     _analyse(name, data)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(FIXTURE_FILES), st.data())
-def test_mutated_fixtures_never_raise(path: Path, data: st.DataObject) -> None:
+@pytest.mark.parametrize("examples", MUTATIONS)
+def test_mutated_fixtures_never_raise(examples: int) -> None:
+    given(st.sampled_from(FIXTURE_FILES), st.data())(
+        settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(_mutate)
+    )()
+
+
+def _mutate(path: Path, data: st.DataObject) -> None:
     text = path.read_bytes()
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, min(len(text), start + 40)))

@@ -116,6 +116,7 @@ def test_parse_errors_are_notifications(tmp_path: Path, monkeypatch, validator) 
     ]
 
 
+@pytest.mark.slow  # a generated corpus through a subprocess; test_fixtures_sarif_is_schema_valid is the in-process one
 def test_generated_corpus_sarif_is_schema_valid(tmp_path: Path, validator) -> None:
     out = generate(tmp_path / "corpus", 30, 2).root
     lint = Path(sys.executable).with_name("lint")

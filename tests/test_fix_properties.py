@@ -123,12 +123,18 @@ def _read(text: str) -> Any:
 # The default run tries 20 templates, the slow set (CI, -m '') the full 60.
 @pytest.mark.parametrize("examples", [20, pytest.param(60, marks=pytest.mark.slow)])
 def test_a_fix_never_removes_or_changes_what_was_there(examples: int) -> None:
-    given(
+    # Defined per call: hypothesis refuses a second settings() on one function (both counts run under -m '').
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
         doc=templates(),
         rule=st.sampled_from(sorted(RULE_ACTIONS)),
         sam=st.booleans(),
         style=st.sampled_from(["block", "flow-policies", "flow-properties", "json", "json-compact"]),
-    )(settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(_fix_keeps))()
+    )
+    def fix_keeps(doc: dict[str, Any], rule: str, sam: bool, style: str) -> None:
+        _fix_keeps(doc, rule, sam, style)
+
+    fix_keeps()
 
 
 def _fix_keeps(doc: dict[str, Any], rule: str, sam: bool, style: str) -> None:

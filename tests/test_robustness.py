@@ -127,20 +127,24 @@ MUTATIONS = [60, pytest.param(300, marks=pytest.mark.slow)]
 
 @pytest.mark.parametrize("examples", EXAMPLES)
 def test_random_bytes_never_raise(examples: int) -> None:
-    given(st.binary(max_size=2048), st.sampled_from(["main.tf", "template.yaml", "template.json"]))(
-        settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(_random)
-    )()
+    # The property is defined per call: hypothesis refuses a second settings() on one function, and the default and
+    # slow counts run in one process under -m ''.
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.binary(max_size=2048), st.sampled_from(["main.tf", "template.yaml", "template.json"]))
+    def random_input(data: bytes, name: str) -> None:
+        _analyse(name, data)
 
-
-def _random(data: bytes, name: str) -> None:
-    _analyse(name, data)
+    random_input()
 
 
 @pytest.mark.parametrize("examples", MUTATIONS)
 def test_mutated_fixtures_never_raise(examples: int) -> None:
-    given(st.sampled_from(FIXTURE_FILES), st.data())(
-        settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(_mutate)
-    )()
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.sampled_from(FIXTURE_FILES), st.data())
+    def mutated(path: Path, data: st.DataObject) -> None:
+        _mutate(path, data)
+
+    mutated()
 
 
 def _mutate(path: Path, data: st.DataObject) -> None:

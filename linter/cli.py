@@ -263,8 +263,10 @@ def check(
         chosen = outputs(fmt, output_values)
     except OutputError as exc:
         _fail(str(exc))
-    if all_units:
-        config = replace(config, all_units=True)
+    # JSON is the only report that shows each fix's applicability, which costs a planned edit per template
+    config = replace(
+        config, all_units=all_units or config.all_units, fix_applicability=any(name == "json" for name, _ in chosen)
+    )
     targets = list(paths) or [cwd]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
     targets = [p for p in targets if p not in missing]
@@ -283,10 +285,7 @@ def check(
 
         report = fix_run(report, show_diff, unsafe_fixes, targets, cwd, config, jobs)
         report.errors += [e for e in absent if e not in report.errors]
-    from infra_policy_linter.fix.apply import with_applicability
     from infra_policy_linter.report.paths import rebase_report, rebaser, report_root
-
-    report.findings = with_applicability(report.findings, cwd, {e.path for e in report.errors})
 
     top = report_root(cwd, root, targets)
     report = rebase_report(report, rebaser(cwd, top))

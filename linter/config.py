@@ -43,6 +43,8 @@ class Config:
     per_path_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     # Lint every unit, also those inputs/relevance.py shows cannot hold a finding (--all-units: to compare).
     all_units: bool = False
+    # Plan each fix to tell its applicability (safe, unsafe, display-only): only a report that shows it asks.
+    fix_applicability: bool = False
 
     def variables_for(self, root: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         """(variable files, NAME=VALUE pairs) for one Terraform root directory, in the order they apply."""

@@ -275,6 +275,27 @@ def test_json_report_says_each_fixs_applicability(sam: Path) -> None:
     }
 
 
+def test_fix_applicability_is_planned_once_for_the_json_report_and_cached(
+    sam: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning a template's fix is a ruamel.yaml round trip: a report that does not show it does not pay for it,
+    and a warm JSON run takes it from the cache."""
+    from infra_policy_linter.fix import apply
+    from tests.conftest import run_json
+
+    _, first = run_json("template.yaml")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a fix was planned")
+
+    monkeypatch.setattr(apply, "template_edit", refuse)
+    code, out, _ = run_cli("--format", "concise", "--no-cache", "template.yaml")
+    assert code == 1 and out.count(" ESM001 ") == 4
+    _, again = run_json("template.yaml")
+    assert again["findings"] == first["findings"]
+    assert [f["fix_applicability"] for f in again["findings"]] == ["unsafe", "unsafe", "unsafe", "safe"]
+
+
 def test_a_template_with_a_duplicate_key_is_not_edited(sam: Path) -> None:
     """CloudFormation keeps the last of two keys; an edit through it could move which one that is: not fixed."""
     text = SAM.replace("      Runtime: python3.12\n", "      Runtime: python3.12\n      Runtime: python3.11\n", 1)

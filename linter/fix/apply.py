@@ -48,9 +48,12 @@ class FixPlan:
     policy_names: dict[str, set[str]] = field(default_factory=dict)  # role -> inline policy names planned
     used: dict[Path, set[str]] = field(default_factory=dict)  # module directory -> resource names taken
     seen: set[tuple[str, str, tuple[str, ...], str]] = field(default_factory=set)  # grants already planned
+    texts: dict[Path, str] = field(default_factory=dict)  # files already read (a unit's sources), by path
 
     def load(self, path: Path, f: Finding) -> str | None:
         """The text of ``path`` with the edits planned so far; None (and the finding skipped) when unreadable."""
+        if path not in self.originals and path in self.texts:
+            self.originals[path] = self.texts[path]
         if path not in self.originals:
             try:
                 self.originals[path] = path.read_text(encoding="utf-8")
@@ -74,10 +77,16 @@ def _why_not(f: Finding, unreadable: set[str]) -> str | None:
     return None
 
 
-def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str], unsafe: bool = False) -> FixPlan:
+def plan_fixes(
+    findings: list[Finding],
+    cwd: Path,
+    unreadable: set[str],
+    unsafe: bool = False,
+    texts: dict[Path, str] | None = None,
+) -> FixPlan:
     """Every finding's edit, each on the text the ones before it left; ``unsafe``: also the edits that rewrite
-    lines the file has (``--unsafe-fixes``)."""
-    plan = FixPlan(unsafe=unsafe)
+    lines the file has (``--unsafe-fixes``); ``texts``: files already read, used instead of reading them again."""
+    plan = FixPlan(unsafe=unsafe, texts=texts or {})
     for f in findings:
         if not f.fix:
             continue
@@ -101,9 +110,13 @@ def plan_fixes(findings: list[Finding], cwd: Path, unreadable: set[str], unsafe:
     return plan
 
 
-def with_applicability(findings: list[Finding], cwd: Path, unreadable: set[str]) -> list[Finding]:
-    """Each finding with a fix, told how --fix treats it (planned, nothing written)."""
-    plan = plan_fixes([f for f in findings if f.fix], cwd, unreadable, unsafe=True)
+def with_applicability(
+    findings: list[Finding], cwd: Path, unreadable: set[str], texts: dict[Path, str] | None = None
+) -> list[Finding]:
+    """Each finding with a fix, told how --fix treats it (planned, nothing written). Planning a template's fix is
+    a round trip through ruamel.yaml (tens of milliseconds a template), so a run does it only for a report that
+    shows it, in the worker that made the findings, and the result cache keeps it."""
+    plan = plan_fixes([f for f in findings if f.fix], cwd, unreadable, unsafe=True, texts=texts)
     out = []
     for f in findings:
         g = f.grant

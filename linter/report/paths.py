@@ -39,11 +39,14 @@ def report_root(cwd: Path, root: Path | None, targets: list[Path] | None = None)
 def rebaser(cwd: Path, root: Path) -> Callable[[str], str]:
     """Display paths (relative to cwd) -> POSIX paths relative to root; a path outside root stays absolute."""
     cwd, root = absolute(cwd), absolute(root)
+    done: dict[str, str] = {}  # a report names the same few files thousands of times
 
     def rebase(path: str) -> str:
-        target = absolute(cwd / path)
-        rel = Path(os.path.relpath(target, root)).as_posix()
-        return target.as_posix() if rel.startswith("../") or rel == ".." else rel
+        if path not in done:
+            target = absolute(cwd / path)
+            rel = Path(os.path.relpath(target, root)).as_posix()
+            done[path] = target.as_posix() if rel.startswith("../") or rel == ".." else rel
+        return done[path]
 
     return rebase
 

@@ -127,7 +127,28 @@ def _analyse(work: Work, config: Config, today: date) -> UnitResult:
 
         result.findings, result.suppressed = terragrunt_fix.rewrite(result.findings, result.suppressed)
     result.counts = {**destination_counts(unit, shared), "not_followed": len(unfollowed)}
+    if config.fix_applicability:
+        result.findings = _with_applicability(work, result)
     return result
+
+
+def _with_applicability(work: Work, result: UnitResult) -> list[Finding]:
+    """The unit's findings told how ``--fix`` treats each, planned on the texts the unit read, in report order (a
+    second grant for one role goes after the first)."""
+    from pathlib import Path
+
+    from infra_policy_linter.fix.apply import with_applicability
+
+    cwd = Path.cwd()
+    sources = work.sources + work.tfvars + tuple(s for _, files in work.modules for s in files)
+    texts = {}
+    for s in sources:
+        try:  # as the file is read for --fix: strict UTF-8, universal newlines
+            texts[cwd / s.path] = s.data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            continue  # planned from the file itself, which then reports why it cannot be read
+    findings = sorted(result.findings, key=Finding.sort_key)
+    return with_applicability(findings, cwd, {e.path for e in result.errors}, texts)
 
 
 def _terraform(

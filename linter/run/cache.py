@@ -28,7 +28,7 @@ from infra_policy_linter.fix.writers import Grant
 from infra_policy_linter.model.entities import Location, ParseError, Suppression
 from infra_policy_linter.run.analysis import UnitResult, Work
 
-FORMAT = 1
+FORMAT = 2
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +100,7 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
             config.account_id,
             config.region,
             config.all_units,
+            config.fix_applicability,
         ],
         "today": today.isoformat(),
     }
@@ -162,6 +163,7 @@ def _finding_to(f: Finding) -> dict[str, Any]:
         "evidence": sorted(f.evidence),
         "chain": chain_to_data(f.chain),
         "grant": dataclasses.asdict(f.grant) if f.grant else None,
+        "applicability": f.applicability,
     }
 
 
@@ -181,6 +183,7 @@ def _finding_from(d: dict[str, Any]) -> Finding:
         evidence=frozenset(d["evidence"]),
         chain=chain_from_data(d.get("chain")),
         grant=Grant(**d["grant"]) if d.get("grant") else None,
+        applicability=d.get("applicability"),
     )
 
 

@@ -400,11 +400,12 @@ def _work_order(works: list[Work], pending: list[int], jobs: int) -> list[list[i
     pending = sorted(pending, key=lambda i: -sum(len(s.data) for s in works[i].sources))
     templates = [i for i in pending if works[i].kind == "cloudformation"]
     others = [i for i in pending if works[i].kind != "cloudformation"]
-    # Templates go first, in one task per half of the workers (all of them, if there is nothing else): only the
-    # workers that take them import cfn-lint (half a second each), while the others start on Terraform at once.
+    # Templates start on half of the workers (all of them, if there is nothing else): only those import cfn-lint
+    # (half a second each) while the others start on Terraform at once. The rest of the templates come after the
+    # Terraform units, for whichever worker is free, so that no core idles while one works through them all.
     shares = max(1, min(len(templates), jobs // 2 if others else jobs))
-    order = [templates[n::shares] for n in range(shares)] if templates else []
-    return order + _chunks(others, jobs)
+    template_chunks = _chunks(templates, jobs)
+    return template_chunks[:shares] + _chunks(others, jobs) + template_chunks[shares:]
 
 
 def _analyse_in_workers(

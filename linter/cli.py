@@ -68,11 +68,11 @@ def _configure(
         load_config,
         parse_var_option,
     )
-    from infra_policy_linter.rules import ALL_RULES
 
-    known = {rule.id for rule in ALL_RULES}
     try:
         path = config_file or find_config_file(cwd)
+        # the rules are imported only to check names given to them (a plain run loads cached results without them)
+        known = _rule_ids() if path or select or ignore else set()
         config = load_config(path, known) if path else Config()
         changes: dict[str, Any] = {}
         if select:
@@ -95,6 +95,12 @@ def _configure(
     except ConfigError as exc:
         _fail(str(exc))
     return None
+
+
+def _rule_ids() -> set[str]:
+    from infra_policy_linter.rules import ALL_RULES
+
+    return {rule.id for rule in ALL_RULES}
 
 
 def _known_rules(values: tuple[str, ...], known: set[str], option: str) -> list[str]:

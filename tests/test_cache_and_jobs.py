@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -129,3 +130,14 @@ def test_result_cache_round_trip(module: Path) -> None:
     cache.put("k", result)
     assert cache.get("k") == result
     assert cache.get("missing") is None
+
+
+def test_dependency_versions_read_from_folder_names_agree_with_importlib_metadata() -> None:
+    from importlib.metadata import version
+
+    from infra_policy_linter.run.cache import DEPENDENCIES, dependency_versions
+
+    assert dict(dependency_versions()) == {
+        "python": ".".join(map(str, sys.version_info[:3])),
+        **{name: version(name) for name in DEPENDENCIES},
+    }

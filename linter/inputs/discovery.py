@@ -69,6 +69,14 @@ def unrendered(name: str) -> bool:
 
 def display_path(path: Path, cwd: Path) -> str:
     """Relative to the current directory when possible, always POSIX style."""
+    text, base = os.fspath(path), os.fspath(cwd)
+    if os.sep == "/" and not text.startswith("/"):
+        text = os.getcwd() + "/" + text  # as relpath reads a relative path: from the process's directory
+    if os.sep == "/" and text.startswith(base) and text[len(base) : len(base) + 1] == "/" and base.startswith("/"):
+        rest = text[len(base) + 1 :]
+        # inside cwd and already normal: what relpath gives, without its two abspaths
+        if rest and "/." not in "/" + rest and "//" not in rest and not rest.endswith("/"):
+            return rest
     try:
         rel = os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows

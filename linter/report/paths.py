@@ -42,6 +42,8 @@ def rebaser(cwd: Path, root: Path) -> Callable[[str], str]:
     done: dict[str, str] = {}  # a report names the same few files thousands of times
 
     def rebase(path: str) -> str:
+        if path not in done and cwd == root and not path.startswith(("/", "../")) and path != "..":
+            done[path] = path  # display paths are already normal and relative to cwd, the root
         if path not in done:
             target = absolute(cwd / path)
             rel = Path(os.path.relpath(target, root)).as_posix()
@@ -72,7 +74,22 @@ def _chain(c: Chain | None, rebase: Callable[[str], str]) -> Chain | None:
     )
 
 
+def _paths(f: Finding) -> list[str]:
+    """Every path a finding names (its fix text names its grant's file)."""
+    c = f.chain
+    refs = [] if c is None else [c.function, c.role, c.boundary, *c.policies, *c.deciding]
+    return [
+        f.location.path,
+        *(r.location.path for r in f.related),
+        *f.evidence,
+        *(r.location.path for r in refs if r is not None and r.location is not None),
+        *([f.grant.path] if f.grant is not None else []),
+    ]
+
+
 def _finding(f: Finding, rebase: Callable[[str], str]) -> Finding:
+    if all(rebase(p) == p for p in _paths(f)):
+        return f  # run from the root, as is usual: nothing to rebuild
     grant, fix = f.grant, f.fix
     if grant is not None and fix is not None and fix == render(grant):  # "# in <file>" names the file too
         grant = replace(grant, path=rebase(grant.path))

@@ -44,11 +44,24 @@ def code_digest() -> str:
     digest = hashlib.sha256()
     roots = {Path(infra_policy_linter.__file__).parent, Path(infra_policy_linter.rules.__file__).parent}
     for root in sorted(roots):
-        for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".json", ".hcl") and path.is_file():  # code, AWS data, module models
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes())
+        for path, size, modified in _code_files(str(root)):
+            # name, size and modification time, not contents: reading 2 MB of code and data costs a tenth of a
+            # second on every run, and any edit or reinstall changes the time
+            digest.update(f"{path}\0{size}\0{modified}\0".encode())
     return digest.hexdigest()
+
+
+def _code_files(root: str, prefix: str = "") -> list[tuple[str, int, int]]:
+    """(path below root, size, mtime in ns) of the code (.py), AWS data (.json) and module models (.hcl), sorted."""
+    found: list[tuple[str, int, int]] = []
+    with os.scandir(root) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_dir() and entry.name != "__pycache__":
+                found += _code_files(entry.path, prefix + entry.name + "/")
+            elif entry.name.endswith((".py", ".json", ".hcl")) and entry.is_file():
+                stat = entry.stat()
+                found.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
+    return found
 
 
 # The libraries whose behaviour decides results: the parsers (python-hcl2's grammar and transformer, lark, cfn-lint's
@@ -61,15 +74,43 @@ DEPENDENCIES = ("python-hcl2", "lark", "cfn-lint", "aws-sam-translator", "iamdat
 def dependency_versions() -> tuple[tuple[str, str], ...]:
     """(distribution, installed version) of each of DEPENDENCIES, and Python's own version."""
     import sys
-    from importlib.metadata import PackageNotFoundError, version
 
+    listed = _dist_info_versions(sys.path)
     found = [("python", ".".join(map(str, sys.version_info[:3])))]
     for name in DEPENDENCIES:
-        try:
-            found.append((name, version(name)))
-        except PackageNotFoundError:
-            found.append((name, "absent"))
+        found.append((name, listed.get(_normalized(name)) or _metadata_version(name)))
     return tuple(found)
+
+
+def _normalized(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _dist_info_versions(path: list[str]) -> dict[str, str]:
+    """Distribution -> version from the ``{name}-{version}.dist-info`` folder names on the path, first one wins
+    (the wheel format names them so). One directory listing each, where importlib.metadata reads every METADATA
+    file (about 40 ms a run, a fifth of a cached one)."""
+    found: dict[str, str] = {}
+    for entry in path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info") and folder.count("-") == 1:
+                name, version = folder[: -len(".dist-info")].split("-")
+                found.setdefault(_normalized(name), version)
+    return found
+
+
+def _metadata_version(name: str) -> str:
+    """What importlib.metadata says (an egg-info install, say), or "absent"."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "absent"
 
 
 def default_cache_dir() -> Path:

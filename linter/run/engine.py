@@ -26,9 +26,9 @@ from infra_policy_linter.inputs.discovery import (
 )
 from infra_policy_linter.inputs.focus import Focus, widen
 from infra_policy_linter.inputs.module_calls import local_calls, read_paths, remote_modules
+from infra_policy_linter.inputs.sniff import looks_like_plan
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
 from infra_policy_linter.model.entities import ParseError
-from infra_policy_linter.resolve.terraform.plan import looks_like_plan
 from infra_policy_linter.run.analysis import UnitResult, Work, analyse
 from infra_policy_linter.run.cache import ResultCache, cache_key
 

@@ -20,15 +20,6 @@ from infra_policy_linter.parsers.terraform import TfFile
 from infra_policy_linter.resolve.terraform.module import ModuleLibrary, TerraformModule
 
 
-def looks_like_plan(data: bytes) -> bool:
-    head = data[:4096]
-    return (
-        b'"format_version"' in head
-        and b'"terraform_version"' in data
-        and (b'"planned_values"' in data or b'"resource_changes"' in data)
-    )
-
-
 def _escape(value: Any) -> Any:
     """Planned values are final text: keep ``${`` from reading as an interpolation."""
     if isinstance(value, str):

@@ -113,21 +113,40 @@ def opentofu_wins(files: list[Path]) -> list[Path]:
     return [f for f in files if not replaced(f)]
 
 
-def _classify(path: Path, plan: Plan) -> None:
-    name = path.name
+def _kind(name: str) -> str | None:
+    """What a file of this name is to the linter, or None when discovery does not take it."""
     if name in SERVERLESS_FILES:
+        return "serverless"
+    if name in SERVERLESS_CODE:
+        return "serverless-code"
+    if name in TERRAGRUNT_FILES:
+        return "terragrunt"
+    if name in UNSUPPORTED_FILES:
+        return "unsupported"
+    if is_terraform_file(name):
+        return "terraform"
+    if is_auto_tfvars(name):
+        return "tfvars"
+    if name.endswith(TEMPLATE_SUFFIXES) and not name.endswith(".tfvars.json"):
+        return "template"
+    return None
+
+
+def _classify(path: Path, plan: Plan) -> None:
+    kind = _kind(path.name)
+    if kind == "serverless":
         plan.serverless.append(path)
-    elif name in SERVERLESS_CODE:
+    elif kind == "serverless-code":
         plan.unsupported.append((path, "serverless-code"))
-    elif name in TERRAGRUNT_FILES:
+    elif kind == "terragrunt":
         plan.terragrunt.append(path)
-    elif name in UNSUPPORTED_FILES:
-        plan.unsupported.append((path, name))
-    elif is_terraform_file(name):
+    elif kind == "unsupported":
+        plan.unsupported.append((path, path.name))
+    elif kind == "terraform":
         plan.modules.setdefault(path.parent, []).append(path)
-    elif is_auto_tfvars(name):
+    elif kind == "tfvars":
         plan.tfvars.setdefault(path.parent, []).append(path)
-    elif name.endswith(TEMPLATE_SUFFIXES) and not name.endswith(".tfvars.json"):
+    elif kind == "template":
         plan.templates.append(path)
 
 
@@ -211,6 +230,8 @@ def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
             if not _skipped_dir(dirpath, d) and not unrendered(d) and filters.keep(here / d, True, ignores)
         )
         for filename in sorted(filenames):
+            if _kind(filename) is None and not unrendered(filename):
+                continue  # nothing the linter reads (checked before the path is built and matched)
             if not filters.keep(here / filename, False, ignores):
                 continue
             if unrendered(filename):

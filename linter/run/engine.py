@@ -62,6 +62,13 @@ class _ModuleReader:
         self.cwd = cwd
         self.config = config
         self._done: dict[Path, tuple[list[Source], list[ParseError]]] = {}
+        self._real: dict[Path, Path] = {}
+
+    def real(self, path: Path) -> Path:
+        """``path.resolve()``, once per path and run (a file system call per part of the path)."""
+        if path not in self._real:
+            self._real[path] = path.resolve()
+        return self._real[path]
 
     def read(self, directory: Path, files: list[Path] | None = None) -> tuple[list[Source], list[ParseError]]:
         if directory not in self._done:
@@ -96,7 +103,7 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
     reader = _ModuleReader(cwd, config)
     # A module a terragrunt.hcl names as its source is judged with that configuration's inputs, not alone.
     stacks = terragrunt_works(plan, cwd, config, errors, partial(_module_work, reader=reader, errors=errors))
-    works = _terraform_works(plan, reader, errors, {Path(w.modules[0][0]).resolve() for w in stacks if w.modules})
+    works = _terraform_works(plan, reader, errors, {reader.real(Path(w.modules[0][0])) for w in stacks if w.modules})
     works += _template_works(plan, cwd, config, errors)
     works += serverless_works(plan, cwd, config, errors) + stacks
     return works, errors
@@ -118,7 +125,7 @@ def _terraform_works(
     called = _called_anywhere(calls, reader) | (stacks or set())
     works: list[Work] = []
     for directory in sorted(plan.modules):
-        if directory.resolve() in called:
+        if reader.real(directory) in called:
             continue  # judged as part of the module that calls it, with the inputs it is given
         work = _terraform_work(directory, plan, calls, reader, errors)
         if work is not None:
@@ -130,14 +137,15 @@ def _called_anywhere(calls: dict[Path, list[Path]], reader: _ModuleReader) -> se
     """Every directory some module calls, through any depth: with pre-commit's file names, the module in between
     may not be in the plan."""
     called: set[Path] = set()
-    pending = [c for d, targets in calls.items() for c in targets if c.resolve() != d.resolve()]
+    real = reader.real
+    pending = [c for d, targets in calls.items() for c in targets if real(c) != real(d)]
     while pending and len(called) < 4096:
         child = pending.pop()
-        if child.resolve() in called:
+        if real(child) in called:
             continue
-        called.add(child.resolve())
+        called.add(real(child))
         if child.is_dir() and child not in calls:
-            pending.extend(c for c in local_calls(child, reader.texts(child)) if c.resolve() != child.resolve())
+            pending.extend(c for c in local_calls(child, reader.texts(child)) if real(c) != real(child))
     return called
 
 
@@ -313,13 +321,13 @@ def _called_modules(
     """Every module a root module calls, transitively: local paths and modules `terraform init` fetched."""
     remote = remote_modules(root)
     pending = list(calls.get(root, [])) + list(remote.values())
-    seen: set[Path] = {root.resolve()}
+    seen: set[Path] = {reader.real(root)}
     modules: list[tuple[str, tuple[Source, ...]]] = []
     while pending and len(seen) < 256:
         directory = pending.pop(0)
-        if directory.resolve() in seen or not directory.is_dir():
+        if reader.real(directory) in seen or not directory.is_dir():
             continue
-        seen.add(directory.resolve())
+        seen.add(reader.real(directory))
         sources, problems = reader.read(directory)
         errors.extend(e for e in problems if e not in errors)
         modules.append((display_path(directory, reader.cwd), tuple(sources)))

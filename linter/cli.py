@@ -12,8 +12,6 @@ import click
 
 from infra_policy_linter import TOOL_NAME, __version__
 from infra_policy_linter.cli_output import FORMATS, OutputError, outputs, write_all
-from infra_policy_linter.inputs.discovery import display_path
-from infra_policy_linter.model.entities import ParseError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -284,6 +282,9 @@ def check(
     report = _lint(targets, cwd, config, jobs, no_cache, debug) if targets else _empty_report()
     # A path that is not there is an input error like an unreadable file: the run goes on, the reports (JSON and
     # SARIF that an upload step expects) are written and list it, and the exit code is 2.
+    from infra_policy_linter.inputs.discovery import display_path
+    from infra_policy_linter.model.entities import ParseError
+
     absent = [ParseError(display_path(p, cwd), None, None, "no such file or directory") for p in missing]
     report.errors += absent
     if fix:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -50,20 +51,42 @@ def outputs(fmt: str | None, values: tuple[str, ...]) -> list[tuple[str, Path | 
 
 def render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, top: Path) -> None:
     """``report``'s paths are relative to ``top`` (the repository root), where the text format reads code frames."""
-    from infra_policy_linter.report import concise, github, gitlab, json_report, junit, sarif, text
-
     if fmt == "text":
+        from infra_policy_linter.report import text
+
         text.render(report, stream, to_terminal and use_color(stream), top)
         return
-    plain = {
-        "json": json_report.render,
-        "concise": concise.render,
-        "github": github.render,
-        "sarif": sarif.render,
-        "gitlab": gitlab.render,
-        "junit": junit.render,
-    }
-    stream.write(plain[fmt](report))
+    stream.write(_plain(fmt)(report))
+
+
+def _plain(fmt: str) -> Callable[[Any], str]:
+    """The renderer of a format without colour; only its module is imported (rich, which the text format needs,
+    is a tenth of a second)."""
+    if fmt == "json":
+        from infra_policy_linter.report.json_report import render as json_render
+
+        return json_render
+    if fmt == "concise":
+        from infra_policy_linter.report.concise import render as concise_render
+
+        return concise_render
+    if fmt == "github":
+        from infra_policy_linter.report.github import render as github_render
+
+        return github_render
+    if fmt == "sarif":
+        from infra_policy_linter.report.sarif import render as sarif_render
+
+        return sarif_render
+    if fmt == "gitlab":
+        from infra_policy_linter.report.gitlab import render as gitlab_render
+
+        return gitlab_render
+    if fmt != "junit":
+        raise ValueError(f"unknown report format {fmt!r}")  # outputs() lets only FORMATS through
+    from infra_policy_linter.report.junit import render as junit_render
+
+    return junit_render
 
 
 def write_all(report: Any, chosen: list[tuple[str, Path | None]], top: Path) -> str | None:

@@ -135,8 +135,12 @@ def test_result_cache_round_trip(module: Path) -> None:
 def test_dependency_versions_read_from_folder_names_agree_with_importlib_metadata() -> None:
     from importlib.metadata import version
 
-    from infra_policy_linter.run.cache import DEPENDENCIES, dependency_versions
+    from infra_policy_linter.run.cache import DEPENDENCIES, _dist_info_versions, _normalized, dependency_versions
 
+    listed = _dist_info_versions(sys.path)  # the test environment installs them all from wheels
+    assert {name: listed.get(_normalized(name)) for name in DEPENDENCIES} == {
+        name: version(name) for name in DEPENDENCIES
+    }
     assert dict(dependency_versions()) == {
         "python": ".".join(map(str, sys.version_info[:3])),
         **{name: version(name) for name in DEPENDENCIES},

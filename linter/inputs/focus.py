@@ -185,6 +185,8 @@ def _serverless_readers(services: list[Path], changed: set[Path], cwd: Path, foc
 def _terragrunt_readers(configs: list[Path], changed: _Changed, cwd: Path, focus: Focus) -> None:
     """A changed parent configuration (root.hcl, env.hcl) or a changed file of the module a terragrunt.hcl names
     as its source is judged inside that terragrunt.hcl."""
+    if not configs:
+        return
     from infra_policy_linter.resolve.terraform.terragrunt import Terragrunt, local_source
 
     files = changed.others | {p for p in changed.templates if p.suffix == ".json"}

@@ -97,8 +97,9 @@ def _dist_info_versions(path: list[str]) -> dict[str, str]:
         except OSError:
             continue
         for folder in names:
-            if folder.endswith(".dist-info") and folder.count("-") == 1:
-                name, version = folder[: -len(".dist-info")].split("-")
+            stem = folder[: -len(".dist-info")]
+            if folder.endswith(".dist-info") and stem.count("-") == 1:
+                name, version = stem.split("-")
                 found.setdefault(_normalized(name), version)
     return found
 

@@ -169,6 +169,10 @@ class _Filter:
             self.repos[top] = GitIgnores(top)
         return self.repos[top]
 
+    def filters(self, ignores: GitIgnores | None) -> bool:
+        """Whether any rule can leave a path out (most runs outside git give no --exclude)."""
+        return ignores is not None or self.excludes.patterns != ()
+
     def keep(self, path: Path, is_dir: bool, ignores: GitIgnores | None) -> bool:
         if self.excludes.excluded(path, is_dir):
             return False
@@ -229,10 +233,11 @@ def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
             for d in dirnames
             if not _skipped_dir(dirpath, d) and not unrendered(d) and filters.keep(here / d, True, ignores)
         )
+        filtering = filters.filters(ignores)
         for filename in sorted(filenames):
             if _kind(filename) is None and not unrendered(filename):
                 continue  # nothing the linter reads (checked before the path is built and matched)
-            if not filters.keep(here / filename, False, ignores):
+            if filtering and not filters.keep(here / filename, False, ignores):
                 continue
             if unrendered(filename):
                 plan.unrendered.append(here / filename)

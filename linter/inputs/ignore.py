@@ -29,6 +29,30 @@ def _spec(lines: list[str]) -> GitIgnoreSpec | None:
     return GitIgnoreSpec.from_lines(lines)
 
 
+class _Rules:
+    """One ignore file's rules. A path that no pattern matches is decided by one combined expression: in a tree
+    with hundreds of .gitignore files of dozens of patterns each, matching them one by one was most of discovery."""
+
+    def __init__(self, spec: GitIgnoreSpec) -> None:
+        import re
+
+        self.spec = spec
+        # pathspec's patterns name a group (ps_d) each; in one alternation the names would clash
+        alternatives = [p.regex.pattern.replace("(?P<ps_d>", "(?:") for p in spec.patterns if p.regex is not None]
+        self.any = re.compile("|".join(f"(?:{a})" for a in alternatives)) if alternatives else None
+
+    def decide(self, path: str) -> bool | None:
+        """True: ignored, False: re-included (a ``!`` pattern), None: no pattern speaks of it."""
+        if self.any is None or self.any.match(path) is None:
+            return None
+        return self.spec.check_file(path).include
+
+
+def _rules(lines: list[str]) -> _Rules | None:
+    spec = _spec(lines)
+    return None if spec is None else _Rules(spec)
+
+
 def _read_lines(path: Path) -> list[str]:
     try:
         return path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -72,15 +96,17 @@ class GitIgnores:
     """The ignore rules of one git work tree, read lazily per directory."""
 
     top: Path
-    _specs: dict[Path, GitIgnoreSpec | None] = field(default_factory=dict)
-    _exclude: GitIgnoreSpec | None = None
+    _specs: dict[Path, _Rules | None] = field(default_factory=dict)
+    _exclude: _Rules | None = None
     _tracked: set[str] = field(default_factory=set)
     _tracked_dirs: set[str] = field(default_factory=set)
+    _along: dict[tuple[str, ...], list[tuple[int, _Rules]]] = field(default_factory=dict)
+    _same: dict[tuple[str, ...], _Rules | None] = field(default_factory=dict)  # rules by the file's lines
 
     def __post_init__(self) -> None:
         git_dir, common_dir = _git_dirs(self.top)
         if common_dir is not None:
-            self._exclude = _spec(_read_lines(common_dir / "info" / "exclude"))
+            self._exclude = _rules(_read_lines(common_dir / "info" / "exclude"))
         # Ignore rules apply to untracked files only: a tracked file that a pattern matches is still read.
         self._tracked = tracked_paths(git_dir) or set()
         for tracked in self._tracked:
@@ -88,10 +114,23 @@ class GitIgnores:
             for depth in range(1, len(parts) + 1):
                 self._tracked_dirs.add("/".join(parts[:depth]))
 
-    def _dir_spec(self, directory: Path) -> GitIgnoreSpec | None:
+    def _dir_spec(self, directory: Path) -> _Rules | None:
         if directory not in self._specs:
-            self._specs[directory] = _spec(_read_lines(directory / ".gitignore"))
+            lines = tuple(_read_lines(directory / ".gitignore"))
+            if lines not in self._same:  # projects copied from one template share their .gitignore word for word
+                self._same[lines] = _rules(list(lines))
+            self._specs[directory] = self._same[lines]
         return self._specs[directory]
+
+    def _specs_above(self, parent: tuple[str, ...]) -> list[tuple[int, _Rules]]:
+        """(depth, rules) of each .gitignore from ``parent`` (parts below the top) up to the top, deepest first,
+        worked out once per directory rather than once per file."""
+        if parent not in self._along:
+            found = [(len(parent), self._dir_spec(self.top.joinpath(*parent)))]
+            if parent:
+                found += self._specs_above(parent[:-1])
+            self._along[parent] = [(depth, spec) for depth, spec in found if spec is not None]
+        return self._along[parent]
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         """Whether git ignores ``path`` (see :func:`absolute`) itself; the caller prunes
@@ -105,16 +144,12 @@ class GitIgnores:
         if rel.as_posix() in (self._tracked_dirs if is_dir else self._tracked):
             return False
         # Deepest .gitignore first: the first one with a matching pattern decides.
-        for depth in range(len(rel.parts) - 1, -1, -1):
-            base = self.top.joinpath(*rel.parts[:depth])
-            spec = self._dir_spec(base)
-            if spec is None:
-                continue
-            decided = spec.check_file(_as_pattern_path(rel.parts[depth:], is_dir)).include
+        for depth, spec in self._specs_above(rel.parts[:-1]):
+            decided = spec.decide(_as_pattern_path(rel.parts[depth:], is_dir))
             if decided is not None:
                 return decided
         if self._exclude is not None:
-            decided = self._exclude.check_file(_as_pattern_path(rel.parts, is_dir)).include
+            decided = self._exclude.decide(_as_pattern_path(rel.parts, is_dir))
             if decided is not None:
                 return decided
         return False

@@ -165,8 +165,8 @@ def main() -> int:
             checkov = ck_tf[0] + ck_cfn[0]
             row("checkov (terraform + cloudformation)", checkov, n, max(ck_tf[1], ck_cfn[1]), ck_tf[3] + ck_cfn[3])
             cpu = ck_tf[3] + ck_cfn[3]
-            print(f"  ratio checkov / lint cold: {checkov / cold[0]:6.1f}x wall, {cpu / cold[3]:6.1f}x CPU   (goal: 20x)")
-            print(f"  ratio checkov / lint warm: {checkov / warm[0]:6.1f}x wall, {cpu / warm[3]:6.1f}x CPU   (goal: 100x)")
+            print(f"  ratio checkov / cold: {checkov / cold[0]:6.1f}x wall, {cpu / cold[3]:6.1f}x CPU (goal 20x)")
+            print(f"  ratio checkov / warm: {checkov / warm[0]:6.1f}x wall, {cpu / warm[3]:6.1f}x CPU (goal 100x)")
             print(f"  ratio checkov / lint cold JSON: {checkov / cold_json[0]:6.1f}x wall")
         else:
             print("  checkov not found: pass --checkov PATH to compare")

@@ -245,13 +245,19 @@ def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
                 _classify(here / filename, plan)
 
 
+def _order(path: Path) -> tuple[str, ...]:
+    """The order of Path's own comparison (part by part, case-folded where the system ignores case), computed
+    once per path instead of once per comparison."""
+    return path.parts if os.sep == "/" else tuple(part.lower() for part in path.parts)
+
+
 def _sorted_plan(plan: Plan) -> Plan:
     for directory in plan.modules:
-        plan.modules[directory] = opentofu_wins(sorted(set(plan.modules[directory])))
+        plan.modules[directory] = opentofu_wins(sorted(set(plan.modules[directory]), key=_order))
     for directory in plan.tfvars:
         plan.tfvars[directory] = sorted(set(plan.tfvars[directory]), key=tfvars_order)
-    plan.templates = sorted(set(plan.templates))
-    plan.unrendered = sorted(set(plan.unrendered))
+    plan.templates = sorted(set(plan.templates), key=_order)
+    plan.unrendered = sorted(set(plan.unrendered), key=_order)
     plan.serverless = _first_service_files(sorted(set(plan.serverless)))
     plan.terragrunt = sorted(set(plan.terragrunt))
     plan.unsupported = _unsupported(sorted(set(plan.unsupported)), plan)

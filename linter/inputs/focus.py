@@ -10,12 +10,14 @@ the narrower rule (findings located in the file or naming it as evidence).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra_policy_linter.inputs.discovery import discover, display_path
+from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.ignore import absolute, git_top
-from infra_policy_linter.inputs.module_calls import local_calls, read_paths
+from infra_policy_linter.inputs.module_calls import called_directories
 
 TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json") + TFVARS_SUFFIXES
@@ -34,7 +36,10 @@ def _read(path: Path) -> str:
         return ""
 
 
-def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
+def widen(
+    paths: list[Path], cwd: Path, exclude: tuple[str, ...], facts: Callable[[Path], FileFacts] | None = None
+) -> Focus:
+    """``facts``: the store of each file's module calls and reads for a tree top (kept between runs)."""
     changed = _Changed.of([absolute(p) for p in paths if p.is_file()])
     if not changed.tf_dirs and not changed.others and not changed.templates:
         return Focus()
@@ -47,7 +52,9 @@ def widen(paths: list[Path], cwd: Path, exclude: tuple[str, ...]) -> Focus:
     _terragrunt_readers(plan.terragrunt, changed, cwd, focus)
     if not changed.tf_dirs and not changed.others:
         return focus
-    graph = _ModuleGraph.of(plan.modules)
+    known = facts(top) if facts is not None else FileFacts(None)
+    graph = _ModuleGraph.of(plan.modules, known)
+    known.save()
     reading = {d for p in changed.others for d in graph.readers.get(p, ())}
     roots_of_whole: set[Path] = set()
     for start in sorted(changed.tf_dirs | reading):
@@ -101,18 +108,18 @@ class _ModuleGraph:
     first_file: dict[Path, Path] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, modules: dict[Path, list[Path]]) -> _ModuleGraph:
+    def of(cls, modules: dict[Path, list[Path]], facts: FileFacts) -> _ModuleGraph:
         graph = cls()
         for directory, files in modules.items():
             here = absolute(directory)
             if files:
                 graph.first_file[here] = files[0]
-            texts = [_read(f) for f in files]
-            for child in local_calls(here, texts):
+            found = [facts.of(f) for f in files]
+            for child in called_directories(here, [source for calls, _ in found for source in calls]):
                 if absolute(child) != here:
                     graph.callers.setdefault(absolute(child), set()).add(here)
-            for text in texts:
-                for written in read_paths(text):
+            for _, reads in found:
+                for written in reads:
                     # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
                     # engine._read_files); both are looked up, a file read either way is in scope.
                     name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written

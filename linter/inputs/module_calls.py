@@ -16,15 +16,24 @@ from pathlib import Path
 _LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]*)"', re.M)
 
 
+def call_sources(text: str) -> list[str]:
+    """The local module sources one file names, as written (``../modules/queue``)."""
+    if "source" not in text:
+        return []  # most files call no module: a substring test is much cheaper than the pattern
+    return list(_LOCAL_SOURCE.findall(text))
+
+
 def local_calls(directory: Path, texts: list[str]) -> list[Path]:
+    return called_directories(directory, [source for text in texts for source in call_sources(text)])
+
+
+def called_directories(directory: Path, sources: list[str]) -> list[Path]:
+    """The directories module sources written in ``directory`` name, in order, once each."""
     found = []
-    for text in texts:
-        if "source" not in text:
-            continue  # most files call no module: a substring test is much cheaper than the pattern
-        for source in _LOCAL_SOURCE.findall(text):
-            target = Path(posixpath.normpath(posixpath.join(directory.as_posix(), source)))
-            if target not in found:
-                found.append(target)
+    for source in sources:
+        target = Path(posixpath.normpath(posixpath.join(directory.as_posix(), source)))
+        if target not in found:
+            found.append(target)
     return found
 
 

@@ -24,13 +24,14 @@ from infra_policy_linter.inputs.discovery import (
     opentofu_wins,
     tfvars_order,
 )
+from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.focus import Focus, widen
 from infra_policy_linter.inputs.module_calls import local_calls, read_paths, remote_modules
 from infra_policy_linter.inputs.sniff import looks_like_plan
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
 from infra_policy_linter.model.entities import ParseError
 from infra_policy_linter.run.analysis import UnitResult, Work, analyse
-from infra_policy_linter.run.cache import ResultCache, cache_key
+from infra_policy_linter.run.cache import ResultCache, cache_key, code_digest
 
 Progress = Callable[[int, int], None]
 
@@ -465,7 +466,8 @@ def run(
     focus = Focus()
     if any(p.is_file() for p in paths):
         # Changed files (pre-commit): also every root module whose verdicts they can change.
-        focus = widen(paths, cwd, config.exclude)
+        facts = partial(FileFacts.load, cache_dir, salt=code_digest())
+        focus = widen(paths, cwd, config.exclude, facts)
     plan = discover(paths + focus.extra, cwd, config.exclude)
     works, errors = collect_work(plan, cwd, config)
     results = analyse_all(

@@ -347,11 +347,19 @@ def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache
 
 
 def _prepare_workers(kinds: set[str]) -> None:
-    """Load what every worker needs once, here, before they are forked, instead of once per worker."""
-    if kinds - {"cloudformation"}:
+    """Load what the workers need once, here, before they are forked, instead of once per worker: the HCL
+    parser, the rules, the IAM catalogue, and for templates cfn-lint's decoder and the SAM translator (importing
+    cfn-lint's decoder imports cfn-lint, sympy and networkx: about a second and a half; SAM's translator most of
+    another second)."""
+    if kinds - {"cloudformation", "serverless"}:
         from infra_policy_linter.parsers.terraform import parse_hcl
 
         parse_hcl("warm-up.tf", "")
+    if kinds & {"cloudformation", "serverless"}:
+        from infra_policy_linter.parsers.cloudformation import parse_template
+
+        parse_template("warm-up.yaml", "Resources: {}\n")
+        import samtranslator.translator.translator  # noqa: F401
     import infra_policy_linter.rules  # noqa: F401
     from infra_policy_linter.iam.catalogue import services
 
@@ -407,14 +415,7 @@ def _work_order(works: list[Work], pending: list[int], jobs: int) -> list[list[i
     """The batches handed to the workers, in the order they are handed out."""
     # Largest units first: the last ones are short, so no core idles at the end.
     pending = sorted(pending, key=lambda i: -sum(len(s.data) for s in works[i].sources))
-    templates = [i for i in pending if works[i].kind == "cloudformation"]
-    others = [i for i in pending if works[i].kind != "cloudformation"]
-    # Templates start on half of the workers (all of them, if there is nothing else): only those import cfn-lint
-    # (half a second each) while the others start on Terraform at once. The rest of the templates come after the
-    # Terraform units, for whichever worker is free, so that no core idles while one works through them all.
-    shares = max(1, min(len(templates), jobs // 2 if others else jobs))
-    template_chunks = _chunks(templates, jobs)
-    return template_chunks[:shares] + _chunks(others, jobs) + template_chunks[shares:]
+    return _chunks(pending, jobs)
 
 
 def _analyse_in_workers(
@@ -426,7 +427,7 @@ def _analyse_in_workers(
     finished: Callable[[int, UnitResult], None],
 ) -> None:
     order = _work_order(works, pending, jobs)
-    _prepare_workers({works[i].kind for i in pending if works[i].kind != "cloudformation"})
+    _prepare_workers({works[i].kind for i in pending})
     # Workers are forked after the HCL parser is loaded (they share it) and ignore Ctrl-C: the interrupt is
     # this process's to handle, by stopping them, so no worker prints a traceback.
     pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)

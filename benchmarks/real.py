@@ -119,6 +119,7 @@ def main() -> int:
         tree = work / "tree"
         link_tree(a.directory.resolve(), tree, repositories(a.repos))
         env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode: so does each run here
         lint = [str(Path(a.lint).resolve()), "--format", "json", "--jobs", str(a.jobs)]
         lint += ["--all-units"] if a.all_units else []
         print(f"{a.directory} ({sum(1 for p in tree.rglob('*') if p.is_file())} files), --jobs {a.jobs}")

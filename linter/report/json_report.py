@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
 from infra_policy_linter.findings.finding import Finding, chain_json
+from infra_policy_linter.report import json_text
 from infra_policy_linter.report.summary import summary
 from infra_policy_linter.run.engine import Report
 
@@ -52,4 +52,4 @@ def render(report: Report) -> str:
         "errors": [{"path": e.path, "line": e.line, "column": e.column, "message": e.message} for e in report.errors],
         "summary": summary(report),
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(doc, ("findings", "suppressed", "errors"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
 from infra_policy_linter.findings.finding import Finding, chain_json
 from infra_policy_linter.model.entities import Location
+from infra_policy_linter.report import json_text
 from infra_policy_linter.run.engine import Report
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -118,4 +118,4 @@ def render(report: Report, rebase: Callable[[str], str] = lambda p: p) -> str:
         "results": results,
     }
     doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(doc, ("results",))

@@ -10,6 +10,7 @@ discovery prunes ignored directories instead of looking inside them.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,16 +35,19 @@ class _Rules:
     with hundreds of .gitignore files of dozens of patterns each, matching them one by one was most of discovery."""
 
     def __init__(self, spec: GitIgnoreSpec) -> None:
-        import re
-
         self.spec = spec
         # pathspec's patterns name a group (ps_d) each; in one alternation the names would clash
         alternatives = [p.regex.pattern.replace("(?P<ps_d>", "(?:") for p in spec.patterns if p.regex is not None]
-        self.any = re.compile("|".join(f"(?:{a})" for a in alternatives)) if alternatives else None
+        self.any: re.Pattern[str] | None = None
+        self.whole = True  # the combined expression stands for every pattern (else each path is checked in full)
+        try:
+            self.any = re.compile("|".join(f"(?:{a})" for a in alternatives)) if alternatives else None
+        except re.error:  # a pattern that cannot be combined (inline flags, say): no shortcut
+            self.whole = False
 
     def decide(self, path: str) -> bool | None:
         """True: ignored, False: re-included (a ``!`` pattern), None: no pattern speaks of it."""
-        if self.any is None or self.any.match(path) is None:
+        if self.whole and (self.any is None or self.any.match(path) is None):
             return None
         return self.spec.check_file(path).include
 

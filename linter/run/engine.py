@@ -206,7 +206,7 @@ def _template_works(plan: Plan, cwd: Path, config: Config, errors: list[ParseErr
     works: list[Work] = []
     for path, read in reads.items():
         if _looks_like_template(read.data):
-            if path.resolve() in children:
+            if children and path.resolve() in children:
                 continue  # judged inside the template that nests it, with the parameters it passes
             kids = (
                 reads.get(c) or read_source(c, display_path(c, cwd), config.max_file_size) for c in nested.get(path, [])

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from infra_policy_linter.config import Config
 from infra_policy_linter.findings.finding import Finding, Related, chain_from_data, chain_to_data
 from infra_policy_linter.findings.suppress import Suppressed
 from infra_policy_linter.fix.writers import Grant
+from infra_policy_linter.inputs.sources import Source
 from infra_policy_linter.model.entities import Location, ParseError, Suppression
 from infra_policy_linter.run.analysis import UnitResult, Work
 
@@ -168,21 +170,71 @@ class ResultCache:
     def put(self, key: str, result: UnitResult) -> None:
         if self.directory is None:
             return
-        path = self._path(key)
-        tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
-        data = json.dumps(_result_to(result), separators=(",", ":")).encode("utf-8")
+        write_entry(self.directory, key, json.dumps(_result_to(result), separators=(",", ":")).encode("utf-8"))
+
+    def parse_cache(self) -> ParseCache:
+        """The per-file parse cache beside this one (none when this one is off: ``--no-cache``)."""
+        return ParseCache(None if self.directory is None else self.directory / "parsed")
+
+
+def write_entry(directory: Path, key: str, data: bytes) -> None:
+    """``directory/key.json`` holds ``data``, written atomically (or nothing, when it cannot be written)."""
+    path = directory / f"{key}.json"
+    tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
         try:
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            except FileNotFoundError:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half of one
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except FileNotFoundError:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half of one
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+@dataclasses.dataclass(frozen=True)
+class ParseCache:
+    """Parsed Terraform files by content, so that a unit re-analysed after an edit re-parses only the edited files.
+
+    The key is the parser (native syntax or JSON syntax), the file's bytes, the linter's code and the versions of
+    the libraries that decide results (a new python-hcl2 or lark must not serve the old one's trees). Entries are
+    path-free JSON (parsers/parsed_json.py: exact, tagged, no pickle), rebound to the reader's display path, so a
+    file copied or moved is not parsed again either. Parse errors are stored too: a broken file is not re-parsed.
+    Hashable, as the per-process memo of called modules' files (run/analysis.py) needs."""
+
+    directory: Path | None
+
+    def parse(self, parse: Callable[[str, str], Any], source: Source, text: str) -> Any:
+        """``parse(source.path, text)``, or what it gave before for these bytes; ``text`` is the decoded source."""
+        from infra_policy_linter.parsers.parsed_json import file_from_data, file_to_data, object_hook
+
+        if self.directory is None:
+            return parse(source.path, text)
+        parser = f"{parse.__module__}.{parse.__qualname__}"  # which parser is part of the key, as the bytes are
+        key = hashlib.sha256(f"{_parse_key_prefix()}\0{parser}\0".encode() + source.data).hexdigest()
+        try:
+            data = json.loads((self.directory / f"{key}.json").read_bytes(), object_hook=object_hook)
+            return file_from_data(data, source.path, text)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+            pass  # missing or corrupt: parse and rewrite
+        parsed = parse(source.path, text)
+        try:
+            stored = json.dumps(file_to_data(parsed, source.path, text), separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            return parsed  # a value the stored form does not know: this file is parsed on every run
+        write_entry(self.directory, key, stored.encode("utf-8"))
+        return parsed
+
+
+@lru_cache(maxsize=1)
+def _parse_key_prefix() -> str:
+    from infra_policy_linter.parsers.parsed_json import FORMAT as PARSED_FORMAT
+
+    material = ["parsed", PARSED_FORMAT, __version__, code_digest(), [list(p) for p in dependency_versions()]]
+    return hashlib.sha256(json.dumps(material).encode()).hexdigest()
 
 
 def _loc(loc: Location) -> list[Any]:

@@ -48,7 +48,6 @@ _KINDS: dict[type, tuple[str, tuple[str, ...]]] = {
     n.TemplateIf: ("TI", ("node", "parts", "parts")),
     n.TemplateFor: ("TF", ("names", "node", "parts")),
 }
-_CLASSES: dict[str, tuple[type, tuple[str, ...]]] = {tag: (cls, kinds) for cls, (tag, kinds) in _KINDS.items()}
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -89,11 +88,12 @@ def value_to_data(value: Any) -> Any:
     if kind is list:
         return [value_to_data(v) for v in value]
     if kind is dict:
-        if any(type(k) is not str for k in value):
-            raise TypeError("a dict key that is not a str")
-        if any(k.startswith("$") for k in value):
-            return {"$d": [[k, value_to_data(v)] for k, v in value.items()]}
-        return {k: value_to_data(v) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str or k[:1] == "$":
+                return {"$d": [[_text(k), value_to_data(v)] for k, v in value.items()]}
+            out[k] = value_to_data(v)
+        return out
     if kind is ParsedExpression:
         return {"$e": [_text(value.source), node_to_data(value.node)]}
     raise TypeError(f"a value of type {kind.__name__}")
@@ -120,21 +120,21 @@ def _text(value: Any) -> str:
 
 
 def node_to_data(node: Any) -> list[Any]:
-    found = _KINDS.get(type(node))
+    found = _WRITERS.get(type(node))
     if found is None:
         raise TypeError(f"not an expression node: {type(node).__name__}")
-    tag, kinds = found
-    names = _NAMES[type(node)]
-    return [tag, *(_TO[kind](getattr(node, name)) for kind, name in zip(kinds, names, strict=True))]
+    tag, writers = found
+    data = [tag]
+    for name, write in writers:
+        data.append(write(getattr(node, name)))
+    return data
 
 
 def node_from_data(data: Any) -> Any:
     if type(data) is not list:
         raise TypeError("a node that is not an array")
-    cls, kinds = _CLASSES[data[0]]
-    if len(data) != len(kinds) + 1:
-        raise ValueError(f"a {cls.__name__} with {len(data) - 1} fields")
-    return cls(*(_FROM[kind](value) for kind, value in zip(kinds, data[1:], strict=True)))
+    cls, readers = _READERS[data[0]]
+    return cls(*[read(value) for read, value in zip(readers, data[1:], strict=True)])
 
 
 def _typed(value: Any, *types: type) -> Any:
@@ -162,7 +162,6 @@ def _pair_from(pair: Any) -> tuple[Any, Any]:
     return node_from_data(key), node_from_data(value)
 
 
-_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in _KINDS}
 # How each kind of field is written and read back (a tuple is written as an array and read back as a tuple).
 _TO: dict[str, Callable[[Any], Any]] = {
     "scalar": lambda v: _typed(v, *_SCALARS),
@@ -188,3 +187,9 @@ _FROM: dict[str, Callable[[Any], Any]] = {
     "names": lambda v: tuple(_text(x) for x in _typed(v, list)),
     "pairs": lambda v: tuple(_pair_from(x) for x in _typed(v, list)),
 }
+# Per class, its tag and (field name, writer) in field order; per tag, the class and the readers of its fields.
+_WRITERS = {
+    cls: (tag, tuple((f.name, _TO[kind]) for f, kind in zip(fields(cls), kinds, strict=True)))
+    for cls, (tag, kinds) in _KINDS.items()
+}
+_READERS = {tag: (cls, tuple(_FROM[kind] for kind in kinds)) for cls, (tag, kinds) in _KINDS.items()}

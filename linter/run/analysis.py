@@ -20,7 +20,7 @@ from infra_policy_linter.model.entities import ParseError, Unit
 from infra_policy_linter.model.values import Environment
 
 if TYPE_CHECKING:
-    from infra_policy_linter.run.cache import ParseCache
+    from infra_policy_linter.run.cache import ParseCache, UnitParses
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,16 @@ class UnitResult:
 
 
 def analyse(work: Work, config: Config, today: date, parses: ParseCache | None = None) -> UnitResult:
-    """The unit's result; ``parses``: the per-file parse cache (None: every file is parsed)."""
+    """The unit's result; ``parses``: the parse cache (None: every file is parsed)."""
     try:
         skipped = None if config.all_units or _may_hold_findings(work) else _skipped(work)
         if skipped is not None:
             return skipped
-        return _analyse(work, config, today, parses)
+        own = parses.unit(work.kind, work.name) if parses is not None and parses.directory is not None else None
+        result = _analyse(work, config, today, own)
+        if own is not None:
+            own.save()
+        return result
     except RecursionError:  # reported at the file when the unit is one (a template), as parse errors are
         where = work.sources[0].path if len(work.sources) == 1 else work.name
         return UnitResult(errors=[ParseError(where, None, None, "nesting too deep to analyse")])
@@ -104,7 +108,7 @@ def _json_reads(source: Source) -> bool:
     return True
 
 
-def _analyse(work: Work, config: Config, today: date, parses: ParseCache | None) -> UnitResult:
+def _analyse(work: Work, config: Config, today: date, parses: UnitParses | None) -> UnitResult:
     from infra_policy_linter.run.coverage import destination_counts
 
     env = Environment(config.account_id, config.region)
@@ -160,7 +164,7 @@ def _terraform(
     env: Environment,
     result: UnitResult,
     unfollowed: list[str],
-    parses: ParseCache | None,
+    parses: UnitParses | None,
     inputs: list[Any] | None = None,
     root: list[Any] | None = None,
 ) -> Unit | None:
@@ -168,6 +172,7 @@ def _terraform(
     from infra_policy_linter.resolve.terraform.registry_models import anchor_at_calls, mentions_a_model
 
     broken = list(work.broken)
+    shared = parses.cache if parses is not None else None  # called modules' files: an entry each, kept per process
     files = list(root or []) + _parsed(work.sources, partial(_terraform_file, parses=parses), result, broken)
     tfvars = list(inputs or []) + _parsed(work.tfvars, partial(_variables_file, parses=parses), result, broken)
     if work.variables:
@@ -180,10 +185,10 @@ def _terraform(
         if not isinstance(text, ParseError):
             library.texts[source.path] = text
     for directory, sources in work.modules:
-        library.files[directory] = _parsed(sources, partial(_module_file, parses=parses), result, broken)
+        library.files[directory] = _parsed(sources, partial(_module_file, parses=shared), result, broken)
     texts = [decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]
     if root or mentions_a_model(texts):
-        library.models = _registry_models(parses)
+        library.models = _registry_models(shared)
     unit = build_module(work.name, files, tfvars, env, library)
     anchor_at_calls(unit, library.call_sites)
     # The resolver already knows which calls it could not follow (MOD001): one per call site.
@@ -193,7 +198,7 @@ def _terraform(
 
 
 def _terragrunt(
-    work: Work, env: Environment, result: UnitResult, unfollowed: list[str], parses: ParseCache | None
+    work: Work, env: Environment, result: UnitResult, unfollowed: list[str], parses: UnitParses | None
 ) -> Unit | None:
     """A terragrunt.hcl: the module its source names, as a root module whose variables are its inputs (lowest
     precedence: Terragrunt passes them as TF_VAR_ variables); a source not on disk is a call not followed."""
@@ -361,7 +366,7 @@ def _parsed(
     return parsed_files
 
 
-def _terraform_file(source: Source, parses: ParseCache | None = None) -> Any:
+def _terraform_file(source: Source, parses: ParseCache | UnitParses | None = None) -> Any:
     from infra_policy_linter.parsers.terraform_json import parser_for
 
     text = decode(source)
@@ -371,7 +376,7 @@ def _terraform_file(source: Source, parses: ParseCache | None = None) -> Any:
     return parse(source.path, text) if parses is None else parses.parse(parse, source, text)
 
 
-def _variables_file(source: Source, parses: ParseCache | None = None) -> Any:
+def _variables_file(source: Source, parses: UnitParses | None = None) -> Any:
     from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
 
     text = decode(source)

@@ -199,34 +199,107 @@ def write_entry(directory: Path, key: str, data: bytes) -> None:
 class ParseCache:
     """Parsed Terraform files by content, so that a unit re-analysed after an edit re-parses only the edited files.
 
-    The key is the parser (native syntax or JSON syntax), the file's bytes, the linter's code and the versions of
-    the libraries that decide results (a new python-hcl2 or lark must not serve the old one's trees). Entries are
-    path-free JSON (parsers/parsed_json.py: exact, tagged, no pickle), rebound to the reader's display path, so a
-    file copied or moved is not parsed again either. Parse errors are stored too: a broken file is not re-parsed.
-    Hashable, as the per-process memo of called modules' files (run/analysis.py) needs."""
+    The key of a file is the parser (native syntax or JSON syntax), the file's bytes, the linter's code and the
+    versions of the libraries that decide results (a new python-hcl2 or lark must not serve the old one's trees).
+    Entries are path-free JSON (parsers/parsed_json.py: exact, tagged, no pickle), rebound to the reader's display
+    path, so a file copied or moved is not parsed again either. Parse errors are stored too: a broken file is not
+    re-parsed. A unit's own files are kept together (``unit``): creating a file costs more than reading one back,
+    so one entry per file would make a cold run pay one file per Terraform file. The files of called modules, read
+    by many units and kept once per process (run/analysis.py), have an entry each. Hashable for that memo."""
 
     directory: Path | None
 
     def parse(self, parse: Callable[[str, str], Any], source: Source, text: str) -> Any:
         """``parse(source.path, text)``, or what it gave before for these bytes; ``text`` is the decoded source."""
-        from infra_policy_linter.parsers.parsed_json import file_from_data, file_to_data, object_hook
-
         if self.directory is None:
             return parse(source.path, text)
-        parser = f"{parse.__module__}.{parse.__qualname__}"  # which parser is part of the key, as the bytes are
-        key = hashlib.sha256(f"{_parse_key_prefix()}\0{parser}\0".encode() + source.data).hexdigest()
+        key = _file_key(parse, source)
         try:
-            data = json.loads((self.directory / f"{key}.json").read_bytes(), object_hook=object_hook)
-            return file_from_data(data, source.path, text)
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+            return _file_from(self.directory.joinpath(f"{key}.json").read_bytes(), source, text)
+        except _CORRUPT:
             pass  # missing or corrupt: parse and rewrite
-        parsed = parse(source.path, text)
-        try:
-            stored = json.dumps(file_to_data(parsed, source.path, text), separators=(",", ":"))
-        except (TypeError, ValueError, RecursionError):
-            return parsed  # a value the stored form does not know: this file is parsed on every run
-        write_entry(self.directory, key, stored.encode("utf-8"))
+        parsed, stored = _parsed_and_stored(parse, source, text)
+        if stored is not None:
+            write_entry(self.directory, key, stored)
         return parsed
+
+    def unit(self, kind: str, name: str) -> UnitParses:
+        """The parses of one unit's own files, read and written as one entry."""
+        material = f"{_parse_key_prefix()}\0unit\0{kind}\0{name}"
+        return UnitParses(self, hashlib.sha256(material.encode()).hexdigest())
+
+
+# What reading a stored parse can raise when the entry is missing or corrupt (it is then parsed again).
+_CORRUPT = (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
+
+
+class UnitParses:
+    """One unit's parsed files, in one entry named by the unit: a line per file, its key and its stored form. The
+    entry is rewritten when a file had to be parsed, with the files this analysis read (an edited file's old
+    parse is dropped then)."""
+
+    def __init__(self, cache: ParseCache, key: str) -> None:
+        self.cache = cache
+        self.key = key
+        self.previous: dict[bytes, bytes] | None = None  # file key -> stored form, as the entry held them
+        self.kept: dict[bytes, bytes] = {}
+        self.parsed_any = False
+
+    def parse(self, parse: Callable[[str, str], Any], source: Source, text: str) -> Any:
+        if self.cache.directory is None:
+            return parse(source.path, text)
+        key = _file_key(parse, source).encode()
+        stored = self._previous().get(key)
+        if stored is not None:
+            try:
+                parsed = _file_from(stored, source, text)
+                self.kept[key] = stored
+                return parsed
+            except _CORRUPT:
+                pass
+        parsed, fresh = _parsed_and_stored(parse, source, text)
+        self.parsed_any = True
+        if fresh is not None:
+            self.kept[key] = fresh
+        return parsed
+
+    def save(self) -> None:
+        if self.parsed_any and self.cache.directory is not None:
+            lines = b"".join(key + b" " + stored + b"\n" for key, stored in sorted(self.kept.items()))
+            write_entry(self.cache.directory, self.key, lines)
+
+    def _previous(self) -> dict[bytes, bytes]:
+        if self.previous is None:
+            assert self.cache.directory is not None
+            try:
+                data = self.cache.directory.joinpath(f"{self.key}.json").read_bytes()
+            except OSError:
+                data = b""
+            self.previous = dict(line.partition(b" ")[::2] for line in data.split(b"\n") if line)
+        return self.previous
+
+
+def _file_key(parse: Callable[[str, str], Any], source: Source) -> str:
+    parser = f"{parse.__module__}.{parse.__qualname__}"  # which parser is part of the key, as the bytes are
+    return hashlib.sha256(f"{_parse_key_prefix()}\0{parser}\0".encode() + source.data).hexdigest()
+
+
+def _file_from(stored: bytes, source: Source, text: str) -> Any:
+    from infra_policy_linter.parsers.parsed_json import file_from_data, object_hook
+
+    return file_from_data(json.loads(stored, object_hook=object_hook), source.path, text)
+
+
+def _parsed_and_stored(parse: Callable[[str, str], Any], source: Source, text: str) -> tuple[Any, bytes | None]:
+    """What the parser gives, and its stored form (None: a value the stored form does not know; such a file is
+    parsed on every run)."""
+    from infra_policy_linter.parsers.parsed_json import file_to_data
+
+    parsed = parse(source.path, text)
+    try:
+        return parsed, json.dumps(file_to_data(parsed, source.path, text), separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return parsed, None
 
 
 @lru_cache(maxsize=1)

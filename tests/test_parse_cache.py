@@ -382,7 +382,7 @@ def test_findings_are_the_same_with_and_without_the_parse_cache(
 def test_findings_are_the_same_with_and_without_the_parse_cache_on_every_fixture_and_a_corpus(
     private_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    generate(tmp_path / "corpus", 40, 3, unrelated_ratio=3)
+    generate(tmp_path / "corpus", 20, 3, unrelated_ratio=3)
     shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")
     monkeypatch.chdir(tmp_path)
     check_same_output(private_cache, monkeypatch, ["corpus", "fixtures"])

@@ -317,6 +317,18 @@ def test_a_units_own_files_are_one_entry_and_an_edit_reparses_only_the_edited_fi
     assert len(list(tmp_path.glob("*.json"))) == 1
 
 
+def test_a_unit_of_the_same_name_in_another_directory_has_its_own_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    keys = set()
+    for checkout in ("a", "b"):
+        (tmp_path / checkout).mkdir()
+        monkeypatch.chdir(tmp_path / checkout)
+        keys.add(cache.unit("terraform", ".").key)
+    assert len(keys) == 2
+
+
 def test_no_cache_means_no_parse_cache(tmp_path: Path) -> None:
     assert ResultCache(None).parse_cache() == ParseCache(None)
     assert ResultCache(tmp_path).parse_cache() == ParseCache(tmp_path / "parsed")

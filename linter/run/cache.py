@@ -224,8 +224,9 @@ class ParseCache:
         return parsed
 
     def unit(self, kind: str, name: str) -> UnitParses:
-        """The parses of one unit's own files, read and written as one entry."""
-        material = f"{_parse_key_prefix()}\0unit\0{kind}\0{name}"
+        """The parses of one unit's own files, read and written as one entry, named by the unit and the working
+        directory (the unit's name is a display path: "." in two checkouts is two units)."""
+        material = f"{_parse_key_prefix()}\0unit\0{os.getcwd()}\0{kind}\0{name}"
         return UnitParses(self, hashlib.sha256(material.encode()).hexdigest())
 
 

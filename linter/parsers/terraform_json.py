@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from infra_policy_linter.model.entities import ParseError
@@ -231,8 +232,11 @@ def _plain(value: Any) -> Any:
 
 def parse_terraform_file(display: str, text: str) -> TfFile | ParseError:
     """Native syntax or JSON syntax, by the file's name, as Terraform decides."""
+    return parser_for(display)(display, text)
+
+
+def parser_for(display: str) -> Callable[[str, str], TfFile | ParseError]:
+    """The parser of a Terraform file: JSON syntax by its name (``.tf.json``, ``.tofu.json``), else native."""
     from infra_policy_linter.parsers.terraform import parse_hcl
 
-    if display.endswith(".json"):
-        return parse_terraform_json(display, text)
-    return parse_hcl(display, text)
+    return parse_terraform_json if display.endswith(".json") else parse_hcl

@@ -9,8 +9,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, lru_cache
-from typing import Any, Literal
+from functools import cache, lru_cache, partial
+from typing import TYPE_CHECKING, Any, Literal
 
 from infra_policy_linter.config import Config
 from infra_policy_linter.findings.finding import Finding
@@ -18,6 +18,9 @@ from infra_policy_linter.findings.suppress import Suppressed, apply_suppressions
 from infra_policy_linter.inputs.sources import Source, decode
 from infra_policy_linter.model.entities import ParseError, Unit
 from infra_policy_linter.model.values import Environment
+
+if TYPE_CHECKING:
+    from infra_policy_linter.run.cache import ParseCache, UnitParses
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,17 @@ class UnitResult:
     counts: dict[str, int] = field(default_factory=dict)  # see infra_policy_linter.run.coverage
 
 
-def analyse(work: Work, config: Config, today: date) -> UnitResult:
+def analyse(work: Work, config: Config, today: date, parses: ParseCache | None = None) -> UnitResult:
+    """The unit's result; ``parses``: the parse cache (None: every file is parsed)."""
     try:
         skipped = None if config.all_units or _may_hold_findings(work) else _skipped(work)
         if skipped is not None:
             return skipped
-        return _analyse(work, config, today)
+        own = parses.unit(work.kind, work.name) if parses is not None and parses.directory is not None else None
+        result = _analyse(work, config, today, own)
+        if own is not None:
+            own.save()
+        return result
     except RecursionError:  # reported at the file when the unit is one (a template), as parse errors are
         where = work.sources[0].path if len(work.sources) == 1 else work.name
         return UnitResult(errors=[ParseError(where, None, None, "nesting too deep to analyse")])
@@ -100,20 +108,20 @@ def _json_reads(source: Source) -> bool:
     return True
 
 
-def _analyse(work: Work, config: Config, today: date) -> UnitResult:
+def _analyse(work: Work, config: Config, today: date, parses: UnitParses | None) -> UnitResult:
     from infra_policy_linter.run.coverage import destination_counts
 
     env = Environment(config.account_id, config.region)
     result = UnitResult()
     unfollowed: list[str] = []
     if work.kind == "terraform":
-        unit = _terraform(work, env, result, unfollowed)
+        unit = _terraform(work, env, result, unfollowed, parses)
     elif work.kind == "terraform-plan":
         unit = _plan(work, env, result)
     elif work.kind == "serverless":
         unit = _serverless(work, env, result)
     elif work.kind == "terragrunt":
-        unit = _terragrunt(work, env, result, unfollowed)
+        unit = _terragrunt(work, env, result, unfollowed, parses)
     else:
         unit = _template(work, env, result, unfollowed)
     if unit is None:
@@ -156,23 +164,17 @@ def _terraform(
     env: Environment,
     result: UnitResult,
     unfollowed: list[str],
+    parses: UnitParses | None,
     inputs: list[Any] | None = None,
     root: list[Any] | None = None,
 ) -> Unit | None:
-    from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
     from infra_policy_linter.resolve.terraform.module import ModuleLibrary, build_module
     from infra_policy_linter.resolve.terraform.registry_models import anchor_at_calls, mentions_a_model
 
     broken = list(work.broken)
-    files = list(root or []) + _parsed(work.sources, _terraform_file, result, broken)
-
-    def parse_variables(source: Source) -> Any:
-        text = decode(source)
-        if isinstance(text, ParseError):
-            return text
-        return parse_tfvars_json(source.path, text) if source.path.endswith(".json") else parse_hcl(source.path, text)
-
-    tfvars = list(inputs or []) + _parsed(work.tfvars, parse_variables, result, broken)
+    shared = parses.cache if parses is not None else None  # called modules' files: an entry each, kept per process
+    files = list(root or []) + _parsed(work.sources, partial(_terraform_file, parses=parses), result, broken)
+    tfvars = list(inputs or []) + _parsed(work.tfvars, partial(_variables_file, parses=parses), result, broken)
     if work.variables:
         tfvars.append(_command_line_variables(work.variables))
     if not files:
@@ -183,10 +185,10 @@ def _terraform(
         if not isinstance(text, ParseError):
             library.texts[source.path] = text
     for directory, sources in work.modules:
-        library.files[directory] = _parsed(sources, _module_file, result, broken)
+        library.files[directory] = _parsed(sources, partial(_module_file, parses=shared), result, broken)
     texts = [decode_text(s) for s in work.sources] + [decode_text(s) for _, m in work.modules for s in m]
     if root or mentions_a_model(texts):
-        library.models = _registry_models()
+        library.models = _registry_models(shared)
     unit = build_module(work.name, files, tfvars, env, library)
     anchor_at_calls(unit, library.call_sites)
     # The resolver already knows which calls it could not follow (MOD001): one per call site.
@@ -195,7 +197,9 @@ def _terraform(
     return unit
 
 
-def _terragrunt(work: Work, env: Environment, result: UnitResult, unfollowed: list[str]) -> Unit | None:
+def _terragrunt(
+    work: Work, env: Environment, result: UnitResult, unfollowed: list[str], parses: UnitParses | None
+) -> Unit | None:
     """A terragrunt.hcl: the module its source names, as a root module whose variables are its inputs (lowest
     precedence: Terragrunt passes them as TF_VAR_ variables); a source not on disk is a call not followed."""
     from dataclasses import replace
@@ -211,7 +215,7 @@ def _terragrunt(work: Work, env: Environment, result: UnitResult, unfollowed: li
     result.errors.extend(stack.errors)
     model = stack.model_call(source, line, work.name, lines) if not work.modules else None
     if model is not None:  # a registry module the linter has a model of, called with the inputs
-        return _terraform(replace(work, kind="terraform", sources=()), env, result, unfollowed, root=[model])
+        return _terraform(replace(work, kind="terraform", sources=()), env, result, unfollowed, parses, root=[model])
     if not work.modules:
         unit = Unit(format="terraform", name=work.name, files=[work.name], languages={work.name: "hcl"})
         what = source if isinstance(source, str) else str(source)
@@ -221,7 +225,7 @@ def _terragrunt(work: Work, env: Environment, result: UnitResult, unfollowed: li
         return unit
     (directory, files), *modules = work.modules
     module = replace(work, kind="terraform", name=directory, sources=files, modules=tuple(modules))
-    built = _terraform(module, env, result, unfollowed, [inputs])
+    built = _terraform(module, env, result, unfollowed, parses, [inputs])
     if built is not None:
         built.name = work.name
         built.files = sorted({*built.files, *(display(p) for p in texts)})
@@ -362,17 +366,31 @@ def _parsed(
     return parsed_files
 
 
-def _terraform_file(source: Source) -> Any:
-    from infra_policy_linter.parsers.terraform_json import parse_terraform_file
+def _terraform_file(source: Source, parses: ParseCache | UnitParses | None = None) -> Any:
+    from infra_policy_linter.parsers.terraform_json import parser_for
 
     text = decode(source)
-    return text if isinstance(text, ParseError) else parse_terraform_file(source.path, text)
+    if isinstance(text, ParseError):
+        return text
+    parse = parser_for(source.path)
+    return parse(source.path, text) if parses is None else parses.parse(parse, source, text)
+
+
+def _variables_file(source: Source, parses: UnitParses | None = None) -> Any:
+    from infra_policy_linter.parsers.terraform import parse_hcl, parse_tfvars_json
+
+    text = decode(source)
+    if isinstance(text, ParseError):
+        return text
+    if source.path.endswith(".json"):
+        return parse_tfvars_json(source.path, text)  # json.loads: a stored copy would cost as much to read
+    return parse_hcl(source.path, text) if parses is None else parses.parse(parse_hcl, source, text)
 
 
 # A called module's file is decoded and parsed once per process, whichever unit reads it first (a module called
 # from several root modules is one parse in each worker; root modules' own files, read by one unit, are not kept:
 # that cost memory for nothing). A parsed file is only read afterwards, as the registry models are (resolution
-# copies what it merges); the key is the path and the bytes.
+# copies what it merges); the key is the path, the bytes and the parse cache.
 _module_file = lru_cache(maxsize=1024)(_terraform_file)
 
 
@@ -381,14 +399,16 @@ def decode_text(source: Source) -> str:
 
 
 @cache
-def _registry_models() -> dict[str, list[Any]]:
-    """The linter's models of registry modules, parsed once per process."""
+def _registry_models(parses: ParseCache | None = None) -> dict[str, list[Any]]:
+    """The linter's models of registry modules, parsed once per process (and kept in the parse cache, as files)."""
     from infra_policy_linter.parsers.terraform import parse_hcl
     from infra_policy_linter.resolve.terraform.registry_models import MODEL_PREFIX, model_sources
 
     parsed: dict[str, list[Any]] = {}
     for address, text in model_sources():
-        tf = parse_hcl(f"{MODEL_PREFIX}{address})/main.tf", text)
+        display = f"{MODEL_PREFIX}{address})/main.tf"
+        source = Source(display, text.encode())
+        tf = parse_hcl(display, text) if parses is None else parses.parse(parse_hcl, source, text)
         if isinstance(tf, ParseError):  # the project's own file: a test keeps it parseable
             raise RuntimeError(f"the model of {address} does not parse: {tf.message}")
         parsed[address] = [tf]

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from infra_policy_linter.config import Config
 from infra_policy_linter.findings.finding import Finding, Related, chain_from_data, chain_to_data
 from infra_policy_linter.findings.suppress import Suppressed
 from infra_policy_linter.fix.writers import Grant
+from infra_policy_linter.inputs.sources import Source
 from infra_policy_linter.model.entities import Location, ParseError, Suppression
 from infra_policy_linter.run.analysis import UnitResult, Work
 
@@ -168,21 +170,145 @@ class ResultCache:
     def put(self, key: str, result: UnitResult) -> None:
         if self.directory is None:
             return
-        path = self._path(key)
-        tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
-        data = json.dumps(_result_to(result), separators=(",", ":")).encode("utf-8")
+        write_entry(self.directory, key, json.dumps(_result_to(result), separators=(",", ":")).encode("utf-8"))
+
+    def parse_cache(self) -> ParseCache:
+        """The per-file parse cache beside this one (none when this one is off: ``--no-cache``)."""
+        return ParseCache(None if self.directory is None else self.directory / "parsed")
+
+
+def write_entry(directory: Path, key: str, data: bytes) -> None:
+    """``directory/key.json`` holds ``data``, written atomically (or nothing, when it cannot be written)."""
+    path = directory / f"{key}.json"
+    tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
         try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except FileNotFoundError:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half of one
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+@dataclasses.dataclass(frozen=True)
+class ParseCache:
+    """Parsed Terraform files by content, so that a unit re-analysed after an edit re-parses only the edited files.
+
+    The key of a file is the parser (native syntax or JSON syntax), the file's bytes, the linter's code and the
+    versions of the libraries that decide results (a new python-hcl2 or lark must not serve the old one's trees).
+    Entries are path-free JSON (parsers/parsed_json.py: exact, tagged, no pickle), rebound to the reader's display
+    path, so a file copied or moved is not parsed again either. Parse errors are stored too: a broken file is not
+    re-parsed. A unit's own files are kept together (``unit``): creating a file costs more than reading one back,
+    so one entry per file would make a cold run pay one file per Terraform file. The files of called modules, read
+    by many units and kept once per process (run/analysis.py), have an entry each. Hashable for that memo."""
+
+    directory: Path | None
+
+    def parse(self, parse: Callable[[str, str], Any], source: Source, text: str) -> Any:
+        """``parse(source.path, text)``, or what it gave before for these bytes; ``text`` is the decoded source."""
+        if self.directory is None:
+            return parse(source.path, text)
+        key = _file_key(parse, source)
+        try:
+            return _file_from(self.directory.joinpath(f"{key}.json").read_bytes(), source, text)
+        except _CORRUPT:
+            pass  # missing or corrupt: parse and rewrite
+        parsed, stored = _parsed_and_stored(parse, source, text)
+        if stored is not None:
+            write_entry(self.directory, key, stored)
+        return parsed
+
+    def unit(self, kind: str, name: str) -> UnitParses:
+        """The parses of one unit's own files, read and written as one entry, named by the unit and the working
+        directory (the unit's name is a display path: "." in two checkouts is two units)."""
+        material = f"{_parse_key_prefix()}\0unit\0{os.getcwd()}\0{kind}\0{name}"
+        return UnitParses(self, hashlib.sha256(material.encode()).hexdigest())
+
+
+# What reading a stored parse can raise when the entry is missing or corrupt (it is then parsed again).
+_CORRUPT = (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
+
+
+class UnitParses:
+    """One unit's parsed files, in one entry named by the unit: a line per file, its key and its stored form. The
+    entry is rewritten when a file had to be parsed, with the files this analysis read (an edited file's old
+    parse is dropped then)."""
+
+    def __init__(self, cache: ParseCache, key: str) -> None:
+        self.cache = cache
+        self.key = key
+        self.previous: dict[bytes, bytes] | None = None  # file key -> stored form, as the entry held them
+        self.kept: dict[bytes, bytes] = {}
+        self.parsed_any = False
+
+    def parse(self, parse: Callable[[str, str], Any], source: Source, text: str) -> Any:
+        if self.cache.directory is None:
+            return parse(source.path, text)
+        key = _file_key(parse, source).encode()
+        stored = self._previous().get(key)
+        if stored is not None:
             try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            except FileNotFoundError:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half of one
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                parsed = _file_from(stored, source, text)
+                self.kept[key] = stored
+                return parsed
+            except _CORRUPT:
+                pass
+        parsed, fresh = _parsed_and_stored(parse, source, text)
+        self.parsed_any = True
+        if fresh is not None:
+            self.kept[key] = fresh
+        return parsed
+
+    def save(self) -> None:
+        if self.parsed_any and self.cache.directory is not None:
+            lines = b"".join(key + b" " + stored + b"\n" for key, stored in sorted(self.kept.items()))
+            write_entry(self.cache.directory, self.key, lines)
+
+    def _previous(self) -> dict[bytes, bytes]:
+        if self.previous is None:
+            assert self.cache.directory is not None
+            try:
+                data = self.cache.directory.joinpath(f"{self.key}.json").read_bytes()
+            except OSError:
+                data = b""
+            self.previous = dict(line.partition(b" ")[::2] for line in data.split(b"\n") if line)
+        return self.previous
+
+
+def _file_key(parse: Callable[[str, str], Any], source: Source) -> str:
+    parser = f"{parse.__module__}.{parse.__qualname__}"  # which parser is part of the key, as the bytes are
+    return hashlib.sha256(f"{_parse_key_prefix()}\0{parser}\0".encode() + source.data).hexdigest()
+
+
+def _file_from(stored: bytes, source: Source, text: str) -> Any:
+    from infra_policy_linter.parsers.parsed_json import file_from_data, object_hook
+
+    return file_from_data(json.loads(stored, object_hook=object_hook), source.path, text)
+
+
+def _parsed_and_stored(parse: Callable[[str, str], Any], source: Source, text: str) -> tuple[Any, bytes | None]:
+    """What the parser gives, and its stored form (None: a value the stored form does not know; such a file is
+    parsed on every run)."""
+    from infra_policy_linter.parsers.parsed_json import file_to_data
+
+    parsed = parse(source.path, text)
+    try:
+        return parsed, json.dumps(file_to_data(parsed, source.path, text), separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return parsed, None
+
+
+@lru_cache(maxsize=1)
+def _parse_key_prefix() -> str:
+    from infra_policy_linter.parsers.parsed_json import FORMAT as PARSED_FORMAT
+
+    material = ["parsed", PARSED_FORMAT, __version__, code_digest(), [list(p) for p in dependency_versions()]]
+    return hashlib.sha256(json.dumps(material).encode()).hexdigest()
 
 
 def _loc(loc: Location) -> list[Any]:

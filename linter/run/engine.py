@@ -341,7 +341,7 @@ def _called_modules(
 def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache: ResultCache) -> UnitResult:
     """Runs in a worker: the cache entry is written where the result is made, not in the parent."""
     work, key = item
-    result = analyse(work, config, today)
+    result = analyse(work, config, today, cache.parse_cache())
     cache.put(key, result)
     return result
 

@@ -10,7 +10,7 @@ from infra_policy_linter.report.json_text import dumps
 def test_long_lists_are_one_item_per_line_and_the_document_is_unchanged() -> None:
     doc = {
         "tool": {"name": "lint", "rules": [{"id": "DST001"}]},
-        "findings": [{"rule": "DST001", "message": "é \\u0000 \"q\"", "related": [1, 2]}, {"rule": "DST002"}],
+        "findings": [{"rule": "DST001", "message": 'é \\u0000 "q"', "related": [1, 2]}, {"rule": "DST002"}],
         "errors": [],
         "summary": {"counts": {"a": 1}},
     }

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.context
 import os
-import signal
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -30,10 +26,9 @@ from infra_policy_linter.inputs.module_calls import local_calls, read_paths, rem
 from infra_policy_linter.inputs.sniff import looks_like_plan
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
 from infra_policy_linter.model.entities import ParseError
-from infra_policy_linter.run.analysis import UnitResult, Work, analyse
-from infra_policy_linter.run.cache import ResultCache, cache_key, code_digest
-
-Progress = Callable[[int, int], None]
+from infra_policy_linter.run.analysis import Work
+from infra_policy_linter.run.cache import ResultCache, code_digest
+from infra_policy_linter.run.workers import Progress, analyse_all
 
 
 @dataclass
@@ -336,112 +331,6 @@ def _called_modules(
         pending.extend(local_calls(directory, texts))
     remote_dirs = tuple(sorted((address, display_path(d, reader.cwd)) for address, d in remote.items()))
     return tuple(sorted(modules)), remote_dirs
-
-
-def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache: ResultCache) -> UnitResult:
-    """Runs in a worker: the cache entry is written where the result is made, not in the parent."""
-    work, key = item
-    result = analyse(work, config, today, cache.parse_cache())
-    cache.put(key, result)
-    return result
-
-
-def _prepare_workers(kinds: set[str]) -> None:
-    """Load what the workers need once, here, before they are forked, instead of once per worker: the HCL
-    parser, the rules, the IAM catalogue, and for templates cfn-lint's decoder and the SAM translator (importing
-    cfn-lint's decoder imports cfn-lint, sympy and networkx: about a second and a half; SAM's translator most of
-    another second)."""
-    if kinds - {"cloudformation", "serverless"}:
-        from infra_policy_linter.parsers.terraform import parse_hcl
-
-        parse_hcl("warm-up.tf", "")
-    if kinds & {"cloudformation", "serverless"}:
-        from infra_policy_linter.parsers.cloudformation import parse_template
-
-        parse_template("warm-up.yaml", "Resources: {}\n")
-        import samtranslator.translator.translator  # noqa: F401
-    import infra_policy_linter.rules  # noqa: F401
-    from infra_policy_linter.iam.catalogue import services
-
-    services()
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Fork where the platform has it: workers then share the parsers this process already imported."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
-
-
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _batch(job: Callable[[tuple[Work, str]], UnitResult], items: list[tuple[Work, str]]) -> list[UnitResult]:
-    return [job(item) for item in items]
-
-
-def _chunks(indices: list[int], jobs: int) -> list[list[int]]:
-    """Small batches (fewer round trips to the workers), smaller still towards the end (no idle core)."""
-    size = max(1, min(8, len(indices) // (jobs * 8)))
-    return [indices[i : i + size] for i in range(0, len(indices), size)]
-
-
-def analyse_all(
-    works: list[Work], config: Config, today: date, jobs: int, cache: ResultCache, progress: Progress | None
-) -> list[UnitResult]:
-    keys = [cache_key(w, config, today) for w in works]
-    results: list[UnitResult | None] = [cache.get(key) for key in keys]
-    pending = [i for i, result in enumerate(results) if result is None]
-    done = [len(works) - len(pending)]
-
-    def finished(i: int, result: UnitResult) -> None:
-        results[i] = result
-        done[0] += 1
-        if progress:
-            progress(done[0], len(works))
-
-    if progress:
-        progress(done[0], len(works))
-    job = partial(analyse_and_store, config=config, today=today, cache=cache)
-    if jobs <= 1 or len(pending) <= 1:
-        for i in pending:
-            finished(i, job((works[i], keys[i])))
-    else:
-        _analyse_in_workers(works, keys, pending, jobs, job, finished)
-    return [r for r in results if r is not None]
-
-
-def _work_order(works: list[Work], pending: list[int], jobs: int) -> list[list[int]]:
-    """The batches handed to the workers, in the order they are handed out."""
-    # Largest units first: the last ones are short, so no core idles at the end.
-    pending = sorted(pending, key=lambda i: -sum(len(s.data) for s in works[i].sources))
-    return _chunks(pending, jobs)
-
-
-def _analyse_in_workers(
-    works: list[Work],
-    keys: list[str],
-    pending: list[int],
-    jobs: int,
-    job: Callable[[tuple[Work, str]], UnitResult],
-    finished: Callable[[int, UnitResult], None],
-) -> None:
-    order = _work_order(works, pending, jobs)
-    _prepare_workers({works[i].kind for i in pending})
-    # Workers are forked after the HCL parser is loaded (they share it) and ignore Ctrl-C: the interrupt is
-    # this process's to handle, by stopping them, so no worker prints a traceback.
-    pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)
-    try:
-        batches = [(chunk, pool.apply_async(_batch, (job, [(works[i], keys[i]) for i in chunk]))) for chunk in order]
-        for chunk, pending_result in batches:
-            for i, result in zip(chunk, pending_result.get(), strict=True):
-                finished(i, result)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
 
 
 def in_focus(

@@ -34,19 +34,30 @@ class _Rules:
     """One ignore file's rules. A path that no pattern matches is decided by one combined expression: in a tree
     with hundreds of .gitignore files of dozens of patterns each, matching them one by one was most of discovery."""
 
+    # Compiling the combined expression costs about what checking a dozen paths pattern by pattern does: most
+    # .gitignore files of a monorepo's projects guard a handful of files, so it is built only for the busy ones.
+    BUSY = 12
+
     def __init__(self, spec: GitIgnoreSpec) -> None:
         self.spec = spec
-        # pathspec's patterns name a group (ps_d) each; in one alternation the names would clash
-        alternatives = [p.regex.pattern.replace("(?P<ps_d>", "(?:") for p in spec.patterns if p.regex is not None]
+        self.uses = 0
         self.any: re.Pattern[str] | None = None
-        self.whole = True  # the combined expression stands for every pattern (else each path is checked in full)
+        self.whole = False  # the combined expression is built and stands for every pattern
+
+    def _combine(self) -> None:
+        # pathspec's patterns name a group (ps_d) each; in one alternation the names would clash
+        alternatives = [p.regex.pattern.replace("(?P<ps_d>", "(?:") for p in self.spec.patterns if p.regex is not None]
         try:
             self.any = re.compile("|".join(f"(?:{a})" for a in alternatives)) if alternatives else None
+            self.whole = True
         except re.error:  # a pattern that cannot be combined (inline flags, say): no shortcut
             self.whole = False
 
     def decide(self, path: str) -> bool | None:
         """True: ignored, False: re-included (a ``!`` pattern), None: no pattern speaks of it."""
+        self.uses += 1
+        if self.uses == self.BUSY:
+            self._combine()
         if self.whole and (self.any is None or self.any.match(path) is None):
             return None
         return self.spec.check_file(path).include

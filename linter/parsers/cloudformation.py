@@ -14,9 +14,9 @@ from infra_policy_linter.parsers.duplicate_keys import DuplicateKey, decode_keep
 
 # A cheap textual sniff deciding whether a YAML/JSON file is meant to be a template. A file that passes the sniff
 # but does not decode is an error (a broken template must not pass the gate); one that fails it is skipped.
-_SNIFF_PATTERN = (
-    r"AWSTemplateFormatVersion|Transform[\"']?\s*:\s*[\"']?AWS::Serverless|[\"']?Type[\"']?\s*:\s*[\"']?AWS::"
-)
+# (No optional quote before `Type`: a pattern that starts with a fixed word is found much faster, and a search for a
+# match anywhere finds the same files either way.)
+_SNIFF_PATTERN = r"AWSTemplateFormatVersion|Transform[\"']?\s*:\s*[\"']?AWS::Serverless|Type[\"']?\s*:\s*[\"']?AWS::"
 _SNIFF = re.compile(_SNIFF_PATTERN)
 _SNIFF_BYTES = re.compile(_SNIFF_PATTERN.encode())
 
@@ -35,8 +35,9 @@ def looks_like_template(text: str) -> bool:
 
 
 def bytes_look_like_template(data: bytes) -> bool:
-    """The same sniff on raw bytes (UTF-8 or any ASCII-compatible encoding), before decoding."""
-    return _SNIFF_BYTES.search(data) is not None
+    """The same sniff on raw bytes (UTF-8 or any ASCII-compatible encoding), before decoding. Every alternative
+    holds "AWS": most YAML and JSON files (package-lock.json, configuration) are passed over by one substring test."""
+    return b"AWS" in data and _SNIFF_BYTES.search(data) is not None
 
 
 def is_template(body: Any) -> bool:

@@ -18,9 +18,7 @@ from typing import Any
 
 # A local template path: not a URL, ends like a template. Read from the raw text, before parsing, so that
 # discovery can group parent and children into one unit (and one cache entry) cheaply.
-_LOCAL_REF = re.compile(
-    r"""["']?(?:TemplateURL|Location)["']?\s*:\s*["']?([^"'\s{},\[\]]+\.(?:ya?ml|json|template))["']?"""
-)
+_LOCAL_REF = re.compile(r"""(?:TemplateURL|Location)["']?\s*:\s*["']?([^"'\s{},\[\]]+\.(?:ya?ml|json|template))["']?""")
 PACKAGED = "https://s3.amazonaws.com/sam-package/"  # what the SAM transform makes of a local Location
 
 
@@ -28,7 +26,8 @@ def local_template_refs(parent: Path, text: str) -> list[Path]:
     """Local child templates a template names (existing files only), relative to the parent's folder."""
     found = []
     for m in _LOCAL_REF.finditer(text):
-        if "AWS::Include" in text[max(0, m.start() - 160) : m.start()]:
+        start = m.start() - (1 if m.start() > 0 and text[m.start() - 1] in "\"'" else 0)  # with a quoted key's quote
+        if "AWS::Include" in text[max(0, start - 160) : start]:
             continue  # an AWS::Include snippet (Fn::Transform), not a nested stack
         value = m.group(1)
         if value.startswith(PACKAGED):
@@ -86,7 +85,7 @@ _IMPORT = re.compile(
     r"""(?:Fn::ImportValue["']?\s*:|!ImportValue)\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*(?:$|[,}\]])""", re.M
 )
 _EXPORT_YAML = re.compile(r"""^\s*Export:\s*\n\s*Name:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*$""", re.M)
-_EXPORT_INLINE = re.compile(r"""["']?Export["']?\s*:\s*\{\s*["']?Name["']?\s*:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*\}""")
+_EXPORT_INLINE = re.compile(r"""Export["']?\s*:\s*\{\s*["']?Name["']?\s*:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*\}""")
 
 
 def imported_names(text: str) -> set[str]:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -60,6 +62,29 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, st
 def run_json(*args: str) -> tuple[int, dict]:
     code, out, _ = run_cli("--format", "json", *args)
     return code, json.loads(out)
+
+
+def hook_in_process(target: Path, hook: dict, *extra: str) -> subprocess.CompletedProcess[str]:
+    """What pre-commit runs at `git commit` for a `lint` hook, without pre-commit: the hook's entry on the staged
+    files its `files:` pattern matches, in one call (the hooks are require_serial), from the repository's top level,
+    through the CLI in this process. Tests that start the real pre-commit (a second of start-up per run: pre-commit
+    and a `lint` process) are in the slow set."""
+    assert hook["require_serial"] is True
+    staged = subprocess.run(
+        ["git", "diff", "--staged", "--name-only", "--diff-filter=d", "-z"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    files = [name for name in staged.split("\0") if name and re.search(hook["files"], name)]
+    assert files, "pre-commit would not run the hook"
+    command = shlex.split(hook["entry"])
+    assert command[0] == "lint"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(target)
+        code, out, err = run_cli(*command[1:], *extra, *files)
+    return subprocess.CompletedProcess(command, code, out, err)
 
 
 def cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:

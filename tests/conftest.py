@@ -90,28 +90,33 @@ def hook_in_process(target: Path, hook: dict, *extra: str) -> subprocess.Complet
 
 
 @functools.cache
-def _cfn_lint_rules() -> Any:
-    """cfn-lint's default rules, loaded once per test process. Its API (api.lint_file) loads its 300-odd rule
-    modules and their schemas again on every call, a second of CPU each time; its command line loads them once for
-    all the templates it is given, and so does this."""
+def _cfn_lint_rules(append_rules: tuple[str, ...]) -> Any:
+    """cfn-lint's rules (its own and the modules named), loaded once per test process. Its API (api.lint_file)
+    loads its 300-odd rule modules and their schemas again on every call, a second of CPU each time; its command
+    line loads them once for all the templates it is given, and so does this."""
     from cfnlint.config import ConfigMixIn
     from cfnlint.runner import Runner
 
-    return Runner(ConfigMixIn([])).rules
+    return Runner(ConfigMixIn([], append_rules=list(append_rules))).rules
+
+
+def cfn_lint_matches(path: Path, append_rules: tuple[str, ...] = ()) -> list[Any]:
+    """cfn-lint's matches for one template, through the function its Runner calls for each template it is given
+    (api.lint_file's result, without loading the rules again: compared on 25 fixture templates)."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import run_template_by_file_path
+
+    config = ConfigMixIn(["--template", str(path)], append_rules=list(append_rules))
+    return list(run_template_by_file_path(str(path), config, _cfn_lint_rules(append_rules), False))
 
 
 def cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:
     """cfn-lint with its default settings, in this process: the same exit code (2 errors, 4 warnings, 8
     informational, or-ed) and the rule id and message of each match, without a new interpreter that re-imports
-    cfn-lint and its schemas (seconds per call). The subprocess CLI itself is tested in test_cfnlint_plugin. Each
-    template goes through the function cfn-lint's Runner calls for each template it is given."""
-    from cfnlint.config import ConfigMixIn
-    from cfnlint.runner import run_template_by_file_path
-
+    cfn-lint and its schemas (seconds per call). The subprocess CLI itself is tested in test_cfnlint_plugin."""
     code, lines = 0, []
     for path in paths:
-        config = ConfigMixIn(["--template", str(path)])
-        for match in run_template_by_file_path(str(path), config, _cfn_lint_rules(), False):
+        for match in cfn_lint_matches(path):
             code |= {"E": 2, "W": 4, "I": 8}.get(match.rule.id[0], 0)
             lines += [f"{match.rule.id} {match.message}", f"{match.filename}:{match.linenumber}:{match.columnnumber}"]
     return subprocess.CompletedProcess([str(p) for p in paths], code, "".join(f"{line}\n" for line in lines), "")

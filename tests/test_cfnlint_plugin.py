@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_json
+from tests.conftest import REPO, cfn_lint_matches, run_json
 
 
 def cfn_lint(*templates: str) -> subprocess.CompletedProcess[str]:
@@ -92,10 +92,7 @@ TEMPLATES = sorted(
 
 
 def _plugin_matches(template: Path) -> list:
-    from cfnlint import api
-
-    config = api.ManualArgs(append_rules=["infra_policy_linter.cfnlint_rules"])
-    return api.lint_file(template, config=config)
+    return cfn_lint_matches(template, ("infra_policy_linter.cfnlint_rules",))
 
 
 def _plugin_findings(template: Path) -> list[tuple[str, int, str]]:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
+import shlex
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -62,15 +66,57 @@ def run_json(*args: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
+def hook_in_process(target: Path, hook: dict, *extra: str) -> subprocess.CompletedProcess[str]:
+    """What pre-commit runs at `git commit` for a `lint` hook, without pre-commit: the hook's entry on the staged
+    files its `files:` pattern matches, in one call (the hooks are require_serial), from the repository's top level,
+    through the CLI in this process. Tests that start the real pre-commit (a second of start-up per run: pre-commit
+    and a `lint` process) are in the slow set."""
+    assert hook["require_serial"] is True
+    staged = subprocess.run(
+        ["git", "diff", "--staged", "--name-only", "--diff-filter=d", "-z"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    files = [name for name in staged.split("\0") if name and re.search(hook["files"], name)]
+    assert files, "pre-commit would not run the hook"
+    command = shlex.split(hook["entry"])
+    assert command[0] == "lint"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(target)
+        code, out, err = run_cli(*command[1:], *extra, *files)
+    return subprocess.CompletedProcess(command, code, out, err)
+
+
+@functools.cache
+def _cfn_lint_rules(append_rules: tuple[str, ...]) -> Any:
+    """cfn-lint's rules (its own and the modules named), loaded once per test process. Its API (api.lint_file)
+    loads its 300-odd rule modules and their schemas again on every call, a second of CPU each time; its command
+    line loads them once for all the templates it is given, and so does this."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    return Runner(ConfigMixIn([], append_rules=list(append_rules))).rules
+
+
+def cfn_lint_matches(path: Path, append_rules: tuple[str, ...] = ()) -> list[Any]:
+    """cfn-lint's matches for one template, through the function its Runner calls for each template it is given
+    (api.lint_file's result, without loading the rules again: compared on 25 fixture templates)."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import run_template_by_file_path
+
+    config = ConfigMixIn(["--template", str(path)], append_rules=list(append_rules))
+    return list(run_template_by_file_path(str(path), config, _cfn_lint_rules(append_rules), False))
+
+
 def cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:
     """cfn-lint with its default settings, in this process: the same exit code (2 errors, 4 warnings, 8
     informational, or-ed) and the rule id and message of each match, without a new interpreter that re-imports
     cfn-lint and its schemas (seconds per call). The subprocess CLI itself is tested in test_cfnlint_plugin."""
-    from cfnlint import api
-
     code, lines = 0, []
     for path in paths:
-        for match in api.lint_file(path, config=api.ManualArgs()):
+        for match in cfn_lint_matches(path):
             code |= {"E": 2, "W": 4, "I": 8}.get(match.rule.id[0], 0)
             lines += [f"{match.rule.id} {match.message}", f"{match.filename}:{match.linenumber}:{match.columnnumber}"]
     return subprocess.CompletedProcess([str(p) for p in paths], code, "".join(f"{line}\n" for line in lines), "")

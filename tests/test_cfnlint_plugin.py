@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_json
+from tests.conftest import REPO, cfn_lint_matches, run_json
 
 
 def cfn_lint(*templates: str) -> subprocess.CompletedProcess[str]:
@@ -21,13 +21,34 @@ def cfn_lint(*templates: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_findings_through_cfn_lint() -> None:
-    result = cfn_lint(
-        "fixtures/cloudformation/DST001/bad/template.yaml",
-        "fixtures/cloudformation/DST001/bad/template.json",
-        "fixtures/cloudformation/DST003/bad/template.yaml",
-        "fixtures/cloudformation/DST004/bad/template.yaml",
-    )
+BAD_TEMPLATES = (
+    "fixtures/cloudformation/DST001/bad/template.yaml",
+    "fixtures/cloudformation/DST001/bad/template.json",
+    "fixtures/cloudformation/DST003/bad/template.yaml",
+    "fixtures/cloudformation/DST004/bad/template.yaml",
+)
+
+
+def _matches_in_process(*templates: str) -> subprocess.CompletedProcess[str]:
+    """cfn-lint's API with the rules appended by module name, as --append-rules does, and the exit code's error
+    bit and the parseable rows (file:line:column:end line:end column:rule:message) cfn-lint's command line prints."""
+    from cfnlint import api
+
+    config = api.ManualArgs(templates=list(templates), append_rules=["infra_policy_linter.cfnlint_rules"])
+    matches = api.lint_by_config(config)  # one load of cfn-lint's rules for all the templates, as its command line
+    rows = [
+        f"{m.filename}:{m.linenumber}:{m.columnnumber}:{m.linenumberend}:{m.columnnumberend}:{m.rule.id}:{m.message}"
+        for m in matches
+    ]
+    code = 2 if any(m.rule.id.startswith("E") for m in matches) else 0
+    return subprocess.CompletedProcess(list(templates), code, "".join(f"{row}\n" for row in rows), "")
+
+
+# The default run uses cfn-lint's API in this process; the slow set (CI, -m '') its command line, which starts in
+# about three seconds of CPU.
+@pytest.mark.parametrize("through", ["api", pytest.param("command-line", marks=pytest.mark.slow)])
+def test_findings_through_cfn_lint(in_repo: Path, through: str) -> None:
+    result = cfn_lint(*BAD_TEMPLATES) if through == "command-line" else _matches_in_process(*BAD_TEMPLATES)
     rows = [line.split(":", 5) for line in result.stdout.splitlines()]
     ours = sorted((r[0], int(r[1]), int(r[2]), r[5].split(":", 1)[0]) for r in rows if r[5].startswith(("E91", "W91")))
     assert ours == [
@@ -71,10 +92,7 @@ TEMPLATES = sorted(
 
 
 def _plugin_matches(template: Path) -> list:
-    from cfnlint import api
-
-    config = api.ManualArgs(append_rules=["infra_policy_linter.cfnlint_rules"])
-    return api.lint_file(template, config=config)
+    return cfn_lint_matches(template, ("infra_policy_linter.cfnlint_rules",))
 
 
 def _plugin_findings(template: Path) -> list[tuple[str, int, str]]:

@@ -18,7 +18,7 @@ import pytest
 
 from benchmarks.synthetic import Corpus, generate, score_report
 from benchmarks.synthetic.model import DEAD_LETTER_CASES
-from tests.conftest import SHARED_CORPUS
+from tests.conftest import SHARED_CORPUS, run_json
 
 LINT = str(Path(sys.executable).with_name("lint"))
 
@@ -35,7 +35,21 @@ def _assert_perfect(corpus: Corpus, report: dict) -> None:
     assert score.true_positives == score.expected > 0
 
 
-@pytest.mark.parametrize("seed", [0, pytest.param(11, marks=pytest.mark.slow)])
+def test_small_synthetic_corpus_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default run's corpus: 10 projects whose seed (2) draws every case of benchmarks/synthetic/model.py,
+    linted through the CLI in this process. The 40-project subprocess runs below (a worker pool, the installed
+    `lint` script) are in the slow set CI runs."""
+    corpus = generate(tmp_path / "corpus", 10, 2, unrelated_ratio=3)
+    assert len({label.case for label in corpus.labels}) == 24  # every case, as in the 200-project test
+    assert {label.rule for label in corpus.labels if label.when == "dead_letter"} >= {None, "DLQ001", "DLQ004"}
+    monkeypatch.chdir(corpus.root)
+    code, report = run_json(".")
+    assert code == 1
+    _assert_perfect(corpus, report)
+
+
+@pytest.mark.slow  # 40 projects through a subprocess with its worker pool (11 s of CPU); CI runs it (-m '')
+@pytest.mark.parametrize("seed", [0, 11])
 def test_synthetic_corpus(tmp_path: Path, seed: int) -> None:
     corpus = generate(tmp_path / "corpus", 40, seed, unrelated_ratio=3)
     # functions' dead-letter targets are among the labels, granted and not (benchmarks/synthetic/model.py)

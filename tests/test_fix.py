@@ -4,6 +4,7 @@ other byte, and a second run changes nothing."""
 from __future__ import annotations
 
 import difflib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -402,6 +403,23 @@ def test_role_in_a_child_module_without_an_output_literal_or_advice(
 BAD_FIXTURES = sorted(p.parent for p in (REPO / "fixtures").glob("*/*/bad/expected.json"))
 
 
+def test_no_fix_in_a_snapshot_carries_a_placeholder() -> None:
+    """No ``<region>``, ``<account>`` or other ``<...>`` in any bad fixture's fixes as its expected.json pins them
+    (test_fixtures asserts each bad case's report equals its snapshot, fixes included). The same check on one run
+    over every fixture is below, in the slow set."""
+    import re
+
+    fixes, found = 0, []
+    for case in BAD_FIXTURES:
+        findings = json.loads((case / "expected.json").read_text())
+        assert findings, case
+        fixes += sum(1 for f in findings if f["fix"])
+        found += [(f["path"], f["line"], f["fix"]) for f in findings if re.search(r"<[^>\n]*>", f["fix"] or "")]
+    assert fixes > 100  # most findings carry a fix: the check reads real text
+    assert found == []
+
+
+@pytest.mark.slow  # one run over every fixture (seconds); the snapshot check above is the default run's
 def test_no_printed_fix_carries_a_placeholder(fixtures_report: dict) -> None:
     """Every fixture's file says enough to write the real expression: no ``<region>``, ``<account>`` or any other
     ``<...>`` left for the user to fill in. One run over every fixture (shared); test_fixtures pins each bad case's

@@ -7,10 +7,12 @@ change to any of them shows up here. After an intended change, rewrite the snaps
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from tests.conftest import REPO, run_json
 
@@ -19,13 +21,18 @@ GOOD = sorted((REPO / "fixtures").glob("*/*/good"))
 VERDICT_RULES = {"DST001", "DST002", "DST003", "DST004", "DST005", "ESM001", "ESM002", "ESM003"}
 
 
-def check_report_shape(report: dict) -> None:
-    """Every report validates against the schema the project ships; every verdict finding carries its evidence."""
-    from jsonschema import Draft202012Validator
-
+@functools.cache
+def report_validator() -> Draft202012Validator:
+    """The schema the project ships, checked against JSON Schema's metaschema once per test process (checking it
+    again for each of the ~200 reports below cost half of this module's time: the schema is the same file)."""
     schema = json.loads((REPO / "docs" / "report.schema.json").read_text())
     Draft202012Validator.check_schema(schema)
-    errors = sorted(Draft202012Validator(schema).iter_errors(report), key=lambda e: list(e.absolute_path))
+    return Draft202012Validator(schema)
+
+
+def check_report_shape(report: dict) -> None:
+    """Every report validates against the schema the project ships; every verdict finding carries its evidence."""
+    errors = sorted(report_validator().iter_errors(report), key=lambda e: list(e.absolute_path))
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
     for f in report["findings"] + report["suppressed"]:
         if f["rule"] in VERDICT_RULES:

@@ -9,15 +9,17 @@ shares one PRE_COMMIT_HOME.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, hook_in_process
 
 BAD = REPO / "fixtures/terraform/DST001/bad/main.tf"
 LINT = Path(sys.executable).with_name("lint")
@@ -218,6 +220,27 @@ def _commit_check(target: Path, home: Path) -> subprocess.CompletedProcess[str]:
     return _pre_commit(target, home, "run", "--verbose")  # the staged files, as at `git commit`
 
 
+def _commit_check_in_process(target: Path) -> subprocess.CompletedProcess[str]:
+    _git(target, "add", "-A")
+    (hook,) = [
+        h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "infra-policy-lint"
+    ]
+    return hook_in_process(target, hook, "--format", "concise")
+
+
+CommitCheck = Callable[[Path], subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(params=["in-process", pytest.param("pre-commit", marks=pytest.mark.slow)])
+def commit_check(request: pytest.FixtureRequest, pre_commit_home: Path) -> CommitCheck:
+    """The hook at `git commit`. The default run calls its entry on the files pre-commit would pass, in this process
+    (which units a change rechecks is the linter's logic); the slow set (CI, -m '') runs the real pre-commit, which
+    costs a pre-commit and a `lint` process start per check."""
+    if request.param == "in-process":
+        return _commit_check_in_process
+    return lambda target: _commit_check(target, pre_commit_home)
+
+
 def test_scope_unchanged_infrastructure_is_skipped(layered: Path, pre_commit_home: Path) -> None:
     (layered / "README.md").write_text("# infra, documented\n")
     result = _commit_check(layered, pre_commit_home)
@@ -225,10 +248,10 @@ def test_scope_unchanged_infrastructure_is_skipped(layered: Path, pre_commit_hom
     assert "(no files to check)Skipped" in result.stdout
 
 
-def test_scope_a_module_two_levels_down_rechecks_the_root(layered: Path, pre_commit_home: Path) -> None:
+def test_scope_a_module_two_levels_down_rechecks_the_root(layered: Path, commit_check: CommitCheck) -> None:
     worker = layered / "modules/worker/main.tf"
     worker.write_text(WORKER_TF.replace('Action = "sqs:SendMessage"', 'Action = "sqs:SendMessages"'))
-    result = _commit_check(layered, pre_commit_home)
+    result = commit_check(layered)
     assert result.returncode == 1, result.stdout
     assert _hook_output(result) == [
         "envs/prod/main.tf:15:3 DST001 module.app.module.worker.aws_lambda_function.this sends on-failure "
@@ -243,11 +266,11 @@ def test_scope_a_module_two_levels_down_rechecks_the_root(layered: Path, pre_com
     ]
 
 
-def test_scope_a_module_in_between_rechecks_the_root(layered: Path, pre_commit_home: Path) -> None:
+def test_scope_a_module_in_between_rechecks_the_root(layered: Path, commit_check: CommitCheck) -> None:
     (layered / "modules/app/main.tf").write_text(
         APP_TF.replace("send_to             = var.send_to", 'send_to             = ["arn:aws:sqs:*:*:other"]')
     )
-    result = _commit_check(layered, pre_commit_home)
+    result = commit_check(layered)
     assert result.returncode == 1, result.stdout
     assert _hook_output(result) == [
         DST002,
@@ -256,9 +279,9 @@ def test_scope_a_module_in_between_rechecks_the_root(layered: Path, pre_commit_h
     ]
 
 
-def test_scope_tfvars_rechecks_its_root(layered: Path, pre_commit_home: Path) -> None:
+def test_scope_tfvars_rechecks_its_root(layered: Path, commit_check: CommitCheck) -> None:
     (layered / "envs/prod/terraform.tfvars").write_text('send_to = ["arn:aws:sqs:*:*:other"]\n')
-    result = _commit_check(layered, pre_commit_home)
+    result = commit_check(layered)
     assert result.returncode == 1, result.stdout
     assert _hook_output(result) == [
         DST002,
@@ -267,7 +290,7 @@ def test_scope_tfvars_rechecks_its_root(layered: Path, pre_commit_home: Path) ->
     ]
 
 
-def test_scope_a_policy_file_rechecks_the_modules_reading_it(layered: Path, pre_commit_home: Path) -> None:
+def test_scope_a_policy_file_rechecks_the_modules_reading_it(layered: Path, commit_check: CommitCheck) -> None:
     (layered / "envs/prod/terraform.tfvars").write_text('send_to = ["arn:aws:sqs:*:*:other"]\n')
     _git(layered, "commit", "-q", "-am", "grant moves to send.json")  # committed without the hook: now broken
     (layered / "modules/worker/send.json").write_text(
@@ -275,7 +298,7 @@ def test_scope_a_policy_file_rechecks_the_modules_reading_it(layered: Path, pre_
             '"sns:Publish", "Resource": "*"', '"sqs:SendMessage", "Resource": "arn:aws:sqs:*:*:orders-dlq"'
         )
     )
-    result = _commit_check(layered, pre_commit_home)
+    result = commit_check(layered)
     assert result.returncode == 0, result.stdout
     assert _hook_output(result) == [
         "Checked 3 files in 1 unit: no findings. 1 destination checked: 1 granted, 0 not granted, 0 unverifiable; "
@@ -283,12 +306,12 @@ def test_scope_a_policy_file_rechecks_the_modules_reading_it(layered: Path, pre_
     ]
     _git(layered, "commit", "-q", "-m", "grant in send.json")
     (layered / "modules/worker/send.json").write_text(SEND_JSON)
-    result = _commit_check(layered, pre_commit_home)
+    result = commit_check(layered)
     assert result.returncode == 1, result.stdout
     assert _hook_output(result)[0] == DST002
 
 
-def test_scope_a_nested_template_rechecks_the_template_that_nests_it(tmp_path: Path, pre_commit_home: Path) -> None:
+def test_scope_a_nested_template_rechecks_the_template_that_nests_it(tmp_path: Path, commit_check: CommitCheck) -> None:
     target = tmp_path / "nested"
     shutil.copytree(REPO / "fixtures/cloudformation-nested/DST002/good", target)
     (target / ".pre-commit-config.yaml").write_text(_local_hook_config())
@@ -301,7 +324,7 @@ def test_scope_a_nested_template_rechecks_the_template_that_nests_it(tmp_path: P
             "Resource: !Ref GrantedQueueArn", 'Resource: !Sub "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:x"'
         )
     )
-    result = _commit_check(target, pre_commit_home)
+    result = commit_check(target)
     assert result.returncode == 1, result.stdout
     # The queue's name comes from the parent: the child was judged inside it, not on its own.
     assert _hook_output(result) == [
@@ -315,7 +338,6 @@ def test_scope_a_nested_template_rechecks_the_template_that_nests_it(tmp_path: P
 
 def test_hook_pattern_and_readme_snippet_are_the_extensions_discovery_reads() -> None:
     """Generated from the one list (discovery.read_suffixes): a new kind of input reaches the hook."""
-    import re
 
     from infra_policy_linter.inputs.discovery import hook_files_pattern, read_suffixes
 
@@ -338,16 +360,16 @@ SEND_TFTPL = (
 )
 
 
-def test_scope_a_tftpl_policy_file_is_checked(layered: Path, pre_commit_home: Path) -> None:
+def test_scope_a_tftpl_policy_file_is_checked(layered: Path, commit_check: CommitCheck) -> None:
     """A policy in a templatefile() .tftpl (the extension Terraform recommends): removing the grant from it is
     blocked at commit."""
     (layered / "envs/prod/terraform.tfvars").write_text('send_to = ["arn:aws:sqs:*:*:other"]\n')
     (layered / "modules/worker/main.tf").write_text(TFTPL_TF)
     (layered / "modules/worker/send.tftpl").write_text(SEND_TFTPL)
-    result = _commit_check(layered, pre_commit_home)
+    result = commit_check(layered)
     assert result.returncode == 0, result.stdout
     _git(layered, "commit", "-q", "-m", "grant through send.tftpl")
     (layered / "modules/worker/send.tftpl").write_text(SEND_TFTPL.replace('["sqs:*"]', '["sns:Publish"]'))
-    result = _commit_check(layered, pre_commit_home)
+    result = commit_check(layered)
     assert result.returncode == 1, result.stdout
     assert _hook_output(result)[0] == DST002

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, hook_in_process, run_cli
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"^```(\w*)\n(.*?)^```", README, re.M | re.S)
@@ -49,6 +49,20 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
+# The default run calls the CLI in this process; the slow set (CI, -m '') runs the installed `lint` script the
+# way the README's reader does (a process start per run: a second of CPU once CloudFormation is read).
+THROUGH = pytest.mark.parametrize("through", ["in-process", pytest.param("subprocess", marks=pytest.mark.slow)])
+
+
+def _lint(through: str, cwd: Path, *args: str) -> tuple[int, str, str]:
+    if through == "subprocess":
+        result = subprocess.run([str(BIN / "lint"), *args], cwd=cwd, capture_output=True, text=True, env=_env())
+        return result.returncode, result.stdout, result.stderr
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        return run_cli(*args, env={"NO_COLOR": "1"})
+
+
 @pytest.fixture
 def repo_with_bad_module(tmp_path: Path) -> Path:
     target = tmp_path / "project"
@@ -68,16 +82,17 @@ def test_every_option_is_in_the_options_table() -> None:
     assert documented == options
 
 
-def test_install_and_run_block(in_repo: Path) -> None:
+@THROUGH
+def test_install_and_run_block(in_repo: Path, through: str) -> None:
     (block,) = _blocks("sh", "pip install -e")
     first = block.splitlines()[0]
     run = first.split("&&")[-1].strip()  # the install itself is what this test environment already did
     assert run.startswith(".venv/bin/lint ")
     args = shlex.split(run)[1:]
-    result = subprocess.run([str(BIN / "lint"), *args], capture_output=True, text=True, env=_env())
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "fixtures/terraform/DST001/bad/main.tf:52:7 DST001" in result.stdout
-    assert "fixtures/cloudformation/DST001/bad/template.yaml" in result.stdout
+    code, out, err = _lint(through, in_repo, *args)
+    assert code == 1, out + err
+    assert "fixtures/terraform/DST001/bad/main.tf:52:7 DST001" in out
+    assert "fixtures/cloudformation/DST001/bad/template.yaml" in out
 
 
 def test_configuration_example_is_valid_in_both_files(tmp_path: Path) -> None:
@@ -98,23 +113,35 @@ def test_configuration_example_is_valid_in_both_files(tmp_path: Path) -> None:
     assert configs[0].select == configs[1].select
 
 
-def test_configuration_example_excludes_what_it_says(repo_with_bad_module: Path) -> None:
+@THROUGH
+def test_configuration_example_excludes_what_it_says(repo_with_bad_module: Path, through: str) -> None:
     (block,) = _blocks("toml", "[tool.infra-policy-linter]")
     (repo_with_bad_module / ".infra-policy-linter.toml").write_text(block)
     for rel in ("legacy/main.tf", "infra/examples/demo/main.tf"):
         (repo_with_bad_module / rel).parent.mkdir(parents=True)
         shutil.copy(BAD_TF, repo_with_bad_module / rel)
-    result = subprocess.run(
-        [str(BIN / "lint"), "--format", "json", "."],
-        cwd=repo_with_bad_module,
-        capture_output=True,
-        text=True,
-        env=_env(),
-    )
-    assert result.returncode == 1, result.stderr
-    assert [f["path"] for f in json.loads(result.stdout)["findings"]] == ["infra/queues/main.tf"]
+    code, out, err = _lint(through, repo_with_bad_module, "--format", "json", ".")
+    assert code == 1, err
+    assert [f["path"] for f in json.loads(out)["findings"]] == ["infra/queues/main.tf"]
 
 
+def test_pre_commit_example_in_process(repo_with_bad_module: Path) -> None:
+    """The README's hook on the staged files, without pre-commit (test_pre_commit_example runs the real one)."""
+    (block,) = _blocks("yaml", ".pre-commit-config.yaml")
+    (hook,) = yaml.safe_load(block)["repos"][0]["hooks"]
+    assert (hook["id"], hook["language"]) == ("infra-policy-lint", "system")
+    (repo_with_bad_module / ".pre-commit-config.yaml").write_text(block)
+    _git(repo_with_bad_module, "add", "-A")
+    failed = hook_in_process(repo_with_bad_module, hook)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "infra/queues/main.tf:52:7 DST001 aws_lambda_function.worker" in failed.stdout
+    shutil.copy(GOOD_TF, repo_with_bad_module / "infra" / "queues" / "main.tf")
+    _git(repo_with_bad_module, "add", "-A")
+    passed = hook_in_process(repo_with_bad_module, hook)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+@pytest.mark.slow  # pre-commit and a `lint` process per run; the in-process run above is the default run's
 def test_pre_commit_example(repo_with_bad_module: Path, tmp_path: Path) -> None:
     (block,) = _blocks("yaml", ".pre-commit-config.yaml")
     (repo_with_bad_module / ".pre-commit-config.yaml").write_text(block)
@@ -140,15 +167,14 @@ def _lint_steps(block: str) -> list[str]:
     return [s for s in steps if s.startswith("lint ")]
 
 
+@THROUGH
 @pytest.mark.parametrize("marker", [".github/workflows/", ".gitlab-ci.yml"])
-def test_ci_examples_run(repo_with_bad_module: Path, marker: str) -> None:
+def test_ci_examples_run(repo_with_bad_module: Path, marker: str, through: str) -> None:
     (block,) = _blocks("yaml", marker)
     (step,) = _lint_steps(block)
     subdir = repo_with_bad_module / "infra"  # paths come out relative to the repository root anyway
-    result = subprocess.run(
-        [str(BIN / "lint"), *shlex.split(step)[1:]], cwd=subdir, capture_output=True, text=True, env=_env()
-    )
-    assert result.returncode == 1, result.stderr
+    code, _, err = _lint(through, subdir, *shlex.split(step)[1:])
+    assert code == 1, err
     output = subdir / shlex.split(step)[shlex.split(step).index("--output") + 1]
     doc = json.loads(output.read_text())
     if marker == ".gitlab-ci.yml":

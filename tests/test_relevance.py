@@ -28,6 +28,35 @@ def _same_findings(skipping: dict, everything: dict) -> None:
     assert everything["summary"]["skipped"] == 0
 
 
+# One folder of fixtures per kind of input (plain, module and registry-modelled Terraform, plans, JSON, Terragrunt
+# dependencies, CloudFormation exports and nested stacks, SAM, Serverless, CDK output), among them the three units
+# `lint fixtures` skips (cloudformation-exports/DST002/{bad,good}, terraform/MOD001/good): 1.5 s for both runs.
+EVERY_KIND = [
+    "fixtures/cdk",
+    "fixtures/cloudformation-exports",
+    "fixtures/cloudformation-nested",
+    "fixtures/sam",
+    "fixtures/serverless",
+    "fixtures/terraform-json",
+    "fixtures/terraform-modules",
+    "fixtures/terraform-plan",
+    "fixtures/terraform-registry-model",
+    "fixtures/terraform/MOD001",
+    "fixtures/terragrunt-dependency",
+]
+
+
+def test_fixtures_of_every_kind_give_the_same_findings_with_and_without_skipping(in_repo: Path) -> None:
+    """The default run's both-ways check; the one over every fixture (two runs of 4 s) is in the slow set."""
+    skipping, everything = _both_ways(*EVERY_KIND)
+    _same_findings(skipping, everything)
+    assert len(skipping["findings"]) > 30
+    assert skipping["summary"]["skipped"] == 3
+    assert skipping["summary"]["units"] + skipping["summary"]["skipped"] == everything["summary"]["units"]
+    assert all(e in everything["errors"] for e in skipping["errors"])
+
+
+@pytest.mark.slow  # two runs over every fixture; CI runs it (-m ''), the default run checks EVERY_KIND above
 def test_every_fixture_gives_the_same_findings_with_and_without_skipping(in_repo: Path, fixtures_report: dict) -> None:
     # the skipping run is the shared `lint --no-cache fixtures` report; the run reading every unit is this test's own
     skipping = fixtures_report

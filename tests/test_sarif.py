@@ -26,6 +26,19 @@ def sarif(*args: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
+def test_every_rules_sarif_is_schema_valid(in_repo: Path, validator: jsonschema.Draft4Validator) -> None:
+    """The bad Terraform and CloudFormation fixtures (every rule has both): a result of every rule validates. The
+    same check over every fixture (a 3 s run) is in the slow set."""
+    from infra_policy_linter.rules import ALL_RULES
+
+    cases = sorted(p for fmt in ("terraform", "cloudformation") for p in (in_repo / "fixtures" / fmt).glob("*/bad"))
+    code, doc = sarif(*(str(case.relative_to(in_repo)) for case in cases))
+    assert code == 1
+    assert list(validator.iter_errors(doc)) == []
+    assert {result["ruleId"] for result in doc["runs"][0]["results"]} == {rule.id for rule in ALL_RULES}
+
+
+@pytest.mark.slow  # every fixture (3 s); the default run checks every rule's bad fixtures above
 def test_fixtures_sarif_is_schema_valid(in_repo: Path, validator: jsonschema.Draft4Validator) -> None:
     code, doc = sarif("fixtures")
     assert code == 1

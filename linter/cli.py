@@ -311,6 +311,8 @@ def check(
 
 
 def _per_path(findings: list[Any], config: Any, config_file: Path | None, cwd: Path, top: Path) -> list[Any]:
+    if not config.per_path_ignores:
+        return findings  # (no import of pathspec)
     from infra_policy_linter.config import find_config_file
     from infra_policy_linter.findings.per_path import drop_ignored
     from infra_policy_linter.inputs.ignore import absolute
@@ -327,10 +329,10 @@ def _empty_report() -> Any:
 
 
 def _read_baseline(baseline_file: Path | None) -> Any:
-    from infra_policy_linter.findings.baseline import BaselineError, read_baseline
-
     if not baseline_file:
         return None
+    from infra_policy_linter.findings.baseline import BaselineError, read_baseline
+
     try:
         return read_baseline(baseline_file)
     except BaselineError as exc:

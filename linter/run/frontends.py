@@ -31,6 +31,8 @@ def terragrunt_works(
 ) -> list[Work]:
     """Each terragrunt.hcl with a ``terraform { source }``: its configuration files (itself, then what it
     includes and reads), and the module its local source names, read as a root module would be."""
+    if not plan.terragrunt:
+        return []  # (no import of the Terragrunt reader and the HCL expression parser under it)
     from infra_policy_linter.resolve.terraform.terragrunt import Terragrunt, absolute, display, local_source
 
     works: list[Work] = []

@@ -7,7 +7,6 @@ is rebuilt by reading the files, so it can never change a result, only its cost.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra_policy_linter.inputs.module_calls import call_sources, read_paths
+from infra_policy_linter.stored import write_entry
 
 
 @dataclass
@@ -62,8 +62,5 @@ class FileFacts:
     def save(self) -> None:
         if self.store is None or not self.changed:
             return
-        tmp = self.store.with_name(f".{self.store.name}.{os.getpid()}.tmp")
-        with contextlib.suppress(OSError):
-            self.store.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(self.entries, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, self.store)  # atomic: a concurrent run reads the old store or this one
+        data = json.dumps(self.entries, separators=(",", ":")).encode("utf-8")
+        write_entry(self.store.parent, self.store.stem, data)

@@ -9,12 +9,10 @@ harmless.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
 import os
-import threading
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
@@ -29,6 +27,7 @@ from infra_policy_linter.fix.writers import Grant
 from infra_policy_linter.inputs.sources import Source
 from infra_policy_linter.model.entities import Location, ParseError, Suppression
 from infra_policy_linter.run.analysis import UnitResult, Work
+from infra_policy_linter.stored import write_entry
 
 FORMAT = 2
 
@@ -175,24 +174,6 @@ class ResultCache:
     def parse_cache(self) -> ParseCache:
         """The per-file parse cache beside this one (none when this one is off: ``--no-cache``)."""
         return ParseCache(None if self.directory is None else self.directory / "parsed")
-
-
-def write_entry(directory: Path, key: str, data: bytes) -> None:
-    """``directory/key.json`` holds ``data``, written atomically (or nothing, when it cannot be written)."""
-    path = directory / f"{key}.json"
-    tmp = path.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except FileNotFoundError:
-            directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)  # atomic: readers see the old entry or the new one, never half of one
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 @dataclasses.dataclass(frozen=True)

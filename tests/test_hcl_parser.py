@@ -70,16 +70,16 @@ def test_shipped_parser_is_used_when_current_and_ignored_when_stale(tmp_path: Pa
         # and every way of getting the parser drops the line breaks HCL ignores
         breaks = "locals {\n  a = (\n    true\n    ? 1\n    : 2\n  )\n}\n"
         loads_same_as_python_hcl2(text)
-        assert terraform._loads(breaks)["locals"][0]["a"].node.__class__ is Conditional
+        assert terraform._lark_loads(breaks)["locals"][0]["a"].node.__class__ is Conditional
         assert list((tmp_path / "cache" / "infra-policy-linter").glob("*.grammar"))  # built and kept
         terraform._parser.cache_clear()
-        assert terraform._loads(breaks)["locals"][0]["a"].node.__class__ is Conditional  # read from that cache
+        assert terraform._lark_loads(breaks)["locals"][0]["a"].node.__class__ is Conditional  # read from that cache
         fresh = tmp_path / "fresh.bin"
         terraform.write_shipped_grammar(fresh)
         monkeypatch.setattr(terraform, "SHIPPED_GRAMMAR", fresh)
         terraform._parser.cache_clear()
         loads_same_as_python_hcl2(text)
-        assert terraform._loads(breaks)["locals"][0]["a"].node.__class__ is Conditional
+        assert terraform._lark_loads(breaks)["locals"][0]["a"].node.__class__ is Conditional
     finally:
         terraform._parser.cache_clear()
 

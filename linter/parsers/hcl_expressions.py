@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 _ORDINARY = re.compile(r'[^$%"\\]+')
+# Blanks, line breaks and comments between tokens; an unclosed /* comment runs to the end.
+_SPACE = re.compile(r"(?:[ \t\r\n]+|#[^\n]*\n?|//[^\n]*\n?|/\*[\s\S]*?\*/|/\*[\s\S]*\Z)*")
+_SPACE_STARTS = frozenset(" \t\r\n#/")
 
 
 class ParsedExpression(str):
@@ -86,6 +89,7 @@ _BINARY = [
     ("+", "-"),
     ("*", "/", "%"),
 ]
+_LEVEL = {op: level for level, ops in enumerate(_BINARY) for op in ops}  # operator -> its binding level
 
 
 def parse_value(raw: Any) -> Node:
@@ -131,19 +135,9 @@ class _Parser:
 
     # -- scanning -------------------------------------------------------------------------------------------
     def skip_space(self) -> None:
-        src = self.src
-        while self.pos < len(src):
-            ch = src[self.pos]
-            if ch in " \t\r\n":
-                self.pos += 1
-            elif src.startswith("#", self.pos) or src.startswith("//", self.pos):
-                end = src.find("\n", self.pos)
-                self.pos = len(src) if end < 0 else end + 1
-            elif src.startswith("/*", self.pos):
-                end = src.find("*/", self.pos + 2)
-                self.pos = len(src) if end < 0 else end + 2
-            else:
-                break
+        pos = self.pos
+        if pos < len(self.src) and self.src[pos] in _SPACE_STARTS:
+            self.pos = _SPACE.match(self.src, pos).end()  # type: ignore[union-attr]
 
     def peek(self, token: str) -> bool:
         self.skip_space()
@@ -191,20 +185,26 @@ class _Parser:
             self.depth -= 1
 
     def binary(self, level: int) -> Node:
-        if level == len(_BINARY):
-            return self.unary()
-        left = self.binary(level + 1)
+        """Operators binding at least as tightly as ``level`` (an index into _BINARY), left to right: precedence
+        climbing, one call per operand rather than one per operand and level."""
+        left = self.unary()
         while True:
             self.skip_space()
-            op = next((o for o in _BINARY[level] if self.src.startswith(o, self.pos)), None)
-            # "=>" and "==" share a first character with "="; "*" may start a splat; none is a binary operator.
-            if op is None or self.src.startswith("=>", self.pos):
+            op = self._operator()
+            if op is None or _LEVEL[op] < level:
                 return left
-            if op in ("<", ">") and self.src.startswith(op + "=", self.pos):
-                op = op + "="
             self.pos += len(op)
-            right = self.binary(level + 1)
-            left = Operation(op, left, right)
+            left = Operation(op, left, self.binary(_LEVEL[op] + 1))
+
+    def _operator(self) -> str | None:
+        """The binary operator at the position, if any ("=>", "!" and "=" are not)."""
+        src = self.src
+        pos = self.pos
+        two = src[pos : pos + 2]
+        if two in _LEVEL:
+            return two
+        one = src[pos : pos + 1]
+        return one if one in _LEVEL else None
 
     def unary(self) -> Node:
         self.skip_space()

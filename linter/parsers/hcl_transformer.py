@@ -5,19 +5,14 @@ Importing this module imports python-hcl2's transformer and lark: terraform.py d
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from hcl2.transformer import END_LINE, START_LINE, Attribute, DictTransformer
 from lark import Discard, Token
 
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, ParsedExpression, parse_attribute_value
+from infra_policy_linter.parsers.hcl_reader import heredoc_text
 from infra_policy_linter.parsers.terraform import _TRAVERSAL, DuplicateAttribute, _has_expression
-
-# The transformer's patterns for the heredoc markers the grammar reads (python-hcl2's own accept only
-# [a-zA-Z][a-zA-Z0-9._-]+).
-_HEREDOC = re.compile(r"<<([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
-_HEREDOC_TRIM = re.compile(r"<<-([^\W\d][\w.-]*)\n([\s\S]*)\1", re.S)
 
 
 class LinedAttribute(Attribute):
@@ -121,21 +116,15 @@ class Transformer(DictTransformer):
         return key
 
     def heredoc_template(self, args: list[Any]) -> str:
-        return self._heredoc(_HEREDOC, args, trim=False)
+        return self._heredoc(args)
 
     def heredoc_template_trim(self, args: list[Any]) -> str:
-        return self._heredoc(_HEREDOC_TRIM, args, trim=True)
+        return self._heredoc(args)
 
-    def _heredoc(self, pattern: re.Pattern[str], args: list[Any], trim: bool) -> str:
+    def _heredoc(self, args: list[Any]) -> str:
         # python-hcl2's two heredoc methods, for markers of any identifier (its own patterns need two ASCII
         # characters, a letter first)
-        match = pattern.match(str(args[0]))
-        if not match:
+        quoted = heredoc_text(str(args[0]))
+        if quoted is None:
             raise RuntimeError(f"Invalid Heredoc token: {args[0]}")
-        text = match.group(2).rstrip("\n\t ")
-        if not trim:
-            return f'"{text}"'
-        lines = text.split("\n")
-        indent = min(len(line) - len(line.lstrip(" ")) for line in lines)
-        joined = "\n".join(line[indent:] for line in lines)
-        return f'"{joined}"'
+        return quoted

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from infra_policy_linter.model.entities import ParseError
+from infra_policy_linter.parsers.hcl_reader import read_body
 
 MAX_NESTING = 100
 
@@ -99,7 +100,7 @@ def write_shipped_grammar(path: Path = SHIPPED_GRAMMAR) -> None:
 def _parser() -> Any:
     """The LALR parser with the transformer applied while it parses (lark's ``transformer=``): no parse tree is
     built and no second pass walks one. The transformer reads the file's text (``transformer.text``), set per
-    parse in _loads; one parser per process, used by one parse at a time."""
+    parse in _lark_loads; one parser per process, used by one parse at a time."""
     from lark import Lark
 
     found = _grammar()
@@ -153,7 +154,7 @@ _LABELS = frozenset({"NAME", "IN", "FOR", "IF", "FOR_EACH", "string"})
 
 class _SignificantNewlines:
     """lark's postlex (the contextual lexer must then read a line break wherever one may be dropped). It drops
-    line breaks only when asked: see _loads."""
+    line breaks only when asked: see _lark_loads."""
 
     always_accept = ("NL_OR_COMMENT",)
 
@@ -206,13 +207,20 @@ def _enter_or_leave(frames: list[str], token: Any, top: str, previous: str) -> s
 
 
 def _loads(text: str) -> dict[str, Any]:
+    # python-hcl2 appends a newline too: its grammar needs one at the end of every block
+    body = read_body(text + "\n")
+    return _lark_loads(text) if body is None else body
+
+
+def _lark_loads(text: str) -> dict[str, Any]:
+    """The parse with python-hcl2's grammar: the reference, and the reader of whatever hcl_reader.py is not sure
+    of."""
     import hcl2
     from lark.exceptions import UnexpectedInput
 
     parser = _parser()
     if parser is None:
         return hcl2.loads(text, with_meta=True)
-    # python-hcl2 appends a newline too: its grammar needs one at the end of every block
     text += "\n"
     newlines = parser.options.postlex
     # First with every line break, as python-hcl2 parses: a file it reads gets exactly its tree (dropping them can
@@ -282,13 +290,22 @@ def _nesting_too_deep(text: str) -> int | None:
 
 
 def parse_hcl(display: str, text: str) -> TfFile | ParseError:
-    from lark.exceptions import LarkError, UnexpectedInput, VisitError
-
     deep = _nesting_too_deep(text)
     if deep is not None:
         return ParseError(display, deep, 1, f"nesting deeper than {MAX_NESTING} levels")
+    body = read_body(text + "\n")  # python-hcl2 appends a newline too: its grammar needs one after every block
+    if body is None:
+        return _parse_with_grammar(display, text)
+    return TfFile(display, body, text.split("\n"))
+
+
+def _parse_with_grammar(display: str, text: str) -> TfFile | ParseError:
+    """The parse by python-hcl2's grammar, which also reports every syntax error (lark is imported only here: most
+    runs never need it)."""
+    from lark.exceptions import LarkError, UnexpectedInput, VisitError
+
     try:
-        body = _loads(text)
+        body = _lark_loads(text)
     except VisitError as exc:
         return _transform_error(display, text, exc.orig_exc)
     except UnexpectedInput as exc:

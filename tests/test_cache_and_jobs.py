@@ -145,3 +145,17 @@ def test_dependency_versions_read_from_folder_names_agree_with_importlib_metadat
         "python": ".".join(map(str, sys.version_info[:3])),
         **{name: version(name) for name in DEPENDENCIES},
     }
+
+
+def test_workers_are_forked_with_the_template_decoder_and_sam_translator_loaded() -> None:
+    """Loaded once in the parent rather than once per worker (cfn-lint's decoder alone imports sympy and networkx:
+    about a second and a half per process)."""
+    import subprocess
+
+    code = (
+        "import sys\nfrom infra_policy_linter.run.workers import _prepare_workers\n"
+        "_prepare_workers({'cloudformation'})\n"
+        "print(all(m in sys.modules for m in ('cfnlint.decode.cfn_yaml', 'samtranslator.translator.translator')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "True"

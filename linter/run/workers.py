@@ -35,9 +35,8 @@ def _prepare_workers(kinds: set[str]) -> None:
 
         parse_hcl("warm-up.tf", "")
     if kinds & {"cloudformation", "serverless"}:
-        from infra_policy_linter.parsers.cloudformation import parse_template
-
-        parse_template("warm-up.yaml", "Resources: {}\n")
+        # imported, not warmed up with a parse: a warm-up text that the template sniff turns away loads nothing
+        import cfnlint.decode  # noqa: F401
         import samtranslator.translator.translator  # noqa: F401
     import infra_policy_linter.rules  # noqa: F401
     from infra_policy_linter.iam.catalogue import services

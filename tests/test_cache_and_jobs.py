@@ -159,3 +159,41 @@ def test_workers_are_forked_with_the_template_decoder_and_sam_translator_loaded(
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "True"
+
+
+def test_terraform_and_templates_together_give_the_same_output_with_one_or_two_workers(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Both kinds at once are analysed in two stages (run/workers.py): one worker forked before the template
+    decoder is loaded, the others after."""
+    for part in ("terraform/DST001/bad", "terraform/ESM001/bad", "sam/DST001/bad", "cloudformation/DST001/bad"):
+        shutil.copytree(REPO / "fixtures" / part, tmp_path / "tree" / part)
+    monkeypatch.chdir(tmp_path)
+    one = run_cli("--no-cache", "--jobs", "1", "--format", "json", "tree")
+    two = run_cli("--no-cache", "--jobs", "2", "--format", "json", "tree")
+    assert one == two
+    assert one[0] == 1
+    assert {f["path"].split("/")[1] for f in json.loads(one[1])["findings"]} == {"terraform", "sam", "cloudformation"}
+
+
+def test_two_stages_hand_the_first_worker_terraform_and_the_others_templates_first() -> None:
+    from infra_policy_linter.run.workers import _TwoStages
+
+    class Pool:
+        def __init__(self) -> None:
+            self.handed: list[list[str]] = []
+
+        def apply_async(self, _fn, args, callback, error_callback) -> None:
+            self.handed.append([work for work, _ in args[1]])
+
+    stages = _TwoStages([f"w{i}" for i in range(6)], [""] * 6, job=lambda item: None)  # type: ignore[arg-type]
+    stages.terraform.extend([[0], [1], [2]])
+    stages.templates.extend([[3], [4], [5]])
+    first, rest = Pool(), Pool()
+    stages.busy = {first: 0, rest: 0}
+    for pool, templates in ((first, False), (rest, True), (rest, True), (first, False), (rest, True), (rest, True)):
+        stages.submit(pool, prefer_templates=templates)
+    assert first.handed == [["w0"], ["w1"]]
+    assert rest.handed == [["w3"], ["w4"], ["w5"], ["w2"]]
+    stages.submit(first, prefer_templates=False)  # nothing left: nothing handed, nothing counted
+    assert stages.busy == {first: 2, rest: 4}

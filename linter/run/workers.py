@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.context
+import queue
 import signal
+from collections import deque
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import date
 from functools import partial
+from typing import Any
 
 from infra_policy_linter.config import Config
 from infra_policy_linter.run.analysis import UnitResult, Work, analyse
 from infra_policy_linter.run.cache import ResultCache, cache_key
 
 Progress = Callable[[int, int], None]
+# Units read with cfn-lint's decoder (and SAM's translator): loading them costs a worker about two seconds.
+TEMPLATE_KINDS = frozenset({"cloudformation", "serverless"})
 
 
 def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache: ResultCache) -> UnitResult:
@@ -25,16 +31,16 @@ def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache
     return result
 
 
-def _prepare_workers(kinds: set[str]) -> None:
+def _prepare_workers(kinds: AbstractSet[str]) -> None:
     """Load what the workers need once, here, before they are forked, instead of once per worker: the HCL
     parser, the rules, the IAM catalogue, and for templates cfn-lint's decoder and the SAM translator (importing
     cfn-lint's decoder imports cfn-lint, sympy and networkx: about a second and a half; SAM's translator most of
     another second)."""
-    if kinds - {"cloudformation", "serverless"}:
+    if kinds - TEMPLATE_KINDS:
         from infra_policy_linter.parsers.terraform import parse_hcl
 
         parse_hcl("warm-up.tf", "")
-    if kinds & {"cloudformation", "serverless"}:
+    if kinds & TEMPLATE_KINDS:
         # imported, not warmed up with a parse: a warm-up text that the template sniff turns away loads nothing
         import cfnlint.decode  # noqa: F401
         import samtranslator.translator.translator  # noqa: F401
@@ -105,7 +111,11 @@ def _analyse_in_workers(
     finished: Callable[[int, UnitResult], None],
 ) -> None:
     order = _work_order(works, pending, jobs)
-    _prepare_workers({works[i].kind for i in pending})
+    kinds = {works[i].kind for i in pending}
+    if kinds & TEMPLATE_KINDS and kinds - TEMPLATE_KINDS:
+        _analyse_in_two_stages(works, keys, order, jobs, job, finished)
+        return
+    _prepare_workers(kinds)
     # Workers are forked after the HCL parser is loaded (they share it) and ignore Ctrl-C: the interrupt is
     # this process's to handle, by stopping them, so no worker prints a traceback.
     pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)
@@ -120,3 +130,77 @@ def _analyse_in_workers(
         raise
     finally:
         pool.join()
+
+
+def _analyse_in_two_stages(
+    works: list[Work],
+    keys: list[str],
+    order: list[list[int]],
+    jobs: int,
+    job: Callable[[tuple[Work, str]], UnitResult],
+    finished: Callable[[int, UnitResult], None],
+) -> None:
+    """Terraform and templates together: loading the template decoder and SAM's translator takes this process
+    about two seconds, during which the other cores would wait. So one worker is forked first and reads Terraform
+    units meanwhile; the rest are forked once the decoder is loaded, take the templates first, then whatever is
+    left. The first worker takes templates only when no Terraform is left (loading the decoder itself then)."""
+    stages = _TwoStages(works, keys, job)
+    for chunk in order:
+        (stages.templates if works[chunk[0]].kind in TEMPLATE_KINDS else stages.terraform).append(chunk)
+    _prepare_workers({works[i].kind for chunk in stages.terraform for i in chunk})
+    try:
+        first = stages.start(1, prefer_templates=False)
+        _prepare_workers(TEMPLATE_KINDS)
+        stages.start(jobs - 1, prefer_templates=True)
+        while any(stages.busy.values()):
+            pool, chunk, out, error = stages.done.get()
+            stages.busy[pool] -= 1
+            if error is not None:
+                raise error
+            for i, result in zip(chunk, out or [], strict=True):
+                finished(i, result)
+            stages.submit(pool, prefer_templates=pool is not first)
+        for pool in stages.busy:
+            pool.close()
+    except BaseException:
+        for pool in stages.busy:
+            pool.terminate()
+        raise
+    finally:
+        for pool in stages.busy:
+            pool.join()
+
+
+class _TwoStages:
+    """Two pools fed from the batches not yet handed out (largest first within each kind), each kept two batches
+    ahead per worker so that no worker waits for this process."""
+
+    def __init__(self, works: list[Work], keys: list[str], job: Callable[[tuple[Work, str]], UnitResult]) -> None:
+        self.works = works
+        self.keys = keys
+        self.job = job
+        self.terraform: deque[list[int]] = deque()
+        self.templates: deque[list[int]] = deque()
+        self.busy: dict[Any, int] = {}  # pool -> batches handed to it and not yet back
+        self.done: queue.SimpleQueue[tuple[Any, list[int], list[UnitResult] | None, BaseException | None]]
+        self.done = queue.SimpleQueue()
+
+    def start(self, processes: int, prefer_templates: bool) -> Any:
+        pool = _context().Pool(processes=processes, initializer=_ignore_interrupts)
+        self.busy[pool] = 0
+        for _ in range(2 * processes):
+            self.submit(pool, prefer_templates)
+        return pool
+
+    def submit(self, pool: Any, prefer_templates: bool) -> None:
+        first, second = (self.templates, self.terraform) if prefer_templates else (self.terraform, self.templates)
+        if not (first or second):
+            return
+        chunk = (first or second).popleft()
+        self.busy[pool] += 1
+        pool.apply_async(
+            _batch,
+            (self.job, [(self.works[i], self.keys[i]) for i in chunk]),
+            callback=lambda out: self.done.put((pool, chunk, out, None)),
+            error_callback=lambda exc: self.done.put((pool, chunk, None, exc)),
+        )

@@ -274,3 +274,24 @@ def test_a_module_call_is_reported_when_its_output_is_a_destination(
         ("MOD001", "module.alerts")
     ]
     assert report["summary"]["not_followed"] == 2
+
+
+def test_discovery_can_be_asked_for_some_kinds_only(tmp_path: Path) -> None:
+    """Pre-commit's scope walks the whole tree for module calls: templates and the rest are not classified."""
+    from infra_policy_linter.inputs.discovery import discover
+
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text('module "m" {\n  source = "../lib"\n}\n')
+    (tmp_path / "mod" / "terraform.tfvars").write_text("a = 1\n")
+    (tmp_path / "stack.yaml").write_text("Resources: {}\n")
+    (tmp_path / "live").mkdir()
+    (tmp_path / "live" / "terragrunt.hcl").write_text("")
+    both = discover([tmp_path], tmp_path, kinds=frozenset({"terraform", "terragrunt"}))
+    assert (list(both.modules), both.terragrunt, both.templates, dict(both.tfvars)) == (
+        [tmp_path / "mod"],
+        [tmp_path / "live" / "terragrunt.hcl"],
+        [],
+        {},
+    )
+    everything = discover([tmp_path], tmp_path)
+    assert everything.templates == [tmp_path / "stack.yaml"] and list(everything.tfvars) == [tmp_path / "mod"]

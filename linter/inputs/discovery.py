@@ -154,9 +154,12 @@ class _Filter:
     """--exclude everywhere; .gitignore and .git/info/exclude for what is found by walking (not for what the
     command line names)."""
 
-    def __init__(self, cwd: Path, exclude: tuple[str, ...], use_gitignore: bool) -> None:
+    def __init__(
+        self, cwd: Path, exclude: tuple[str, ...], use_gitignore: bool, kinds: frozenset[str] | None = None
+    ) -> None:
         self.excludes = Excludes(exclude, cwd)
         self.use_gitignore = use_gitignore
+        self.kinds = kinds
         self.repos: dict[Path, GitIgnores | None] = {}
 
     def gitignores(self, start: Path) -> GitIgnores | None:
@@ -180,11 +183,17 @@ class _Filter:
 
 
 def discover(
-    paths: list[Path], cwd: Path | None = None, exclude: tuple[str, ...] = (), use_gitignore: bool = True
+    paths: list[Path],
+    cwd: Path | None = None,
+    exclude: tuple[str, ...] = (),
+    use_gitignore: bool = True,
+    kinds: frozenset[str] | None = None,
 ) -> Plan:
+    """``kinds``: only files of these kinds (see _kind) from the directories walked, for a caller that needs no
+    more (pre-commit's scope looks for module calls): the others are not classified nor turned into paths."""
     cwd = cwd or Path.cwd()
     plan = Plan()
-    filters = _Filter(cwd, exclude, use_gitignore)
+    filters = _Filter(cwd, exclude, use_gitignore, kinds)
     for root in paths:
         if root.is_file():
             _discover_file(root, plan, filters)
@@ -235,8 +244,9 @@ def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
         )
         filtering = filters.filters(ignores)
         for filename in sorted(filenames):
-            if _kind(filename) is None and not unrendered(filename):
-                continue  # nothing the linter reads (checked before the path is built and matched)
+            kind = _kind(filename)
+            if (kind is None and not unrendered(filename)) or (filters.kinds is not None and kind not in filters.kinds):
+                continue  # nothing the linter (or the caller) reads: checked before the path is built and matched
             if filtering and not filters.keep(here / filename, False, ignores):
                 continue
             if unrendered(filename):

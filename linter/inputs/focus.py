@@ -44,7 +44,8 @@ def widen(
     if not changed.tf_dirs and not changed.others and not changed.templates:
         return Focus()
     top = git_top(cwd) or absolute(cwd)
-    plan = discover([top], cwd, exclude)
+    # Module calls and Terragrunt configurations are all that is looked up, unless a template changed.
+    plan = discover([top], cwd, exclude, kinds=None if changed.templates else frozenset({"terraform", "terragrunt"}))
     focus = Focus()
     if changed.templates:
         _template_parents(plan.templates, changed.templates, cwd, focus)

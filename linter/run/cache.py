@@ -121,21 +121,17 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(work: Work, config: Config, today: date, version: str = __version__) -> str:
+    return unit_key(work, run_key_part(config, today, version))
+
+
+def run_key_part(config: Config, today: date, version: str = __version__) -> bytes:
+    """What every unit's key of one run shares: the linter, its libraries, the options and the date (encoded once
+    per run rather than once per unit)."""
     material = {
         "format": FORMAT,
         "version": version,
         "code": code_digest(),
         "dependencies": [list(pair) for pair in dependency_versions()],
-        "kind": work.kind,
-        "name": work.name,
-        "sources": [[s.path, s.digest] for s in work.sources],
-        "tfvars": [[s.path, s.digest] for s in work.tfvars],
-        "broken": list(work.broken),
-        "modules": [[d, [[s.path, s.digest] for s in sources]] for d, sources in work.modules],
-        "remote": [list(r) for r in work.remote],
-        "texts": [[s.path, s.digest] for s in work.texts],
-        "absent": list(work.absent),
-        "variables": [list(pair) for pair in work.variables],
         "config": [
             sorted(config.select) if config.select is not None else None,
             sorted(config.ignore),
@@ -147,7 +143,23 @@ def cache_key(work: Work, config: Config, today: date, version: str = __version_
         ],
         "today": today.isoformat(),
     }
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return json.dumps(material, sort_keys=True).encode()
+
+
+def unit_key(work: Work, run_part: bytes) -> str:
+    material = {
+        "kind": work.kind,
+        "name": work.name,
+        "sources": [[s.path, s.digest] for s in work.sources],
+        "tfvars": [[s.path, s.digest] for s in work.tfvars],
+        "broken": list(work.broken),
+        "modules": [[d, [[s.path, s.digest] for s in sources]] for d, sources in work.modules],
+        "remote": [list(r) for r in work.remote],
+        "texts": [[s.path, s.digest] for s in work.texts],
+        "absent": list(work.absent),
+        "variables": [list(pair) for pair in work.variables],
+    }
+    return hashlib.sha256(run_part + b"\n" + json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
 class ResultCache:

@@ -16,7 +16,7 @@ from typing import Any
 
 from infra_policy_linter.config import Config
 from infra_policy_linter.run.analysis import UnitResult, Work, analyse
-from infra_policy_linter.run.cache import ResultCache, cache_key
+from infra_policy_linter.run.cache import ResultCache, run_key_part, unit_key
 
 Progress = Callable[[int, int], None]
 # Units read with cfn-lint's decoder (and SAM's translator): loading them costs a worker about two seconds.
@@ -73,7 +73,8 @@ def _chunks(indices: list[int], jobs: int) -> list[list[int]]:
 def analyse_all(
     works: list[Work], config: Config, today: date, jobs: int, cache: ResultCache, progress: Progress | None
 ) -> list[UnitResult]:
-    keys = [cache_key(w, config, today) for w in works]
+    run_part = run_key_part(config, today)
+    keys = [unit_key(w, run_part) for w in works]
     results: list[UnitResult | None] = [cache.get(key) for key in keys]
     pending = [i for i, result in enumerate(results) if result is None]
     done = [len(works) - len(pending)]

@@ -132,8 +132,11 @@ def _kind(name: str) -> str | None:
     return None
 
 
-def _classify(path: Path, plan: Plan) -> None:
-    kind = _kind(path.name)
+def _classify(path: Path, plan: Plan, kind: str | None = None, parent: Path | None = None) -> None:
+    """``kind`` and ``parent`` when the caller has them: a directory's files then share one parent path (and its
+    hash) instead of building one each."""
+    kind = kind or _kind(path.name)
+    parent = parent or path.parent
     if kind == "serverless":
         plan.serverless.append(path)
     elif kind == "serverless-code":
@@ -143,9 +146,9 @@ def _classify(path: Path, plan: Plan) -> None:
     elif kind == "unsupported":
         plan.unsupported.append((path, path.name))
     elif kind == "terraform":
-        plan.modules.setdefault(path.parent, []).append(path)
+        plan.modules.setdefault(parent, []).append(path)
     elif kind == "tfvars":
-        plan.tfvars.setdefault(path.parent, []).append(path)
+        plan.tfvars.setdefault(parent, []).append(path)
     elif kind == "template":
         plan.templates.append(path)
 
@@ -252,7 +255,7 @@ def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
             if unrendered(filename):
                 plan.unrendered.append(here / filename)
             else:
-                _classify(here / filename, plan)
+                _classify(here / filename, plan, kind, here)
 
 
 def _order(path: Path) -> tuple[str, ...]:

@@ -275,6 +275,8 @@ class TfFile:
 
 def _nesting_too_deep(text: str) -> int | None:
     """The line where bracket nesting passes MAX_NESTING (the parser would recurse that deep), else None."""
+    if text.count("{") + text.count("[") + text.count("(") <= MAX_NESTING:
+        return None  # too few openers to nest that deep: most files, without a walk through every character
     depth = 0
     line = 1
     for ch in text:

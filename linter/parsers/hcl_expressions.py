@@ -45,6 +45,7 @@ _ORDINARY = re.compile(r'[^$%"\\]+')
 # Blanks, line breaks and comments between tokens; an unclosed /* comment runs to the end.
 _SPACE = re.compile(r"(?:[ \t\r\n]+|#[^\n]*\n?|//[^\n]*\n?|/\*[\s\S]*?\*/|/\*[\s\S]*\Z)*")
 _SPACE_STARTS = frozenset(" \t\r\n#/")
+_NAME_REST = re.compile(r"[\w-]*")
 
 
 class ParsedExpression(str):
@@ -140,8 +141,11 @@ class _Parser:
             self.pos = _SPACE.match(self.src, pos).end()  # type: ignore[union-attr]
 
     def peek(self, token: str) -> bool:
-        self.skip_space()
-        return self.src.startswith(token, self.pos)
+        pos = self.pos
+        src = self.src
+        if pos < len(src) and src[pos] in _SPACE_STARTS:  # skip_space, inline: this is the hottest call
+            self.pos = pos = _SPACE.match(src, pos).end()  # type: ignore[union-attr]
+        return src.startswith(token, pos)
 
     def accept(self, token: str) -> bool:
         if self.peek(token):
@@ -159,10 +163,9 @@ class _Parser:
         self.skip_space()
         start = self.pos
         src = self.src
+        # a letter or "_", then letters, digits, "_" and "-" (\w is exactly str.isalnum() or "_")
         if start < len(src) and (src[start].isalpha() or src[start] == "_"):
-            end = start + 1
-            while end < len(src) and (src[end].isalnum() or src[end] in "_-"):
-                end += 1
+            end = _NAME_REST.match(src, start + 1).end()  # type: ignore[union-attr]
             self.pos = self.token_end = end
             return src[start:end]
         return None
@@ -208,40 +211,44 @@ class _Parser:
 
     def unary(self) -> Node:
         self.skip_space()
-        if self.src.startswith("!", self.pos) and not self.src.startswith("!=", self.pos):
+        char = self.src[self.pos : self.pos + 1]
+        if char == "!" and not self.src.startswith("!=", self.pos):
             self.pos += 1
             return Operation("!", None, self.unary())
-        if self.src.startswith("-", self.pos):
+        if char == "-":
             self.pos += 1
             return Operation("-", None, self.unary())
         return self.postfix(self.primary())
 
     def postfix(self, node: Node) -> Node:
+        src = self.src
         while True:
             self.skip_space()
-            src = self.src
-            if src.startswith(".*", self.pos) or src.startswith("[*]", self.pos):
-                self.pos += 2 if src.startswith(".*", self.pos) else 3
-                self.token_end = self.pos
+            pos = self.pos
+            char = src[pos : pos + 1]
+            if char not in (".", "[") or src.startswith("..", pos):
+                return node
+            if src.startswith(".*", pos) or src.startswith("[*]", pos):
+                self.pos = self.token_end = pos + (2 if char == "." else 3)
                 node = self._step(node, Splat())
-            elif src.startswith(".", self.pos) and not src.startswith("..", self.pos):
+            elif char == ".":
                 self.pos += 1
-                self.skip_space()
-                name = self.ident()
-                if name is None:
-                    digits = self._digits()
-                    if digits is None:
-                        raise HclExpressionError("expected an attribute name after '.'")
-                    node = self._step(node, Index(Lit(int(digits))))
-                else:
-                    node = self._step(node, Attr(name))
-            elif src.startswith("[", self.pos):
+                node = self._step(node, self._attribute_step())
+            else:
                 self.pos += 1
                 index = self.expression()
                 self.expect("]")
                 node = self._step(node, Index(index))
-            else:
-                return node
+
+    def _attribute_step(self) -> Step:
+        """After ``.``: a name, or digits (the legacy index ``a.0``)."""
+        name = self.ident()
+        if name is not None:
+            return Attr(name)
+        digits = self._digits()
+        if digits is None:
+            raise HclExpressionError("expected an attribute name after '.'")
+        return Index(Lit(int(digits)))
 
     @staticmethod
     def _step(node: Node, step: Step) -> Node:

@@ -20,6 +20,7 @@ from infra_policy_linter.model.entities import ParseError
 from infra_policy_linter.parsers.hcl_reader import read_body
 
 MAX_NESTING = 100
+_BRACKETS = re.compile(r"[{}\[\]()]")
 
 # python-hcl2's grammar, with these changes (each keeps python-hcl2's output for every file it already parses):
 # - the block rule keeps its braces, whose tokens carry the block's first and last line. That replaces lark's
@@ -278,16 +279,13 @@ def _nesting_too_deep(text: str) -> int | None:
     if text.count("{") + text.count("[") + text.count("(") <= MAX_NESTING:
         return None  # too few openers to nest that deep: most files, without a walk through every character
     depth = 0
-    line = 1
-    for ch in text:
-        if ch in "{[(":
+    for bracket in _BRACKETS.finditer(text):
+        if bracket.group() in "{[(":
             depth += 1
             if depth > MAX_NESTING:
-                return line
-        elif ch in "}])":
+                return text.count("\n", 0, bracket.start()) + 1
+        else:
             depth -= 1
-        elif ch == "\n":
-            line += 1
     return None
 
 

@@ -73,14 +73,17 @@ def test_lone_references_are_python_hcl2s_text_and_other_expressions_are_parsed(
     body = _same_as_grammar(
         'a = aws_sqs_queue.q.arn\nb = "${ var.x }"\nc = each.value["k"][0].*.id\nd = "${var.x}-suffix"\n'
         "e = [local.arn]\nf = length(var.l) - 1\ng = { for k, v in var.m :\n  k => v }\n"
+        "h = (var.x)\ni = { (var.k) = var.v }\n"
     )
     assert [body[k] for k in "abc"] == ["${aws_sqs_queue.q.arn}", "${var.x}", '${each.value["k"][0].*.id}']
     assert not any(isinstance(body[k], ParsedExpression) for k in "abc")
-    assert [body[k].source for k in "defg"] == [
+    assert [body[k].source for k in "defghi"] == [
         '"${var.x}-suffix"',
         "[local.arn]",
         "length(var.l) - 1",
         "{ for k, v in var.m :\n  k => v }",
+        "(var.x)",
+        "{ (var.k) = var.v }",
     ]
 
 
@@ -101,7 +104,9 @@ def test_blocks_heredocs_and_comments() -> None:
     "text",
     [
         "locals {\n  a = { (var.k) = 1 }\n}\n",  # an expression key: python-hcl2 keeps its text
-        "locals {\n  a = (var.x)\n}\n",  # parentheses around a reference: python-hcl2's own text
+        "locals {\n  a = (1)\n}\n",  # parentheses around a literal: python-hcl2's own text
+        "locals {\n  a = { b = var.x, b = 1 }\n}\n",  # python-hcl2 keeps the last value: no expression left
+        "locals {\n  a = { __b = var.x }\n}\n",  # python-hcl2 does not look under keys starting with __
         'locals {\n  a = "$${x}"\n}\n',  # an escaped interpolation
         "locals {\n  a = x +\n    y\n}\n",  # a line break after an operator: the grammar takes it
     ],

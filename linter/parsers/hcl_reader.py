@@ -186,7 +186,7 @@ class _Reader:
             raise _Unsure("no value on the argument's line")
         node, source = parse_attribute_value(self.text, pos)
         end = pos + len(source)
-        if source.startswith("<<") or not _is_expression(node) or _spans_lines(source):
+        if source.startswith("<<") or not _is_expression(node, source) or _spans_lines(source):
             raise _Unsure("python-hcl2 would not read this as an expression")
         return ParsedExpression(source, node), end
 
@@ -248,10 +248,12 @@ class _Reader:
         return items, pos + 1
 
 
-def _is_expression(node: Node) -> bool:
+def _is_expression(node: Node, source: str) -> bool:
     """Whether python-hcl2's value for this node surely holds ``${`` (so terraform.py's transformer reads it with
     the expression parser): a reference, call, operation, template... in a value. False where python-hcl2 gives
     Python data or a lone reference's text, or where that cannot be told from the tree."""
+    if source.startswith("("):
+        return not isinstance(node, Lit)  # python-hcl2 writes "(...)", never data nor a lone reference
     if isinstance(node, Lit):
         return False  # `(1)`, `1e3`, `"${true}"`, `"$${x}"`: each has its own python-hcl2 form
     if isinstance(node, TupleExpr | ObjectExpr):
@@ -267,12 +269,23 @@ def _holds_expression(node: Node) -> bool:
     if isinstance(node, TupleExpr):
         return any(_holds_expression(item) for item in node.items)
     if isinstance(node, ObjectExpr):
-        if not all(isinstance(key, Lit) and isinstance(key.value, str) for key, _ in node.items):
-            return False  # python-hcl2 keeps an expression in a key as text, not as ${...}
-        return any(_holds_expression(value) for _, value in node.items)
+        return any(_holds_expression(value) for value in _object_values(node))
     if isinstance(node, Ref):
         return node.steps != () or node.root not in ("bool", "number", "string")
     return not isinstance(node, Lit) and not _negative_number(node)
+
+
+def _object_values(node: ObjectExpr) -> list[Node]:
+    """The values python-hcl2 looks in for an expression (terraform.py's _has_expression): the last one of a key
+    given twice, none under a key starting with "__". An expression as a key (kept as text) is a key of its own."""
+    values: dict[object, Node] = {}
+    for number, (key, value) in enumerate(node.items):
+        if isinstance(key, Lit) and isinstance(key.value, str):
+            if not key.value.startswith("__"):
+                values[key.value] = value
+        else:
+            values[number] = value
+    return list(values.values())
 
 
 def _literal_step(step: Attr | Index | Splat) -> bool:

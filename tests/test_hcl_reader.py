@@ -73,17 +73,18 @@ def test_lone_references_are_python_hcl2s_text_and_other_expressions_are_parsed(
     body = _same_as_grammar(
         'a = aws_sqs_queue.q.arn\nb = "${ var.x }"\nc = each.value["k"][0].*.id\nd = "${var.x}-suffix"\n'
         "e = [local.arn]\nf = length(var.l) - 1\ng = { for k, v in var.m :\n  k => v }\n"
-        "h = (var.x)\ni = { (var.k) = var.v }\n"
+        "h = (var.x)\ni = { (var.k) = var.v }\nj = {\n  a = 1\n  (var.k) = var.v\n}\n"
     )
     assert [body[k] for k in "abc"] == ["${aws_sqs_queue.q.arn}", "${var.x}", '${each.value["k"][0].*.id}']
     assert not any(isinstance(body[k], ParsedExpression) for k in "abc")
-    assert [body[k].source for k in "defghi"] == [
+    assert [body[k].source for k in "defghij"] == [
         '"${var.x}-suffix"',
         "[local.arn]",
         "length(var.l) - 1",
         "{ for k, v in var.m :\n  k => v }",
         "(var.x)",
         "{ (var.k) = var.v }",
+        "{\n  a = 1\n  (var.k) = var.v\n}",
     ]
 
 

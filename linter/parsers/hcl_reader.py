@@ -356,4 +356,7 @@ def _element_ends(source: str, newline: int, comment: int) -> bool:
     if line and line[-1] in "=:?+-*/%<>!&|.":
         return False
     following = _GAP.match(source, newline).end()  # type: ignore[union-attr]
-    return following == len(source) or source[following] in '}"' or bool(_NAME.match(source, following))
+    if following == len(source) or source[following] in '}"' or _NAME.match(source, following):
+        return True
+    # `(k) = v`, an expression key: unless the line before ends in a name, which `(` would call
+    return source[following] == "(" and (not line or line[-1] in ',{}[]()"')

@@ -50,6 +50,7 @@ _TRAVERSAL = re.compile(_ROOT + _STEPS + r"(?![\w.\[(:-])")
 _QUOTED_TRAVERSAL = re.compile(r'"\$\{[ \t]*(' + _ROOT + _STEPS + r')[ \t]*\}"')
 # What matters to _spans_lines in code and in a quoted string (escapes, $${ and %%{ are text).
 _CODE_MARKS = re.compile(r'["\n()\[\]{}#]|//|/\*')
+_ENDS_IN_NAME = re.compile(r"(?:^|[^\w.-])[^\W\d][\w-]*\Z")
 _FOR = re.compile(r"[ \t\n]*for(?![\w-])")  # an object's brace that opens a for expression
 _STRING_MARKS = re.compile(r'\\[\s\S]|"|\$\$\{|%%\{|[$%]\{')
 # The grammar's heredoc token (terraform.py's edit of python-hcl2's) and the transformer's reading of it.
@@ -358,5 +359,5 @@ def _element_ends(source: str, newline: int, comment: int) -> bool:
     following = _GAP.match(source, newline).end()  # type: ignore[union-attr]
     if following == len(source) or source[following] in '}"' or _NAME.match(source, following):
         return True
-    # `(k) = v`, an expression key: unless the line before ends in a name, which `(` would call
-    return source[following] == "(" and (not line or line[-1] in ',{}[]()"')
+    # `(k) = v`, an expression key: unless the line before ends in a bare name, which `(` would call
+    return source[following] == "(" and not _ENDS_IN_NAME.search(line)

@@ -58,3 +58,23 @@ def test_translator_patches_are_scoped_to_the_linter_call() -> None:
         assert RegionConfiguration.is_service_supported("serverlessrepo", "us-east-1") is True
     assert translator_module.make_policy_template_for_function_plugin is make
     assert RegionConfiguration.__dict__["is_service_supported"] is descriptor
+
+
+def test_resource_type_map_and_sam_type_lookup_are_scoped_and_answer_as_shipped() -> None:
+    import samtranslator.translator.translator as translator_module
+    from samtranslator.model import sam_resources
+    from samtranslator.sdk.resource import SamResourceType
+
+    from infra_policy_linter.resolve.cloudformation.sam_translator_patches import scoped_patches
+
+    resolver_class = translator_module.ResourceTypeResolver
+    has_value = SamResourceType.__dict__["has_value"]
+    asked = ["AWS::Serverless::Function", "AWS::Serverless::Connector", "AWS::SQS::Queue", "", {"a": 1}, None, 3]
+    shipped = [SamResourceType.has_value(value) for value in asked]
+    with scoped_patches():
+        resolver = translator_module.ResourceTypeResolver(sam_resources)
+        assert translator_module.ResourceTypeResolver(sam_resources) is resolver  # made once
+        assert resolver.resource_types == resolver_class(sam_resources).resource_types
+        assert [SamResourceType.has_value(value) for value in asked] == shipped == [True, False, False] + [False] * 4
+    assert translator_module.ResourceTypeResolver is resolver_class
+    assert SamResourceType.__dict__["has_value"] is has_value

@@ -92,6 +92,13 @@ def _is_duplicate(match: Any) -> bool:
 
 
 def _decode_yaml(text: str) -> tuple[Any, list[Any]]:
+    """cfn-lint's decoding: built in one pass where that gives the same objects (parsers/template_yaml.py),
+    by cfn-lint itself otherwise (and whenever something is wrong, so that it says what)."""
+    from infra_policy_linter.parsers.template_yaml import decode
+
+    body = decode(text)
+    if body is not None:
+        return body, []
     from cfnlint.decode import decode_str
 
     decoded: tuple[Any, list[Any]] = decode_str(text)

@@ -197,3 +197,22 @@ def test_two_stages_hand_the_first_worker_terraform_and_the_others_templates_fir
     assert rest.handed == [["w3"], ["w4"], ["w5"], ["w2"]]
     stages.submit(first, prefer_templates=False)  # nothing left: nothing handed, nothing counted
     assert stages.busy == {first: 2, rest: 4}
+
+
+def test_sam_translator_is_loaded_before_forking_only_when_a_template_may_be_sam() -> None:
+    import subprocess
+
+    from infra_policy_linter.run.workers import _may_be_sam
+
+    plain = Work("cloudformation", "a.yaml", (Source("a.yaml", b"Resources:\n  Q: {Type: AWS::SQS::Queue}\n"),))
+    sam = Work("cloudformation", "b.yaml", (Source("b.yaml", b"Transform: AWS::Serverless-2016-10-31\n"),))
+    module = Work("terraform", "m", (Source("m/main.tf", b"# AWS::Serverless::Function\n"),))
+    found = [_may_be_sam([plain, sam, module], pending) for pending in ([0], [0, 1], [1], [2])]
+    assert found == [False, True, True, False]
+    code = (
+        "import sys\nfrom infra_policy_linter.run.workers import _prepare_workers\n"
+        "_prepare_workers({'cloudformation'}, sam=False)\n"
+        "print('cfnlint.decode.cfn_yaml' in sys.modules, 'samtranslator.translator.translator' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "True False"

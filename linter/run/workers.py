@@ -31,11 +31,11 @@ def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache
     return result
 
 
-def _prepare_workers(kinds: AbstractSet[str]) -> None:
+def _prepare_workers(kinds: AbstractSet[str], sam: bool = True) -> None:
     """Load what the workers need once, here, before they are forked, instead of once per worker: the HCL
-    parser, the rules, the IAM catalogue, and for templates cfn-lint's decoder and the SAM translator (importing
-    cfn-lint's decoder imports cfn-lint, sympy and networkx: about a second and a half; SAM's translator most of
-    another second)."""
+    parser, the rules, the IAM catalogue, and for templates cfn-lint's decoder and, when a template may be SAM's
+    (``sam``), the SAM translator (importing cfn-lint's decoder imports cfn-lint, sympy and networkx: about a
+    second; SAM's translator, with boto3, about half a second more)."""
     if kinds - TEMPLATE_KINDS:
         from infra_policy_linter.parsers.terraform import parse_hcl
 
@@ -43,11 +43,25 @@ def _prepare_workers(kinds: AbstractSet[str]) -> None:
     if kinds & TEMPLATE_KINDS:
         # imported, not warmed up with a parse: a warm-up text that the template sniff turns away loads nothing
         import cfnlint.decode  # noqa: F401
-        import samtranslator.translator.translator  # noqa: F401
+
+        if sam:
+            import samtranslator.translator.translator  # noqa: F401
     import infra_policy_linter.rules  # noqa: F401
     from infra_policy_linter.iam.catalogue import services
 
     services()
+
+
+def _may_be_sam(works: list[Work], pending: list[int]) -> bool:
+    """Whether a pending template may go through the SAM transform: one does only when it names the transform
+    (``AWS::Serverless-2016-10-31``) or holds an ``AWS::Serverless::`` resource (sam_transform.uses_sam), and both
+    are in the text. (A miss costs time only: a worker then imports the translator itself.)"""
+    return any(
+        b"AWS::Serverless" in source.data
+        for i in pending
+        if works[i].kind == "cloudformation"
+        for source in works[i].sources
+    )
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -116,7 +130,7 @@ def _analyse_in_workers(
     if kinds & TEMPLATE_KINDS and kinds - TEMPLATE_KINDS:
         _analyse_in_two_stages(works, keys, order, jobs, job, finished)
         return
-    _prepare_workers(kinds)
+    _prepare_workers(kinds, _may_be_sam(works, pending))
     # Workers are forked after the HCL parser is loaded (they share it) and ignore Ctrl-C: the interrupt is
     # this process's to handle, by stopping them, so no worker prints a traceback.
     pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)
@@ -151,7 +165,7 @@ def _analyse_in_two_stages(
     _prepare_workers({works[i].kind for chunk in stages.terraform for i in chunk})
     try:
         first = stages.start(1, prefer_templates=False)
-        _prepare_workers(TEMPLATE_KINDS)
+        _prepare_workers(TEMPLATE_KINDS, _may_be_sam(works, [i for chunk in stages.templates for i in chunk]))
         stages.start(jobs - 1, prefer_templates=True)
         while any(stages.busy.values()):
             pool, chunk, out, error = stages.done.get()

@@ -60,9 +60,11 @@ class _Builder:
     """Builds what cfn-lint's ``NodeConstructor`` builds from one composed document without aliases."""
 
     def __init__(self, loader: Any) -> None:
+        import yaml
         from cfnlint.decode import cfn_yaml
         from cfnlint.decode.node import dict_node, list_node, str_node
 
+        self.scalar, self.mapping, self.sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
         self.loader = loader
         self.constructors = loader.yaml_constructors
         self.multi_constructor = cfn_yaml.multi_constructor
@@ -71,22 +73,20 @@ class _Builder:
         self.str_node = str_node
 
     def build(self, node: Any, depth: int) -> Any:
-        import yaml
-
         if depth > _MAX_DEPTH:
             raise _Doubt
         tag = node.tag
         if tag[:1] == "!":  # a short form: cfn-lint's own multi-constructor, on the loader's own construction
             return self.multi_constructor(self.loader, tag[1:], node)
         kind = type(node)
-        if kind is yaml.ScalarNode:
+        if kind is self.scalar:
             if tag == _STR:
                 return self.str_node(node.value, node.start_mark, node.end_mark)
             if tag in _SCALARS:
                 return self.constructors[tag](self.loader, node)
-        elif kind is yaml.MappingNode and tag == _MAP:
+        elif kind is self.mapping and tag == _MAP:
             return self.dict_node(self._mapping(node, depth), node.start_mark, node.end_mark, False)
-        elif kind is yaml.SequenceNode and tag == _SEQ:
+        elif kind is self.sequence and tag == _SEQ:
             items = [self.build(child, depth + 1) for child in node.value]
             return self.list_node(items, node.start_mark, node.end_mark)
         raise _Doubt
@@ -94,11 +94,9 @@ class _Builder:
     def _mapping(self, node: Any, depth: int) -> dict[Any, Any]:
         """The keys and values in order. cfn-lint reports a key given twice or a null key; a merge key changes
         what a mapping holds: all of those are its to handle."""
-        import yaml
-
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if type(key_node) is not yaml.ScalarNode or key_node.tag not in _KEY_TAGS:
+            if type(key_node) is not self.scalar or key_node.tag not in _KEY_TAGS:
                 raise _Doubt
             key = self.build(key_node, depth + 1)
             if key is None or key in mapping or (type(key) is float and key != key):  # noqa: PLR0124 - NaN

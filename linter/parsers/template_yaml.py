@@ -3,16 +3,17 @@
 cfn-lint already composes with libyaml (``CfnFullLoader`` is a ``CSafeLoader``); what costs is its constructor:
 PyYAML's generic machinery (a cache of every node, recursion bookkeeping, generators exhausted by tuple unpacking,
 each mapping flattened twice, duplicate keys found by a scan of the keys so far) runs in Python for every node,
-about 60% of decoding a template. For the plain documents templates are, this builds the very same objects
-directly: cfn-lint's loader composes (same parser, resolver and tags), cfn-lint's node classes hold the values at
-the composer's marks, scalars other than strings come from the loader's own constructors and short-form tags
-(``!Ref``, ``!Sub`` ...) from cfn-lint's own ``multi_constructor``.
+about two thirds of decoding a template (libyaml's composing is the rest). For the plain documents templates are,
+this builds the very same objects directly: cfn-lint's loader composes (same parser, resolver and tags), cfn-lint's
+node classes hold the values at the composer's marks, scalars other than strings come from the loader's own
+constructors and short-form tags (``!Ref``, ``!Sub`` ...) from cfn-lint's own ``multi_constructor``.
 
 Whatever this does not vouch for returns None and the caller decodes with cfn-lint as before, so errors, their
-messages and their lines stay cfn-lint's: text with an anchor (``&``: aliases, the alias-expansion guard and the
-alias positions cfn-lint records), a key given twice, a null, merge (``<<``) or non-scalar key, an unknown tag, a
-document nested deeper than ``_MAX_DEPTH``, an empty document, or any exception. tests/test_template_yaml.py
-decodes every template fixture and the generated corpus both ways and compares types, values and marks.
+messages and their lines stay cfn-lint's: text with an ``&`` anywhere (it may hold an anchor: aliases, the
+alias-expansion guard and the alias positions cfn-lint records), a key given twice, a null, merge (``<<``) or
+non-scalar key, an unknown tag, a document nested deeper than ``_MAX_DEPTH``, an empty or null document, or any
+exception. tests/test_template_yaml.py decodes every template fixture and the generated corpus both ways and
+compares classes, values and marks (``python -m tests.test_template_yaml DIR...`` does it on any tree).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ _MAP = _YAML + "map"
 _SEQ = _YAML + "seq"
 # Scalars whose constructors are plain functions of the node (no generators, no state): the loader's own are used.
 _SCALARS = frozenset(_YAML + name for name in ("null", "bool", "int", "float", "timestamp"))
-# cfn-lint's constructor recurses through three frames a level: deeper documents go its way, so that a document
-# too deep for it fails here the same way (and one this shallow is far from any recursion limit).
+# cfn-lint's constructor recurses through two (mapping) to five (sequence) frames a level, this one frame: deeper
+# documents go its way, so that one too deep for it fails the same way (and one this shallow is far from the limit).
 _MAX_DEPTH = 64
 
 

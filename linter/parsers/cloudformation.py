@@ -60,7 +60,7 @@ def parse_template(display: str, text: str) -> Template | ParseError | None:
         return None
     language: Language = "json" if text.lstrip().startswith("{") else "yaml"
     try:
-        body, matches = _decode_json(text) if language == "json" else _decode_yaml(text)
+        body, matches = _decode_json(text) if language == "json" else decode_yaml(text)
     except RecursionError:
         return ParseError(display, None, None, "invalid template: nesting too deep")
     except Exception as exc:  # the decoder reports most problems as matches; anything else is still bad input
@@ -91,7 +91,7 @@ def _is_duplicate(match: Any) -> bool:
     return getattr(rule, "id", "") == "E0000" and str(getattr(match, "message", "")).startswith("Duplicate found")
 
 
-def _decode_yaml(text: str) -> tuple[Any, list[Any]]:
+def decode_yaml(text: str) -> tuple[Any, list[Any]]:
     """cfn-lint's decoding: built in one pass where that gives the same objects (parsers/template_yaml.py),
     by cfn-lint itself otherwise (and whenever something is wrong, so that it says what)."""
     from infra_policy_linter.parsers.template_yaml import decode
@@ -114,7 +114,7 @@ def _decode_json(text: str) -> tuple[Any, list[Any]]:
         json.loads(text)
     except json.JSONDecodeError as exc:
         return None, [_Problem(exc.lineno, exc.colno, exc.msg)]
-    return _decode_yaml(text)
+    return decode_yaml(text)
 
 
 @dataclass

@@ -37,10 +37,10 @@ class SamOrigin(_SamOrigin):
 
 def parse_yaml(path: str, text: str) -> Any:
     """serverless.yml (or a file it reads) with positions; CloudFormation short tags (``!GetAtt``) as intrinsics."""
-    from cfnlint.decode import decode_str
+    from infra_policy_linter.parsers.cloudformation import decode_yaml
 
     try:
-        body, matches = decode_str(text)
+        body, matches = decode_yaml(text)
     except Exception as exc:  # the decoder reports most problems as matches; anything else is still bad input
         return ParseError(path, None, None, f"invalid YAML: {exc}")
     if matches and body is None:

@@ -18,14 +18,18 @@ from typing import Any
 
 # A local template path: not a URL, ends like a template. Read from the raw text, before parsing, so that
 # discovery can group parent and children into one unit (and one cache entry) cheaply.
-_LOCAL_REF = re.compile(r"""(?:TemplateURL|Location)["']?\s*:\s*["']?([^"'\s{},\[\]]+\.(?:ya?ml|json|template))["']?""")
+# (One pattern per key: a pattern that starts with a fixed word is found by a fast substring scan.)
+_LOCAL_REFS = tuple(
+    re.compile(key + r"""["']?\s*:\s*["']?([^"'\s{},\[\]]+\.(?:ya?ml|json|template))["']?""")
+    for key in ("TemplateURL", "Location")
+)
 PACKAGED = "https://s3.amazonaws.com/sam-package/"  # what the SAM transform makes of a local Location
 
 
 def local_template_refs(parent: Path, text: str) -> list[Path]:
     """Local child templates a template names (existing files only), relative to the parent's folder."""
     found = []
-    for m in _LOCAL_REF.finditer(text):
+    for m in (m for pattern in _LOCAL_REFS for m in pattern.finditer(text)):
         start = m.start() - (1 if m.start() > 0 and text[m.start() - 1] in "\"'" else 0)  # with a quoted key's quote
         if "AWS::Include" in text[max(0, start - 160) : start]:
             continue  # an AWS::Include snippet (Fn::Transform), not a nested stack
@@ -81,16 +85,25 @@ def scope_addresses(node: Any, scope: str, seen: set[int] | None = None) -> None
 
 # Fn::ImportValue of a literal name, and Export names that are literal: the only pairs that can be told apart
 # without knowing stack names (an export named `${AWS::StackName}-Arn` depends on the name the stack is given).
-_IMPORT = re.compile(
-    r"""(?:Fn::ImportValue["']?\s*:|!ImportValue)\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*(?:$|[,}\]])""", re.M
+# (Each starts with a fixed word, found by a fast substring scan; the YAML export's "only blanks before it on its
+# line" is checked on each candidate.)
+_IMPORTS = tuple(
+    re.compile(start + r"""\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*(?:$|[,}\]])""", re.M)
+    for start in (r"""Fn::ImportValue["']?\s*:""", "!ImportValue")
 )
-_EXPORT_YAML = re.compile(r"""^\s*Export:\s*\n\s*Name:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*$""", re.M)
+_EXPORT_YAML = re.compile(r"""Export:\s*\n\s*Name:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*$""", re.M)
 _EXPORT_INLINE = re.compile(r"""Export["']?\s*:\s*\{\s*["']?Name["']?\s*:\s*["']?([A-Za-z0-9:_.\-]+)["']?\s*\}""")
 
 
 def imported_names(text: str) -> set[str]:
-    return set(_IMPORT.findall(text))
+    return {name for pattern in _IMPORTS for name in pattern.findall(text)}
 
 
 def exported_names(text: str) -> set[str]:
-    return set(_EXPORT_YAML.findall(text)) | set(_EXPORT_INLINE.findall(text))
+    yaml = {m.group(1) for m in _EXPORT_YAML.finditer(text) if _starts_its_line(text, m.start())}
+    return yaml | set(_EXPORT_INLINE.findall(text))
+
+
+def _starts_its_line(text: str, at: int) -> bool:
+    """Only blanks between the start of the line and ``at``."""
+    return not text[text.rfind("\n", 0, at) + 1 : at].strip()

@@ -196,12 +196,15 @@ def _template_works(plan: Plan, cwd: Path, config: Config, errors: list[ParseErr
     reads = _read_templates(plan, cwd, config, errors)
     nested = _nested_templates(reads, cwd, config)
     children = {c.resolve() for kids in nested.values() for c in kids}
+    # Resolving every template's path costs a system call per part: only a path with a child's name, or a link
+    # (whose target may have one), can resolve to a child.
+    child_names = {c.name for c in children}
     for path, exporters in _exporters(reads).items():  # read with the template, so a change there re-lints it
         nested[path] = nested.get(path, []) + [e for e in exporters if e not in nested.get(path, [])]
     works: list[Work] = []
     for path, read in reads.items():
         if _looks_like_template(read.data):
-            if children and path.resolve() in children:
+            if (path.name in child_names or path.is_symlink()) and path.resolve() in children:
                 continue  # judged inside the template that nests it, with the parameters it passes
             kids = (
                 reads.get(c) or read_source(c, display_path(c, cwd), config.max_file_size) for c in nested.get(path, [])

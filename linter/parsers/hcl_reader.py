@@ -260,8 +260,9 @@ def _is_expression(node: Node, source: str) -> bool:
     if isinstance(node, TupleExpr | ObjectExpr):
         return _holds_expression(node)
     if isinstance(node, Ref):
-        # a traversal with literal steps may be python-hcl2's lone-reference text
-        return not (isinstance(node.root, str) and all(_literal_step(step) for step in node.steps))
+        # a traversal with literal steps may be python-hcl2's lone-reference text (`true.x` too: "${True.x}")
+        root_may_be_a_name = isinstance(node.root, str | Lit)
+        return not (root_may_be_a_name and all(_literal_step(step) for step in node.steps))
     return not _negative_number(node)
 
 

@@ -81,5 +81,7 @@ def test_the_quick_answers_are_taken() -> None:
     assert m._edges_differ(m._known_edges(role, False, False), m._known_edges(other, False, False))
     assert m.same(role, other) is False
     assert m._takes_anything([Unknown("var.name")]) and not m._takes_anything([account()])
+    assert m._certainly_matches("*", role) and m._certainly_matches(role, Text(role.parts))
+    assert not m._certainly_matches(Text(("arn:aws:iam::", account(), ":role/*")), role)
     generated = [Unknown("q.name", atom=True)]
     assert m._lone_atom(generated, list("orders")) and not m._lone_atom(generated, [m.STAR])

@@ -256,6 +256,8 @@ def match(pattern: Any, subject: Any, fold_case: bool = False) -> Tri:
         subject = Text((subject,))
     if not isinstance(pattern, (str, Text)) or not isinstance(subject, (str, Text)):
         return False
+    if _certainly_matches(pattern, subject):
+        return True  # a statement about the very queue that is asked for, or about "*"
     if _edges_differ(_known_edges(pattern, True, fold_case), _known_edges(subject, False, fold_case)):
         return False  # a queue's ARN against a statement about another queue: no search needed
     ptoks = list(_tokens_cached(pattern, True, fold_case))
@@ -314,6 +316,15 @@ def identity(value: Any) -> Identity | None:
         elif part:
             out.append(part)
     return tuple(out)
+
+
+def _certainly_matches(pattern: str | Text, subject: str | Text) -> bool:
+    """A pattern of stars only, or the subject itself written without wildcards (what the search would find)."""
+    parts = pattern.parts if isinstance(pattern, Text) else (pattern,)
+    literal = [p for p in parts if isinstance(p, str)]
+    if len(literal) == len(parts) and "".join(literal) and not "".join(literal).strip("*"):
+        return True
+    return not any(_WILDCARD.search(p) for p in literal) and identity(pattern) == identity(subject)
 
 
 def _known_edges(value: str | Text, wildcards: bool, fold_case: bool) -> tuple[str, str]:

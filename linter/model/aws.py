@@ -152,7 +152,12 @@ def arn_fields(value: Any) -> list[Any] | None:
         known = value.split(":", 5)
         return known if len(known) == 6 and known[0] == "arn" else None
     fields = _arn_field_parts(value)
-    return None if fields is None else [make_text(field) for field in fields]
+    return None if fields is None else [_field_value(field) for field in fields]
+
+
+def _field_value(parts: list[values.Part]) -> Any:
+    """One field as a value: most are one literal (make_text would return it as it is)."""
+    return parts[0] if len(parts) == 1 and type(parts[0]) is str else make_text(parts)
 
 
 def _arn_field_parts(value: Any) -> list[list[values.Part]] | None:
@@ -179,7 +184,7 @@ def service_of(value: Any) -> str | None:
         fields = arn_fields(value)
         return fields[2] if fields is not None else None
     parts = _arn_field_parts(value)  # only the service field is made into a value
-    service = make_text(parts[2]) if parts is not None else None
+    service = _field_value(parts[2]) if parts is not None else None
     return service if isinstance(service, str) else None
 
 

@@ -74,9 +74,19 @@ class Evaluator:
         return self.declarations.prefix
 
     # -- evaluation ------------------------------------------------------------------------------------------
+    def parse(self, raw: Any) -> Node:
+        """``raw`` (an attribute value as python-hcl2 gives it) as an expression; strings parsed once per unit.
+        Raises HclExpressionError as parse_value does."""
+        if type(raw) is not str:
+            return parse_value(raw)  # a ParsedExpression holds its node; lists and objects are rarely re-read
+        parsed = self.library.expressions
+        if raw not in parsed:
+            parsed[raw] = parse_value(raw)
+        return parsed[raw]
+
     def evaluate_raw(self, raw: Any, scope: Scope | None = None) -> Any:
         try:
-            node = parse_value(raw)
+            node = self.parse(raw)
         except HclExpressionError as exc:
             return Unknown("expression", f"an expression the linter cannot read ({exc})")
         return self.evaluate(node, scope or Scope())

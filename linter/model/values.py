@@ -144,7 +144,8 @@ def make_text(pieces: Iterable[Any], assumptions: Iterable[str] = ()) -> Any:
     parts: list[Part] = []
     assumed: set[str] = set(assumptions)
     for piece in pieces:
-        if type(piece) is str:
+        kind = type(piece)
+        if kind is str or kind is Unknown:  # most pieces of an ARN: taken as they are
             parts.append(piece)
             continue
         parts.extend(_text_parts(piece))

@@ -98,6 +98,7 @@ class Evaluator:
         if cache_key in memo.arguments:
             return memo.arguments[cache_key]
         if cache_key in memo.active_arguments:
+            self.library.cycles_met += 1
             return Unknown(f"{block.address}.{key}", f"{block.address}.{key} refers to itself")
         memo.active_arguments.add(cache_key)
         try:
@@ -385,6 +386,7 @@ class Evaluator:
         if name in memo.locals:
             return memo.locals[name]
         if name in memo.active_locals:
+            self.library.cycles_met += 1
             return Unknown(f"local.{name}", f"local.{name}, which refers to itself")
         if name not in self.declarations.locals:
             return Unknown(f"local.{name}", f"local.{name}, which is not declared in this module")

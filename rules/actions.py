@@ -9,7 +9,7 @@ from infra_policy_linter.findings.finding import Finding
 from infra_policy_linter.iam.catalogue import problem
 from infra_policy_linter.model.entities import Unit
 from infra_policy_linter.rules.base import Rule
-from infra_policy_linter.verdicts.link import find_role, role_grants
+from infra_policy_linter.verdicts.link import index_of, role_grants
 
 
 class UnknownAction(Rule):
@@ -31,7 +31,7 @@ class UnknownAction(Rule):
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         seen: set[tuple[str, int, str]] = set()
         for fn in unit.functions:
-            role, _ = find_role(unit, fn)
+            role, _ = index_of(unit, shared).role_of(fn)
             if role is None:
                 continue
             for policy in role_grants(unit, role, shared).policies:

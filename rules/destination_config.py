@@ -12,7 +12,7 @@ from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import Destination, InvokeConfig, Location, Unit
 from infra_policy_linter.model.values import display, plain
 from infra_policy_linter.rules.base import Rule
-from infra_policy_linter.verdicts.link import find_function, function_name_of
+from infra_policy_linter.verdicts.link import function_name_of, index_of
 from infra_policy_linter.verdicts.requirements import FAILURE_DESTINATION_SOURCES, source_service_of
 
 
@@ -131,7 +131,7 @@ class InvalidDestination(Rule):
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         for config in unit.invoke_configs:
-            fn, _ = find_function(unit, config)
+            fn, _ = index_of(unit, shared).function_of(config)
             label = fn.address if fn else (config.function_address or display(config.function))
             name = fn.name if fn else function_name_of(config.function)
             for dest in config.destinations:
@@ -190,7 +190,7 @@ class RetryLimits(Rule):
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
         for config in unit.invoke_configs:
-            fn, _ = find_function(unit, config)
+            fn, _ = index_of(unit, shared).function_of(config)
             label = fn.address if fn else (config.function_address or display(config.function))
             for value, location, low, high, what in (
                 (config.retry_attempts, config.retry_location, 0, 2, "maximum retry attempts"),

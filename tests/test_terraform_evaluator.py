@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra_policy_linter.model.values import Environment, Text, Unknown
+from infra_policy_linter.model import aws
+from infra_policy_linter.model.values import Environment, Text, Unknown, account, region
 from infra_policy_linter.parsers.terraform import TfFile, parse_hcl
-from infra_policy_linter.resolve.terraform.blocks import Block, Declarations, ModuleLibrary, Scope
+from infra_policy_linter.resolve.terraform.blocks import Block, Declarations, ModuleLibrary, Scope, scope_key
 from infra_policy_linter.resolve.terraform.expressions import Evaluator
 from infra_policy_linter.resolve.terraform.module import TerraformModule
 from infra_policy_linter.resolve.terraform.references import Passed
@@ -92,3 +93,31 @@ def test_a_default_list_gives_one_instance_per_element_with_its_assumption() -> 
     assumed = Text(("a",), frozenset({"var.names takes its default"}))
     assert found[0][1].each_key == "a" and found[0][1].each_value == assumed
     assert isinstance(module.evaluator.local("input"), Unknown)  # a root module: nobody passes var.passed
+
+
+CYCLE = """
+resource "aws_sqs_queue" "q" {
+  name = "q-${aws_sqs_queue.q.arn}"
+}
+resource "aws_sqs_queue" "plain" {
+  name = "plain"
+}
+"""
+
+
+def test_computed_attributes_are_kept_unless_a_reference_cycle_was_met() -> None:
+    tf = parse_hcl("main.tf", CYCLE)
+    assert isinstance(tf, TfFile)
+    module = TerraformModule(".", [tf], [])
+    ev = module.evaluator
+    q = module.declarations.resources[("aws_sqs_queue", "q")]
+    plain = module.declarations.resources[("aws_sqs_queue", "plain")]
+    name = ev.argument(q, "name")  # reads q.arn, whose table meets the name being evaluated: a cycle
+    assert ev.library.cycles_met == 1 and ev.memo.attributes == {}
+    assert "refers to itself" in repr(name)
+    # Read again, the ARN is made from the name as it is kept, not from what stood in for it inside the cycle.
+    arn = module.resource_attribute(q, "arn", Scope())
+    assert arn == aws.queue_arn(region(), account(), name)
+    assert list(ev.memo.attributes) == [("resource", "aws_sqs_queue", "q", scope_key(Scope()))]
+    assert module.resource_attribute(plain, "url", Scope()) == aws.queue_url(region(), account(), "plain")
+    assert ev.library.cycles_met == 1 and len(ev.memo.attributes) == 2

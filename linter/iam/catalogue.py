@@ -27,6 +27,12 @@ def actions(service: str) -> tuple[str, ...]:
     return tuple(f"{service}:{name}" for name in _data().actions.get_actions_for_service(service))
 
 
+@lru_cache(maxsize=512)
+def _lowered(service: str) -> frozenset[str]:
+    """The service's actions in lower case: IAM matches action names without regard to case."""
+    return frozenset(a.lower() for a in actions(service))
+
+
 def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.I)
 
@@ -54,7 +60,7 @@ def problem(action: str) -> str | None:
         if any(regex.fullmatch(a) for a in known):
             return None
         return f"{action} matches no {service_key} action"
-    if any(a.lower() == action.lower() for a in known):
+    if action.lower() in _lowered(service_key):
         return None
     suggestion = closest(action)
     return f"{action} is not an IAM action" + (f"; did you mean {suggestion}?" if suggestion else "")
@@ -121,6 +127,7 @@ def _verb_fit(action: str, known: tuple[str, ...]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # the same misspelling is looked up for each verdict whose policies hold it
 def closest(action: str) -> str | None:
     service = action.partition(":")[0].lower()
     known = actions(service)

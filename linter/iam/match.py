@@ -14,6 +14,8 @@ from infra_policy_linter.model.values import ACCOUNT, REGION, Text, Unknown
 
 Tri = bool | None
 
+_WILDCARD = re.compile(r"[*?]")
+
 # Tokens: a one-character str is a literal, STAR/ANY are the wildcards, an Unknown is a named unknown piece.
 STAR = object()
 ANY = object()
@@ -204,6 +206,30 @@ def _possible(pattern: list[Any], subject: list[Any]) -> bool:
     characters (a ``*`` or an opaque unknown), or an atom (a generated name: one opaque, unique token). The
     answer is whether their intersection is non-empty.
     """
+    if _takes_anything(pattern) or _takes_anything(subject):
+        return True
+    if _lone_atom(pattern, subject) or _lone_atom(subject, pattern):
+        return False
+    return _paths_meet(pattern, subject)
+
+
+def _takes_anything(tokens: list[Any]) -> bool:
+    """One run that may hold any text (``*``, an opaque unknown that is not one ARN field): it meets every value."""
+    if len(tokens) != 1 or not _is_run(tokens[0]):
+        return False
+    return not (isinstance(tokens[0], Unknown) and tokens[0].name in (REGION, ACCOUNT))
+
+
+def _lone_atom(one: list[Any], other: list[Any]) -> bool:
+    """Does ``one`` hold an atom that ``other`` cannot meet? Only a run or the same atom takes an atom."""
+    atoms = {t.name for t in one if isinstance(t, Unknown) and t.atom}
+    if not atoms or any(_is_run(t) for t in other):
+        return False
+    return not atoms <= {t.name for t in other if isinstance(t, Unknown) and t.atom}
+
+
+def _paths_meet(pattern: list[Any], subject: list[Any]) -> bool:
+    """The search itself: positions (i, j) both languages can reach together, from the start to both ends."""
     n, m = len(pattern), len(subject)
     seen = {(0, 0)}
     stack = [(0, 0)]
@@ -230,6 +256,10 @@ def match(pattern: Any, subject: Any, fold_case: bool = False) -> Tri:
         subject = Text((subject,))
     if not isinstance(pattern, (str, Text)) or not isinstance(subject, (str, Text)):
         return False
+    if _certainly_matches(pattern, subject):
+        return True  # a statement about the very queue that is asked for, or about "*"
+    if _edges_differ(_known_edges(pattern, True, fold_case), _known_edges(subject, False, fold_case)):
+        return False  # a queue's ARN against a statement about another queue: no search needed
     ptoks = list(_tokens_cached(pattern, True, fold_case))
     stoks = list(_tokens_cached(subject, False, fold_case))
     ptoks, stoks = _strip_common_ends(ptoks, stoks)
@@ -252,10 +282,12 @@ def same(a: Any, b: Any) -> Tri:
         b = Text((b,))
     if not isinstance(a, (str, Text)) or not isinstance(b, (str, Text)):
         return bool(a == b)
+    if identity(a) == identity(b):
+        return True
+    if _edges_differ(_known_edges(a, False, False), _known_edges(b, False, False)):
+        return False  # two roles' ARNs, say: no search needed
     at = list(_tokens_cached(a, False, False))
     bt = list(_tokens_cached(b, False, False))
-    if at == bt:
-        return True
     at, bt = _strip_common_ends(at, bt)
     if _literal_ends_differ(at, bt):
         return False
@@ -284,6 +316,38 @@ def identity(value: Any) -> Identity | None:
         elif part:
             out.append(part)
     return tuple(out)
+
+
+def _certainly_matches(pattern: str | Text, subject: str | Text) -> bool:
+    """A pattern of stars only, or the subject itself written without wildcards (what the search would find)."""
+    parts = pattern.parts if isinstance(pattern, Text) else (pattern,)
+    literal = [p for p in parts if isinstance(p, str)]
+    if len(literal) == len(parts) and "".join(literal) and not "".join(literal).strip("*"):
+        return True
+    return not any(_WILDCARD.search(p) for p in literal) and identity(pattern) == identity(subject)
+
+
+def _known_edges(value: str | Text, wildcards: bool, fold_case: bool) -> tuple[str, str]:
+    """The literal text a value certainly starts and ends with: up to its first (from its last) unknown piece,
+    or in a pattern, wildcard."""
+    parts = value.parts if isinstance(value, Text) else (value,)
+    first = parts[0] if parts and isinstance(parts[0], str) else ""
+    last = parts[-1] if parts and isinstance(parts[-1], str) else ""
+    if fold_case:
+        first, last = first.lower(), last.lower()
+    if wildcards:
+        first = _WILDCARD.split(first, 1)[0]
+        last = _WILDCARD.split(last)[-1]
+    return first, last
+
+
+def _edges_differ(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Do two values' known starts (or ends) disagree, so that no value of their unknowns makes them match?"""
+    n = min(len(a[0]), len(b[0]))
+    if a[0][:n] != b[0][:n]:
+        return True
+    n = min(len(a[1]), len(b[1]))
+    return a[1][len(a[1]) - n :] != b[1][len(b[1]) - n :]
 
 
 def has_unknown(key: Identity) -> bool:

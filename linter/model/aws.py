@@ -145,28 +145,46 @@ def arn_fields(value: Any) -> list[Any] | None:
     """Split an ARN into its six fields (arn, partition, service, region, account, resource).
 
     Returns None when the value is not recognisably an ARN. Unknown pieces stay inside their field; only
-    colons in literal text split fields (values.split_text), and the resource keeps the colons after the fifth.
+    colons in literal text split fields (as values.split_text splits), and the resource keeps the colons after the
+    fifth.
     """
-    elements = values.split_text(value, ":", keep_assumptions=False)
-    if elements is None or len(elements) < 6:
+    if isinstance(value, str):  # most ARNs are known: one split, as str.split keeps the resource's colons
+        known = value.split(":", 5)
+        return known if len(known) == 6 and known[0] == "arn" else None
+    fields = _arn_field_parts(value)
+    return None if fields is None else [_field_value(field) for field in fields]
+
+
+def _field_value(parts: list[values.Part]) -> Any:
+    """One field as a value: most are one literal (make_text would return it as it is)."""
+    return parts[0] if len(parts) == 1 and type(parts[0]) is str else make_text(parts)
+
+
+def _arn_field_parts(value: Any) -> list[list[values.Part]] | None:
+    """The parts of each field of a partly known ARN, as arn_fields reads it (the sixth, the resource, keeps every
+    later colon in its text); None when it is not one."""
+    if not isinstance(value, Text):
         return None
-    resource: list[Any] = []
-    for i, element in enumerate(elements[5:]):
-        resource += [":", element] if i else [element]
-    resolved = [*elements[:5], make_text(resource)]
-    if resolved[0] != "arn":
-        return None
-    return resolved
+    fields: list[list[values.Part]] = [[]]
+    for part in value.parts:
+        if isinstance(part, Unknown) or len(fields) == 6:
+            fields[-1].append(part)
+            continue
+        first, *rest = part.split(":", 6 - len(fields))
+        fields[-1].append(first)
+        fields.extend([piece] for piece in rest)
+    return fields if len(fields) == 6 and make_text(fields[0]) == "arn" else None
 
 
 def service_of(value: Any) -> str | None:
     """The service field of an ARN when it is literal ("sqs", "sns", ...), else None."""
     if isinstance(value, Unknown) and value.service:
         return value.service
-    fields = arn_fields(value)
-    if fields is None:
-        return None
-    service = fields[2]
+    if isinstance(value, str):
+        fields = arn_fields(value)
+        return fields[2] if fields is not None else None
+    parts = _arn_field_parts(value)  # only the service field is made into a value
+    service = _field_value(parts[2]) if parts is not None else None
     return service if isinstance(service, str) else None
 
 

@@ -21,7 +21,7 @@ from infra_policy_linter.iam.resource_policy import (
 )
 from infra_policy_linter.model.entities import Function, Location, Policy, Role, Statement, Unit
 from infra_policy_linter.model.values import Unknown, display
-from infra_policy_linter.verdicts.link import RoleGrants, find_function, find_role, index_of, role_grants
+from infra_policy_linter.verdicts.link import RoleGrants, index_of, role_grants
 from infra_policy_linter.verdicts.requirements import (
     Request,
     Target,
@@ -189,7 +189,7 @@ def _dead_letters(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
         target = dead_letter_target(fn)
         if target is None or fn.dead_letter is None:
             continue
-        role, problem = find_role(unit, fn)
+        role, problem = index_of(unit, shared).role_of(fn)
         grants = role_grants(unit, role, shared) if role else None
         places = [*_places(fn, role, grants), fn.dead_letter.location, fn.dead_letter.target_location]
         out.append(_verdict(target, fn, fn.address, role, grants, problem, places))
@@ -200,9 +200,9 @@ def _role_of(
     unit: Unit, owner: Any, shared: dict[str, Any]
 ) -> tuple[Function | None, Role | None, RoleGrants | None, str | None, str]:
     index = index_of(unit, shared)
-    fn, fn_problem = find_function(unit, owner, index)
+    fn, fn_problem = index.function_of(owner)
     label = fn.address if fn else (owner.function_address or display(owner.function))
-    role, role_problem = find_role(unit, fn, index) if fn else (None, None)
+    role, role_problem = index.role_of(fn) if fn else (None, None)
     grants = role_grants(unit, role, shared) if role else None
     return fn, role, grants, fn_problem or role_problem, label
 

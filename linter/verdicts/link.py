@@ -265,6 +265,9 @@ class ReferenceIndex:
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
         self._grants: dict[str, RoleGrants] = {}
+        # id(owner) -> (owner, what was found): the owner is kept, so that its id is not reused by another object
+        self._functions: dict[int, tuple[Any, tuple[Function | None, str | None]]] = {}
+        self._roles: dict[int, tuple[Function, tuple[Role | None, str | None]]] = {}
 
     @cached_property
     def _functions_by_address(self) -> dict[str, Function]:
@@ -296,6 +299,18 @@ class ReferenceIndex:
     @cached_property
     def managed_roles(self) -> Keyed[ManagedAttachment]:
         return Keyed(self.unit.managed_attachments, lambda attachment: attachment.role)
+
+    def function_of(self, owner: InvokeConfig) -> tuple[Function | None, str | None]:
+        """:func:`find_function` for an invoke config or event source mapping, found once per owner."""
+        if id(owner) not in self._functions:
+            self._functions[id(owner)] = (owner, find_function(self.unit, owner, self))
+        return self._functions[id(owner)][1]
+
+    def role_of(self, fn: Function) -> tuple[Role | None, str | None]:
+        """:func:`find_role` for a function, found once per function."""
+        if id(fn) not in self._roles:
+            self._roles[id(fn)] = (fn, find_role(self.unit, fn, self))
+        return self._roles[id(fn)][1]
 
     def role_grants(self, role: Role) -> RoleGrants:
         """Everything that reaches ``role``, computed once."""

@@ -87,11 +87,27 @@ def _computed(ev: Evaluator, block: Block, attr: str, scope: Scope, name_of: _Na
     rtype = block.type
     if block.kind == "data" and rtype == "aws_iam_policy" and attr == "arn" and "arn" in block.body:
         return ev.argument(block, "arn", scope)
+    table = _attribute_table(ev, block, scope, name_of)
+    return table.get(attr) if table is not None else None
+
+
+def _attribute_table(ev: Evaluator, block: Block, scope: Scope, name_of: _NameOf) -> dict[str, Any] | None:
+    """Every attribute AWS computes for one instance, computed once per module instance (each reference to the
+    resource asks for one of them). A table made while a reference cycle was met is not kept: it holds what stood
+    in for the cycle, which a later read would not meet."""
+    key = (block.kind, block.type, block.name, scope_key(scope))
+    tables = ev.memo.attributes
+    if key in tables:
+        return tables[key]
+    cycles = ev.library.cycles_met
     name = name_of(ev, block, scope)
     reg = ev.provider_region(block)
     acct = ev.env.account()
-    formulas = _ATTRIBUTES.get(rtype)
-    return formulas(ev, block, scope, name, reg, acct).get(attr) if formulas else None
+    formulas = _ATTRIBUTES.get(block.type)
+    table = formulas(ev, block, scope, name, reg, acct) if formulas else None
+    if table is not None and ev.library.cycles_met == cycles:
+        tables[key] = table
+    return table
 
 
 def _data_attribute(ev: Evaluator, block: Block, attr: str, scope: Scope) -> Any:
@@ -117,6 +133,7 @@ def _data_attribute(ev: Evaluator, block: Block, attr: str, scope: Scope) -> Any
         memo = ev.memo
         if key not in memo.documents:
             if key in memo.active_documents:
+                ev.library.cycles_met += 1
                 return Unknown(block.address, f"{block.address} refers to itself")
             memo.active_documents.add(key)
             try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from infra_policy_linter.model.entities import Location, Statement
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
-from infra_policy_linter.parsers.hcl_nodes import Attr, Step
+from infra_policy_linter.parsers.hcl_nodes import Attr, Node, Step
 from infra_policy_linter.parsers.terraform import TfFile, find_attribute
 from infra_policy_linter.resolve.terraform.registry_models import CallSite, model_directory, model_files
 
@@ -73,7 +73,8 @@ class Nested:
 
 @dataclass
 class ModuleLibrary:
-    """The parsed files of every module a root module calls, and where each call's source lives."""
+    """The parsed files of every module a root module calls, and where each call's source lives; what the
+    evaluators of one unit share."""
 
     files: dict[str, list[TfFile]] = field(default_factory=dict)  # module directory (display) -> files
     remote: dict[str, str] = field(default_factory=dict)  # "module.a.module.b" -> directory, from modules.json
@@ -81,6 +82,12 @@ class ModuleLibrary:
     absent: set[str] = field(default_factory=set)  # paths named in file()/templatefile() that do not exist
     models: dict[str, list[TfFile]] = field(default_factory=dict)  # registry address -> the linter's model of it
     call_sites: dict[str, CallSite] = field(default_factory=dict)  # model directory -> the call that reads it
+    # Attribute strings ("${aws_sqs_queue.q.arn}") parsed into expressions, once per unit: the evaluator and the
+    # readers of references (targets.py) parse the same attribute, and each instance of a module reads it again.
+    expressions: dict[str, Node] = field(default_factory=dict)
+    # Reference cycles met so far, in any module instance: a value computed while one was met is not kept, since
+    # what the cycle stood in for is read differently once the cycle is closed.
+    cycles_met: int = 0
 
     def locate(self, caller_dir: str, source: str | None, address: str) -> str | None:
         if source is None:

@@ -74,9 +74,19 @@ class Evaluator:
         return self.declarations.prefix
 
     # -- evaluation ------------------------------------------------------------------------------------------
+    def parse(self, raw: Any) -> Node:
+        """``raw`` (an attribute value as python-hcl2 gives it) as an expression; strings parsed once per unit.
+        Raises HclExpressionError as parse_value does."""
+        if type(raw) is not str:
+            return parse_value(raw)  # a ParsedExpression holds its node; lists and objects are rarely re-read
+        parsed = self.library.expressions
+        if raw not in parsed:
+            parsed[raw] = parse_value(raw)
+        return parsed[raw]
+
     def evaluate_raw(self, raw: Any, scope: Scope | None = None) -> Any:
         try:
-            node = parse_value(raw)
+            node = self.parse(raw)
         except HclExpressionError as exc:
             return Unknown("expression", f"an expression the linter cannot read ({exc})")
         return self.evaluate(node, scope or Scope())
@@ -88,6 +98,7 @@ class Evaluator:
         if cache_key in memo.arguments:
             return memo.arguments[cache_key]
         if cache_key in memo.active_arguments:
+            self.library.cycles_met += 1
             return Unknown(f"{block.address}.{key}", f"{block.address}.{key} refers to itself")
         memo.active_arguments.add(cache_key)
         try:
@@ -375,6 +386,7 @@ class Evaluator:
         if name in memo.locals:
             return memo.locals[name]
         if name in memo.active_locals:
+            self.library.cycles_met += 1
             return Unknown(f"local.{name}", f"local.{name}, which refers to itself")
         if name not in self.declarations.locals:
             return Unknown(f"local.{name}", f"local.{name}, which is not declared in this module")

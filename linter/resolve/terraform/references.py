@@ -49,17 +49,20 @@ class References(Protocol):
 ArgumentKey = tuple[str, str, str, str, ScopeKey]
 # (data source name, scope): one aws_iam_policy_document, read once per instance
 DocumentKey = tuple[str, ScopeKey]
+# (block kind, type, name, scope): the attributes AWS computes for one instance of a resource
+AttributesKey = tuple[str, str, str, ScopeKey]
 
 
 @dataclass
 class Memo:
-    """One module instance's evaluated arguments, variables, locals and policy documents, and those being evaluated
-    now: meeting one of these again while it is active is a reference cycle."""
+    """One module instance's evaluated arguments, variables, locals, policy documents and computed attributes, and
+    those being evaluated now: meeting one of these again while it is active is a reference cycle."""
 
     arguments: dict[ArgumentKey, Any] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)
     locals: dict[str, Any] = field(default_factory=dict)
     documents: dict[DocumentKey, DocumentValue] = field(default_factory=dict)
+    attributes: dict[AttributesKey, dict[str, Any]] = field(default_factory=dict)
     active_arguments: set[ArgumentKey] = field(default_factory=set)
     active_locals: set[str] = field(default_factory=set)
     active_documents: set[DocumentKey] = field(default_factory=set)

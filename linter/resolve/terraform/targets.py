@@ -11,7 +11,7 @@ from infra_policy_linter.iam.match import identity, same
 from infra_policy_linter.model import aws
 from infra_policy_linter.model.entities import Destination, EventSourceMapping, Location
 from infra_policy_linter.model.values import Text, Unknown, plain
-from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, parse_value
+from infra_policy_linter.parsers.hcl_expressions import HclExpressionError
 from infra_policy_linter.parsers.hcl_nodes import Index, Ref
 from infra_policy_linter.parsers.terraform import find_attribute
 from infra_policy_linter.resolve.terraform.attributes import resource_attribute
@@ -176,7 +176,7 @@ def _passed_from_caller(module: TerraformModule, raw: Any) -> tuple[TerraformMod
     if call is None:
         return None
     try:
-        node = parse_value(raw)
+        node = module.evaluator.parse(raw)
     except HclExpressionError:
         return None
     if not isinstance(node, Ref) or node.root != "var" or len(node.steps) != 1:
@@ -277,7 +277,7 @@ def _key_arn(module: TerraformModule, key: Any) -> Any:
 def direct_reference(ev: Evaluator, raw: Any, rtype: str | None, scope: Scope | None = None) -> str | None:
     """The address of the resource a value references directly (``aws_sqs_queue.q.arn`` -> ``aws_sqs_queue.q``)."""
     try:
-        node = parse_value(raw)
+        node = ev.parse(raw)
     except HclExpressionError:
         return None
     if not isinstance(node, Ref) or not isinstance(node.root, str):

@@ -77,3 +77,16 @@ def test_same() -> None:
     assert same(QUEUE, Text(("arn:aws:sqs:", R, ":", A, ":orders"))) is True
     assert same(QUEUE, "arn:aws:sqs:eu-west-1:1:orders") is None
     assert same(QUEUE, "arn:aws:sns:eu-west-1:1:orders") is False
+
+
+def test_two_unknowns_of_one_name_are_not_confused_by_the_token_cache() -> None:
+    """Unknowns compare by name, but matching reads their other fields (a generated name never equals literal
+    text): what one unit cached must not decide for another unit's unknown of the same name."""
+    from infra_policy_linter.iam.match import match
+    from infra_policy_linter.model.values import Unknown
+
+    generated = Unknown("aws_sqs_queue.q.name", atom=True)
+    plain = Unknown("aws_sqs_queue.q.name")
+    assert match("orders", generated) is False  # a generated name is never the literal text
+    assert match("orders", plain) is None  # an unknown name may be anything
+    assert match("orders", generated) is False

@@ -6,6 +6,7 @@ or None (depends on what the unknowns are). A ``*`` in a pattern covers any unkn
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import lru_cache
 from typing import Any
@@ -80,8 +81,24 @@ def _literal_ends_differ(pattern: list[Any], subject: list[Any]) -> bool:
     return False
 
 
+def _tokens_of(value: Any, wildcards: bool, fold_case: bool) -> tuple[Any, ...]:
+    """The tokens of a value, kept per process. An Unknown equals another of the same name whatever its other
+    fields (atom, present...), but the tokens hold the Unknown itself and matching reads those fields: so the key
+    holds every field, or a unit could be judged with another unit's unknown depending on the order units ran."""
+    parts = value.parts if isinstance(value, Text) else (value,)
+    fields = tuple(_all_fields(p) for p in parts if isinstance(p, Unknown))
+    return _tokens_cached(value, fields, wildcards, fold_case)
+
+
+def _all_fields(unknown: Unknown) -> tuple[Any, ...]:
+    return tuple(getattr(unknown, name) for name in _UNKNOWN_FIELDS)
+
+
+_UNKNOWN_FIELDS = tuple(f.name for f in dataclasses.fields(Unknown))
+
+
 @lru_cache(maxsize=16384)
-def _tokens_cached(value: Any, wildcards: bool, fold_case: bool) -> tuple[Any, ...]:
+def _tokens_cached(value: Any, fields: tuple[Any, ...], wildcards: bool, fold_case: bool) -> tuple[Any, ...]:
     return tuple(_tokens(value, wildcards, fold_case))
 
 
@@ -260,8 +277,8 @@ def match(pattern: Any, subject: Any, fold_case: bool = False) -> Tri:
         return True  # a statement about the very queue that is asked for, or about "*"
     if _edges_differ(_known_edges(pattern, True, fold_case), _known_edges(subject, False, fold_case)):
         return False  # a queue's ARN against a statement about another queue: no search needed
-    ptoks = list(_tokens_cached(pattern, True, fold_case))
-    stoks = list(_tokens_cached(subject, False, fold_case))
+    ptoks = list(_tokens_of(pattern, True, fold_case))
+    stoks = list(_tokens_of(subject, False, fold_case))
     ptoks, stoks = _strip_common_ends(ptoks, stoks)
     if _literal_ends_differ(ptoks, stoks):
         return False
@@ -286,8 +303,8 @@ def same(a: Any, b: Any) -> Tri:
         return True
     if _edges_differ(_known_edges(a, False, False), _known_edges(b, False, False)):
         return False  # two roles' ARNs, say: no search needed
-    at = list(_tokens_cached(a, False, False))
-    bt = list(_tokens_cached(b, False, False))
+    at = list(_tokens_of(a, False, False))
+    bt = list(_tokens_of(b, False, False))
     at, bt = _strip_common_ends(at, bt)
     if _literal_ends_differ(at, bt):
         return False

@@ -11,6 +11,10 @@ import json
 from typing import Any
 
 
+# json.dumps with any option builds a new encoder per call: one, made once, for the thousand items of a report.
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False)
+
+
 def dumps(doc: Any, long_lists: tuple[str, ...]) -> str:
     """``doc`` as JSON (followed by a newline); the lists under the keys in ``long_lists`` are written one
     compact item per line, everything else indented two spaces a level."""
@@ -47,5 +51,6 @@ def _hollowed(value: Any, long_lists: tuple[str, ...], parts: dict[str, Any]) ->
 
 def _lines(items: list[Any], indent: int) -> str:
     pad = " " * (indent + 2)
-    body = ",\n".join(pad + json.dumps(item, ensure_ascii=False) for item in items)
+    encode = _ONE_LINE.encode
+    body = ",\n".join(pad + encode(item) for item in items)
     return "[\n" + body + "\n" + " " * indent + "]"

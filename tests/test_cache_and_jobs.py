@@ -176,7 +176,7 @@ def test_terraform_and_templates_together_give_the_same_output_with_one_or_two_w
     assert {f["path"].split("/")[1] for f in json.loads(one[1])["findings"]} == {"terraform", "sam", "cloudformation"}
 
 
-def test_two_stages_hand_the_first_worker_terraform_only_and_the_others_templates_first() -> None:
+def test_two_stages_hand_the_first_worker_terraform_and_the_others_templates_first() -> None:
     from infra_policy_linter.run.workers import _TwoStages
 
     class Pool:
@@ -186,20 +186,17 @@ def test_two_stages_hand_the_first_worker_terraform_only_and_the_others_template
         def apply_async(self, _fn, args, callback, error_callback) -> None:
             self.handed.append([work for work, _ in args[1]])
 
-    stages = _TwoStages([f"w{i}" for i in range(7)], [""] * 7, job=lambda item: None)  # type: ignore[arg-type]
+    stages = _TwoStages([f"w{i}" for i in range(6)], [""] * 6, job=lambda item: None)  # type: ignore[arg-type]
     stages.terraform.extend([[0], [1], [2]])
-    stages.templates.extend([[3], [4], [5], [6]])
+    stages.templates.extend([[3], [4], [5]])
     first, rest = Pool(), Pool()
     stages.busy = {first: 0, rest: 0}
-    for pool in (first, rest, first, first, first, rest, rest):
-        stages.submit(pool, templates=pool is rest)
-    # the fourth time the first worker asks, only templates are left: they wait for the workers with the decoder
-    assert first.handed == [["w0"], ["w1"], ["w2"]]
-    assert rest.handed == [["w3"], ["w4"], ["w5"]]
-    assert stages.busy == {first: 3, rest: 3}
-    stages.submit(rest, templates=True)
-    stages.submit(rest, templates=True)  # nothing left: nothing handed, nothing counted
-    assert rest.handed[-1] == ["w6"] and stages.busy == {first: 3, rest: 4}
+    for pool, templates in ((first, False), (rest, True), (rest, True), (first, False), (rest, True), (rest, True)):
+        stages.submit(pool, prefer_templates=templates)
+    assert first.handed == [["w0"], ["w1"]]
+    assert rest.handed == [["w3"], ["w4"], ["w5"], ["w2"]]
+    stages.submit(first, prefer_templates=False)  # nothing left: nothing handed, nothing counted
+    assert stages.busy == {first: 2, rest: 4}
 
 
 def test_sam_translator_is_loaded_before_forking_only_when_a_template_may_be_sam() -> None:

@@ -156,18 +156,17 @@ def _analyse_in_two_stages(
     finished: Callable[[int, UnitResult], None],
 ) -> None:
     """Terraform and templates together: loading the template decoder and SAM's translator takes this process
-    one to two seconds, during which the other cores would wait. So one worker is forked first and reads
-    Terraform units meanwhile; then ``jobs`` more are forked with the decoder loaded, which take the templates
-    first, then whatever Terraform is left. The first worker never takes a template (it would load the decoder
-    itself, a second and more of CPU): when its Terraform runs out it stops, and the cores are the others'."""
+    about two seconds, during which the other cores would wait. So one worker is forked first and reads Terraform
+    units meanwhile; the rest are forked once the decoder is loaded, take the templates first, then whatever is
+    left. The first worker takes templates only when no Terraform is left (loading the decoder itself then)."""
     stages = _TwoStages(works, keys, job)
     for chunk in order:
         (stages.templates if works[chunk[0]].kind in TEMPLATE_KINDS else stages.terraform).append(chunk)
     _prepare_workers({works[i].kind for chunk in stages.terraform for i in chunk})
     try:
-        first = stages.start(1, templates=False)
+        first = stages.start(1, prefer_templates=False)
         _prepare_workers(TEMPLATE_KINDS, _may_be_sam(works, [i for chunk in stages.templates for i in chunk]))
-        stages.start(jobs, templates=True)
+        stages.start(jobs - 1, prefer_templates=True)
         while any(stages.busy.values()):
             pool, chunk, out, error = stages.done.get()
             stages.busy[pool] -= 1
@@ -175,7 +174,7 @@ def _analyse_in_two_stages(
                 raise error
             for i, result in zip(chunk, out or [], strict=True):
                 finished(i, result)
-            stages.submit(pool, templates=pool is not first)
+            stages.submit(pool, prefer_templates=pool is not first)
         for pool in stages.busy:
             pool.close()
     except BaseException:
@@ -201,20 +200,18 @@ class _TwoStages:
         self.done: queue.SimpleQueue[tuple[Any, list[int], list[UnitResult] | None, BaseException | None]]
         self.done = queue.SimpleQueue()
 
-    def start(self, processes: int, templates: bool) -> Any:
+    def start(self, processes: int, prefer_templates: bool) -> Any:
         pool = _context().Pool(processes=processes, initializer=_ignore_interrupts)
         self.busy[pool] = 0
         for _ in range(2 * processes):
-            self.submit(pool, templates)
+            self.submit(pool, prefer_templates)
         return pool
 
-    def submit(self, pool: Any, templates: bool) -> None:
-        """The next batch for ``pool``: templates first if it takes them (its workers have the decoder), then
-        Terraform."""
-        waiting = self.templates if templates and self.templates else self.terraform
-        if not waiting:
+    def submit(self, pool: Any, prefer_templates: bool) -> None:
+        first, second = (self.templates, self.terraform) if prefer_templates else (self.terraform, self.templates)
+        if not (first or second):
             return
-        chunk = waiting.popleft()
+        chunk = (first or second).popleft()
         self.busy[pool] += 1
         pool.apply_async(
             _batch,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
 # json.dumps with any option builds a new encoder per call: one, made once, for the thousand items of a report.
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False)
 

@@ -150,15 +150,22 @@ def test_dependency_versions_read_from_folder_names_agree_with_importlib_metadat
 def test_workers_are_forked_with_the_template_decoder_and_sam_translator_loaded() -> None:
     """Loaded once in the parent rather than once per worker (cfn-lint's decoder alone imports sympy and networkx:
     about a second and a half per process)."""
+    assert _loaded_after("_prepare_workers({'cloudformation'})") == [True, True]
+
+
+_DECODER_AND_TRANSLATOR = ("cfnlint.decode.cfn_yaml", "samtranslator.translator.translator")
+
+
+def _loaded_after(call: str) -> list[bool]:
+    """Whether cfn-lint's decoder and SAM's translator are loaded after ``call`` in a fresh process."""
     import subprocess
 
     code = (
-        "import sys\nfrom infra_policy_linter.run.workers import _prepare_workers\n"
-        "_prepare_workers({'cloudformation'})\n"
-        "print(all(m in sys.modules for m in ('cfnlint.decode.cfn_yaml', 'samtranslator.translator.translator')))"
+        f"import sys\nfrom infra_policy_linter.run.workers import _prepare_workers\n{call}\n"
+        f"print([m in sys.modules for m in {_DECODER_AND_TRANSLATOR!r}])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
-    assert out.stdout.strip() == "True"
+    return [part.strip() == "True" for part in out.stdout.strip().strip("[]").split(",")]
 
 
 def test_terraform_and_templates_together_give_the_same_output_with_one_or_two_workers(
@@ -200,7 +207,6 @@ def test_two_stages_hand_the_first_worker_terraform_and_the_others_templates_fir
 
 
 def test_sam_translator_is_loaded_before_forking_only_when_a_template_may_be_sam() -> None:
-    import subprocess
 
     from infra_policy_linter.run.workers import _may_be_sam
 
@@ -209,10 +215,4 @@ def test_sam_translator_is_loaded_before_forking_only_when_a_template_may_be_sam
     module = Work("terraform", "m", (Source("m/main.tf", b"# AWS::Serverless::Function\n"),))
     found = [_may_be_sam([plain, sam, module], pending) for pending in ([0], [0, 1], [1], [2])]
     assert found == [False, True, True, False]
-    code = (
-        "import sys\nfrom infra_policy_linter.run.workers import _prepare_workers\n"
-        "_prepare_workers({'cloudformation'}, sam=False)\n"
-        "print('cfnlint.decode.cfn_yaml' in sys.modules, 'samtranslator.translator.translator' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
-    assert out.stdout.strip() == "True False"
+    assert _loaded_after("_prepare_workers({'cloudformation'}, sam=False)") == [True, False]

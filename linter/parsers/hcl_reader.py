@@ -29,7 +29,8 @@ START_LINE = "__start_line__"  # python-hcl2's names for a block's line range
 END_LINE = "__end_line__"
 
 _NAME = re.compile(r"[^\W\d][\w-]*")
-# Line breaks, blanks and comments between the elements of a body, a tuple or an object.
+# Line breaks, blanks and comments between the elements of a body, a tuple or an object. Stricter than the
+# expression parser's _SPACE, which reads on leniently: an unclosed /* stops here, and the grammar reports it.
 _GAP = re.compile(r"(?:[ \t\n]+|#[^\n]*|//[^\n]*|/\*[\s\S]*?\*/)*")
 _BLANKS = re.compile(r"[ \t]*")
 _EQUALS = re.compile(r"[ \t]*=(?![=>])")

@@ -284,3 +284,11 @@ def test_a_snippet_is_read_as_the_grammar_reads_it_or_left_to_it(text: str) -> N
     if body is None:
         return
     assert first_difference(body, terraform._lark_loads(text + "\n")) is None
+
+
+def test_heredocs_inside_tuples_and_objects_are_python_hcl2s_text() -> None:
+    body = _same_as_grammar('a = [\n  <<-EOT\n    x: 1\n  EOT\n  , "b"\n]\nc = {\n  d = <<EOT\ny\nEOT\n  e = 2\n}\n')
+    assert body["a"] == ["x: 1", "b"]
+    assert body["c"] == {"d": "y", "e": 2}
+    # with an interpolation inside, the whole value is an expression, which the grammar's parse is left to
+    assert read_body("a = [<<EOT\n${var.x}\nEOT\n]\n\n") is None

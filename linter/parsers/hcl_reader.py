@@ -205,6 +205,8 @@ class _Reader:
             return self.tuple_literal(pos)
         if char == "{":
             return self.object_literal(pos)
+        if char == "<":
+            return self.heredoc_literal(pos)
         match = _NUMBER.match(text, pos)
         if match:
             number = match.group()
@@ -213,6 +215,15 @@ class _Reader:
         if match:
             return _KEYWORDS[match.group()], match.end()
         return None
+
+    def heredoc_literal(self, pos: int) -> tuple[str, int] | None:
+        """A heredoc without interpolation or directive (python-hcl2 gives its text; with them, the whole value
+        is an expression). It ends at the line break after its closing marker."""
+        heredoc = _HEREDOC_TOKEN.match(self.text, pos)
+        quoted = heredoc_text(heredoc.group()) if heredoc else None
+        if heredoc is None or quoted is None or "${" in quoted or "%{" in quoted:
+            return None
+        return escapes(quoted[1:-1]), heredoc.end() - 1
 
     def tuple_literal(self, pos: int) -> tuple[list[Any], int] | None:
         text = self.text

@@ -147,10 +147,11 @@ def test_dependency_versions_read_from_folder_names_agree_with_importlib_metadat
     }
 
 
-def test_workers_are_forked_with_the_template_decoder_and_sam_translator_loaded() -> None:
+def test_workers_are_forked_with_the_sam_translator_and_cfn_lint_s_decoder_loaded_when_needed() -> None:
     """Loaded once in the parent rather than once per worker (cfn-lint's decoder alone imports sympy and networkx:
-    about a second and a half per process)."""
-    assert _loaded_after("_prepare_workers({'cloudformation'})") == [True, True]
+    about a second per process), and cfn-lint only when a template may need its own decoder."""
+    assert _loaded_after("_prepare_workers({'cloudformation'})") == [False, True]
+    assert _loaded_after("_prepare_workers({'cloudformation'}, cfn_lint=True)") == [True, True]
 
 
 _DECODER_AND_TRANSLATOR = ("cfnlint.decode.cfn_yaml", "samtranslator.translator.translator")
@@ -215,4 +216,15 @@ def test_sam_translator_is_loaded_before_forking_only_when_a_template_may_be_sam
     module = Work("terraform", "m", (Source("m/main.tf", b"# AWS::Serverless::Function\n"),))
     found = [_may_be_sam([plain, sam, module], pending) for pending in ([0], [0, 1], [1], [2])]
     assert found == [False, True, True, False]
-    assert _loaded_after("_prepare_workers({'cloudformation'}, sam=False)") == [True, False]
+    assert _loaded_after("_prepare_workers({'cloudformation'}, sam=False)") == [False, False]
+
+
+def test_cfn_lint_is_loaded_before_forking_only_when_a_template_may_hold_an_anchor() -> None:
+    from infra_policy_linter.run.workers import _may_need_cfn_lint
+
+    plain = Work("cloudformation", "a.yaml", (Source("a.yaml", b"Resources:\n  Q: {Type: AWS::SQS::Queue}\n"),))
+    anchor = Work("cloudformation", "b.yaml", (Source("b.yaml", b"Base: &b {Type: AWS::SQS::Queue}\n"),))
+    service = Work("serverless", "s", (Source("s/serverless.yml", b"custom: &c {a: 1}\n"),))
+    module = Work("terraform", "m", (Source("m/main.tf", b"locals { a = true && false }\n"),))
+    found = [_may_need_cfn_lint([plain, anchor, service, module], p) for p in ([0], [0, 1], [2], [3])]
+    assert found == [False, True, True, False]

@@ -1,8 +1,9 @@
 """The one-pass template decoder (parsers/template_yaml.py) gives what cfn-lint's decoder gives, or declines.
 
 Every template file of the fixtures and of the generated corpus is decoded both ways and the results compared
-node by node: the class of every value and key (cfn-lint's node classes), the values, every attribute the nodes
-carry (marks with their line, column and index, ``using_merge``), dict order. Where the decoder declines, the
+node by node: the kind of every value and key (the decoder's node class for each of cfn-lint's: ``MarkedStr`` for
+``str_node`` ...; plain values where cfn-lint has plain values), the values, the marks (line, column and index),
+dict order. Where the decoder declines, the
 linter decodes with cfn-lint as before; the cases below pin that it declines exactly where cfn-lint reports a
 problem or does something only it should do. Run by hand on other trees:
 ``.venv/bin/python -m tests.test_template_yaml DIR...``.
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from infra_policy_linter.parsers.cloudformation import looks_like_template
-from infra_policy_linter.parsers.template_yaml import decode
+from infra_policy_linter.parsers.template_yaml import MarkedDict, decode
 from tests.conftest import REPO
 
 _SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -30,18 +31,27 @@ def _mark(mark: Any) -> Any:
 
 
 def _attributes(value: Any) -> dict[str, Any]:
-    """What a node carries besides its value (marks as comparable tuples)."""
+    """What a node carries besides its value (marks as comparable tuples; cfn-lint's ``using_merge``, always False
+    where the decoder decodes, left out)."""
     found = dict(getattr(value, "__dict__", {}))
+    if found.get("using_merge") is False:
+        del found["using_merge"]
     for name in ("start_mark", "end_mark"):
         if name in found:
             found[name] = _mark(found[name])
     return found
 
 
+def _kind(value: Any) -> str:
+    """The same name for the decoder's node classes and cfn-lint's (``str_node``, ``dict_node``, ``list_node``)."""
+    name = type(value).__name__
+    return {"MarkedStr": "str_node", "MarkedDict": "dict_node", "MarkedList": "list_node"}.get(name, name)
+
+
 def differences(mine: Any, theirs: Any, path: str = "") -> Iterator[str]:
-    """Where two decoded templates differ (nothing when they are the same, class for class, mark for mark)."""
-    if type(mine) is not type(theirs):
-        yield f"{path}: {type(mine).__name__} != {type(theirs).__name__}"
+    """Where two decoded templates differ (nothing when they are the same, kind for kind, mark for mark)."""
+    if _kind(mine) != _kind(theirs):
+        yield f"{path}: {_kind(mine)} != {_kind(theirs)}"
         return
     if _attributes(mine) != _attributes(theirs):
         yield f"{path}: {_attributes(mine)} != {_attributes(theirs)}"
@@ -172,6 +182,7 @@ def test_json_decodes_as_cfn_lint_decodes() -> None:
         "Resources:\n  Q: !Sub [x, {A: 1, A: 2}]\n",  # a key twice inside a short form
         "R:\n" + "".join("  " * i + f"- k{i}:\n" for i in range(1, 70)),  # deeper than the one-pass decoder goes
         "Resources:\n\tQ: 1\n",  # a tab: cfn-lint tries its JSON decoder
+        "Resources:\n  Q: !GetAtt {A: b}\n",  # a GetAtt of a mapping: cfn-lint makes a node without marks
     ],
 )
 def test_declines_what_cfn_lint_must_decide(text: str) -> None:
@@ -181,15 +192,49 @@ def test_declines_what_cfn_lint_must_decide(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Resources:\n  Q: !GetAtt {A: b}\n",  # a GetAtt of a mapping: a node without marks
         "Resources:\n  Q: !Transform {A: 1, A: 2}\n",  # a short form's own mapping keeps the last value
         "Resources:\n  Q: !Sub [x, {B: !Ref Y}]\n",
         "Resources:\n  Q: !Ref\n",  # a short form of nothing
     ],
 )
-def test_short_forms_are_cfn_lint_s_own_construction(text: str) -> None:
-    """Inside a short form cfn-lint's multi-constructor and constructors build everything: the same by design."""
+def test_short_forms_are_built_as_cfn_lint_builds_them(text: str) -> None:
+    """Inside a short form cfn-lint's multi-constructor builds plain values (a mapping keeps its last value)."""
     assert compare(text) == (True, [])
+
+
+def test_nodes_keep_their_marks_through_deepcopy_and_pickle() -> None:
+    """The SAM transform deep-copies the template and results cross process boundaries: a node stays a node of the
+    same kind at the same place, as cfn-lint's do."""
+    import copy
+    import pickle
+
+    body = decode("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {Tags: [a, !Ref B]}\n")
+    for again in (copy.deepcopy(body), pickle.loads(pickle.dumps(body))):
+        assert list(differences(again, body)) == []
+        assert again == body
+    name = body["Resources"]["Q"]["Type"]
+    assert pickle.loads(pickle.dumps(name)).start_mark.line == 2
+
+
+def test_a_mapping_default_comes_back_with_the_mapping_s_marks() -> None:
+    """cfn-lint's ``dict_node.get``: resolvers that read ``.get(key, {})`` see a position either way."""
+    body = decode("Resources:\n  Q: {Type: AWS::SQS::Queue}\n")
+    fallback = body["Resources"].get("Missing", {})
+    assert type(fallback) is MarkedDict and fallback.start_mark is body["Resources"].start_mark
+    assert body["Resources"].get("Missing") is None
+
+
+def test_decoding_loads_no_part_of_cfn_lint() -> None:
+    """Importing any part of cfn-lint imports sympy and networkx (about a second): the common path does not."""
+    import subprocess
+
+    code = (
+        "import sys\nfrom infra_policy_linter.parsers.cloudformation import parse_template\n"
+        "t = parse_template('t.yaml', 'Resources:\\n  Q: {Type: AWS::SQS::Queue}\\n')\n"
+        "print(type(t).__name__, 'cfnlint' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.split() == ["Template", "False"]
 
 
 if __name__ == "__main__":  # .venv/bin/python -m tests.test_template_yaml DIR...

@@ -19,7 +19,7 @@ from infra_policy_linter.run.analysis import UnitResult, Work, analyse
 from infra_policy_linter.run.cache import ResultCache, run_key_part, unit_key
 
 Progress = Callable[[int, int], None]
-# Units read with cfn-lint's decoder (and SAM's translator): loading them costs a worker about two seconds.
+# Units read with the template decoder (and SAM's translator, about a second to load).
 TEMPLATE_KINDS = frozenset({"cloudformation", "serverless"})
 
 
@@ -31,19 +31,21 @@ def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache
     return result
 
 
-def _prepare_workers(kinds: AbstractSet[str], sam: bool = True) -> None:
+def _prepare_workers(kinds: AbstractSet[str], sam: bool = True, cfn_lint: bool = False) -> None:
     """Load what the workers need once, here, before they are forked, instead of once per worker: the HCL
-    parser, the rules, the IAM catalogue, and for templates cfn-lint's decoder and, when a template may be SAM's
-    (``sam``), the SAM translator (importing cfn-lint's decoder imports cfn-lint, sympy and networkx: about a
-    second; SAM's translator, with boto3, about half a second more)."""
+    parser, the rules, the IAM catalogue, and for templates the decoder, when a template may be SAM's (``sam``) the
+    SAM translator (with boto3, about a second), and when one may need it (``cfn_lint``) cfn-lint's own decoder
+    (importing it imports cfn-lint, sympy and networkx: about a second more)."""
     if kinds - TEMPLATE_KINDS:
         from infra_policy_linter.parsers.terraform import parse_hcl
 
         parse_hcl("warm-up.tf", "")
     if kinds & TEMPLATE_KINDS:
-        # imported, not warmed up with a parse: a warm-up text that the template sniff turns away loads nothing
-        import cfnlint.decode  # noqa: F401
+        from infra_policy_linter.parsers.cloudformation import parse_template
 
+        parse_template("warm-up.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n")
+        if cfn_lint:
+            import cfnlint.decode  # noqa: F401
         if sam:
             import samtranslator.translator.translator  # noqa: F401
     import infra_policy_linter.rules  # noqa: F401
@@ -52,16 +54,21 @@ def _prepare_workers(kinds: AbstractSet[str], sam: bool = True) -> None:
     services()
 
 
+def _texts(works: list[Work], pending: list[int], kinds: AbstractSet[str]) -> list[bytes]:
+    return [source.data for i in pending if works[i].kind in kinds for source in works[i].sources]
+
+
 def _may_be_sam(works: list[Work], pending: list[int]) -> bool:
     """Whether a pending template may go through the SAM transform: one does only when it names the transform
     (``AWS::Serverless-2016-10-31``) or holds an ``AWS::Serverless::`` resource (sam_transform.uses_sam), and both
     are in the text. (A miss costs time only: a worker then imports the translator itself.)"""
-    return any(
-        b"AWS::Serverless" in source.data
-        for i in pending
-        if works[i].kind == "cloudformation"
-        for source in works[i].sources
-    )
+    return any(b"AWS::Serverless" in data for data in _texts(works, pending, {"cloudformation"}))
+
+
+def _may_need_cfn_lint(works: list[Work], pending: list[int]) -> bool:
+    """Whether a pending template may be decoded by cfn-lint itself: the one-pass decoder leaves it text with an
+    ``&`` (parsers/template_yaml.py), and broken or unusual text, which is rare (a miss costs time only)."""
+    return any(b"&" in data for data in _texts(works, pending, TEMPLATE_KINDS))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -130,7 +137,7 @@ def _analyse_in_workers(
     if kinds & TEMPLATE_KINDS and kinds - TEMPLATE_KINDS:
         _analyse_in_two_stages(works, keys, order, jobs, job, finished)
         return
-    _prepare_workers(kinds, _may_be_sam(works, pending))
+    _prepare_workers(kinds, _may_be_sam(works, pending), _may_need_cfn_lint(works, pending))
     # Workers are forked after the HCL parser is loaded (they share it) and ignore Ctrl-C: the interrupt is
     # this process's to handle, by stopping them, so no worker prints a traceback.
     pool = _context().Pool(processes=min(jobs, len(pending)), initializer=_ignore_interrupts)
@@ -155,17 +162,19 @@ def _analyse_in_two_stages(
     job: Callable[[tuple[Work, str]], UnitResult],
     finished: Callable[[int, UnitResult], None],
 ) -> None:
-    """Terraform and templates together: loading the template decoder and SAM's translator takes this process
-    about two seconds, during which the other cores would wait. So one worker is forked first and reads Terraform
-    units meanwhile; the rest are forked once the decoder is loaded, take the templates first, then whatever is
-    left. The first worker takes templates only when no Terraform is left (loading the decoder itself then)."""
+    """Terraform and templates together: loading SAM's translator (and cfn-lint's decoder, when a template may need
+    it) takes this process a second or two, during which the other cores would wait. So one worker is forked first
+    and reads Terraform units meanwhile; the rest are forked once those are loaded, take the templates first, then
+    whatever is left. The first worker takes templates only when no Terraform is left (loading what they need
+    itself then)."""
     stages = _TwoStages(works, keys, job)
     for chunk in order:
         (stages.templates if works[chunk[0]].kind in TEMPLATE_KINDS else stages.terraform).append(chunk)
     _prepare_workers({works[i].kind for chunk in stages.terraform for i in chunk})
     try:
         first = stages.start(1, prefer_templates=False)
-        _prepare_workers(TEMPLATE_KINDS, _may_be_sam(works, [i for chunk in stages.templates for i in chunk]))
+        templates = [i for chunk in stages.templates for i in chunk]
+        _prepare_workers(TEMPLATE_KINDS, _may_be_sam(works, templates), _may_need_cfn_lint(works, templates))
         stages.start(jobs - 1, prefer_templates=True)
         while any(stages.busy.values()):
             pool, chunk, out, error = stages.done.get()

@@ -11,7 +11,9 @@ of findings per rule and a digest of the findings, so that two variants can be c
 (`--all-units` lints every unit, without the rule that skips units with nothing Lambda in them).
 
 The repositories and commits behind the README's figures are in benchmarks/real-repositories.txt; CI does not
-fetch them. Nothing here is a test: it prints figures and leaves judging them to the reader.
+fetch them. A second list, benchmarks/monorepo-repositories.txt (`--repos`), is issue 22's set of 34 public
+infrastructure monorepos, reconstructed (checked out under /work/mono). Nothing here is a test: it prints figures
+and leaves judging them to the reader.
 """
 
 from __future__ import annotations

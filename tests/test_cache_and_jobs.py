@@ -184,6 +184,22 @@ def test_terraform_and_templates_together_give_the_same_output_with_one_or_two_w
     assert {f["path"].split("/")[1] for f in json.loads(one[1])["findings"]} == {"terraform", "sam", "cloudformation"}
 
 
+def test_two_stages_batch_each_kind_on_its_own() -> None:
+    """Handed out largest first, a Terraform module and a template of about the same size used to share a batch,
+    and the first stage then loaded the template libraries before forking its worker."""
+    from infra_policy_linter.run.workers import _stage_batches
+
+    works = [
+        Work("terraform" if i % 2 else "cloudformation", f"u{i}", (Source(f"u{i}", b"x" * (1000 - i)),))
+        for i in range(40)
+    ]
+    terraform, templates = _stage_batches(works, list(range(40)), jobs=2)
+    assert {works[i].kind for chunk in terraform for i in chunk} == {"terraform"}
+    assert {works[i].kind for chunk in templates for i in chunk} == {"cloudformation"}
+    assert sorted(i for chunk in terraform + templates for i in chunk) == list(range(40))
+    assert len(terraform) == len(templates) == 20  # 20 units of each, two workers: batches of one (20 // 16 = 1)
+
+
 def test_two_stages_hand_the_first_worker_terraform_and_the_others_templates_first() -> None:
     from infra_policy_linter.run.workers import _TwoStages
 

@@ -132,11 +132,11 @@ def _analyse_in_workers(
     job: Callable[[tuple[Work, str]], UnitResult],
     finished: Callable[[int, UnitResult], None],
 ) -> None:
-    order = _work_order(works, pending, jobs)
     kinds = {works[i].kind for i in pending}
     if kinds & TEMPLATE_KINDS and kinds - TEMPLATE_KINDS:
-        _analyse_in_two_stages(works, keys, order, jobs, job, finished)
+        _analyse_in_two_stages(works, keys, pending, jobs, job, finished)
         return
+    order = _work_order(works, pending, jobs)
     _prepare_workers(kinds, _may_be_sam(works, pending), _may_need_cfn_lint(works, pending))
     # Workers are forked after the HCL parser is loaded (they share it) and ignore Ctrl-C: the interrupt is
     # this process's to handle, by stopping them, so no worker prints a traceback.
@@ -154,10 +154,19 @@ def _analyse_in_workers(
         pool.join()
 
 
+def _stage_batches(works: list[Work], pending: list[int], jobs: int) -> tuple[list[list[int]], list[list[int]]]:
+    """The Terraform batches and the template batches, each in hand-out order. A batch holds one kind only: a
+    template in a Terraform batch would make this process load the template libraries before forking the first
+    worker, which is what the two stages avoid."""
+    templates = [i for i in pending if works[i].kind in TEMPLATE_KINDS]
+    terraform = [i for i in pending if works[i].kind not in TEMPLATE_KINDS]
+    return _work_order(works, terraform, jobs), _work_order(works, templates, jobs)
+
+
 def _analyse_in_two_stages(
     works: list[Work],
     keys: list[str],
-    order: list[list[int]],
+    pending: list[int],
     jobs: int,
     job: Callable[[tuple[Work, str]], UnitResult],
     finished: Callable[[int, UnitResult], None],
@@ -168,13 +177,15 @@ def _analyse_in_two_stages(
     whatever is left. The first worker takes templates only when no Terraform is left (loading what they need
     itself then)."""
     stages = _TwoStages(works, keys, job)
-    for chunk in order:
-        (stages.templates if works[chunk[0]].kind in TEMPLATE_KINDS else stages.terraform).append(chunk)
+    terraform, templates = _stage_batches(works, pending, jobs)
+    stages.terraform.extend(terraform)
+    stages.templates.extend(templates)
+    templates_pending = [i for chunk in templates for i in chunk]
     _prepare_workers({works[i].kind for chunk in stages.terraform for i in chunk})
     try:
         first = stages.start(1, prefer_templates=False)
-        templates = [i for chunk in stages.templates for i in chunk]
-        _prepare_workers(TEMPLATE_KINDS, _may_be_sam(works, templates), _may_need_cfn_lint(works, templates))
+        sam, cfn_lint = _may_be_sam(works, templates_pending), _may_need_cfn_lint(works, templates_pending)
+        _prepare_workers(TEMPLATE_KINDS, sam, cfn_lint)
         stages.start(jobs - 1, prefer_templates=True)
         while any(stages.busy.values()):
             pool, chunk, out, error = stages.done.get()

@@ -39,11 +39,16 @@ def code_digest() -> str:
     The version string alone is not enough: in a development checkout or an editable install, editing a rule
     message must not keep serving results computed by the old code.
     """
-    import infra_policy_linter
-    import infra_policy_linter.rules
+    import importlib.util
 
+    import infra_policy_linter
+
+    # The rules' folder from the import system, without importing them (and the verdicts they load): a cached run
+    # in text or JSON never needs them.
+    rules = importlib.util.find_spec("infra_policy_linter.rules")
+    assert rules is not None and rules.submodule_search_locations
     digest = hashlib.sha256()
-    roots = {Path(infra_policy_linter.__file__).parent, Path(infra_policy_linter.rules.__file__).parent}
+    roots = {Path(infra_policy_linter.__file__).parent, *map(Path, rules.submodule_search_locations)}
     for root in sorted(roots):
         for path, size, modified in _code_files(str(root)):
             # name, size and modification time, not contents: reading 2 MB of code and data costs a tenth of a
@@ -166,15 +171,13 @@ class ResultCache:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
 
-    def _path(self, key: str) -> Path:
-        assert self.directory is not None
-        return self.directory / f"{key}.json"
-
     def get(self, key: str) -> UnitResult | None:
         if self.directory is None:
             return None
         try:
-            return _result_from(json.loads(self._path(key).read_text(encoding="utf-8")))
+            # os.path and open(), not pathlib: a cached run reads one entry per unit (thousands in a monorepo)
+            with open(os.path.join(self.directory, key + ".json"), "rb") as entry:
+                return _result_from(json.loads(entry.read()))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing or corrupt: recompute and rewrite
 

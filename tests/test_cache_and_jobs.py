@@ -184,23 +184,25 @@ def test_terraform_and_templates_together_give_the_same_output_with_one_or_two_w
     assert {f["path"].split("/")[1] for f in json.loads(one[1])["findings"]} == {"terraform", "sam", "cloudformation"}
 
 
-def test_two_stages_batch_each_kind_on_its_own() -> None:
-    """Handed out largest first, a Terraform module and a template of about the same size used to share a batch,
-    and the first stage then loaded the template libraries before forking its worker."""
+def test_two_stages_batch_light_and_heavy_units_apart() -> None:
+    """Handed out largest first, a Terraform module and a SAM template of about the same size used to share a
+    batch, and the first stage then loaded SAM's translator before forking its worker. Light units (Terraform, plain
+    templates) and heavy ones (SAM's, or with an ``&`` for cfn-lint) are batched apart."""
     from infra_policy_linter.run.workers import _stage_batches
 
+    texts = {0: b"resource {}", 1: b"Resources: {}", 2: b"Transform: AWS::Serverless-2016-10-31", 3: b"a: &b 1"}
     works = [
-        Work("terraform" if i % 2 else "cloudformation", f"u{i}", (Source(f"u{i}", b"x" * (1000 - i)),))
+        Work("terraform" if i % 4 == 0 else "cloudformation", f"u{i}", (Source(f"u{i}", texts[i % 4] * (90 - i)),))
         for i in range(40)
     ]
-    terraform, templates = _stage_batches(works, list(range(40)), jobs=2)
-    assert {works[i].kind for chunk in terraform for i in chunk} == {"terraform"}
-    assert {works[i].kind for chunk in templates for i in chunk} == {"cloudformation"}
-    assert sorted(i for chunk in terraform + templates for i in chunk) == list(range(40))
-    assert len(terraform) == len(templates) == 20  # 20 units of each, two workers: batches of one (20 // 16 = 1)
+    light, heavy = _stage_batches(works, list(range(40)), jobs=2)
+    assert {i % 4 for chunk in light for i in chunk} == {0, 1}
+    assert {i % 4 for chunk in heavy for i in chunk} == {2, 3}
+    assert sorted(i for chunk in light + heavy for i in chunk) == list(range(40))
+    assert len(light) == len(heavy) == 20  # 20 units of each, two workers: batches of one (20 // 16 = 1)
 
 
-def test_two_stages_hand_the_first_worker_terraform_and_the_others_templates_first() -> None:
+def test_two_stages_hand_the_first_worker_light_units_and_the_others_heavy_ones_first() -> None:
     from infra_policy_linter.run.workers import _TwoStages
 
     class Pool:
@@ -211,15 +213,15 @@ def test_two_stages_hand_the_first_worker_terraform_and_the_others_templates_fir
             self.handed.append([work for work, _ in args[1]])
 
     stages = _TwoStages([f"w{i}" for i in range(6)], [""] * 6, job=lambda item: None)  # type: ignore[arg-type]
-    stages.terraform.extend([[0], [1], [2]])
-    stages.templates.extend([[3], [4], [5]])
+    stages.light.extend([[0], [1], [2]])
+    stages.heavy.extend([[3], [4], [5]])
     first, rest = Pool(), Pool()
     stages.busy = {first: 0, rest: 0}
-    for pool, templates in ((first, False), (rest, True), (rest, True), (first, False), (rest, True), (rest, True)):
-        stages.submit(pool, prefer_templates=templates)
+    for pool, heavy in ((first, False), (rest, True), (rest, True), (first, False), (rest, True), (rest, True)):
+        stages.submit(pool, prefer_heavy=heavy)
     assert first.handed == [["w0"], ["w1"]]
     assert rest.handed == [["w3"], ["w4"], ["w5"], ["w2"]]
-    stages.submit(first, prefer_templates=False)  # nothing left: nothing handed, nothing counted
+    stages.submit(first, prefer_heavy=False)  # nothing left: nothing handed, nothing counted
     assert stages.busy == {first: 2, rest: 4}
 
 

@@ -7,6 +7,7 @@ import multiprocessing
 import multiprocessing.context
 import queue
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
@@ -54,21 +55,30 @@ def _prepare_workers(kinds: AbstractSet[str], sam: bool = True, cfn_lint: bool =
     services()
 
 
-def _texts(works: list[Work], pending: list[int], kinds: AbstractSet[str]) -> list[bytes]:
-    return [source.data for i in pending if works[i].kind in kinds for source in works[i].sources]
+def _may_be_sam_unit(work: Work) -> bool:
+    """Whether a unit may go through the SAM transform: a template does only when it names the transform
+    (``AWS::Serverless-2016-10-31``) or holds an ``AWS::Serverless::`` resource (sam_transform.uses_sam), and both
+    are in the text. (A miss costs time only: a worker then imports the translator itself.)"""
+    return work.kind == "cloudformation" and any(b"AWS::Serverless" in source.data for source in work.sources)
+
+
+def _may_need_cfn_lint_unit(work: Work) -> bool:
+    """Whether a unit may be decoded by cfn-lint itself: the one-pass decoder leaves it text with an ``&``
+    (parsers/template_yaml.py), and broken or unusual text, which is rare (a miss costs time only)."""
+    return work.kind in TEMPLATE_KINDS and any(b"&" in source.data for source in work.sources)
+
+
+def _heavy(work: Work) -> bool:
+    """Whether a unit needs a library that takes about a second to load (SAM's translator, cfn-lint)."""
+    return _may_be_sam_unit(work) or _may_need_cfn_lint_unit(work)
 
 
 def _may_be_sam(works: list[Work], pending: list[int]) -> bool:
-    """Whether a pending template may go through the SAM transform: one does only when it names the transform
-    (``AWS::Serverless-2016-10-31``) or holds an ``AWS::Serverless::`` resource (sam_transform.uses_sam), and both
-    are in the text. (A miss costs time only: a worker then imports the translator itself.)"""
-    return any(b"AWS::Serverless" in data for data in _texts(works, pending, {"cloudformation"}))
+    return any(_may_be_sam_unit(works[i]) for i in pending)
 
 
 def _may_need_cfn_lint(works: list[Work], pending: list[int]) -> bool:
-    """Whether a pending template may be decoded by cfn-lint itself: the one-pass decoder leaves it text with an
-    ``&`` (parsers/template_yaml.py), and broken or unusual text, which is rare (a miss costs time only)."""
-    return any(b"&" in data for data in _texts(works, pending, TEMPLATE_KINDS))
+    return any(_may_need_cfn_lint_unit(works[i]) for i in pending)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -133,7 +143,8 @@ def _analyse_in_workers(
     finished: Callable[[int, UnitResult], None],
 ) -> None:
     kinds = {works[i].kind for i in pending}
-    if kinds & TEMPLATE_KINDS and kinds - TEMPLATE_KINDS:
+    heavy = [_heavy(works[i]) for i in pending]
+    if any(heavy) and not all(heavy):
         _analyse_in_two_stages(works, keys, pending, jobs, job, finished)
         return
     order = _work_order(works, pending, jobs)
@@ -155,12 +166,12 @@ def _analyse_in_workers(
 
 
 def _stage_batches(works: list[Work], pending: list[int], jobs: int) -> tuple[list[list[int]], list[list[int]]]:
-    """The Terraform batches and the template batches, each in hand-out order. A batch holds one kind only: a
-    template in a Terraform batch would make this process load the template libraries before forking the first
-    worker, which is what the two stages avoid."""
-    templates = [i for i in pending if works[i].kind in TEMPLATE_KINDS]
-    terraform = [i for i in pending if works[i].kind not in TEMPLATE_KINDS]
-    return _work_order(works, terraform, jobs), _work_order(works, templates, jobs)
+    """The light batches (Terraform, templates that need neither SAM's translator nor cfn-lint) and the heavy ones,
+    each in hand-out order. A batch is one or the other: a heavy unit in a light batch would make this process load
+    the slow libraries before forking the first worker, which is what the two stages avoid."""
+    heavy = [i for i in pending if _heavy(works[i])]
+    light = [i for i in pending if not _heavy(works[i])]
+    return _work_order(works, light, jobs), _work_order(works, heavy, jobs)
 
 
 def _analyse_in_two_stages(
@@ -171,30 +182,28 @@ def _analyse_in_two_stages(
     job: Callable[[tuple[Work, str]], UnitResult],
     finished: Callable[[int, UnitResult], None],
 ) -> None:
-    """Terraform and templates together: loading SAM's translator (and cfn-lint's decoder, when a template may need
+    """Light and heavy units together: loading SAM's translator (and cfn-lint's decoder, when a template may need
     it) takes this process a second or two, during which the other cores would wait. So one worker is forked first
-    and reads Terraform units meanwhile; the rest are forked once those are loaded, take the templates first, then
-    whatever is left. The first worker takes templates only when no Terraform is left (loading what they need
-    itself then)."""
+    and analyses light units meanwhile; the rest are forked once the slow libraries are loaded, take the heavy units
+    first, then whatever is left. The first worker takes a heavy unit only when no light one is left (loading what
+    it needs itself then). Batches are handed out as results come back, by the pools' result threads, so the first
+    worker is kept fed while this process is busy loading."""
     stages = _TwoStages(works, keys, job)
-    terraform, templates = _stage_batches(works, pending, jobs)
-    stages.terraform.extend(terraform)
-    stages.templates.extend(templates)
-    templates_pending = [i for chunk in templates for i in chunk]
-    _prepare_workers({works[i].kind for chunk in stages.terraform for i in chunk})
+    light, heavy = _stage_batches(works, pending, jobs)
+    stages.light.extend(light)
+    stages.heavy.extend(heavy)
+    heavy_pending = [i for chunk in heavy for i in chunk]
+    _prepare_workers({works[i].kind for chunk in light for i in chunk}, sam=False)
     try:
-        first = stages.start(1, prefer_templates=False)
-        sam, cfn_lint = _may_be_sam(works, templates_pending), _may_need_cfn_lint(works, templates_pending)
-        _prepare_workers(TEMPLATE_KINDS, sam, cfn_lint)
-        stages.start(jobs - 1, prefer_templates=True)
-        while any(stages.busy.values()):
-            pool, chunk, out, error = stages.done.get()
-            stages.busy[pool] -= 1
+        stages.start(1, prefer_heavy=False)
+        _prepare_workers(TEMPLATE_KINDS, _may_be_sam(works, heavy_pending), _may_need_cfn_lint(works, heavy_pending))
+        stages.start(jobs - 1, prefer_heavy=True)
+        for _ in range(len(light) + len(heavy)):  # every batch is handed out and comes back once
+            chunk, out, error = stages.done.get()
             if error is not None:
                 raise error
             for i, result in zip(chunk, out or [], strict=True):
                 finished(i, result)
-            stages.submit(pool, prefer_templates=pool is not first)
         for pool in stages.busy:
             pool.close()
     except BaseException:
@@ -214,21 +223,26 @@ class _TwoStages:
         self.works = works
         self.keys = keys
         self.job = job
-        self.terraform: deque[list[int]] = deque()
-        self.templates: deque[list[int]] = deque()
+        self.light: deque[list[int]] = deque()
+        self.heavy: deque[list[int]] = deque()
         self.busy: dict[Any, int] = {}  # pool -> batches handed to it and not yet back
-        self.done: queue.SimpleQueue[tuple[Any, list[int], list[UnitResult] | None, BaseException | None]]
+        self.prefers_heavy: dict[Any, bool] = {}
+        self.lock = threading.Lock()  # the pools' result threads and this process's own thread hand out batches
+        self.done: queue.SimpleQueue[tuple[list[int], list[UnitResult] | None, BaseException | None]]
         self.done = queue.SimpleQueue()
 
-    def start(self, processes: int, prefer_templates: bool) -> Any:
+    def start(self, processes: int, prefer_heavy: bool) -> Any:
         pool = _context().Pool(processes=processes, initializer=_ignore_interrupts)
-        self.busy[pool] = 0
-        for _ in range(2 * processes):
-            self.submit(pool, prefer_templates)
+        with self.lock:
+            self.busy[pool] = 0
+            self.prefers_heavy[pool] = prefer_heavy
+            for _ in range(2 * processes):
+                self.submit(pool, prefer_heavy)
         return pool
 
-    def submit(self, pool: Any, prefer_templates: bool) -> None:
-        first, second = (self.templates, self.terraform) if prefer_templates else (self.terraform, self.templates)
+    def submit(self, pool: Any, prefer_heavy: bool) -> None:
+        """Hand the pool its next batch, if any is left (the caller holds the lock)."""
+        first, second = (self.heavy, self.light) if prefer_heavy else (self.light, self.heavy)
         if not (first or second):
             return
         chunk = (first or second).popleft()
@@ -236,6 +250,14 @@ class _TwoStages:
         pool.apply_async(
             _batch,
             (self.job, [(self.works[i], self.keys[i]) for i in chunk]),
-            callback=lambda out: self.done.put((pool, chunk, out, None)),
-            error_callback=lambda exc: self.done.put((pool, chunk, None, exc)),
+            callback=lambda out: self._returned(pool, chunk, out, None),
+            error_callback=lambda exc: self._returned(pool, chunk, None, exc),
         )
+
+    def _returned(self, pool: Any, chunk: list[int], out: list[UnitResult] | None, error: BaseException | None) -> None:
+        """In the pool's result thread: the next batch goes out before this one is reported."""
+        with self.lock:
+            self.busy[pool] -= 1
+            if error is None:
+                self.submit(pool, self.prefers_heavy[pool])
+        self.done.put((chunk, out, error))

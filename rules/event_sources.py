@@ -283,4 +283,4 @@ class EventSourceOutOfReach(VerdictRule):
         return v.misplaced_fix
 
     def chain_summary(self, v: Verdict, results: list[Result]) -> str:
-        return v.misplaced or ""
+        return f"the {v.target.label} is {v.misplaced}"

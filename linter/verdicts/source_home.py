@@ -101,16 +101,18 @@ def placement(
 
 def deployment(mapping: EventSourceMapping, fn: Function | None, grants: RoleGrants | None) -> tuple[str | None, ...]:
     """The function's Region and account as the run knows them (None where it does not): the mapping's function
-    ARN, the function's own ARN (the run's --region/--account-id, a provider's region), the execution role's
-    account (a function's execution role is in its account)."""
+    ARN, the function's own ARN (the run's --region/--account-id, a provider's region), the execution role's ARN
+    (a function's execution role is in its account: ``Role: arn:aws:iam::111111111111:role/reader`` says it)."""
     region = account = None
     for arn in (mapping.function, fn.arn if fn else None):
         fields = arn_fields(arn)
         if fields is not None and plain(fields[2]) == "lambda":
             region = region or plain(fields[3])
             account = account or plain(fields[4])
-    if grants is not None:
-        account = account or plain(grants.principal.account)
+    roles = [grants.principal.arn if grants is not None else None, fn.role if fn else None]
+    for arn in roles:
+        fields = arn_fields(arn)
+        account = account or (plain(fields[4]) if fields is not None else None)
     return region, account
 
 

@@ -20,6 +20,7 @@ from infra_policy_linter.rules.destinations import (
 )
 from infra_policy_linter.rules.event_sources import (
     EventSourceDestinationNotGranted,
+    EventSourceOutOfReach,
     EventSourceReadNotGranted,
     EventSourceRecommendedNotGranted,
 )
@@ -38,6 +39,7 @@ ALL_RULES: tuple[Rule, ...] = (
     EventSourceDestinationNotGranted(),
     EventSourceReadNotGranted(),
     EventSourceRecommendedNotGranted(),
+    EventSourceOutOfReach(),
     DeadLetterNotGranted(),
     DeadLetterNotUsable(),
     DeadLetterKmsKeyNotGranted(),

@@ -237,3 +237,50 @@ class EventSourceRecommendedNotGranted(_EsmRule):
             f"execution role {v.role.address if v.role else ''} is not granted "
             f"{'them' if len(results) > 1 else 'it'}: {_how_all(results)} ({r.request.note})"
         )
+
+
+class EventSourceOutOfReach(VerdictRule):
+    id = "ESM004"
+    cfn_lint_id = "E9113"
+    name = "event-source-in-another-region-or-account"
+    title = "The event source is in a Region or account where Lambda cannot map it to the function"
+    summary = (
+        "The event source is in another Region (DocumentDB, SQS) or account (DocumentDB, Amazon MQ) than the "
+        "function, where Lambda documents that it cannot map it: the mapping cannot be created."
+    )
+    level = "error"
+    security_severity = "5.0"
+    tags = ("lambda", "reliability")
+    rationale = (
+        "Lambda reads some event sources only in the function's own Region and account: a DocumentDB cluster must "
+        "be in the function's account and Region, an SQS queue in its Region (another account is allowed, through "
+        "the queue policy), an Amazon MQ broker in its account. A mapping to a source elsewhere cannot be created, "
+        "whatever the execution role is granted. The function's Region and account are what the run knows "
+        "(--region, --account-id, a provider's region, a function ARN); when they are not known, the source's ARN "
+        "decides them for the mapping's other checks, since only there can the mapping exist."
+    )
+    remediation = (
+        "Deploy the function in the source's Region (and account), or point the mapping at a source in the "
+        "function's own."
+    )
+    example = (
+        "# deployed with --region eu-west-1\n"
+        "Events:\n  Docdb:\n    Type: DocumentDB\n    Properties:\n"
+        "      Cluster: arn:aws:rds:us-west-2:123456789012:cluster:orders   # another Region"
+    )
+
+    def select(self, v: Verdict) -> Iterable[list[Result]]:
+        if v.kind == "esm_source" and v.misplaced:
+            yield []
+
+    def message(self, v: Verdict, results: list[Result]) -> str:
+        return (
+            f"{v.label}'s event source mapping {v.target.owner.address} reads the {v.target.label} "
+            f"{v.target.ref} {v.misplaced}"
+        )
+
+    def fix(self, unit: Unit, v: Verdict, results: list[Result]) -> str | None:
+        return v.misplaced_fix
+
+    def chain_summary(self, v: Verdict, results: list[Result]) -> str:
+        return f"the {v.target.label} is {v.misplaced}"

@@ -79,7 +79,7 @@ def test_rules_are_listed() -> None:
         text=True,
         cwd=REPO,
     ).stdout
-    for rule_id in ("E9101", "E9102", "E9103", "W9104", "E9105", "E9106", "E9107", "W9108"):
+    for rule_id in ("E9101", "E9102", "E9103", "W9104", "E9105", "E9106", "E9107", "W9108", "E9113"):
         assert rule_id in out
 
 

@@ -147,6 +147,7 @@ def test_rules_and_explain() -> None:
         "ESM001",
         "ESM002",
         "ESM003",
+        "ESM004",
         "DLQ001",
         "DLQ002",
         "DLQ003",

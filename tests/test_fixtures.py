@@ -18,7 +18,7 @@ from tests.conftest import REPO, run_json
 
 BAD = sorted(p.parent for p in (REPO / "fixtures").glob("*/*/bad/expected.json"))
 GOOD = sorted((REPO / "fixtures").glob("*/*/good"))
-VERDICT_RULES = {"DST001", "DST002", "DST003", "DST004", "DST005", "ESM001", "ESM002", "ESM003"}
+VERDICT_RULES = {"DST001", "DST002", "DST003", "DST004", "DST005", "ESM001", "ESM002", "ESM003", "ESM004"}
 
 
 @functools.cache

@@ -39,6 +39,8 @@ COUNT_KEYS = tuple(count_key(g, s) for g in GROUPS for s in ("checked", *STATES)
 def _state(v: Any) -> str:
     """Not granted when what it needs is refused (for every type it could be, when its type is unknown), granted
     when everything required is granted, else unverifiable."""
+    if getattr(v, "misplaced", None):
+        return "not_granted"  # the mapping cannot be created where the run deploys (ESM004)
     states = set(v.type_states().values()) if v.by_type else {requirement_state(v.results)}
     if v.target.unknown and not v.by_type:
         return "unverifiable"

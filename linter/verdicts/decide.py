@@ -19,7 +19,7 @@ from infra_policy_linter.iam.resource_policy import (
     resource_tally,
     withholding_key_policy,
 )
-from infra_policy_linter.model.entities import Function, Location, Policy, Role, Statement, Unit
+from infra_policy_linter.model.entities import EventSourceMapping, Function, Location, Policy, Role, Statement, Unit
 from infra_policy_linter.model.values import Unknown, display
 from infra_policy_linter.verdicts.link import RoleGrants, index_of, role_grants
 from infra_policy_linter.verdicts.requirements import (
@@ -32,6 +32,7 @@ from infra_policy_linter.verdicts.requirements import (
     source_target,
 )
 from infra_policy_linter.verdicts.same_input import input_reference, settle
+from infra_policy_linter.verdicts.source_home import bound_grants, bound_target, placement
 
 NOT_GRANTED = (Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED)
 UNDECIDED = (Outcome.UNKNOWN, Outcome.CONDITIONAL)
@@ -60,6 +61,10 @@ class Verdict:
     results: list[Result] = field(default_factory=list)
     by_type: dict[str, list[Result]] = field(default_factory=dict)  # the service is unknown: each candidate
     evidence: frozenset[str] = frozenset()
+    # Why the mapping cannot be created where the run deploys (its source is in another Region or account than
+    # Lambda allows, verdicts/source_home.py): then nothing is asked of the role, and ESM004 says so.
+    misplaced: str | None = None
+    misplaced_fix: str | None = None
 
     @property
     def kind(self) -> str:
@@ -163,7 +168,9 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
         name = fn.name if fn else Unknown("function name", "the function name")
         places = [mapping.location, *_places(fn, role, grants)]
         source = source_target(mapping)
-        out.append(_verdict(source, fn, label, role, grants, problem, places + [mapping.source_location]))
+        out.append(
+            _source_verdict(source, fn, label, role, grants, problem, places + [mapping.source_location], shared)
+        )
         target = mapping_destination_target(mapping, name)
         if target is not None:
             failure = mapping.on_failure
@@ -180,6 +187,40 @@ def _all(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:
             )
     out += _dead_letters(unit, shared)
     return out
+
+
+def _source_verdict(
+    target: Target,
+    fn: Function | None,
+    label: str,
+    role: Role | None,
+    grants: RoleGrants | None,
+    problem: str | None,
+    places: list[Location | None],
+    shared: dict[str, Any],
+) -> Verdict:
+    """A mapping's source, decided in the Region and account its ARN fixes where Lambda requires the function's
+    own (verdicts/source_home.py); when the run deploys elsewhere, the mapping cannot exist: nothing to decide."""
+    mapping = target.owner
+    assert isinstance(mapping, EventSourceMapping)
+    where = placement(mapping, target.service, fn, grants)
+    if where.conflict:
+        evidence = frozenset(loc.path for loc in places if loc is not None)
+        return Verdict(
+            target,
+            fn,
+            label,
+            role,
+            grants,
+            problem,
+            evidence=evidence,
+            misplaced=where.conflict,
+            misplaced_fix=where.fix,
+        )
+    if where.binds:
+        target = bound_target(target, where.binds)
+        grants = bound_grants(grants, where.binds, shared) if grants is not None else None
+    return _verdict(target, fn, label, role, grants, problem, places)
 
 
 def _dead_letters(unit: Unit, shared: dict[str, Any]) -> list[Verdict]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from infra_policy_linter.findings.finding import Finding
+from infra_policy_linter.findings.finding import Finding, Related
 from infra_policy_linter.iam.catalogue import problem
-from infra_policy_linter.model.entities import Unit
+from infra_policy_linter.model.entities import Location, Unit
+from infra_policy_linter.model.values import origin_of
 from infra_policy_linter.rules.base import Rule
 from infra_policy_linter.verdicts.link import index_of, role_grants
 
@@ -42,12 +43,13 @@ class UnknownAction(Rule):
                 ):  # SAM wrote it from a template: not the user's text
                     continue
                 for stmt in policy.statements:
-                    location = stmt.location or policy.location
+                    used_at = stmt.location or policy.location
                     for written in (stmt.actions or []) + (stmt.not_actions or []):
                         if not isinstance(written, str):
                             continue
                         why = problem(written)
-                        key = (location.path, location.line, written)
+                        location = written_at(written) or used_at
+                        key = (location.path, location.line, location.column, str(written))
                         if why is None or key in seen:
                             continue
                         seen.add(key)
@@ -60,7 +62,17 @@ class UnknownAction(Rule):
                             function=fn.address,
                             role=role.address,
                             destination="",
-                            action=written,
+                            action=str(written),
                             fix=None,
-                            evidence=frozenset({location.path}),
+                            related=() if location is used_at else (Related(f"used in {policy.name}", used_at),),
+                            evidence=frozenset({location.path, used_at.path}),
                         )
+
+
+def written_at(value: str) -> Location | None:
+    """Where the user wrote the string, when it reached the policy from elsewhere (a module call's argument, a
+    local) and the resolver could place it; None for a string written in the policy itself."""
+    origin = origin_of(value)
+    if origin is None:
+        return None
+    return Location(origin.path, origin.line, origin.column, origin.line, origin.end_column)

@@ -88,6 +88,8 @@ class ModuleLibrary:
     # Reference cycles met so far, in any module instance: a value computed while one was met is not kept, since
     # what the cycle stood in for is read differently once the cycle is closed.
     cycles_met: int = 0
+    # The string literals of each attribute whose values are placed (written.py): (file, block's first line, name).
+    literals: dict[tuple[str, int, str], Any] = field(default_factory=dict)
 
     def locate(self, caller_dir: str, source: str | None, address: str) -> str | None:
         if source is None:
@@ -123,6 +125,12 @@ class Declarations:
         self.providers: dict[str, dict[str, Any]] = {}
         self.outputs: list[tuple[str, dict[str, Any]]] = []  # (name, body) in file order, as Terraform reads them
         self.tfvars: dict[str, Any] = {}
+        # Where each is written, for placing its literals (written.py): the locals block and its file, the file
+        # of a variable's default, of an output, of a variable file's value.
+        self.local_blocks: dict[str, tuple[dict[str, Any], TfFile]] = {}
+        self.variable_files: dict[str, TfFile] = {}
+        self.output_files: dict[str, TfFile] = {}
+        self.tfvars_files: dict[str, TfFile] = {}
         for tf in files:
             if not _is_override(tf.path):
                 self._index(tf)
@@ -130,10 +138,13 @@ class Declarations:
             self._index(tf, override=True)
         for tf in files:
             self.outputs.extend(_block_entries(tf.body, "output"))
+            for oname, _ in _block_entries(tf.body, "output"):
+                self.output_files.setdefault(oname, tf)
         for tf in tfvars:
             for key, raw in tf.body.items():
                 if key not in META_KEYS:
                     self.tfvars[key] = raw
+                    self.tfvars_files[key] = tf
 
     def _index(self, tf: TfFile, override: bool = False) -> None:
         """Record the file's blocks. An override file (override.tf, *_override.tf) merges into the blocks it
@@ -146,12 +157,16 @@ class Declarations:
                 self.variables.setdefault(vname, vbody)
             elif vname in self.variables:
                 self.variables[vname] = _merged(self.variables[vname], vbody)
+            if not override:
+                self.variable_files.setdefault(vname, tf)
         for entry in tf.body.get("locals", []) or []:
             for lname, raw in items_of(entry):
                 if override:
                     self.locals[lname] = (raw, tf)
                 else:
                     self.locals.setdefault(lname, (raw, tf))
+                if override or lname not in self.local_blocks:
+                    self.local_blocks[lname] = (entry, tf)
         for pname, pbody in _block_entries(tf.body, "provider"):
             if pname == "aws":
                 alias = pbody.get("alias", "")

@@ -49,6 +49,7 @@ from infra_policy_linter.resolve.terraform.blocks import (
 from infra_policy_linter.resolve.terraform.functions import call_function
 from infra_policy_linter.resolve.terraform.operators import binary, index_into, key_value_pairs, unary, unknown_over
 from infra_policy_linter.resolve.terraform.references import ArgumentKey, Memo, References
+from infra_policy_linter.resolve.terraform.written import in_block, in_file
 
 
 class Evaluator:
@@ -369,9 +370,12 @@ class Evaluator:
         if passed is not None:
             value = passed.value
         elif name in declarations.tfvars:
-            value = self.evaluate_raw(declarations.tfvars[name])
+            value = in_file(
+                self.library, declarations.tfvars_files.get(name), name, self.evaluate_raw(declarations.tfvars[name])
+            )
         elif name in declarations.variables and "default" in declarations.variables[name]:
-            value = self.evaluate_raw(declarations.variables[name]["default"])
+            body, tf = declarations.variables[name], declarations.variable_files.get(name)
+            value = in_block(self.library, tf, body, "default", self.evaluate_raw(body["default"]))
             if value is not None:  # null is a value too: Terraform treats an argument set to null as unset
                 value = with_assumption(value, f"var.{name} takes its default")
         elif name in declarations.variables:
@@ -392,7 +396,8 @@ class Evaluator:
             return Unknown(f"local.{name}", f"local.{name}, which is not declared in this module")
         memo.active_locals.add(name)
         try:
-            value = self.evaluate_raw(self.declarations.locals[name][0])
+            block, tf = self.declarations.local_blocks[name]
+            value = in_block(self.library, tf, block, name, self.evaluate_raw(self.declarations.locals[name][0]))
         finally:
             memo.active_locals.discard(name)
         memo.locals[name] = value

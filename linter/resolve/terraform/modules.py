@@ -13,6 +13,7 @@ from infra_policy_linter.parsers.terraform import TfFile
 from infra_policy_linter.resolve.terraform.blocks import Declarations, Scope, hcl_source
 from infra_policy_linter.resolve.terraform.expressions import Evaluator
 from infra_policy_linter.resolve.terraform.registry_models import CallSite, is_model_path
+from infra_policy_linter.resolve.terraform.written import in_block
 
 MAX_DEPTH = 16
 
@@ -71,7 +72,8 @@ def output_value(ev: Evaluator, name: str) -> Any:
     """The value of the module's output ``name``."""
     for oname, obody in ev.declarations.outputs:
         if oname == name and "value" in obody:
-            return ev.evaluate_raw(obody["value"])
+            tf = ev.declarations.output_files.get(oname)
+            return in_block(ev.library, tf, obody, "value", ev.evaluate_raw(obody["value"]))
     declarations = ev.declarations
     return Unknown(
         f"{declarations.prefix}output.{name}", f"output {name!r}, which {declarations.name} does not declare"

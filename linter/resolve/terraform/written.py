@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from infra_policy_linter.model.values import Origin, Written
@@ -99,32 +99,35 @@ def _line_tokens(text: str, number: int, comment: bool) -> Iterator[_Token | boo
             continue
         c = text[i]
         heredoc = _HEREDOC.match(text, i) if c == "<" else None
-        name = _NAME.match(text, i) if c.isalpha() or c == "_" else None
-        if c in " \t\r,":
-            i += 1
-            if c == ",":
-                yield _Token(",", None, number, i - 1, i)
-        elif c == "#" or text.startswith("//", i):
+        if c == "#" or text.startswith("//", i):
             break
-        elif text.startswith("/*", i):
-            comment, i = True, i + 2
-        elif heredoc is not None:
+        if heredoc is not None:
             yield heredoc.group(1)
             break
-        elif c == '"':
-            end, value = _string(text, i)
-            yield _Token("string", value, number, i, end)
-            i = end
-        elif name is not None:
-            yield _Token("name", name.group(), number, i, name.end())
-            i = name.end()
-        else:
-            kind = "open" if c in "{[(" else "close" if c in "}])" else c
-            if c in "=!<>" and text[i + 1 : i + 2] in ("=", ">"):  # ==, =>, !=, <=, >=: not an assignment
-                kind, i = "operator", i + 1
-            yield _Token(kind, c, number, i, i + 1)
+        if text.startswith("/*", i):
+            comment, i = True, i + 2
+        elif c in " \t\r":
             i += 1
+        else:
+            token = _token(text, i, number)
+            yield token
+            i = token.end
     yield comment
+
+
+def _token(text: str, i: int, number: int) -> _Token:
+    """The token starting at ``text[i]`` (not a blank, a comment or a heredoc)."""
+    c = text[i]
+    if c == '"':
+        end, value = _string(text, i)
+        return _Token("string", value, number, i, end)
+    name = _NAME.match(text, i) if c.isalpha() or c == "_" else None
+    if name is not None:
+        return _Token("name", name.group(), number, i, name.end())
+    if c in "=!<>" and text[i + 1 : i + 2] in ("=", ">"):  # ==, =>, !=, <=, >=: not an assignment
+        return _Token("operator", text[i : i + 2], number, i, i + 2)
+    kind = "open" if c in "{[(" else "close" if c in "}])" else c
+    return _Token(kind, c, number, i, i + 1)
 
 
 def _tokens(lines: list[str], first: int, last: int) -> Iterator[_Token]:
@@ -146,40 +149,58 @@ def _tokens(lines: list[str], first: int, last: int) -> Iterator[_Token]:
         yield _Token("newline", None, number, len(text), len(text))
 
 
-def attribute_literals(lines: list[str], first: int, last: int, name: str, depth: int) -> list[Literal] | None:
-    """The string literals (object keys left out) of the attribute ``name = ...`` written at nesting ``depth``
-    between lines first..last: depth 1 for an argument of the block that starts on line ``first``, 0 for a
-    variable file. None when the attribute is not found there."""
+@dataclass
+class _Expression:
+    """The literals of one attribute's expression, read token by token up to the line break that ends it (at its
+    own nesting level: ``level`` counts the brackets opened since the ``=``)."""
+
+    literals: list[Literal] = field(default_factory=list)
+    level: int = 0
+    previous: str = "="
+    pending: _Token | None = None  # a string that may yet turn out to be an object key
+
+    def feed(self, token: _Token) -> bool:
+        """Read one token; True when the expression has ended (the token is not part of it)."""
+        pending, self.pending = self.pending, None
+        key = token.kind == "=" or (token.kind == ":" and self.previous in ("open", ","))
+        if pending is not None and not key:
+            self.literals.append(Literal(pending.text or "", pending.line, pending.column + 1, pending.end + 1))
+        if token.kind == "string" and token.text is not None:
+            self.pending = token
+        self.level += 1 if token.kind == "open" else -1 if token.kind == "close" else 0
+        if self.level < 0 or (self.level == 0 and token.kind == "newline"):
+            return True
+        if token.kind != "string":
+            self.previous = token.kind if token.kind != "newline" else ","
+        return False
+
+
+def block_literals(lines: list[str], first: int, last: int, depth: int) -> dict[str, list[Literal]]:
+    """The string literals (object keys left out) of every attribute ``name = ...`` written at nesting ``depth``
+    between lines first..last: depth 1 for the arguments of the block that starts on line ``first``, 0 for a
+    variable file. One pass: a locals block of many entries is read once."""
+    found: dict[str, list[Literal]] = {}
     level, statement_start, candidate = 0, True, None
+    reading: tuple[str, _Expression] | None = None
     for token in _tokens(lines, first, last):
-        if level == depth and candidate == name and token.kind == "=":
-            return _expression_literals(lines, token, last, depth)
+        if reading is not None:
+            name, expression = reading
+            if not expression.feed(token):
+                continue
+            found.setdefault(name, expression.literals)
+            reading, candidate, statement_start = None, None, True
+            if expression.level >= 0:
+                continue  # the line break after it; a closing brace is the block's own and is counted below
+        if level == depth and candidate is not None and token.kind == "=":
+            reading = (candidate, _Expression())
+            continue
         candidate = token.text if token.kind == "name" and statement_start and level == depth else None
         level += 1 if token.kind == "open" else -1 if token.kind == "close" else 0
         statement_start = token.kind in ("newline", "open")
-        if level < 0:
-            return None
-    return None
-
-
-def _expression_literals(lines: list[str], equals: _Token, last: int, depth: int) -> list[Literal]:
-    """The literals of the expression after ``equals``, up to the line break at ``depth`` that ends it."""
-    found: list[Literal] = []
-    level, previous = depth, "="
-    pending: _Token | None = None  # a string that may yet turn out to be an object key
-    for token in _tokens(lines, equals.line, last):
-        if token.line == equals.line and token.column <= equals.column:
-            continue
-        if pending is not None and not (token.kind == "=" or (token.kind == ":" and previous in ("open", ","))):
-            found.append(Literal(pending.text or "", pending.line, pending.column + 1, pending.end + 1))
-        pending = None
-        if token.kind == "string" and token.text is not None:
-            pending = token
-        level += 1 if token.kind == "open" else -1 if token.kind == "close" else 0
-        if level < depth or (level == depth and token.kind == "newline"):
-            break
-        if token.kind != "string":
-            previous = token.kind if token.kind != "newline" else ","
+        if token.kind == "close" and level < depth:
+            break  # the block's end
+    if reading is not None:
+        found.setdefault(reading[0], reading[1].literals)
     return found
 
 
@@ -248,21 +269,21 @@ def in_block(library: ModuleLibrary, tf: TfFile | None, body: dict[str, Any], na
     ``body`` as parsed from ``tf``) with its literals placed."""
     if tf is None or not value or isinstance(value, (bool, int, float)) or not _placeable(tf):
         return value
-    if not _declared_in(tf, body):
-        return value
     first = int(body.get("__start_line__", 0))
-    key = (tf.path, first, name)
+    if not first or not _declared_in(tf, body):
+        return value
+    key = (tf.path, first)
     if key not in library.literals:
-        last = int(body.get("__end_line__", first))
-        library.literals[key] = attribute_literals(tf.lines, first, last, name, 1) if first else None
-    return mark(value, library.literals[key], tf.path)
+        library.literals[key] = block_literals(tf.lines, first, int(body.get("__end_line__", first)), 1)
+    return mark(value, library.literals[key].get(name), tf.path)
 
 
 def in_file(library: ModuleLibrary, tf: TfFile | None, name: str, value: Any) -> Any:
-    """``value`` of the top-level attribute ``name`` of a variable file, with its literals placed."""
-    if tf is None or not _placeable(tf) or not value or isinstance(value, (bool, int, float)):
+    """``value`` of the top-level attribute ``name`` of a variable file (``.tfvars``) with its literals placed.
+    Terragrunt's inputs and --var values are not placed: they are not written at a file's top level."""
+    if tf is None or not value or isinstance(value, (bool, int, float)) or not tf.path.endswith(".tfvars"):
         return value
-    key = (tf.path, 0, name)
+    key = (tf.path, 0)
     if key not in library.literals:
-        library.literals[key] = attribute_literals(tf.lines, 1, len(tf.lines), name, 0)
-    return mark(value, library.literals[key], tf.path)
+        library.literals[key] = block_literals(tf.lines, 1, len(tf.lines), 0)
+    return mark(value, library.literals[key].get(name), tf.path)

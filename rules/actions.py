@@ -7,8 +7,7 @@ from typing import Any
 
 from infra_policy_linter.findings.finding import Finding, Related
 from infra_policy_linter.iam.catalogue import problem
-from infra_policy_linter.model.entities import Location, Unit
-from infra_policy_linter.model.values import origin_of
+from infra_policy_linter.model.entities import Unit, written_location
 from infra_policy_linter.rules.base import Rule
 from infra_policy_linter.verdicts.link import index_of, role_grants
 
@@ -48,7 +47,7 @@ class UnknownAction(Rule):
                         if not isinstance(written, str):
                             continue
                         why = problem(written)
-                        location = written_at(written) or used_at
+                        location = written_location(written) or used_at
                         key = (location.path, location.line, location.column, str(written))
                         if why is None or key in seen:
                             continue
@@ -67,12 +66,3 @@ class UnknownAction(Rule):
                             related=() if location is used_at else (Related(f"used in {policy.name}", used_at),),
                             evidence=frozenset({location.path, used_at.path}),
                         )
-
-
-def written_at(value: str) -> Location | None:
-    """Where the user wrote the string, when it reached the policy from elsewhere (a module call's argument, a
-    local) and the resolver could place it; None for a string written in the policy itself."""
-    origin = origin_of(value)
-    if origin is None:
-        return None
-    return Location(origin.path, origin.line, origin.column, origin.line, origin.end_column)

@@ -185,3 +185,70 @@ def test_fix_writes_nothing_for_iam001_in_the_caller(tmp_path: Path, monkeypatch
         "bad/examples/two/main.tf:21:5",
     ]
     assert {p: p.read_bytes() for p in sorted(work.rglob("*")) if p.is_file()} == before
+
+
+DESTINATIONS = """\
+variable "on_failure" {
+  type = map(string)
+}
+
+variable "dead_letter" {
+  type = string
+}
+
+locals {
+  dead_letter = var.dead_letter
+}
+
+resource "aws_iam_role" "lambda" {
+  name               = "worker"
+  assume_role_policy = "{}"
+}
+
+resource "aws_lambda_function" "this" {
+  function_name = "worker"
+  role          = aws_iam_role.lambda.arn
+  handler       = "index.handler"
+  runtime       = "python3.12"
+  filename      = "function.zip"
+  dead_letter_config {
+    target_arn = local.dead_letter
+  }
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  for_each      = var.on_failure
+  function_name = aws_lambda_function.this.function_name
+  qualifier     = each.key
+  destination_config {
+    on_failure {
+      destination = each.value
+    }
+  }
+}
+"""
+
+
+def test_a_destination_and_a_dead_letter_target_written_by_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text(DESTINATIONS)
+    (tmp_path / "main.tf").write_text(
+        'module "m" {\n  source = "./mod"\n  on_failure = {\n'
+        '    live = "https://sqs.eu-west-1.amazonaws.com/123456789012/failures"\n  }\n'
+        '  dead_letter = "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq"\n}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    report = run_json(".")[1]
+    found = {
+        f["rule"]: (f["path"], f["line"], f["column"], [(r["path"], r["line"]) for r in f["related"]])
+        for f in report["findings"]
+        if f["rule"] in ("DST006", "DLQ002")
+    }
+    assert found == {
+        # each.value of the invoke config's for_each: reported at the map's entry in the caller
+        "DST006": ("main.tf", 4, 12, [("mod/main.tf", 29), ("mod/main.tf", 35)]),
+        # a local of the module set from var.dead_letter: at the caller's argument
+        "DLQ002": ("main.tf", 6, 17, [("mod/main.tf", 18), ("mod/main.tf", 25)]),
+    }

@@ -29,7 +29,7 @@ class UnknownAction(Rule):
     example = 'Action = ["sqs:SendMesage"]   # sqs:SendMessage'
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
-        seen: set[tuple[str, int, str]] = set()
+        seen: set[tuple[str, int, int, str]] = set()
         for fn in unit.functions:
             role, _ = index_of(unit, shared).role_of(fn)
             if role is None:

@@ -252,3 +252,33 @@ def test_a_destination_and_a_dead_letter_target_written_by_the_caller(
         # a local of the module set from var.dead_letter: at the caller's argument
         "DLQ002": ("main.tf", 6, 17, [("mod/main.tf", 18), ("mod/main.tf", 25)]),
     }
+
+
+def test_a_suppression_where_the_value_is_written(project: Path) -> None:
+    (project / "main.tf").write_text(
+        'variable "actions" {}\n\nmodule "m" {\n  source  = "./mod"\n  actions = var.actions\n}\n'
+    )
+    (project / "terraform.tfvars").write_text(
+        'actions = [\n  "sqs:SendMesage", # lint:ignore IAM001 the test says so\n]\n'
+    )
+    report = run_json(".")[1]
+    assert _iam001(report) == [("mod/main.tf", 6, 11, "sns:Publis")]
+    assert [(s["rule"], s["path"], s["line"]) for s in report["suppressed"]] == [("IAM001", "terraform.tfvars", 2)]
+
+
+def test_literals_through_escapes_comments_heredocs_and_for_expressions() -> None:
+    text = _lines(
+        "locals {\n"
+        '  a = ["cost$5", "$${x}", "%%{y}", "\\u00e9", "t\\tab"]\n'
+        '  /* a = ["no:Comment",\n'
+        '     "no:Comment"] */ b = { for k, v in var.m : k => "s3:GetObject" if v != "x" }\n'
+        "  c = <<-EOT\n"
+        '    "no:Heredoc"\n'
+        "    EOT\n"
+        '  d = "after"\n'
+        "}\n"
+    )
+    found = block_literals(text, 1, 9, 1)
+    assert [lit.text for lit in found["a"]] == ["cost$5", "${x}", "%{y}", "t\tab"]  # \u00e9: not read, not placed
+    assert [(lit.text, lit.line) for lit in found["b"]] == [("s3:GetObject", 4), ("x", 4)]
+    assert (found["c"], found["d"]) == ([], [Literal("after", 8, 7, 14)])

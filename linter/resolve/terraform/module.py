@@ -196,4 +196,7 @@ def build_module(
     for tf in files:
         if not tf.path.endswith(".json"):  # JSON has no comments to carry suppressions
             unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
+    for tf in tfvars:
+        if tf.path.endswith(".tfvars"):  # a finding about a value written there is reported there (written.py)
+            unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
     return unit

@@ -27,7 +27,19 @@ from infra_policy_linter.resolve.terraform.registry_models import is_model_path
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][\w-]*)\s*$")
-_NAME = re.compile(r"[A-Za-z_][\w-]*")
+# One lexeme of a line, by the first alternative that matches: the tokenizer's fast path (a string with
+# interpolation or escapes is read character by character by _string).
+_LEXEME = re.compile(
+    r"""(?P<space>[ \t\r]+)
+    |(?P<comment>\#|//)
+    |(?P<block>/\*)
+    |(?P<simple>"[^"\\$%]*")
+    |(?P<quote>")
+    |(?P<name>[A-Za-z_][\w-]*)
+    |(?P<operator>[=!<>]=|=>)
+    |(?P<punct>.)""",
+    re.VERBOSE,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,8 @@ class _Token:
 def _string(text: str, at: int) -> tuple[int, str | None]:
     """The quoted string opening at ``text[at]``: (the index after its closing quote, its text, or None when it
     interpolates or uses an escape other than the common ones)."""
-    i, n, out, literal = at + 1, len(text), [], True
+    out: list[str] = []
+    i, n, literal = at + 1, len(text), True
     while i < n:
         c = text[i]
         if c == '"':
@@ -97,37 +110,34 @@ def _line_tokens(text: str, number: int, comment: bool) -> Iterator[_Token | boo
             close = text.find("*/", i)
             comment, i = (True, n) if close < 0 else (False, close + 2)
             continue
-        c = text[i]
-        heredoc = _HEREDOC.match(text, i) if c == "<" else None
-        if c == "#" or text.startswith("//", i):
-            break
+        found = _LEXEME.match(text, i)
+        assert found is not None  # the last alternative takes any character
+        kind, i = found.lastgroup, found.end()
+        heredoc = _HEREDOC.match(text, found.start()) if found.group() == "<" else None
         if heredoc is not None:
             yield heredoc.group(1)
+        if kind == "comment" or heredoc is not None:
             break
-        if text.startswith("/*", i):
-            comment, i = True, i + 2
-        elif c in " \t\r":
-            i += 1
-        else:
-            token = _token(text, i, number)
+        if kind == "block":
+            comment = True
+        elif kind != "space":
+            token = _token(found, number)
             yield token
             i = token.end
     yield comment
 
 
-def _token(text: str, i: int, number: int) -> _Token:
-    """The token starting at ``text[i]`` (not a blank, a comment or a heredoc)."""
-    c = text[i]
-    if c == '"':
-        end, value = _string(text, i)
-        return _Token("string", value, number, i, end)
-    name = _NAME.match(text, i) if c.isalpha() or c == "_" else None
-    if name is not None:
-        return _Token("name", name.group(), number, i, name.end())
-    if c in "=!<>" and text[i + 1 : i + 2] in ("=", ">"):  # ==, =>, !=, <=, >=: not an assignment
-        return _Token("operator", text[i : i + 2], number, i, i + 2)
-    kind = "open" if c in "{[(" else "close" if c in "}])" else c
-    return _Token(kind, c, number, i, i + 1)
+def _token(found: re.Match[str], number: int) -> _Token:
+    """The token a lexeme is (not a blank, a comment or a heredoc)."""
+    kind, text, at = found.lastgroup, found.group(), found.start()
+    if kind == "simple":  # a string without interpolation or escapes: the common case, read by the regex alone
+        return _Token("string", text[1:-1], number, at, found.end())
+    if kind == "quote":
+        end, value = _string(found.string, at)
+        return _Token("string", value, number, at, end)
+    if kind in ("name", "operator"):
+        return _Token(kind, text, number, at, found.end())
+    return _Token("open" if text in "{[(" else "close" if text in "}])" else text, text, number, at, at + 1)
 
 
 def _tokens(lines: list[str], first: int, last: int) -> Iterator[_Token]:

@@ -282,3 +282,11 @@ def test_literals_through_escapes_comments_heredocs_and_for_expressions() -> Non
     assert [lit.text for lit in found["a"]] == ["cost$5", "${x}", "%{y}", "t\tab"]  # \u00e9: not read, not placed
     assert [(lit.text, lit.line) for lit in found["b"]] == [("s3:GetObject", 4), ("x", 4)]
     assert (found["c"], found["d"]) == ([], [Literal("after", 8, 7, 14)])
+
+
+def test_the_for_each_of_a_module_call(project: Path) -> None:
+    (project / "main.tf").write_text(
+        'module "m" {\n  source   = "./mod"\n  for_each = {\n    a = ["sqs:SendMesage"]\n  }\n'
+        "  actions = each.value\n}\n"
+    )
+    assert ("main.tf", 4, 10, "sqs:SendMesage") in _iam001(run_json(".")[1])

@@ -150,7 +150,7 @@ class TerraformModule:
                     self.depth + 1,
                 ),
             )
-            for suffix, scope in instances(ev, called.arguments)
+            for suffix, scope in instances(ev, called.arguments, ev.declarations.call_files.get(name))
         ]
 
     def child(self, name: str, key: Any = None) -> TerraformModule | str:

@@ -80,16 +80,17 @@ def output_value(ev: Evaluator, name: str) -> Any:
     )
 
 
-def instances(ev: Evaluator, body: dict[str, Any]) -> list[tuple[str, Scope]]:
+def instances(ev: Evaluator, body: dict[str, Any], tf: TfFile | None = None) -> list[tuple[str, Scope]]:
     """(address suffix, scope) per instance of a resource or module call: ``[0]`` for count, ``["key"]`` for
-    for_each, none if 0; ``[*]`` standing for all of them when their number is not known."""
+    for_each, none if 0; ``[*]`` standing for all of them when their number is not known. With the file of a
+    module call, the literals of its for_each are placed there (written.py)."""
     if "count" in body:
         count = ev.evaluate_raw(body["count"])
         if isinstance(count, int) and not isinstance(count, bool):
             return [(f"[{i}]", Scope(count_index=i)) for i in range(max(count, 0))]
         return [("[*]", Scope())]  # an unknown count: one instance standing for all of them
     if "for_each" in body:
-        each = ev.evaluate_raw(body["for_each"])
+        each = in_block(ev.library, tf, body, "for_each", ev.evaluate_raw(body["for_each"]))
         if isinstance(each, dict):
             return [(f'["{k}"]', Scope(each_key=k, each_value=v)) for k, v in sorted(each.items())]
         if isinstance(each, list):

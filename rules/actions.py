@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from infra_policy_linter.findings.finding import Finding
+from infra_policy_linter.findings.finding import Finding, Related
 from infra_policy_linter.iam.catalogue import problem
-from infra_policy_linter.model.entities import Unit
+from infra_policy_linter.model.entities import Unit, written_location
 from infra_policy_linter.rules.base import Rule
 from infra_policy_linter.verdicts.link import index_of, role_grants
 
@@ -29,7 +29,7 @@ class UnknownAction(Rule):
     example = 'Action = ["sqs:SendMesage"]   # sqs:SendMessage'
 
     def check(self, unit: Unit, shared: dict[str, Any]) -> Iterable[Finding]:
-        seen: set[tuple[str, int, str]] = set()
+        seen: set[tuple[str, int, int, str]] = set()
         for fn in unit.functions:
             role, _ = index_of(unit, shared).role_of(fn)
             if role is None:
@@ -42,12 +42,13 @@ class UnknownAction(Rule):
                 ):  # SAM wrote it from a template: not the user's text
                     continue
                 for stmt in policy.statements:
-                    location = stmt.location or policy.location
+                    used_at = stmt.location or policy.location
                     for written in (stmt.actions or []) + (stmt.not_actions or []):
                         if not isinstance(written, str):
                             continue
                         why = problem(written)
-                        key = (location.path, location.line, written)
+                        location = written_location(written) or used_at
+                        key = (location.path, location.line, location.column, str(written))
                         if why is None or key in seen:
                             continue
                         seen.add(key)
@@ -60,7 +61,8 @@ class UnknownAction(Rule):
                             function=fn.address,
                             role=role.address,
                             destination="",
-                            action=written,
+                            action=str(written),
                             fix=None,
-                            evidence=frozenset({location.path}),
+                            related=() if location is used_at else (Related(f"used in {policy.name}", used_at),),
+                            evidence=frozenset({location.path, used_at.path}),
                         )

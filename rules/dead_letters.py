@@ -18,7 +18,7 @@ from infra_policy_linter.findings.finding import Finding, Related
 from infra_policy_linter.fix.writers import Grant, writer
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import Destination, Function, Unit
+from infra_policy_linter.model.entities import Destination, Function, Unit, written_location
 from infra_policy_linter.model.values import display, plain
 from infra_policy_linter.rules.base import Rule
 from infra_policy_linter.rules.destinations import KmsKeyNotGranted, Unverifiable
@@ -142,19 +142,23 @@ class DeadLetterNotUsable(Rule):
             if dest is None or problem is None:
                 continue
             message, fix = problem
+            at = (
+                written_location(dest.arn, dest.location) or dest.location
+            )  # a literal passed in: where the user writes it
+            moved = () if at == dest.location else (Related(f"the dead-letter target {dest.ref}", dest.location),)
             yield Finding(
                 rule=self.id,
                 level=self.level,
                 message=f"{fn.address}: {message}",
-                location=dest.location,
+                location=at,
                 unit=unit.name,
                 function=fn.address,
                 role=None,
                 destination=dest.ref,
                 action=None,
                 fix=fix,
-                related=_related(fn, dest),
-                evidence=frozenset({dest.location.path, fn.location.path}),
+                related=_related(fn, dest) + moved,
+                evidence=frozenset({at.path, dest.location.path, fn.location.path}),
             )
 
 

@@ -9,7 +9,7 @@ from infra_policy_linter.findings.finding import Finding, Related
 from infra_policy_linter.fix.writers import writer
 from infra_policy_linter.iam.match import same
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import Destination, InvokeConfig, Location, Unit
+from infra_policy_linter.model.entities import Destination, InvokeConfig, Location, Unit, written_location
 from infra_policy_linter.model.values import display, plain
 from infra_policy_linter.rules.base import Rule
 from infra_policy_linter.verdicts.link import function_name_of, index_of
@@ -25,7 +25,11 @@ def _finding(
     function: str,
     destination: str = "",
     fix: str | None = None,
+    used_at: Location | None = None,
 ) -> Finding:
+    related = [Related(f"invoke config {config.address}", config.location)]
+    if used_at is not None and used_at != location:  # the value is written elsewhere (a module call's argument)
+        related.append(Related(f"the destination {destination}, set from it", used_at))
     return Finding(
         rule=rule.id,
         level=rule.level,
@@ -37,8 +41,8 @@ def _finding(
         destination=destination,
         action=None,
         fix=fix,
-        related=(Related(f"invoke config {config.address}", config.location),),
-        evidence=frozenset({location.path, config.location.path}),
+        related=tuple(related),
+        evidence=frozenset({location.path, config.location.path} | ({used_at.path} if used_at else set())),
     )
 
 
@@ -137,7 +141,9 @@ class InvalidDestination(Rule):
             for dest in config.destinations:
                 found = _problem(config, dest, name, unit.languages.get(dest.location.path, "hcl"))
                 if found:
-                    yield _finding(self, unit, config, f"{label}: {found[0]}", dest.location, label, dest.ref, found[1])
+                    at = written_location(dest.arn, dest.location) or dest.location
+                    message = f"{label}: {found[0]}"
+                    yield _finding(self, unit, config, message, at, label, dest.ref, found[1], dest.location)
         for mapping in unit.event_source_mappings:
             source = source_service_of(mapping)
             on_failure = mapping.on_failure

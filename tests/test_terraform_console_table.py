@@ -26,7 +26,9 @@ HONEST_UNKNOWNS = {'"n=${1/3}"'}
 
 
 def _same(got: Any, want: Any) -> bool:
-    if isinstance(want, bool) or want is None or isinstance(want, str):
+    if isinstance(want, str):  # a str, or a Written str (a literal of the local, placed where it is written)
+        return isinstance(got, str) and got == want
+    if isinstance(want, bool) or want is None:
         return type(got) is type(want) and got == want
     if isinstance(want, (int, float)):
         return (

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Literal
 
 from .values import Value
+from .values import origin_of as _origin_of
 
 Format = Literal["terraform", "cloudformation"]
 Language = Literal["hcl", "yaml", "json"]
@@ -262,3 +263,14 @@ class Unit:
     unfollowed: list[ModuleCall] = field(default_factory=list)
     input_warnings: list[InputWarning] = field(default_factory=list)
     resource_policies: list[ResourcePolicy] = field(default_factory=list)
+
+
+def written_location(value: object, used_at: Location | None = None) -> Location | None:
+    """Where a string value is written as a literal, when the resolver placed it (values.Written): a value that
+    reaches a policy or a destination through a module's inputs, locals or iterations is reported where the user
+    edits it. None for anything else, and when it is on the line ``used_at`` already names: the finding stays
+    where the model element is."""
+    origin = _origin_of(value)
+    if origin is None or (used_at is not None and (used_at.path, used_at.line) == (origin.path, origin.line)):
+        return None
+    return Location(origin.path, origin.line, origin.column, origin.line, origin.end_column)

@@ -315,3 +315,36 @@ def assumptions_in(value: Any) -> set[str]:
     if isinstance(value, dict):
         return {a for v in value.values() for a in assumptions_in(v)}
     return set()
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a string literal is written: the file, line and columns of its quotes (1-based, end exclusive)."""
+
+    path: str
+    line: int
+    column: int
+    end_column: int
+
+
+class Written(str):
+    """A string exactly as the user wrote it as a literal, with where: a value that reaches a policy through a
+    module's inputs, locals, iterations and outputs is then reported where it can be edited (the caller's
+    argument), not where the module uses it. It is a ``str`` in every other respect (equal, hashed and ordered
+    as its text); anything that computes a new string from it (format(), a template) yields a plain ``str``,
+    whose origin is then not known."""
+
+    origin: Origin
+
+    def __new__(cls, text: str, origin: Origin) -> Written:
+        made = super().__new__(cls, text)
+        made.origin = origin
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Written, (str(self), self.origin))
+
+
+def origin_of(value: Any) -> Origin | None:
+    """Where a string value is written, when it is a literal the resolver could place; else None."""
+    return value.origin if isinstance(value, Written) else None

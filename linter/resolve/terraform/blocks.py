@@ -88,6 +88,9 @@ class ModuleLibrary:
     # Reference cycles met so far, in any module instance: a value computed while one was met is not kept, since
     # what the cycle stood in for is read differently once the cycle is closed.
     cycles_met: int = 0
+    # The string literals of each attribute of a block whose values are placed (written.py), by (file, the block's
+    # first line; 0 for a variable file's top level) and then the attribute's name.
+    literals: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     def locate(self, caller_dir: str, source: str | None, address: str) -> str | None:
         if source is None:
@@ -123,6 +126,12 @@ class Declarations:
         self.providers: dict[str, dict[str, Any]] = {}
         self.outputs: list[tuple[str, dict[str, Any]]] = []  # (name, body) in file order, as Terraform reads them
         self.tfvars: dict[str, Any] = {}
+        # Where each is written, for placing its literals (written.py): the locals block (its file is in locals),
+        # the file of a variable, of an output, of a variable file's value.
+        self.local_blocks: dict[str, dict[str, Any]] = {}
+        self.variable_files: dict[str, TfFile] = {}
+        self.output_files: dict[str, TfFile] = {}
+        self.tfvars_files: dict[str, TfFile] = {}
         for tf in files:
             if not _is_override(tf.path):
                 self._index(tf)
@@ -130,10 +139,13 @@ class Declarations:
             self._index(tf, override=True)
         for tf in files:
             self.outputs.extend(_block_entries(tf.body, "output"))
+            for oname, _ in _block_entries(tf.body, "output"):
+                self.output_files.setdefault(oname, tf)
         for tf in tfvars:
             for key, raw in tf.body.items():
                 if key not in META_KEYS:
                     self.tfvars[key] = raw
+                    self.tfvars_files[key] = tf
 
     def _index(self, tf: TfFile, override: bool = False) -> None:
         """Record the file's blocks. An override file (override.tf, *_override.tf) merges into the blocks it
@@ -144,14 +156,14 @@ class Declarations:
         for vname, vbody in _block_entries(tf.body, "variable"):
             if not override:
                 self.variables.setdefault(vname, vbody)
+                self.variable_files.setdefault(vname, tf)
             elif vname in self.variables:
                 self.variables[vname] = _merged(self.variables[vname], vbody)
         for entry in tf.body.get("locals", []) or []:
             for lname, raw in items_of(entry):
-                if override:
+                if override or lname not in self.locals:
                     self.locals[lname] = (raw, tf)
-                else:
-                    self.locals.setdefault(lname, (raw, tf))
+                    self.local_blocks[lname] = entry
         for pname, pbody in _block_entries(tf.body, "provider"):
             if pname == "aws":
                 alias = pbody.get("alias", "")
@@ -283,6 +295,20 @@ def instance_suffix(scope: Scope) -> str:
     if scope.each_key is not None:
         return f'["{scope.each_key}"]'
     return ""
+
+
+def iteration_scope(scope: Scope, names: tuple[str, ...], key: Any, value: Any) -> Scope:
+    """The scope of one iteration of a for expression or %{for}: ``v`` or ``k, v`` bound."""
+    bindings = dict(scope.bindings)
+    if len(names) == 2:
+        bindings[names[0]], bindings[names[1]] = key, value
+    else:
+        bindings[names[0]] = value
+    return Scope(scope.count_index, scope.each_key, scope.each_value, bindings)
+
+
+def bind_scope(scope: Scope, name: str, value: Any) -> Scope:
+    return Scope(scope.count_index, scope.each_key, scope.each_value, {**scope.bindings, name: value})
 
 
 ScopeKey = tuple[str, str, str]

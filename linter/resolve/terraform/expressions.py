@@ -41,14 +41,17 @@ from infra_policy_linter.resolve.terraform.blocks import (
     Scope,
     Steps,
     attribute_location,
+    bind_scope,
     hcl_source,
     items_of,
+    iteration_scope,
     scope_key,
     step_attr,
 )
 from infra_policy_linter.resolve.terraform.functions import call_function
 from infra_policy_linter.resolve.terraform.operators import binary, index_into, key_value_pairs, unary, unknown_over
 from infra_policy_linter.resolve.terraform.references import ArgumentKey, Memo, References
+from infra_policy_linter.resolve.terraform.written import in_block, in_file
 
 
 class Evaluator:
@@ -165,7 +168,7 @@ class Evaluator:
         pairs = key_value_pairs(collection)
         if pairs is None:
             return unknown_over("template", "a %{for} directive", [collection])
-        return make_text([self._render(body, _iteration(scope, names, key, value)) for key, value in pairs])
+        return make_text([self._render(body, iteration_scope(scope, names, key, value)) for key, value in pairs])
 
     def _for(self, node: ForExpr, scope: Scope) -> Any:
         names, key_node, value_node, condition_node = node.names, node.key, node.value, node.condition
@@ -178,7 +181,7 @@ class Evaluator:
         out_list: list[Any] = []
         out_map: dict[str, Any] = {}
         for k, v in pairs:
-            inner = _iteration(scope, names, k, v)
+            inner = iteration_scope(scope, names, k, v)
             if condition_node is not None:
                 keep = self.evaluate(condition_node, inner)
                 if not isinstance(keep, bool):
@@ -369,9 +372,12 @@ class Evaluator:
         if passed is not None:
             value = passed.value
         elif name in declarations.tfvars:
-            value = self.evaluate_raw(declarations.tfvars[name])
+            value = in_file(
+                self.library, declarations.tfvars_files.get(name), name, self.evaluate_raw(declarations.tfvars[name])
+            )
         elif name in declarations.variables and "default" in declarations.variables[name]:
-            value = self.evaluate_raw(declarations.variables[name]["default"])
+            body, tf = declarations.variables[name], declarations.variable_files.get(name)
+            value = in_block(self.library, tf, body, "default", self.evaluate_raw(body["default"]))
             if value is not None:  # null is a value too: Terraform treats an argument set to null as unset
                 value = with_assumption(value, f"var.{name} takes its default")
         elif name in declarations.variables:
@@ -392,7 +398,8 @@ class Evaluator:
             return Unknown(f"local.{name}", f"local.{name}, which is not declared in this module")
         memo.active_locals.add(name)
         try:
-            value = self.evaluate_raw(self.declarations.locals[name][0])
+            raw, tf = self.declarations.locals[name]
+            value = in_block(self.library, tf, self.declarations.local_blocks[name], name, self.evaluate_raw(raw))
         finally:
             memo.active_locals.discard(name)
         memo.locals[name] = value
@@ -439,7 +446,7 @@ class Evaluator:
                         f'the dynamic "{name}" block at {block.file.path}:{line} (its for_each rests on '
                         f"{_reason(each)})"
                     )
-                    inner = _bind(
+                    inner = bind_scope(
                         scope,
                         iterator,
                         {"key": Unknown(f"{iterator}.key", why), "value": Unknown(f"{iterator}.value", why)},
@@ -447,23 +454,9 @@ class Evaluator:
                     found += [Nested(c, inner, why) for c in contents]
                     continue
                 for key, value in pairs:
-                    inner = _bind(scope, iterator, {"key": key, "value": value})
+                    inner = bind_scope(scope, iterator, {"key": key, "value": value})
                     found += [Nested(c, inner) for c in contents]
         return found
-
-
-def _iteration(scope: Scope, names: tuple[str, ...], key: Any, value: Any) -> Scope:
-    """The scope of one iteration of a for expression or %{for}: ``v`` or ``k, v`` bound."""
-    bindings = dict(scope.bindings)
-    if len(names) == 2:
-        bindings[names[0]], bindings[names[1]] = key, value
-    else:
-        bindings[names[0]] = value
-    return Scope(scope.count_index, scope.each_key, scope.each_value, bindings)
-
-
-def _bind(scope: Scope, name: str, value: Any) -> Scope:
-    return Scope(scope.count_index, scope.each_key, scope.each_value, {**scope.bindings, name: value})
 
 
 def _reason(value: Any) -> str:

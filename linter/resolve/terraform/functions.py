@@ -161,7 +161,7 @@ def _distinct(items: list[Any]) -> list[Any]:
 def _set_order(items: list[Any]) -> list[Any]:
     """A set of known strings iterates in lexical order in Terraform, numbers in numeric order; a set holding
     other or partly known values keeps its given order (its order is then not what decides anything here)."""
-    if all(type(x) is str for x in items):
+    if all(isinstance(x, str) for x in items):  # a Written string too (written.py)
         return sorted(items)
     if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
         return sorted(items)

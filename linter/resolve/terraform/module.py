@@ -45,6 +45,7 @@ from infra_policy_linter.resolve.terraform.index import ArnIndex
 from infra_policy_linter.resolve.terraform.model import build_model, file_language
 from infra_policy_linter.resolve.terraform.modules import instances, locate_call, output_value
 from infra_policy_linter.resolve.terraform.references import Passed
+from infra_policy_linter.resolve.terraform.written import in_block
 
 __all__ = ["Block", "DocumentValue", "ModuleLibrary", "Nested", "Scope", "TerraformModule", "build_module"]
 
@@ -114,7 +115,10 @@ class TerraformModule:
         call = self.call
         if call is None or name not in call.arguments:
             return None
-        return Passed(call.module.evaluator.evaluate_raw(call.arguments[name], call.scope))
+        caller = call.module.declarations
+        value = call.module.evaluator.evaluate_raw(call.arguments[name], call.scope)
+        # The strings the caller writes there are reported there (written.py), however deep they travel.
+        return Passed(in_block(self.evaluator.library, caller.call_files.get(call.name), call.arguments, name, value))
 
     def caller_region(self) -> Any | None:
         return self.call.module.evaluator.provider_region(None) if self.call is not None else None
@@ -146,7 +150,7 @@ class TerraformModule:
                     self.depth + 1,
                 ),
             )
-            for suffix, scope in instances(ev, called.arguments)
+            for suffix, scope in instances(ev, called.arguments, ev.declarations.call_files.get(name))
         ]
 
     def child(self, name: str, key: Any = None) -> TerraformModule | str:
@@ -191,5 +195,8 @@ def build_module(
     module.build(unit)
     for tf in files:
         if not tf.path.endswith(".json"):  # JSON has no comments to carry suppressions
+            unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
+    for tf in tfvars:
+        if tf.path.endswith(".tfvars"):  # a finding about a value written there is reported there (written.py)
             unit.suppressions.extend(comment_suppressions(tf.path, tf.lines, "hcl"))
     return unit

@@ -13,6 +13,7 @@ from infra_policy_linter.parsers.terraform import TfFile
 from infra_policy_linter.resolve.terraform.blocks import Declarations, Scope, hcl_source
 from infra_policy_linter.resolve.terraform.expressions import Evaluator
 from infra_policy_linter.resolve.terraform.registry_models import CallSite, is_model_path
+from infra_policy_linter.resolve.terraform.written import in_block
 
 MAX_DEPTH = 16
 
@@ -71,23 +72,25 @@ def output_value(ev: Evaluator, name: str) -> Any:
     """The value of the module's output ``name``."""
     for oname, obody in ev.declarations.outputs:
         if oname == name and "value" in obody:
-            return ev.evaluate_raw(obody["value"])
+            tf = ev.declarations.output_files.get(oname)
+            return in_block(ev.library, tf, obody, "value", ev.evaluate_raw(obody["value"]))
     declarations = ev.declarations
     return Unknown(
         f"{declarations.prefix}output.{name}", f"output {name!r}, which {declarations.name} does not declare"
     )
 
 
-def instances(ev: Evaluator, body: dict[str, Any]) -> list[tuple[str, Scope]]:
+def instances(ev: Evaluator, body: dict[str, Any], tf: TfFile | None = None) -> list[tuple[str, Scope]]:
     """(address suffix, scope) per instance of a resource or module call: ``[0]`` for count, ``["key"]`` for
-    for_each, none if 0; ``[*]`` standing for all of them when their number is not known."""
+    for_each, none if 0; ``[*]`` standing for all of them when their number is not known. With the file of a
+    module call, the literals of its for_each are placed there (written.py)."""
     if "count" in body:
         count = ev.evaluate_raw(body["count"])
         if isinstance(count, int) and not isinstance(count, bool):
             return [(f"[{i}]", Scope(count_index=i)) for i in range(max(count, 0))]
         return [("[*]", Scope())]  # an unknown count: one instance standing for all of them
     if "for_each" in body:
-        each = ev.evaluate_raw(body["for_each"])
+        each = in_block(ev.library, tf, body, "for_each", ev.evaluate_raw(body["for_each"]))
         if isinstance(each, dict):
             return [(f'["{k}"]', Scope(each_key=k, each_value=v)) for k, v in sorted(each.items())]
         if isinstance(each, list):

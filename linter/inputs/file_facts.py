@@ -1,6 +1,7 @@
 """What pre-commit's scope needs from each Terraform file of a tree (the modules it calls, the files it reads),
-kept between runs beside the result cache and reused while the file's size, modification time and inode stay
-the same, as git's index does: one changed file in a tree of thousands then reads that file, not all of them.
+kept between runs beside the result cache and reused while the file's size, modification and change times and
+inode stay the same, as git's index does: one changed file in a tree of thousands then reads that file, not all of
+them. A file read within the clock's granularity of its last change is read again next time (walk_cache.RACY_NS).
 
 Entries are JSON (never pickle), the store is written atomically and read leniently: a missing or corrupt store
 is rebuilt by reading the files, so it can never change a result, only its cost."""
@@ -10,18 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra_policy_linter.inputs.module_calls import call_sources, read_paths
+from infra_policy_linter.inputs.walk_cache import signature, trusted
 from infra_policy_linter.stored import write_entry
 
 
 @dataclass
 class FileFacts:
     store: Path | None  # None: nothing kept (--no-cache)
-    entries: dict[str, list[object]] = field(default_factory=dict)  # path -> [size, mtime_ns, inode, calls, reads]
+    entries: dict[str, list[object]] = field(default_factory=dict)  # path -> [*signature, calls, reads]
     changed: bool = False
+    started_ns: int = field(default_factory=time.time_ns)
 
     @classmethod
     def load(cls, directory: Path | None, top: Path, salt: str) -> FileFacts:
@@ -37,25 +41,30 @@ class FileFacts:
             entries = {}
         return cls(store, entries if isinstance(entries, dict) else {})
 
-    def of(self, path: Path) -> tuple[list[str], list[str]]:
+    def of(self, path: Path | str) -> tuple[list[str], list[str]]:
         """(module sources as written, paths given to file()/templatefile()) of one Terraform file."""
         key = os.fspath(path)
         try:
             stat = os.stat(key)
         except OSError:
             return [], []
-        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        now = signature(stat)
         entry = self.entries.get(key)
-        if isinstance(entry, list) and len(entry) == 5 and entry[:3] == signature:
-            calls, reads = entry[3], entry[4]
-            if isinstance(calls, list) and isinstance(reads, list):
-                return [str(c) for c in calls], [str(r) for r in reads]
+        if type(entry) is list and len(entry) == 6 and entry[:4] == now:
+            calls, reads = entry[4], entry[5]
+            if type(calls) is list and type(reads) is list:
+                # most files call and read nothing: no copy to make
+                return ([str(c) for c in calls] if calls else []), ([str(r) for r in reads] if reads else [])
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = Path(key).read_text(encoding="utf-8", errors="replace")
         except OSError:
             text = ""
         calls, reads = call_sources(text), read_paths(text)
-        self.entries[key] = [*signature, calls, reads]
+        # A file changed within the clock's granularity of this read could change again unseen: not kept.
+        if trusted(stat, self.started_ns):
+            self.entries[key] = [*now, calls, reads]
+        else:
+            self.entries.pop(key, None)
         self.changed = True
         return calls, reads
 

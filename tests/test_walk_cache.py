@@ -49,8 +49,12 @@ def repo(tmp_path: Path) -> Path:
         (root / rel).write_text(text)
     (root / "link").symlink_to(root / "roots", target_is_directory=True)  # listed, not entered
     for args in (["init", "-q"], ["add", "-A"], ["add", "-f", "deprecated/d/main.tf"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+        _git(root, *args)
     return root
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
 
 
 def _later(store: Listings | FileFacts) -> Listings | FileFacts:
@@ -104,10 +108,15 @@ def test_kept_listings_give_the_scope_of_a_fresh_walk(
     monkeypatch.setattr(Listings, "_scan", lambda self, directory: scanned.append(directory))
     _same_scope(repo, cache)  # later runs use what was kept
     assert scanned == []
+    # and with only Terraform files changed, what the last walk found: nothing it depends on changed
+    monkeypatch.setattr(Listings, "listing", lambda self, directory: pytest.fail(f"{directory} listed"))
+    assert _kept(repo, cache, ["modules/leaf/main.tf"]) == leaf
 
 
 def test_kept_listings_follow_every_change_to_the_tree(repo: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
     _same_scope(repo, cache)
     changes = [
         lambda: (repo / "roots/e").mkdir(),  # a new directory
@@ -121,6 +130,12 @@ def test_kept_listings_follow_every_change_to_the_tree(repo: Path, tmp_path: Pat
         lambda: (repo / "roots/e/main.tf").unlink(),
         lambda: (repo / "modules/leaf/extra.tofu").unlink(),  # extra.tf counts again
         lambda: (repo / "vendored/c/main.tf").write_text(""),  # an ignored file: nothing changes
+        lambda: _git(repo, "add", "-f", "vendored/c/main.tf"),  # now tracked: its directory is walked
+        lambda: (repo / "vendored/c/main.tf").write_text(_call("../../modules/leaf")),
+        lambda: (outside / "target").mkdir(),
+        lambda: (repo / "roots/b/x.tf").symlink_to(outside / "target"),  # a link to a directory: not a file
+        lambda: (outside / "target").rmdir(),  # a broken link: a file to os.walk, its directory unchanged
+        lambda: (outside / "target").write_text(_call("../../modules/leaf")),  # a link to a file with a call
         lambda: (repo / ".gitignore").write_text("deprecated/\n"),  # vendored/ is no longer ignored
     ]
     for change in changes:

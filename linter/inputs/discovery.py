@@ -219,17 +219,37 @@ def terraform_tree(
     """What ``discover([root], cwd, exclude, {"terraform", "terragrunt"}, listings)`` finds, with the modules as
     text: directory -> its Terraform files' names, in the plan's order. For pre-commit's scope, which looks at
     every module of the tree but needs a path for few of them."""
+    if not root.is_dir() or unrendered(root.resolve().as_posix()):
+        return {}, []  # what discover finds there: a problem or an unrendered directory, nothing to look up
+    key = [os.fspath(root), os.fspath(cwd), list(exclude)]
+    kept = listings.kept_tree(key)
+    if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict) and isinstance(kept[1], list):
+        return kept[0], [Path(p) for p in kept[1]]
     plan = Plan()
     filters = _Filter(cwd, exclude, True, frozenset({"terraform", "terragrunt"}))
     modules: dict[str, list[str]] = {}
-    if not root.is_dir() or unrendered(root.resolve().as_posix()):
-        return {}, []  # what discover finds there: a problem or an unrendered directory, nothing to look up
     _discover_listed(root, plan, filters, listings, modules)
     order = None if os.sep == "/" else str.lower  # Path's order (see _order) for names in one directory
     for directory, names in modules.items():
         present = set(names)
         modules[directory] = [n for n in sorted(present, key=order) if not _replaced(n, present)]
-    return modules, _sorted_plan(plan).terragrunt
+    terragrunt = _sorted_plan(plan).terragrunt
+    if not plan.problems:  # a directory that could not be read is not in the listings: walked again next time
+        listings.keep_tree(key, [modules, [os.fspath(p) for p in terragrunt]], _rule_files(root, filters, listings))
+    return modules, terragrunt
+
+
+def _rule_files(root: Path, filters: _Filter, listings: Listings) -> list[str]:
+    """The files that decided what a walk from ``root`` left out, besides its directories' listings."""
+    files: list[str] = []
+    for ignores in filters.repos.values():
+        if ignores is not None:
+            above = absolute(root).relative_to(ignores.top).parts
+            files += [os.fspath(ignores.top.joinpath(*above[:depth], ".gitignore")) for depth in range(len(above))]
+            files += [os.fspath(f) for f in ignores.read_files()]
+    if filters.repos:
+        files += [_join(directory, ".gitignore") for directory in listings.holding(".gitignore")]
+    return files
 
 
 def wanted(name: str) -> bool:

@@ -118,12 +118,24 @@ class GitIgnores:
     _along: dict[tuple[str, ...], list[tuple[int, _Rules]]] = field(default_factory=dict)
     _same: dict[tuple[str, ...], _Rules | None] = field(default_factory=dict)  # rules by the file's lines
     _git_dir: Path | None = None
+    _exclude_file: Path | None = None
     _index_read: bool = False
 
     def __post_init__(self) -> None:
         self._git_dir, common_dir = _git_dirs(self.top)
         if common_dir is not None:
-            self._exclude = _rules(_read_lines(common_dir / "info" / "exclude"))
+            self._exclude_file = common_dir / "info" / "exclude"
+            self._exclude = _rules(_read_lines(self._exclude_file))
+
+    def read_files(self) -> list[Path]:
+        """The files besides .gitignore whose contents decided what this has said so far: the .git file of a
+        linked worktree, .git/info/exclude, and git's index once a pattern matched."""
+        files = [self.top / ".git"] if (self.top / ".git").is_file() else []
+        if self._exclude_file is not None:
+            files.append(self._exclude_file)
+        if self._index_read and self._git_dir is not None:
+            files.append(self._git_dir / "index")
+        return files
 
     def _is_tracked(self, rel: str, is_dir: bool) -> bool:
         """Ignore rules apply to untracked files only: a tracked file that a pattern matches is still read. The

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from infra_policy_linter.stored import write_entry
 
@@ -24,6 +25,11 @@ from infra_policy_linter.stored import write_entry
 RACY_NS = 3_000_000_000
 
 Listing = tuple[list[tuple[str, bool]], list[str]]  # ([(directory name, is a symbolic link)], kept file names)
+
+
+def _names(lists: list[object]) -> bool:
+    """A kept entry's three lists of names are lists of names (the store is read leniently)."""
+    return all(type(names) is list and all(type(n) is str for n in names) for names in lists)
 
 
 def signature(stat: os.stat_result) -> list[int]:
@@ -44,8 +50,12 @@ class Listings:
     wanted: Callable[[str], bool]
     entries: dict[str, list[object]] = field(default_factory=dict)  # directory -> [*signature, dirs, files]
     visited: dict[str, list[object]] = field(default_factory=dict)  # what this run saw (the store's next content)
+    tree: object = None  # the result of the last complete walk and what it depended on (see kept_tree)
     started_ns: int = field(default_factory=time.time_ns)
     changed: bool = False
+    walked: bool = False  # this run listed directories (the store is then rewritten with what it saw)
+    untrusted: bool = False  # a directory changed too recently for its listing to be kept
+    links: list[str] = field(default_factory=list)  # the symbolic links met (what they point to decides a walk)
 
     @classmethod
     def load(cls, directory: Path | None, root: Path, salt: str, wanted: Callable[[str], bool]) -> Listings:
@@ -54,46 +64,102 @@ class Listings:
         name = hashlib.sha256(f"{root}\0{salt}".encode()).hexdigest()[:32]
         store = directory / "listings" / f"{name}.json"
         try:
-            entries = json.loads(store.read_text(encoding="utf-8"))
+            kept = json.loads(store.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            entries = {}
-        return cls(store, wanted, entries if isinstance(entries, dict) else {})
+            kept = {}
+        entries = kept.get("dirs") if isinstance(kept, dict) else None
+        return cls(store, wanted, entries if isinstance(entries, dict) else {}, tree=kept.get("tree") or None)
 
     def listing(self, directory: str) -> Listing:
         """The directories (as os.walk sees them: symbolic links to directories included) and the wanted files
-        (everything else os.walk lists as a file) of ``directory``; OSError as os.scandir raises it."""
+        (everything else os.walk lists as a file) of ``directory``; OSError as os.scandir raises it. What a
+        symbolic link points to can change without its directory changing: links are looked at every time."""
+        self.walked = True
         stat = os.stat(directory)
         now = signature(stat)
         kept = self.entries.get(directory)
-        if isinstance(kept, list) and len(kept) == 6 and kept[:4] == now:
-            dirs, files = kept[4], kept[5]
-            if isinstance(dirs, list) and isinstance(files, list):
-                self.visited[directory] = kept
-                return [(str(d[0]), bool(d[1])) for d in dirs], [str(f) for f in files]
-        found = self._scan(directory)
-        self.changed = True
-        if trusted(stat, self.started_ns):
-            self.visited[directory] = [*now, [[d, int(link)] for d, link in found[0]], found[1]]
-        return found
+        if isinstance(kept, list) and len(kept) == 7 and kept[:4] == now and _names(kept[4:]):
+            self.visited[directory] = kept
+            dirs, files, links = cast("tuple[list[str], list[str], list[str]]", tuple(kept[4:]))
+        else:
+            dirs, files, links = self._scan(directory)
+            self.changed = True
+            if trusted(stat, self.started_ns):
+                self.visited[directory] = [*now, dirs, files, links]
+            else:
+                self.untrusted = True
+        listed = [(name, False) for name in dirs]
+        for name in links:
+            path = os.path.join(directory, name)
+            self.links.append(path)
+            if os.path.isdir(path):  # follows the link, as os.walk's entry.is_dir() does
+                listed.append((name, True))
+            elif self.wanted(name):
+                files = [*files, name]
+        return listed, files
 
-    def _scan(self, directory: str) -> Listing:
-        dirs: list[tuple[str, bool]] = []
+    def kept_tree(self, key: object) -> object:
+        """What :meth:`keep_tree` kept under ``key``, if every directory the walk listed and every other file it
+        read (``.gitignore`` files, git's index) still has the signature it had: the walk would find the same. A
+        walk after any change (an edit to a listed file is not one: files are not part of it) is made again."""
+        tree, self.tree = self.tree, None  # what this run keeps is what it finds valid or walks again
+        if not isinstance(tree, dict) or tree.get("key") != key or not isinstance(tree.get("watch"), dict):
+            return None
+        for path, before in tree["watch"].items():
+            try:
+                now: list[int] | None = signature(os.stat(path))
+            except OSError:
+                now = None
+            if now != before:
+                return None
+        self.tree = tree
+        return tree.get("value")
+
+    def keep_tree(self, key: object, value: object, files: list[str]) -> None:
+        """Keeps ``value``, found by this run's walk from its listings and from ``files``, for :meth:`kept_tree`."""
+        if self.untrusted:
+            return
+        watch: dict[str, list[int] | None] = {d: entry[:4] for d, entry in self.visited.items()}  # type: ignore[misc]
+        for path in files + self.links:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                watch[path] = None
+                continue
+            if not trusted(stat, self.started_ns):
+                return
+            watch[path] = signature(stat)
+        self.tree = {"key": key, "watch": watch, "value": value}
+        self.changed = True
+
+    def holding(self, name: str) -> list[str]:
+        """The directories listed in this run that hold a file named ``name``."""
+        return [d for d, entry in self.visited.items() if name in entry[5] or name in entry[6]]  # type: ignore[operator]
+
+    def _scan(self, directory: str) -> tuple[list[str], list[str], list[str]]:
+        """(directories, wanted files, symbolic links of any kind) of ``directory``."""
+        dirs: list[str] = []
         files: list[str] = []
+        links: list[str] = []
         with os.scandir(directory) as entries:
             for entry in entries:
+                if entry.is_symlink():
+                    links.append(entry.name)
+                    continue
                 try:
-                    is_dir = entry.is_dir()  # follows links, as os.walk does
+                    is_dir = entry.is_dir()
                 except OSError:
                     is_dir = False
                 if is_dir:
-                    dirs.append((entry.name, entry.is_symlink()))
+                    dirs.append(entry.name)
                 elif self.wanted(entry.name):
                     files.append(entry.name)
-        return dirs, files
+        return dirs, files, links
 
     def save(self) -> None:
         """Keeps what this run listed (a directory no longer reached is dropped)."""
-        if self.store is None or (not self.changed and len(self.visited) == len(self.entries)):
+        if self.store is None or not (self.changed or (self.walked and len(self.visited) != len(self.entries))):
             return
-        data = json.dumps(self.visited, separators=(",", ":")).encode("utf-8")
+        kept = {"dirs": self.visited if self.walked else self.entries, "tree": self.tree}
+        data = json.dumps(kept, separators=(",", ":")).encode("utf-8")
         write_entry(self.store.parent, self.store.stem, data)

@@ -179,5 +179,5 @@ def test_an_unreadable_store_is_listed_again(repo: Path, tmp_path: Path) -> None
         store.write_text("[not a listing")
     assert _kept(repo, cache, CHANGES) == _fresh(repo, CHANGES)
     for store in (cache / "listings").iterdir():
-        store.write_text('{"' + os.fspath(repo) + '": [1, 2, 3, 4, "x", null]}')
+        store.write_text('{"' + os.fspath(repo) + '": ["x", [1], null, "y"], "key": null, "watch": [], "value": 1}')
     assert _kept(repo, cache, CHANGES) == _fresh(repo, CHANGES)

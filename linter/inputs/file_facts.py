@@ -23,7 +23,7 @@ from infra_policy_linter.stored import write_entry
 @dataclass
 class FileFacts:
     store: Path | None  # None: nothing kept (--no-cache)
-    entries: dict[str, list[object]] = field(default_factory=dict)  # path -> [*signature, calls, reads]
+    entries: dict[str, object] = field(default_factory=dict)  # path -> [signature, calls, reads] or signature
     changed: bool = False
     started_ns: int = field(default_factory=time.time_ns)
 
@@ -50,11 +50,12 @@ class FileFacts:
             return [], []
         now = signature(stat)
         entry = self.entries.get(key)
-        if type(entry) is list and len(entry) == 6 and entry[:4] == now:
-            calls, reads = entry[4], entry[5]
+        if entry == now:  # most files call and read nothing: kept as the signature alone
+            return [], []
+        if type(entry) is list and len(entry) == 3 and entry[0] == now:
+            calls, reads = entry[1], entry[2]
             if type(calls) is list and type(reads) is list:
-                # most files call and read nothing: no copy to make
-                return ([str(c) for c in calls] if calls else []), ([str(r) for r in reads] if reads else [])
+                return [str(c) for c in calls], [str(r) for r in reads]
         try:
             text = Path(key).read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -62,7 +63,7 @@ class FileFacts:
         calls, reads = call_sources(text), read_paths(text)
         # A file changed within the clock's granularity of this read could change again unseen: not kept.
         if trusted(stat, self.started_ns):
-            self.entries[key] = [*now, calls, reads]
+            self.entries[key] = [now, calls, reads] if calls or reads else now
         else:
             self.entries.pop(key, None)
         self.changed = True

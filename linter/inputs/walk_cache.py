@@ -32,9 +32,10 @@ def _names(lists: list[object]) -> bool:
     return all(type(names) is list and all(type(n) is str for n in names) for names in lists)
 
 
-def signature(stat: os.stat_result) -> list[int]:
-    """What changes when a file or directory changes: git's index compares the same fields."""
-    return [stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_size]
+def signature(stat: os.stat_result) -> str:
+    """What changes when a file or directory changes (git's index compares the same fields), as one short text:
+    kept for thousands of files, hexadecimal text reads back four times faster than four JSON numbers."""
+    return f"{stat.st_mtime_ns:x}.{stat.st_ctime_ns:x}.{stat.st_ino:x}.{stat.st_size:x}"
 
 
 def trusted(stat: os.stat_result, since_ns: int) -> bool:
@@ -42,18 +43,27 @@ def trusted(stat: os.stat_result, since_ns: int) -> bool:
     return max(stat.st_mtime_ns, stat.st_ctime_ns) < since_ns - RACY_NS
 
 
+def _read(path: Path | None) -> dict[str, object]:
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8")) if path is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
 @dataclass
 class Listings:
-    """``wanted``: which file names to keep (the linter's own inputs); directories are all kept."""
+    """``wanted``: which file names to keep (the linter's own inputs); directories are all kept. Two files: the
+    listings (read only when a walk is made) and the last walk's result with what it depended on."""
 
-    store: Path | None
+    store: Path | None  # the listings; the walk's result is kept beside it, with a .tree suffix to its name
     wanted: Callable[[str], bool]
-    entries: dict[str, list[object]] = field(default_factory=dict)  # directory -> [*signature, dirs, files]
+    _entries: dict[str, object] | None = None  # directory -> [signature, dirs, files, links], read when needed
     visited: dict[str, list[object]] = field(default_factory=dict)  # what this run saw (the store's next content)
     tree: object = None  # the result of the last complete walk and what it depended on (see kept_tree)
     started_ns: int = field(default_factory=time.time_ns)
-    changed: bool = False
-    walked: bool = False  # this run listed directories (the store is then rewritten with what it saw)
+    changed: bool = False  # the listings changed
+    tree_changed: bool = False
     untrusted: bool = False  # a directory changed too recently for its listing to be kept
     links: list[str] = field(default_factory=list)  # the symbolic links met (what they point to decides a walk)
 
@@ -63,29 +73,29 @@ class Listings:
             return cls(None, wanted)
         name = hashlib.sha256(f"{root}\0{salt}".encode()).hexdigest()[:32]
         store = directory / "listings" / f"{name}.json"
-        try:
-            kept = json.loads(store.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            kept = {}
-        entries = kept.get("dirs") if isinstance(kept, dict) else None
-        return cls(store, wanted, entries if isinstance(entries, dict) else {}, tree=kept.get("tree") or None)
+        return cls(store, wanted, tree=_read(store.with_name(f"{name}.tree.json")) or None)
+
+    @property
+    def entries(self) -> dict[str, object]:
+        if self._entries is None:
+            self._entries = _read(self.store)
+        return self._entries
 
     def listing(self, directory: str) -> Listing:
         """The directories (as os.walk sees them: symbolic links to directories included) and the wanted files
         (everything else os.walk lists as a file) of ``directory``; OSError as os.scandir raises it. What a
         symbolic link points to can change without its directory changing: links are looked at every time."""
-        self.walked = True
         stat = os.stat(directory)
         now = signature(stat)
         kept = self.entries.get(directory)
-        if isinstance(kept, list) and len(kept) == 7 and kept[:4] == now and _names(kept[4:]):
+        if isinstance(kept, list) and len(kept) == 4 and kept[0] == now and _names(kept[1:]):
             self.visited[directory] = kept
-            dirs, files, links = cast("tuple[list[str], list[str], list[str]]", tuple(kept[4:]))
+            dirs, files, links = cast("tuple[list[str], list[str], list[str]]", tuple(kept[1:]))
         else:
             dirs, files, links = self._scan(directory)
             self.changed = True
             if trusted(stat, self.started_ns):
-                self.visited[directory] = [*now, dirs, files, links]
+                self.visited[directory] = [now, dirs, files, links]
             else:
                 self.untrusted = True
         listed = [(name, False) for name in dirs]
@@ -104,13 +114,15 @@ class Listings:
         walk after any change (an edit to a listed file is not one: files are not part of it) is made again."""
         tree, self.tree = self.tree, None  # what this run keeps is what it finds valid or walks again
         if not isinstance(tree, dict) or tree.get("key") != key or not isinstance(tree.get("watch"), dict):
+            self.tree_changed = tree is not None
             return None
         for path, before in tree["watch"].items():
             try:
-                now: list[int] | None = signature(os.stat(path))
+                now: str | None = signature(os.stat(path))
             except OSError:
                 now = None
             if now != before:
+                self.tree_changed = True
                 return None
         self.tree = tree
         return tree.get("value")
@@ -119,7 +131,7 @@ class Listings:
         """Keeps ``value``, found by this run's walk from its listings and from ``files``, for :meth:`kept_tree`."""
         if self.untrusted:
             return
-        watch: dict[str, list[int] | None] = {d: entry[:4] for d, entry in self.visited.items()}  # type: ignore[misc]
+        watch: dict[str, object] = {d: entry[0] for d, entry in self.visited.items()}
         for path in files + self.links:
             try:
                 stat = os.stat(path)
@@ -130,11 +142,11 @@ class Listings:
                 return
             watch[path] = signature(stat)
         self.tree = {"key": key, "watch": watch, "value": value}
-        self.changed = True
+        self.tree_changed = True
 
     def holding(self, name: str) -> list[str]:
         """The directories listed in this run that hold a file named ``name``."""
-        return [d for d, entry in self.visited.items() if name in entry[5] or name in entry[6]]  # type: ignore[operator]
+        return [d for d, entry in self.visited.items() if name in entry[2] or name in entry[3]]  # type: ignore[operator]
 
     def _scan(self, directory: str) -> tuple[list[str], list[str], list[str]]:
         """(directories, wanted files, symbolic links of any kind) of ``directory``."""
@@ -157,9 +169,11 @@ class Listings:
         return dirs, files, links
 
     def save(self) -> None:
-        """Keeps what this run listed (a directory no longer reached is dropped)."""
-        if self.store is None or not (self.changed or (self.walked and len(self.visited) != len(self.entries))):
+        """Keeps what this run listed (a directory no longer reached is dropped) and the walk's result."""
+        if self.store is None:
             return
-        kept = {"dirs": self.visited if self.walked else self.entries, "tree": self.tree}
-        data = json.dumps(kept, separators=(",", ":")).encode("utf-8")
-        write_entry(self.store.parent, self.store.stem, data)
+        if self.changed or (self.visited and len(self.visited) != len(self.entries)):
+            write_entry(self.store.parent, self.store.stem, json.dumps(self.visited, separators=(",", ":")).encode())
+        if self.tree_changed:
+            tree = json.dumps(self.tree or {}, separators=(",", ":")).encode()
+            write_entry(self.store.parent, f"{self.store.stem}.tree", tree)

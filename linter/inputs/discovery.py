@@ -282,8 +282,10 @@ def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
         plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
 
     ignores = filters.gitignores(absolute(root))
-    if ignores is not None and ignores.ignored(absolute(root), True):
-        ignores = None  # a directory named on the command line is read even if git ignores it
+    if ignores is not None:
+        ignores.read_index()  # most paths of a walk are tracked: decided without their patterns
+        if ignores.ignored(absolute(root), True):
+            ignores = None  # a directory named on the command line is read even if git ignores it
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
         here = Path(dirpath)
         plan.unrendered.extend(

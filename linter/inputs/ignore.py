@@ -137,10 +137,14 @@ class GitIgnores:
             files.append(self._git_dir / "index")
         return files
 
+    def read_index(self) -> None:
+        """For a walk of many paths: with the index read, a tracked path is decided without its patterns."""
+        self._is_tracked("", False)
+
     def _is_tracked(self, rel: str, is_dir: bool) -> bool:
-        """Ignore rules apply to untracked files only: a tracked file that a pattern matches is still read. The
-        index is read the first time a pattern matches (most runs find nothing ignored among their inputs, and
-        reading a large index costs more than the rest of a pre-commit run's walk)."""
+        """Ignore rules apply to untracked files only: a tracked file that a pattern matches is still read. Unless
+        :meth:`read_index` was called, the index is read the first time a pattern matches (pre-commit's few paths
+        are mostly matched by none, and reading a large index costs more than the rest of its walk)."""
         if not self._index_read:
             self._index_read = True
             self._tracked = tracked_paths(self._git_dir) or set()
@@ -183,24 +187,25 @@ class GitIgnores:
 
     def ignored_names(self, parent: tuple[str, ...], names: list[str], is_dir: bool) -> set[str]:
         """Which of ``names``, entries of the directory at ``parent`` (parts below the top), git ignores: what
-        :meth:`ignored` says of each, with the rules along the way looked up once (a walk has the parts)."""
-        chain = self._specs_above(parent)
-        if not chain and self._exclude is None:
+        :meth:`ignored` says of each, without building a path (a walk has the parts)."""
+        if not self._specs_above(parent) and self._exclude is None:
             return set()
-        ignored: set[str] = set()
-        for name in names:
-            parts = (*parent, name)
-            if parts[0] == ".git":
-                continue
-            if self._by_rules(chain, parts, is_dir) and not self._is_tracked("/".join(parts), is_dir):
-                ignored.add(name)
-        return ignored
+        return {name for name in names if self.ignored_parts((*parent, name), is_dir)}
 
     def ignored_parts(self, parts: tuple[str, ...], is_dir: bool) -> bool:
         if not parts or parts[0] == ".git":
             return False
-        chain = self._specs_above(parts[:-1])
-        return self._by_rules(chain, parts, is_dir) and not self._is_tracked("/".join(parts), is_dir)
+        # Whichever is cheaper first: a set lookup once the index is read (the patterns of the directories on
+        # the way, and their .gitignore files, are then not looked at for a tracked path), else the patterns (the
+        # index is read only if one matches).
+        if self._index_read:
+            rel = "/".join(parts)
+            if rel in (self._tracked_dirs if is_dir else self._tracked):
+                return False
+            return self._by_rules(self._specs_above(parts[:-1]), parts, is_dir)
+        return self._by_rules(self._specs_above(parts[:-1]), parts, is_dir) and not self._is_tracked(
+            "/".join(parts), is_dir
+        )
 
     def _by_rules(self, chain: list[tuple[int, _Rules]], parts: tuple[str, ...], is_dir: bool) -> bool:
         # Deepest .gitignore first: the first one with a matching pattern decides.

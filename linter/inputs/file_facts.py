@@ -48,6 +48,27 @@ class FileFacts:
             stat = os.stat(key)
         except OSError:
             return [], []
+        return self._found(key, stat)
+
+    def of_module(self, directory: str, names: list[str]) -> tuple[list[str], list[str]]:
+        """:meth:`of` for the files ``names`` of one directory, their calls and reads one after the other (a
+        tree's thousands of files, most of them unchanged and calling nothing, in one loop)."""
+        calls: list[str] = []
+        reads: list[str] = []
+        entries = self.entries
+        for name in names:
+            key = os.path.join(directory, name)
+            try:
+                stat = os.stat(key)
+            except OSError:
+                continue
+            if entries.get(key) != signature(stat):
+                found = self._found(key, stat)
+                calls += found[0]
+                reads += found[1]
+        return calls, reads
+
+    def _found(self, key: str, stat: os.stat_result) -> tuple[list[str], list[str]]:
         now = signature(stat)
         entry = self.entries.get(key)
         if entry == now:  # most files call and read nothing: kept as the signature alone

@@ -140,17 +140,15 @@ class _ModuleGraph:
         for here, names in modules.items():
             if names:
                 graph.first_file[here] = names[0]
-            found = [facts.of(os.path.join(here, name)) for name in names]
-            sources = [source for calls, _ in found for source in calls]
+            sources, reads = facts.of_module(here, names)
             for child in called_directories(Path(here), sources) if sources else []:
                 if os.fspath(absolute(child)) != here:
                     graph.callers.setdefault(os.fspath(absolute(child)), set()).add(here)
-            for _, reads in found:
-                for written in reads:
-                    # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
-                    # engine._read_files); both are looked up, a file read either way is in scope.
-                    name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written
-                    graph.readers.setdefault(os.fspath(absolute(Path(here) / name)), set()).add(here)
+            for written in reads:
+                # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
+                # engine._read_files); both are looked up, a file read either way is in scope.
+                name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written
+                graph.readers.setdefault(os.fspath(absolute(Path(here) / name)), set()).add(here)
         return graph
 
     def roots_above(self, start: str) -> list[str]:

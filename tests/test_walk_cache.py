@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from infra_policy_linter.inputs.discovery import discover, terraform_tree, wanted
+from infra_policy_linter.inputs.discovery import discover, wanted
 from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.focus import Focus, widen
+from infra_policy_linter.inputs.listed_walk import terraform_tree
 from infra_policy_linter.inputs.walk_cache import RACY_NS, Listings
 
 

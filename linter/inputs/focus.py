@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra_policy_linter.inputs.discovery import discover, display_path, terraform_tree
+from infra_policy_linter.inputs.discovery import discover, display_path
 from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.ignore import absolute, git_top
+from infra_policy_linter.inputs.listed_walk import terraform_tree
 from infra_policy_linter.inputs.module_calls import called_directories
 from infra_policy_linter.inputs.walk_cache import Listings
 

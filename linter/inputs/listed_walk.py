@@ -1,0 +1,145 @@
+"""Discovery's walk on directory listings kept between runs (walk_cache.py), for pre-commit's scope: the same
+paths, problems and order as discovery's os.walk, with paths as text, and each directory's part of the result kept
+and replayed while the directory and the ignore rules are unchanged."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra_policy_linter.inputs.discovery import (
+    Plan,
+    _classify,
+    _Filter,
+    _kind,
+    _replaced,
+    _skipped_dir,
+    _sorted_plan,
+    unrendered,
+)
+from infra_policy_linter.inputs.ignore import GitIgnores, absolute
+from infra_policy_linter.inputs.walk_cache import Listings
+
+
+def terraform_tree(
+    root: Path, cwd: Path, exclude: tuple[str, ...], listings: Listings
+) -> tuple[dict[str, list[str]], list[Path]]:
+    """What ``discover([root], cwd, exclude, {"terraform", "terragrunt"}, listings)`` finds, with the modules as
+    text: directory -> its Terraform files' names, in the plan's order. For pre-commit's scope, which looks at
+    every module of the tree but needs a path for few of them."""
+    if not root.is_dir() or unrendered(root.resolve().as_posix()):
+        return {}, []  # what discover finds there: a problem or an unrendered directory, nothing to look up
+    key = [os.fspath(root), os.fspath(cwd), list(exclude)]
+    kept = listings.kept_tree(key)
+    if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict) and isinstance(kept[1], list):
+        return kept[0], [Path(p) for p in kept[1]]
+    plan = Plan()
+    filters = _Filter(cwd, exclude, True, frozenset({"terraform", "terragrunt"}))
+    modules: dict[str, list[str]] = {}
+    discover_listed(root, plan, filters, listings, modules)
+    order = None if os.sep == "/" else str.lower  # Path's order (see _order) for names in one directory
+    for directory, names in modules.items():
+        present = set(names)
+        modules[directory] = [n for n in sorted(present, key=order) if not _replaced(n, present)]
+    terragrunt = _sorted_plan(plan).terragrunt
+    if not plan.problems:  # a directory that could not be read is not in the listings: walked again next time
+        listings.keep_tree(key, [modules, [os.fspath(p) for p in terragrunt]], _rule_files(root, filters, listings))
+    return modules, terragrunt
+
+
+def _rule_files(root: Path, filters: _Filter, listings: Listings) -> list[str]:
+    """The files that decided what a walk from ``root`` left out, besides its directories' listings."""
+    files: list[str] = []
+    for ignores in filters.repos.values():
+        if ignores is not None:
+            above = absolute(root).relative_to(ignores.top).parts
+            files += [os.fspath(ignores.top.joinpath(*above[:depth], ".gitignore")) for depth in range(len(above))]
+            files += [os.fspath(f) for f in ignores.read_files()]
+    if filters.repos:
+        files += [_join(directory, ".gitignore") for directory in listings.holding(".gitignore")]
+    return files
+
+
+def discover_listed(
+    root: Path, plan: Plan, filters: _Filter, listings: Listings, modules: dict[str, list[str]] | None = None
+) -> None:
+    """_discover_directory's walk, on directory listings kept between runs: the same paths, problems and order
+    (os.walk's: depth first, a directory before what it holds, symbolic links to directories listed, not entered).
+    Paths are text and parts below the ignore rules' top until a file is taken: no Path per directory entry."""
+    ignores = filters.gitignores(absolute(root))
+    if ignores is not None and ignores.ignored(absolute(root), True):
+        ignores = None  # a directory named on the command line is read even if git ignores it
+    walk = _ListedWalk(plan, filters, ignores, filters.filters(ignores), modules)
+    pending = [(os.fspath(root), absolute(root).relative_to(ignores.top).parts if ignores is not None else ())]
+    while pending:
+        dirpath, parts = pending.pop()
+        try:
+            dirs, files = listings.listing(dirpath)
+        except OSError as err:
+            plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
+            continue
+        if ignores is not None and ".gitignore" not in files:
+            ignores.without_file(parts)
+        pending.extend(reversed(walk.directories(dirpath, parts, dirs)))
+        walk.files(dirpath, parts, files)
+
+
+@dataclass
+class _ListedWalk:
+    plan: Plan
+    filters: _Filter
+    ignores: GitIgnores | None
+    filtering: bool
+    modules: dict[str, list[str]] | None  # Terraform files by directory, as text (terraform_tree)
+
+    def _kept(self, dirpath: str, parts: tuple[str, ...], names: list[str], is_dir: bool) -> list[str]:
+        """:meth:`_Filter.keep` for the entries ``names`` of one directory, decided together."""
+        if not self.filtering or not names:
+            return names
+        if self.filters.excludes.patterns:
+            names = [n for n in names if not self.filters.excludes.excluded(Path(_join(dirpath, n)), is_dir)]
+        if self.ignores is not None:
+            dropped = self.ignores.ignored_names(parts, names, is_dir)
+            names = [n for n in names if n not in dropped] if dropped else names
+        return names
+
+    def directories(
+        self, dirpath: str, parts: tuple[str, ...], dirs: list[tuple[str, bool]]
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """Records the unrendered directories; returns those to enter, in order."""
+        names = sorted(name for name, _ in dirs)
+        for name in self._kept(dirpath, parts, [n for n in names if unrendered(n)], True):
+            self.plan.unrendered.append(Path(dirpath) / name)
+        links = {name for name, link in dirs if link}
+        others = [n for n in names if not unrendered(n) and not _skipped_dir(dirpath, n)]
+        return [(_join(dirpath, n), parts + (n,)) for n in self._kept(dirpath, parts, others, True) if n not in links]
+
+    def files(self, dirpath: str, parts: tuple[str, ...], files: list[str]) -> None:
+        kinds = self.filters.kinds
+        found = [(name, _kind(name)) for name in sorted(files)]
+        found = [
+            (name, kind)
+            for name, kind in found
+            if (kind is not None or unrendered(name)) and (kinds is None or kind in kinds)
+        ]
+        kept = set(self._kept(dirpath, parts, [name for name, _ in found], False))
+        here: Path | None = None
+        for filename, kind in found:
+            if filename not in kept:
+                continue
+            if kind == "terraform" and self.modules is not None and not unrendered(filename):
+                self.modules.setdefault(dirpath, []).append(filename)
+                continue
+            here = here or Path(dirpath)
+            if unrendered(filename):
+                self.plan.unrendered.append(here / filename)
+            else:
+                _classify(here / filename, self.plan, kind, here)
+
+
+def _join(directory: str, name: str) -> str:
+    """os.path.join for a name from a listing (no separator in it), as os.walk joins them."""
+    if os.sep == "/":
+        return directory + name if directory.endswith("/") else directory + "/" + name
+    return os.path.join(directory, name)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from infra_policy_linter.inputs.discovery import (
     Plan,
@@ -27,28 +28,40 @@ def terraform_tree(
 ) -> tuple[dict[str, list[str]], list[Path]]:
     """What ``discover([root], cwd, exclude, {"terraform", "terragrunt"}, listings)`` finds, with the modules as
     text: directory -> its Terraform files' names, in the plan's order. For pre-commit's scope, which looks at
-    every module of the tree but needs a path for few of them."""
+    every module of the tree but needs a path for few of them. Each directory's part of it (the directories to
+    enter, its Terraform and terragrunt.hcl files) is kept, and used again while the directory's signature and
+    every ignore rule file are unchanged: an edit that adds or renames a file makes one directory be walked."""
     if not root.is_dir() or unrendered(root.resolve().as_posix()):
         return {}, []  # what discover finds there: a problem or an unrendered directory, nothing to look up
     key = [os.fspath(root), os.fspath(cwd), list(exclude)]
-    kept = listings.kept_tree(key)
-    if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict) and isinstance(kept[1], list):
-        return kept[0], [Path(p) for p in kept[1]]
     plan = Plan()
     filters = _Filter(cwd, exclude, True, frozenset({"terraform", "terragrunt"}))
     modules: dict[str, list[str]] = {}
-    discover_listed(root, plan, filters, listings, modules)
+    memo = _Memo(listings.kept_walk(key), {})
+    discover_listed(root, plan, filters, listings, modules, memo)
     order = None if os.sep == "/" else str.lower  # Path's order (see _order) for names in one directory
     for directory, names in modules.items():
         present = set(names)
         modules[directory] = [n for n in sorted(present, key=order) if not _replaced(n, present)]
     terragrunt = _sorted_plan(plan).terragrunt
-    if not plan.problems:  # a directory that could not be read is not in the listings: walked again next time
-        listings.keep_tree(key, [modules, [os.fspath(p) for p in terragrunt]], _rule_files(root, filters, listings))
+    if not plan.problems:  # a directory that could not be read is walked again next time
+        rules = _rule_files(root, filters, memo.now) + (list(listings.kept_rules) if memo.replayed else [])
+        listings.keep_walk(key, memo.now, rules, memo.walked or len(memo.now) != len(memo.before))
     return modules, terragrunt
 
 
-def _rule_files(root: Path, filters: _Filter, listings: Listings) -> list[str]:
+@dataclass
+class _Memo:
+    """Each directory's part of a walk: [signature, directories entered, Terraform files, terragrunt.hcl files,
+    1 when it holds a .gitignore] by directory, as kept (``before``) and as this walk found it (``now``)."""
+
+    before: dict[str, object]
+    now: dict[str, list[object]]
+    replayed: bool = False
+    walked: bool = False
+
+
+def _rule_files(root: Path, filters: _Filter, found: dict[str, list[object]]) -> list[str]:
     """The files that decided what a walk from ``root`` left out, besides its directories' listings."""
     files: list[str] = []
     for ignores in filters.repos.values():
@@ -57,12 +70,17 @@ def _rule_files(root: Path, filters: _Filter, listings: Listings) -> list[str]:
             files += [os.fspath(ignores.top.joinpath(*above[:depth], ".gitignore")) for depth in range(len(above))]
             files += [os.fspath(f) for f in ignores.read_files()]
     if filters.repos:
-        files += [_join(directory, ".gitignore") for directory in listings.holding(".gitignore")]
+        files += [_join(directory, ".gitignore") for directory, entry in found.items() if entry[4]]
     return files
 
 
 def discover_listed(
-    root: Path, plan: Plan, filters: _Filter, listings: Listings, modules: dict[str, list[str]] | None = None
+    root: Path,
+    plan: Plan,
+    filters: _Filter,
+    listings: Listings,
+    modules: dict[str, list[str]] | None = None,
+    memo: _Memo | None = None,
 ) -> None:
     """_discover_directory's walk, on directory listings kept between runs: the same paths, problems and order
     (os.walk's: depth first, a directory before what it holds, symbolic links to directories listed, not entered).
@@ -74,15 +92,23 @@ def discover_listed(
     pending = [(os.fspath(root), absolute(root).relative_to(ignores.top).parts if ignores is not None else ())]
     while pending:
         dirpath, parts = pending.pop()
-        try:
-            dirs, files = listings.listing(dirpath)
-        except OSError as err:
-            plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
-            continue
-        if ignores is not None and ".gitignore" not in files:
-            ignores.without_file(parts)
-        pending.extend(reversed(walk.directories(dirpath, parts, dirs)))
-        walk.files(dirpath, parts, files)
+        entry = listings.unchanged(dirpath, memo.before) if memo is not None else None
+        if entry is None:
+            try:
+                dirs, files = listings.listing(dirpath)
+            except OSError as err:
+                plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
+                continue
+            entry = walk.directory(dirpath, parts, dirs, files, listings.kept_signature(dirpath))
+            if memo is not None:
+                memo.walked = True
+        else:
+            walk.replay(dirpath, parts, entry)
+            memo.replayed = True  # type: ignore[union-attr]
+        if memo is not None and entry[0] is not None:
+            memo.now[dirpath] = entry
+        entered = cast("list[str]", entry[1])
+        pending.extend((_join(dirpath, name), (*parts, name)) for name in reversed(entered))
 
 
 @dataclass
@@ -92,6 +118,28 @@ class _ListedWalk:
     ignores: GitIgnores | None
     filtering: bool
     modules: dict[str, list[str]] | None  # Terraform files by directory, as text (terraform_tree)
+
+    def directory(
+        self, dirpath: str, parts: tuple[str, ...], dirs: list[tuple[str, bool]], files: list[str], kept: str | None
+    ) -> list[object]:
+        """Walks one listed directory; returns its part of the walk (see _Memo), with ``kept`` as its signature
+        (None: not to be kept)."""
+        if self.ignores is not None and ".gitignore" not in files:
+            self.ignores.without_file(parts)
+        entered = [below[-1] for _, below in self.directories(dirpath, parts, dirs)]
+        before = len(self.plan.terragrunt)
+        self.files(dirpath, parts, files)
+        terraform = list(self.modules.get(dirpath, [])) if self.modules is not None else []
+        terragrunt = [p.name for p in self.plan.terragrunt[before:]]
+        return [kept, entered, terraform, terragrunt, int(".gitignore" in files)]
+
+    def replay(self, dirpath: str, parts: tuple[str, ...], entry: list[object]) -> None:
+        """What :meth:`directory` found in this directory before, as it was."""
+        if self.ignores is not None and not entry[4]:
+            self.ignores.without_file(parts)
+        if entry[2] and self.modules is not None:
+            self.modules[dirpath] = list(cast("list[str]", entry[2]))
+        self.plan.terragrunt += [Path(dirpath) / name for name in cast("list[str]", entry[3])]
 
     def _kept(self, dirpath: str, parts: tuple[str, ...], names: list[str], is_dir: bool) -> list[str]:
         """:meth:`_Filter.keep` for the entries ``names`` of one directory, decided together."""

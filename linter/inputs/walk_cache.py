@@ -38,6 +38,13 @@ def signature(stat: os.stat_result) -> str:
     return f"{stat.st_mtime_ns:x}.{stat.st_ctime_ns:x}.{stat.st_ino:x}.{stat.st_size:x}"
 
 
+def _signature_of(path: str) -> str | None:
+    try:
+        return signature(os.stat(path))
+    except OSError:
+        return None
+
+
 def trusted(stat: os.stat_result, since_ns: int) -> bool:
     """Whether a signature taken now can be kept: the entry last changed well before ``since_ns``."""
     return max(stat.st_mtime_ns, stat.st_ctime_ns) < since_ns - RACY_NS
@@ -60,12 +67,14 @@ class Listings:
     wanted: Callable[[str], bool]
     _entries: dict[str, object] | None = None  # directory -> [signature, dirs, files, links], read when needed
     visited: dict[str, list[object]] = field(default_factory=dict)  # what this run saw (the store's next content)
-    tree: object = None  # the result of the last complete walk and what it depended on (see kept_tree)
+    tree: object = None  # each directory's part of the last walk, and the rule files it read (see kept_walk)
+    kept_rules: dict[str, object] = field(default_factory=dict)  # of the kept walk, when valid
     started_ns: int = field(default_factory=time.time_ns)
     changed: bool = False  # the listings changed
     tree_changed: bool = False
     untrusted: bool = False  # a directory changed too recently for its listing to be kept
     links: list[str] = field(default_factory=list)  # the symbolic links met (what they point to decides a walk)
+    replayed: set[str] = field(default_factory=set)  # directories whose kept part of the walk was used
 
     @classmethod
     def load(cls, directory: Path | None, root: Path, salt: str, wanted: Callable[[str], bool]) -> Listings:
@@ -108,45 +117,53 @@ class Listings:
                 files = [*files, name]
         return listed, files
 
-    def kept_tree(self, key: object) -> object:
-        """What :meth:`keep_tree` kept under ``key``, if every directory the walk listed and every other file it
-        read (``.gitignore`` files, git's index) still has the signature it had: the walk would find the same. A
-        walk after any change (an edit to a listed file is not one: files are not part of it) is made again."""
-        tree, self.tree = self.tree, None  # what this run keeps is what it finds valid or walks again
-        if not isinstance(tree, dict) or tree.get("key") != key or not isinstance(tree.get("watch"), dict):
-            self.tree_changed = tree is not None
-            return None
-        for path, before in tree["watch"].items():
-            try:
-                now: str | None = signature(os.stat(path))
-            except OSError:
-                now = None
-            if now != before:
-                self.tree_changed = True
-                return None
-        self.tree = tree
-        return tree.get("value")
+    def kept_walk(self, key: object) -> dict[str, object]:
+        """Each directory's part of the last walk under ``key`` (listed_walk.py), if every ignore rule file it
+        depended on is unchanged (else none: the walk is made again from the listings)."""
+        tree = self.tree
+        if not isinstance(tree, dict) or tree.get("key") != key:
+            return {}
+        rules, dirs = tree.get("rules"), tree.get("dirs")
+        if not isinstance(rules, dict) or not isinstance(dirs, dict):
+            return {}
+        for path, before in rules.items():
+            if _signature_of(path) != before:
+                return {}
+        self.kept_rules = rules
+        return dirs
 
-    def keep_tree(self, key: object, value: object, files: list[str]) -> None:
-        """Keeps ``value``, found by this run's walk from its listings and from ``files``, for :meth:`kept_tree`."""
-        if self.untrusted:
-            return
-        watch: dict[str, object] = {d: entry[0] for d, entry in self.visited.items()}
-        for path in files + self.links:
+    def unchanged(self, directory: str, kept: dict[str, object]) -> list[object] | None:
+        """``directory``'s kept part of the walk, if the directory's signature is what it was."""
+        entry = kept.get(directory)
+        if type(entry) is not list or len(entry) != 5 or type(entry[4]) is not int or not _names(entry[1:4]):
+            return None
+        if _signature_of(directory) != entry[0]:
+            return None
+        self.replayed.add(directory)
+        return entry
+
+    def kept_signature(self, directory: str) -> str | None:
+        """The signature under which a walk's part for ``directory`` can be kept: None when its listing was not
+        (changed too recently) or it holds symbolic links (what they point to can change without it)."""
+        entry = self.visited.get(directory)
+        return None if entry is None or entry[3] else cast(str, entry[0])
+
+    def keep_walk(self, key: object, found: dict[str, list[object]], rule_files: list[str], changed: bool) -> None:
+        """Keeps each directory's part of this walk, with the signatures of the ignore rule files it read; nothing
+        when one of those changed too recently to be trusted."""
+        rules: dict[str, str | None] = {}
+        for path in rule_files:
             try:
                 stat = os.stat(path)
             except OSError:
-                watch[path] = None
+                rules[path] = None
                 continue
             if not trusted(stat, self.started_ns):
+                self.tree, self.tree_changed = None, True
                 return
-            watch[path] = signature(stat)
-        self.tree = {"key": key, "watch": watch, "value": value}
-        self.tree_changed = True
-
-    def holding(self, name: str) -> list[str]:
-        """The directories listed in this run that hold a file named ``name``."""
-        return [d for d, entry in self.visited.items() if name in entry[2] or name in entry[3]]  # type: ignore[operator]
+            rules[path] = signature(stat)
+        if changed or rules != self.kept_rules:
+            self.tree, self.tree_changed = {"key": key, "rules": rules, "dirs": found}, True
 
     def _scan(self, directory: str) -> tuple[list[str], list[str], list[str]]:
         """(directories, wanted files, symbolic links of any kind) of ``directory``."""
@@ -172,8 +189,11 @@ class Listings:
         """Keeps what this run listed (a directory no longer reached is dropped) and the walk's result."""
         if self.store is None:
             return
-        if self.changed or (self.visited and len(self.visited) != len(self.entries)):
-            write_entry(self.store.parent, self.store.stem, json.dumps(self.visited, separators=(",", ":")).encode())
+        if self.changed or (self.visited and not self.replayed and len(self.visited) != len(self.entries)):
+            # a directory whose part of the walk was replayed was not listed: its listing stays
+            kept = {d: self.entries[d] for d in self.replayed if d in self.entries} if self.replayed else {}
+            kept.update(self.visited)
+            write_entry(self.store.parent, self.store.stem, json.dumps(kept, separators=(",", ":")).encode())
         if self.tree_changed:
             tree = json.dumps(self.tree or {}, separators=(",", ":")).encode()
             write_entry(self.store.parent, f"{self.store.stem}.tree", tree)

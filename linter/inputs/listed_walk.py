@@ -5,7 +5,7 @@ and replayed while the directory and the ignore rules are unchanged."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -33,20 +33,52 @@ def terraform_tree(
     every ignore rule file are unchanged: an edit that adds or renames a file makes one directory be walked."""
     if not root.is_dir() or unrendered(root.resolve().as_posix()):
         return {}, []  # what discover finds there: a problem or an unrendered directory, nothing to look up
-    key = [os.fspath(root), os.fspath(cwd), list(exclude)]
+    key: list[object] = [os.fspath(root), os.fspath(cwd), list(exclude)]
+    try:
+        before = listings.kept_walk(key)
+        if listings.all_unchanged(before):
+            return _as_walked(before)  # every directory is as it was: so is the walk
+        return _tree(root, cwd, exclude, listings, _Memo(before, {}), key)
+    except (
+        TypeError,
+        AttributeError,
+        ValueError,
+    ):  # a kept part not shaped as this code writes it (the store is read leniently)
+        return _tree(root, cwd, exclude, listings, _Memo({}, {}), key)
+
+
+def _as_walked(kept: dict[str, object]) -> tuple[dict[str, list[str]], list[Path]]:
+    """What the walk that kept ``kept`` found (see _Memo)."""
+    modules: dict[str, list[str]] = {}
+    terragrunt: set[Path] = set()
+    for directory, entry in kept.items():
+        terraform, configs = cast("list[list[str]]", entry)[2:4]
+        if terraform:
+            if not all(type(name) is str for name in terraform):
+                raise TypeError(f"kept names of {directory}")
+            modules[directory] = list(terraform)
+        terragrunt.update(Path(directory) / name for name in configs)
+    return modules, sorted(terragrunt)
+
+
+def _tree(
+    root: Path, cwd: Path, exclude: tuple[str, ...], listings: Listings, memo: _Memo, key: list[object]
+) -> tuple[dict[str, list[str]], list[Path]]:
     plan = Plan()
     filters = _Filter(cwd, exclude, True, frozenset({"terraform", "terragrunt"}))
     modules: dict[str, list[str]] = {}
-    memo = _Memo(listings.kept_walk(key), {})
     discover_listed(root, plan, filters, listings, modules, memo)
     order = None if os.sep == "/" else str.lower  # Path's order (see _order) for names in one directory
-    for directory, names in modules.items():
-        present = set(names)
+    for directory in memo.fresh:  # (a replayed directory's names were kept in this order)
+        present = set(modules[directory])
         modules[directory] = [n for n in sorted(present, key=order) if not _replaced(n, present)]
+        if directory in memo.now:
+            memo.now[directory][2] = modules[directory]
     terragrunt = _sorted_plan(plan).terragrunt
     if not plan.problems:  # a directory that could not be read is walked again next time
         rules = _rule_files(root, filters, memo.now) + (list(listings.kept_rules) if memo.replayed else [])
-        listings.keep_walk(key, memo.now, rules, memo.walked or len(memo.now) != len(memo.before))
+        changed = memo.walked or len(memo.now) != len(memo.before)
+        listings.keep_walk(key, memo.now, rules, changed, complete=not memo.partial)
     return modules, terragrunt
 
 
@@ -59,6 +91,8 @@ class _Memo:
     now: dict[str, list[object]]
     replayed: bool = False
     walked: bool = False
+    fresh: list[str] = field(default_factory=list)  # walked directories with Terraform files
+    partial: bool = False  # a directory's part was not kept (see Listings.kept_signature)
 
 
 def _rule_files(root: Path, filters: _Filter, found: dict[str, list[object]]) -> list[str]:
@@ -102,11 +136,14 @@ def discover_listed(
             entry = walk.directory(dirpath, parts, dirs, files, listings.kept_signature(dirpath))
             if memo is not None:
                 memo.walked = True
+                memo.fresh += [dirpath] if entry[2] else []
         else:
             walk.replay(dirpath, parts, entry)
             memo.replayed = True  # type: ignore[union-attr]
         if memo is not None and entry[0] is not None:
             memo.now[dirpath] = entry
+        elif memo is not None:
+            memo.partial = True
         entered = cast("list[str]", entry[1])
         pending.extend((_join(dirpath, name), (*parts, name)) for name in reversed(entered))
 
@@ -137,8 +174,11 @@ class _ListedWalk:
         """What :meth:`directory` found in this directory before, as it was."""
         if self.ignores is not None and not entry[4]:
             self.ignores.without_file(parts)
-        if entry[2] and self.modules is not None:
-            self.modules[dirpath] = list(cast("list[str]", entry[2]))
+        names = cast("list[str]", entry[2])
+        if names and self.modules is not None:
+            if not all(type(name) is str for name in names):
+                raise TypeError(f"kept names of {dirpath}")  # (terraform_tree walks without what was kept)
+            self.modules[dirpath] = list(names)
         self.plan.terragrunt += [Path(dirpath) / name for name in cast("list[str]", entry[3])]
 
     def _kept(self, dirpath: str, parts: tuple[str, ...], names: list[str], is_dir: bool) -> list[str]:

@@ -75,6 +75,8 @@ class Listings:
     untrusted: bool = False  # a directory changed too recently for its listing to be kept
     links: list[str] = field(default_factory=list)  # the symbolic links met (what they point to decides a walk)
     replayed: set[str] = field(default_factory=set)  # directories whose kept part of the walk was used
+    complete: bool = False  # the kept walk kept every directory's part
+    signatures: dict[str, str | None] = field(default_factory=dict)  # of the kept walk's directories, this run
 
     @classmethod
     def load(cls, directory: Path | None, root: Path, salt: str, wanted: Callable[[str], bool]) -> Listings:
@@ -129,15 +131,28 @@ class Listings:
         for path, before in rules.items():
             if _signature_of(path) != before:
                 return {}
-        self.kept_rules = rules
+        self.kept_rules, self.complete = rules, tree.get("complete") is True
         return dirs
+
+    def all_unchanged(self, kept: dict[str, object]) -> bool:
+        """Whether every directory of a complete kept walk has its kept signature (their signatures are taken
+        once: :meth:`unchanged` uses them when one differs)."""
+        if not self.complete or not kept:
+            return False
+        self.signatures = {directory: _signature_of(directory) for directory in kept}
+        for directory, entry in kept.items():
+            if type(entry) is not list or not entry or entry[0] != self.signatures[directory]:
+                return False
+        self.replayed.update(kept)
+        return True
 
     def unchanged(self, directory: str, kept: dict[str, object]) -> list[object] | None:
         """``directory``'s kept part of the walk, if the directory's signature is what it was."""
         entry = kept.get(directory)
-        if type(entry) is not list or len(entry) != 5 or type(entry[4]) is not int or not _names(entry[1:4]):
-            return None
-        if _signature_of(directory) != entry[0]:
+        if type(entry) is not list or len(entry) != 5 or not all(type(names) is list for names in entry[1:4]):
+            return None  # (the names in it are checked where they are used)
+        now = self.signatures[directory] if directory in self.signatures else _signature_of(directory)
+        if now != entry[0]:
             return None
         self.replayed.add(directory)
         return entry
@@ -148,7 +163,9 @@ class Listings:
         entry = self.visited.get(directory)
         return None if entry is None or entry[3] else cast(str, entry[0])
 
-    def keep_walk(self, key: object, found: dict[str, list[object]], rule_files: list[str], changed: bool) -> None:
+    def keep_walk(
+        self, key: object, found: dict[str, list[object]], rule_files: list[str], changed: bool, complete: bool
+    ) -> None:
         """Keeps each directory's part of this walk, with the signatures of the ignore rule files it read; nothing
         when one of those changed too recently to be trusted."""
         rules: dict[str, str | None] = {}
@@ -162,8 +179,8 @@ class Listings:
                 self.tree, self.tree_changed = None, True
                 return
             rules[path] = signature(stat)
-        if changed or rules != self.kept_rules:
-            self.tree, self.tree_changed = {"key": key, "rules": rules, "dirs": found}, True
+        if changed or rules != self.kept_rules or complete != self.complete:
+            self.tree, self.tree_changed = {"key": key, "rules": rules, "dirs": found, "complete": complete}, True
 
     def _scan(self, directory: str) -> tuple[list[str], list[str], list[str]]:
         """(directories, wanted files, symbolic links of any kind) of ``directory``."""

@@ -6,8 +6,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infra_policy_linter.inputs.ignore import Excludes, GitIgnores, absolute, git_top
+
+if TYPE_CHECKING:
+    from infra_policy_linter.inputs.walk_cache import Listings
 
 # `.aws-sam` holds `sam build`'s copy of every template (a second report of each finding); `asset.*` folders in
 # cdk.out are copies of assets (the synthesized templates themselves sit directly in cdk.out and are read);
@@ -103,14 +107,13 @@ def tfvars_order(path: Path) -> tuple[int, str]:
 def opentofu_wins(files: list[Path]) -> list[Path]:
     """OpenTofu reads x.tofu instead of x.tf (and x.tofu.json instead of x.tf.json) when both exist."""
     names = {f.name for f in files}
+    return [f for f in files if not _replaced(f.name, names)]
 
-    def replaced(f: Path) -> bool:
-        name = f.name
-        if name.endswith(".tf.json"):
-            return name[: -len(".tf.json")] + ".tofu.json" in names
-        return name.endswith(".tf") and name[: -len(".tf")] + ".tofu" in names
 
-    return [f for f in files if not replaced(f)]
+def _replaced(name: str, names: set[str]) -> bool:
+    if name.endswith(".tf.json"):
+        return name[: -len(".tf.json")] + ".tofu.json" in names
+    return name.endswith(".tf") and name[: -len(".tf")] + ".tofu" in names
 
 
 def _kind(name: str) -> str | None:
@@ -191,9 +194,11 @@ def discover(
     exclude: tuple[str, ...] = (),
     use_gitignore: bool = True,
     kinds: frozenset[str] | None = None,
+    listings: Listings | None = None,
 ) -> Plan:
     """``kinds``: only files of these kinds (see _kind) from the directories walked, for a caller that needs no
-    more (pre-commit's scope looks for module calls): the others are not classified nor turned into paths."""
+    more (pre-commit's scope looks for module calls): the others are not classified nor turned into paths.
+    ``listings``: directory listings kept from earlier runs (see walk_cache.py), reused where still valid."""
     cwd = cwd or Path.cwd()
     plan = Plan()
     filters = _Filter(cwd, exclude, use_gitignore, kinds)
@@ -204,9 +209,19 @@ def discover(
             plan.problems.append((root, "no such file or directory"))
         elif unrendered(root.resolve().as_posix()):
             plan.unrendered.append(root)
+        elif listings is not None:
+            from infra_policy_linter.inputs.listed_walk import discover_listed
+
+            discover_listed(root, plan, filters, listings)
         else:
             _discover_directory(root, plan, filters)
     return _sorted_plan(plan)
+
+
+def wanted(name: str) -> bool:
+    """The file names a kept listing holds: those a walk hands on to be classified (see _discover_directory), and
+    .gitignore (a directory listed without one needs no attempt to read it)."""
+    return _kind(name) is not None or unrendered(name) or name == ".gitignore"
 
 
 def _discover_file(root: Path, plan: Plan, filters: _Filter) -> None:
@@ -233,8 +248,10 @@ def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
         plan.problems.append((Path(err.filename or root), f"cannot read directory: {err.strerror or err}"))
 
     ignores = filters.gitignores(absolute(root))
-    if ignores is not None and ignores.ignored(absolute(root), True):
-        ignores = None  # a directory named on the command line is read even if git ignores it
+    if ignores is not None:
+        ignores.read_index()  # most paths of a walk are tracked: decided without their patterns
+        if ignores.ignored(absolute(root), True):
+            ignores = None  # a directory named on the command line is read even if git ignores it
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
         here = Path(dirpath)
         plan.unrendered.extend(

@@ -10,6 +10,7 @@ the narrower rule (findings located in the file or naming it as evidence).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,9 @@ from pathlib import Path
 from infra_policy_linter.inputs.discovery import discover, display_path
 from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.ignore import absolute, git_top
+from infra_policy_linter.inputs.listed_walk import terraform_tree
 from infra_policy_linter.inputs.module_calls import called_directories
+from infra_policy_linter.inputs.walk_cache import Listings
 
 TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json") + TFVARS_SUFFIXES
@@ -37,39 +40,62 @@ def _read(path: Path) -> str:
 
 
 def widen(
-    paths: list[Path], cwd: Path, exclude: tuple[str, ...], facts: Callable[[Path], FileFacts] | None = None
+    paths: list[Path],
+    cwd: Path,
+    exclude: tuple[str, ...],
+    facts: Callable[[Path], FileFacts] | None = None,
+    listings: Callable[[Path], Listings] | None = None,
 ) -> Focus:
-    """``facts``: the store of each file's module calls and reads for a tree top (kept between runs)."""
+    """``facts``: the store of each file's module calls and reads for a tree top, ``listings`` the store of its
+    directory listings (both kept between runs)."""
     changed = _Changed.of([absolute(p) for p in paths if p.is_file()])
     if not changed.tf_dirs and not changed.others and not changed.templates:
         return Focus()
     top = git_top(cwd) or absolute(cwd)
-    # Module calls and Terragrunt configurations are all that is looked up, unless a template changed.
-    plan = discover([top], cwd, exclude, kinds=None if changed.templates else frozenset({"terraform", "terragrunt"}))
+    listed = listings(top) if listings is not None else None
     focus = Focus()
     if changed.templates:
+        plan = discover([top], cwd, exclude, listings=listed)
         _template_parents(plan.templates, changed.templates, cwd, focus)
         _serverless_readers(plan.serverless, changed.templates, cwd, focus)
-    _terragrunt_readers(plan.terragrunt, changed, cwd, focus)
+        modules = {os.fspath(absolute(d)): [f.name for f in files] for d, files in plan.modules.items()}
+        terragrunt = plan.terragrunt
+    elif listed is not None:
+        # Module calls and Terragrunt configurations are all that is looked up, unless a template changed.
+        modules, terragrunt = terraform_tree(top, cwd, exclude, listed)
+    else:
+        plan = discover([top], cwd, exclude, kinds=frozenset({"terraform", "terragrunt"}))
+        modules = {os.fspath(absolute(d)): [f.name for f in files] for d, files in plan.modules.items()}
+        terragrunt = plan.terragrunt
+    if listed is not None:
+        listed.save()
+    _terragrunt_readers(terragrunt, changed, cwd, focus)
     if not changed.tf_dirs and not changed.others:
         return focus
     known = facts(top) if facts is not None else FileFacts(None)
-    graph = _ModuleGraph.of(plan.modules, known)
+    graph = _ModuleGraph.of(modules, known)
     known.save()
-    reading = {d for p in changed.others for d in graph.readers.get(p, ())}
-    roots_of_whole: set[Path] = set()
-    for start in sorted(changed.tf_dirs | reading):
+    _widen_to_roots(graph, changed, cwd, focus)
+    return focus
+
+
+def _widen_to_roots(graph: _ModuleGraph, changed: _Changed, cwd: Path, focus: Focus) -> None:
+    tf_dirs = {os.fspath(d) for d in changed.tf_dirs}
+    var_dirs = {os.fspath(d) for d in changed.var_dirs}
+    reading = {d for p in changed.others for d in graph.readers.get(os.fspath(p), ())}
+    roots_of_whole: set[str] = set()
+    for start in sorted(tf_dirs | reading, key=Path):
         # Values flow through module inputs and outputs, which findings do not name as evidence: a change to a
         # called module, a .tfvars or a policy file puts every finding of the roots above it in focus.
-        whole = start in changed.var_dirs or start in reading or bool(graph.callers.get(start))
+        whole = start in var_dirs or start in reading or bool(graph.callers.get(start))
         for root in graph.roots_above(start):
-            if root in graph.first_file and (root not in changed.tf_dirs or root in changed.var_dirs):
-                focus.extra.append(graph.first_file[root])  # (a .tfvars alone does not load its module)
+            if root in graph.first_file and (root not in tf_dirs or root in var_dirs):
+                # (a .tfvars alone does not load its module)
+                focus.extra.append(Path(os.path.join(root, graph.first_file[root])))
             if whole:
                 roots_of_whole.add(root)
-    focus.units |= {display_path(d, cwd) for d in roots_of_whole}
+    focus.units |= {display_path(Path(d), cwd) for d in roots_of_whole}
     focus.extra = sorted(set(focus.extra))
-    return focus
 
 
 @dataclass
@@ -102,34 +128,33 @@ class _Changed:
 
 @dataclass
 class _ModuleGraph:
-    """Who calls each local module, who reads each file, and one file of each module (to add it to a run)."""
+    """Who calls each local module, who reads each file, and one file of each module (to add it to a run). Paths
+    are absolute and normal, as text: the tree has thousands of files, and few of them call or read anything."""
 
-    callers: dict[Path, set[Path]] = field(default_factory=dict)
-    readers: dict[Path, set[Path]] = field(default_factory=dict)
-    first_file: dict[Path, Path] = field(default_factory=dict)
+    callers: dict[str, set[str]] = field(default_factory=dict)
+    readers: dict[str, set[str]] = field(default_factory=dict)
+    first_file: dict[str, str] = field(default_factory=dict)  # directory -> the name of its first file
 
     @classmethod
-    def of(cls, modules: dict[Path, list[Path]], facts: FileFacts) -> _ModuleGraph:
+    def of(cls, modules: dict[str, list[str]], facts: FileFacts) -> _ModuleGraph:
         graph = cls()
-        for directory, files in modules.items():
-            here = absolute(directory)
-            if files:
-                graph.first_file[here] = files[0]
-            found = [facts.of(f) for f in files]
-            for child in called_directories(here, [source for calls, _ in found for source in calls]):
-                if absolute(child) != here:
-                    graph.callers.setdefault(absolute(child), set()).add(here)
-            for _, reads in found:
-                for written in reads:
-                    # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
-                    # engine._read_files); both are looked up, a file read either way is in scope.
-                    name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written
-                    graph.readers.setdefault(absolute(here / name), set()).add(here)
+        for here, names in modules.items():
+            if names:
+                graph.first_file[here] = names[0]
+            sources, reads = facts.of_module(here, names)
+            for child in called_directories(Path(here), sources) if sources else []:
+                if os.fspath(absolute(child)) != here:
+                    graph.callers.setdefault(os.fspath(absolute(child)), set()).add(here)
+            for written in reads:
+                # ${path.module}/x is next to the module; a bare relative path is relative to the root (see
+                # engine._read_files); both are looked up, a file read either way is in scope.
+                name = written[len("${path.module}/") :] if written.startswith("${path.module}/") else written
+                graph.readers.setdefault(os.fspath(absolute(Path(here) / name)), set()).add(here)
         return graph
 
-    def roots_above(self, start: Path) -> list[Path]:
+    def roots_above(self, start: str) -> list[str]:
         """The root modules that call ``start`` through any depth (``start`` itself when nothing calls it)."""
-        roots: list[Path] = []
+        roots: list[str] = []
         pending, seen = [start], {start}
         while pending:
             directory = pending.pop()

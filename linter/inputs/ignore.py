@@ -111,37 +111,66 @@ class GitIgnores:
     """The ignore rules of one git work tree, read lazily per directory."""
 
     top: Path
-    _specs: dict[Path, _Rules | None] = field(default_factory=dict)
+    _specs: dict[tuple[str, ...], _Rules | None] = field(default_factory=dict)  # by a directory's parts below top
     _exclude: _Rules | None = None
     _tracked: set[str] = field(default_factory=set)
     _tracked_dirs: set[str] = field(default_factory=set)
     _along: dict[tuple[str, ...], list[tuple[int, _Rules]]] = field(default_factory=dict)
     _same: dict[tuple[str, ...], _Rules | None] = field(default_factory=dict)  # rules by the file's lines
+    _git_dir: Path | None = None
+    _exclude_file: Path | None = None
+    _index_read: bool = False
 
     def __post_init__(self) -> None:
-        git_dir, common_dir = _git_dirs(self.top)
+        self._git_dir, common_dir = _git_dirs(self.top)
         if common_dir is not None:
-            self._exclude = _rules(_read_lines(common_dir / "info" / "exclude"))
-        # Ignore rules apply to untracked files only: a tracked file that a pattern matches is still read.
-        self._tracked = tracked_paths(git_dir) or set()
-        for tracked in self._tracked:
-            parts = tracked.split("/")[:-1]
-            for depth in range(1, len(parts) + 1):
-                self._tracked_dirs.add("/".join(parts[:depth]))
+            self._exclude_file = common_dir / "info" / "exclude"
+            self._exclude = _rules(_read_lines(self._exclude_file))
 
-    def _dir_spec(self, directory: Path) -> _Rules | None:
-        if directory not in self._specs:
-            lines = tuple(_read_lines(directory / ".gitignore"))
+    def read_files(self) -> list[Path]:
+        """The files besides .gitignore whose contents decided what this has said so far: the .git file of a
+        linked worktree, .git/info/exclude, and git's index once a pattern matched."""
+        files = [self.top / ".git"] if (self.top / ".git").is_file() else []
+        if self._exclude_file is not None:
+            files.append(self._exclude_file)
+        if self._index_read and self._git_dir is not None:
+            files.append(self._git_dir / "index")
+        return files
+
+    def read_index(self) -> None:
+        """For a walk of many paths: with the index read, a tracked path is decided without its patterns."""
+        self._is_tracked("", False)
+
+    def _is_tracked(self, rel: str, is_dir: bool) -> bool:
+        """Ignore rules apply to untracked files only: a tracked file that a pattern matches is still read. Unless
+        :meth:`read_index` was called, the index is read the first time a pattern matches (pre-commit's few paths
+        are mostly matched by none, and reading a large index costs more than the rest of its walk)."""
+        if not self._index_read:
+            self._index_read = True
+            self._tracked = tracked_paths(self._git_dir) or set()
+            for tracked in self._tracked:
+                parts = tracked.split("/")[:-1]
+                for depth in range(1, len(parts) + 1):
+                    self._tracked_dirs.add("/".join(parts[:depth]))
+        return rel in (self._tracked_dirs if is_dir else self._tracked)
+
+    def _dir_spec(self, parts: tuple[str, ...]) -> _Rules | None:
+        if parts not in self._specs:
+            lines = tuple(_read_lines(self.top.joinpath(*parts, ".gitignore")))
             if lines not in self._same:  # projects copied from one template share their .gitignore word for word
                 self._same[lines] = _rules(list(lines))
-            self._specs[directory] = self._same[lines]
-        return self._specs[directory]
+            self._specs[parts] = self._same[lines]
+        return self._specs[parts]
+
+    def without_file(self, parts: tuple[str, ...]) -> None:
+        """The directory at ``parts`` below the top has no .gitignore (a walk's listing says so): not opened."""
+        self._specs.setdefault(parts, None)
 
     def _specs_above(self, parent: tuple[str, ...]) -> list[tuple[int, _Rules]]:
         """(depth, rules) of each .gitignore from ``parent`` (parts below the top) up to the top, deepest first,
         worked out once per directory rather than once per file."""
         if parent not in self._along:
-            found = [(len(parent), self._dir_spec(self.top.joinpath(*parent)))]
+            found = [(len(parent), self._dir_spec(parent))]
             if parent:
                 found += self._specs_above(parent[:-1])
             self._along[parent] = [(depth, spec) for depth, spec in found if spec is not None]
@@ -154,17 +183,38 @@ class GitIgnores:
             rel = path.relative_to(self.top)
         except ValueError:
             return False
-        if not rel.parts or rel.parts[0] == ".git":
+        return self.ignored_parts(rel.parts, is_dir)
+
+    def ignored_names(self, parent: tuple[str, ...], names: list[str], is_dir: bool) -> set[str]:
+        """Which of ``names``, entries of the directory at ``parent`` (parts below the top), git ignores: what
+        :meth:`ignored` says of each, without building a path (a walk has the parts)."""
+        if not self._specs_above(parent) and self._exclude is None:
+            return set()
+        return {name for name in names if self.ignored_parts((*parent, name), is_dir)}
+
+    def ignored_parts(self, parts: tuple[str, ...], is_dir: bool) -> bool:
+        if not parts or parts[0] == ".git":
             return False
-        if rel.as_posix() in (self._tracked_dirs if is_dir else self._tracked):
-            return False
+        # Whichever is cheaper first: a set lookup once the index is read (the patterns of the directories on
+        # the way, and their .gitignore files, are then not looked at for a tracked path), else the patterns (the
+        # index is read only if one matches).
+        if self._index_read:
+            rel = "/".join(parts)
+            if rel in (self._tracked_dirs if is_dir else self._tracked):
+                return False
+            return self._by_rules(self._specs_above(parts[:-1]), parts, is_dir)
+        return self._by_rules(self._specs_above(parts[:-1]), parts, is_dir) and not self._is_tracked(
+            "/".join(parts), is_dir
+        )
+
+    def _by_rules(self, chain: list[tuple[int, _Rules]], parts: tuple[str, ...], is_dir: bool) -> bool:
         # Deepest .gitignore first: the first one with a matching pattern decides.
-        for depth, spec in self._specs_above(rel.parts[:-1]):
-            decided = spec.decide(_as_pattern_path(rel.parts[depth:], is_dir))
+        for depth, spec in chain:
+            decided = spec.decide(_as_pattern_path(parts[depth:], is_dir))
             if decided is not None:
                 return decided
         if self._exclude is not None:
-            decided = self._exclude.decide(_as_pattern_path(rel.parts, is_dir))
+            decided = self._exclude.decide(_as_pattern_path(parts, is_dir))
             if decided is not None:
                 return decided
         return False

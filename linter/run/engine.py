@@ -19,12 +19,14 @@ from infra_policy_linter.inputs.discovery import (
     is_terraform_file,
     opentofu_wins,
     tfvars_order,
+    wanted,
 )
 from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.focus import Focus, widen
 from infra_policy_linter.inputs.module_calls import local_calls, read_paths, remote_modules
 from infra_policy_linter.inputs.sniff import looks_like_plan
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
+from infra_policy_linter.inputs.walk_cache import Listings
 from infra_policy_linter.model.entities import ParseError
 from infra_policy_linter.run.analysis import Work
 from infra_policy_linter.run.cache import ResultCache, code_digest
@@ -360,7 +362,8 @@ def run(
     if any(p.is_file() for p in paths):
         # Changed files (pre-commit): also every root module whose verdicts they can change.
         facts = partial(FileFacts.load, cache_dir, salt=code_digest())
-        focus = widen(paths, cwd, config.exclude, facts)
+        listings = partial(Listings.load, cache_dir, salt=code_digest(), wanted=wanted)
+        focus = widen(paths, cwd, config.exclude, facts, listings)
     plan = discover(paths + focus.extra, cwd, config.exclude)
     works, errors = collect_work(plan, cwd, config)
     results = analyse_all(

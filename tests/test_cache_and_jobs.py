@@ -225,6 +225,40 @@ def test_two_stages_hand_the_first_worker_light_units_and_the_others_heavy_ones_
     assert stages.busy == {first: 2, rest: 4}
 
 
+def _failing_job(item: tuple[Work, str]) -> str:
+    import time
+
+    time.sleep(0.2)
+    if item[0].name == "t0":
+        raise RuntimeError("batch failed")
+    return item[0].name
+
+
+@pytest.mark.slow  # seconds of pools and sleeps; CI runs it (-m '')
+def test_two_stages_report_a_failed_batch_and_hand_nothing_to_pools_being_stopped(monkeypatch) -> None:
+    """A batch returning while the pools are terminated used to hand out the next one to a pool that was no longer
+    running: its result thread died and the batch's own error was lost behind the pool's (the gap between the two
+    is widened here)."""
+    import multiprocessing.pool
+    import time
+
+    from infra_policy_linter.run import workers
+
+    monkeypatch.setattr(workers, "_prepare_workers", lambda *a, **k: None)
+    finish = multiprocessing.pool.Pool._help_stuff_finish
+
+    def slow_finish(*args):
+        time.sleep(0.5)
+        return finish(*args)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "_help_stuff_finish", staticmethod(slow_finish))
+    works = [Work("terraform", f"t{i}", (Source("x.tf", b"x" * (100 - i)),)) for i in range(4)]
+    works += [Work("cloudformation", f"c{i}", (Source("x.yaml", b"a: &b 1"),)) for i in range(4)]
+    with pytest.raises(RuntimeError, match="batch failed") as raised:
+        workers._analyse_in_two_stages(works, [""] * 8, list(range(8)), 2, _failing_job, lambda i, r: None)
+    assert raised.value.__context__ is None
+
+
 def test_sam_translator_is_loaded_before_forking_only_when_a_template_may_be_sam() -> None:
 
     from infra_policy_linter.run.workers import _may_be_sam

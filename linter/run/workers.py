@@ -207,6 +207,8 @@ def _analyse_in_two_stages(
         for pool in stages.busy:
             pool.close()
     except BaseException:
+        with stages.lock:
+            stages.stopping = True  # a batch that returns meanwhile hands out nothing to a pool being terminated
         for pool in stages.busy:
             pool.terminate()
         raise
@@ -228,6 +230,7 @@ class _TwoStages:
         self.busy: dict[Any, int] = {}  # pool -> batches handed to it and not yet back
         self.prefers_heavy: dict[Any, bool] = {}
         self.lock = threading.Lock()  # the pools' result threads and this process's own thread hand out batches
+        self.stopping = False
         self.done: queue.SimpleQueue[tuple[list[int], list[UnitResult] | None, BaseException | None]]
         self.done = queue.SimpleQueue()
 
@@ -258,6 +261,6 @@ class _TwoStages:
         """In the pool's result thread: the next batch goes out before this one is reported."""
         with self.lock:
             self.busy[pool] -= 1
-            if error is None:
+            if error is None and not self.stopping:
                 self.submit(pool, self.prefers_heavy[pool])
         self.done.put((chunk, out, error))

@@ -34,6 +34,30 @@ def main() -> None:
     """
 
 
+def entry() -> None:
+    """The ``lint`` console script: :func:`main`, then an exit that skips the interpreter's teardown.
+
+    A normal exit frees every object and module of the run one by one: after a cold run of 200 projects that took
+    0.25-0.3 s, a tenth of the run, for memory the system takes back anyway (mypy exits the same way). Everything
+    the run writes is closed by then and its worker pools are joined; the standard streams are flushed here. An
+    exception other than an exit keeps Python's own handling (its traceback).
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code is not None and not isinstance(exc.code, int):
+            raise  # a message to print: Python's way
+        code = exc.code or 0
+    else:
+        code = 0
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`lint | head`): what was written is what the reader took
+        code = code or EXIT_ERROR
+    os._exit(code)
+
+
 LEVEL_RANK = {"note": 1, "warning": 2, "error": 3}
 
 

@@ -186,6 +186,35 @@ def test_console_script_version() -> None:
     assert result.stdout.startswith("infra-policy-linter, version ")
 
 
+def test_console_script_exit_codes_and_complete_output(tmp_path: Path) -> None:
+    """The console script ends with a hard exit (cli.entry): the exit code must be the run's, and every byte written
+    to a pipe or an --output file must be there (a report far larger than a pipe's buffer)."""
+    exe = str(Path(sys.executable).with_name("lint"))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    out_file = tmp_path / "report.json"
+    run = subprocess.run(
+        [exe, "--format", "sarif", "--output", f"json={out_file}", "--jobs", "2", "fixtures"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 1  # fixtures hold errors, and no input error
+    sarif = json.loads(run.stdout)
+    in_process = json.loads(run_cli("--format", "sarif", "--jobs", "1", str(REPO / "fixtures"))[1])
+    assert len(run.stdout) > 200_000
+    assert len(sarif["runs"][0]["results"]) == len(in_process["runs"][0]["results"])
+    written = json.loads(out_file.read_text())
+    assert len(written["findings"]) + len(written["suppressed"]) == len(sarif["runs"][0]["results"])
+    assert subprocess.run([exe, "does/not/exist"], cwd=tmp_path, capture_output=True, env=env).returncode == 2
+    assert subprocess.run([exe, "--bogus"], capture_output=True, env=env).returncode == 2
+    assert subprocess.run([exe, "rules"], capture_output=True, env=env).returncode == 0
+    good = subprocess.run([exe, GOOD_TF], cwd=REPO, capture_output=True, text=True, env=env)
+    assert good.returncode == 0
+    assert good.stdout.startswith("Checked 1 file in 1 unit: no findings.")
+
+
 def test_terraform_only_run_does_not_import_cfn_lint(tmp_path: Path) -> None:
     code = (
         "import sys; from infra_policy_linter.run.engine import run; from pathlib import Path; "

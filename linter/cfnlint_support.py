@@ -71,7 +71,7 @@ class VerdictCheck(CloudFormationLintRule):
 
 def _unit(filename: str, text: str, decoded: Any) -> Unit:
     """The model `lint` builds from the file itself (SAM unexpanded), else from what cfn-lint decoded."""
-    from infra_policy_linter.model.entities import ParseError
+    from infra_policy_linter.model.located import ParseError
     from infra_policy_linter.parsers.cloudformation import parse_template
 
     parsed = parse_template(filename, text) if text else None

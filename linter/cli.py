@@ -307,7 +307,7 @@ def check(
     # A path that is not there is an input error like an unreadable file: the run goes on, the reports (JSON and
     # SARIF that an upload step expects) are written and list it, and the exit code is 2.
     from infra_policy_linter.inputs.discovery import display_path
-    from infra_policy_linter.model.entities import ParseError
+    from infra_policy_linter.model.located import ParseError
 
     absent = [ParseError(display_path(p, cwd), None, None, "no such file or directory") for p in missing]
     report.errors += absent

@@ -9,7 +9,8 @@ from infra_policy_linter.findings.finding import Finding, Related
 from infra_policy_linter.fix.writers import writer
 from infra_policy_linter.iam.match import same
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import Destination, InvokeConfig, Location, Unit, written_location
+from infra_policy_linter.model.entities import Destination, InvokeConfig, Unit, written_location
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import display, plain
 from infra_policy_linter.rules.base import Rule
 from infra_policy_linter.verdicts.link import function_name_of, index_of

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from infra_policy_linter.findings.finding import Finding
-from infra_policy_linter.model.entities import Location, ModuleCall, Unit
+from infra_policy_linter.model.entities import ModuleCall, Unit
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown, unknowns_in
 from infra_policy_linter.rules.base import Rule
 from infra_policy_linter.verdicts.decide import UNDECIDED, verdicts

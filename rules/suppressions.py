@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from infra_policy_linter.findings.finding import Finding
-from infra_policy_linter.model.entities import Suppression, Unit
+from infra_policy_linter.model.entities import Unit
+from infra_policy_linter.model.located import Suppression
 from infra_policy_linter.rules.base import Rule
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from infra_policy_linter.config import Config
 from infra_policy_linter.inputs.sources import Source
-from infra_policy_linter.run.analysis import Work
 from infra_policy_linter.run.cache import ResultCache, cache_key
+from infra_policy_linter.run.work import Work
 from tests.conftest import REPO, run_cli
 
 BAD_TF = REPO / "fixtures/terraform/DST001/bad/main.tf"

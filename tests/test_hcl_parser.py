@@ -8,7 +8,7 @@ import hcl2
 import pytest
 from lark.exceptions import LarkError
 
-from infra_policy_linter.model.entities import ParseError
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.parsers import terraform
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
 from infra_policy_linter.parsers.hcl_nodes import (

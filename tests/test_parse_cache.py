@@ -16,7 +16,7 @@ import pytest
 
 from benchmarks.synthetic import generate
 from infra_policy_linter.inputs.sources import Source, decode
-from infra_policy_linter.model.entities import ParseError
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.parsers import hcl_nodes, parsed_json
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
 from infra_policy_linter.parsers.hcl_nodes import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 from itertools import product
 
 from infra_policy_linter.iam.match import identity, same
-from infra_policy_linter.model.entities import Function, Location, ManagedAttachment, Role, Unit
+from infra_policy_linter.model.entities import Function, ManagedAttachment, Role, Unit
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Text, Unknown
 from infra_policy_linter.verdicts.link import Keyed, ReferenceIndex, find_role, role_grants
 

@@ -10,7 +10,8 @@ import pytest
 from infra_policy_linter.iam.evaluate import Outcome
 from infra_policy_linter.iam.principals import RolePrincipal, applies_to, principals_from_value
 from infra_policy_linter.iam.resource_policy import attached
-from infra_policy_linter.model.entities import Location, Policy, ResourcePolicy, Role, Statement
+from infra_policy_linter.model.entities import Policy, ResourcePolicy, Role, Statement
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Text, Unknown, account, region
 from infra_policy_linter.resolve.resource_policy_values import queue_arn_from_url
 from infra_policy_linter.verdicts.decide import decide

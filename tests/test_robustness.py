@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from benchmarks.synthetic import generate
 from infra_policy_linter.config import Config
 from infra_policy_linter.inputs.sources import Source
-from infra_policy_linter.run.analysis import Work, analyse
+from infra_policy_linter.run.analysis import analyse
+from infra_policy_linter.run.work import Work
 from tests.conftest import REPO, run_cli, run_json
 
 FIXTURE_FILES = sorted(

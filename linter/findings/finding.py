@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra_policy_linter.fix.writers import Grant
-from infra_policy_linter.model.entities import Location
+from infra_policy_linter.model.located import Location
 
 
 @dataclass(frozen=True)

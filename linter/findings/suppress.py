@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from infra_policy_linter.findings.finding import Finding
-from infra_policy_linter.model.entities import Suppression, Unit
+from infra_policy_linter.model.located import Suppression
+
+if TYPE_CHECKING:
+    from infra_policy_linter.model.entities import Unit
 
 
 @dataclass(frozen=True)

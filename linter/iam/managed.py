@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from infra_policy_linter.model.aws import aws_managed_policy_arn
@@ -15,6 +14,8 @@ _MARKER = ":iam::aws:policy/"
 
 @lru_cache(maxsize=1)
 def _snapshot() -> dict[str, Any]:
+    from importlib import resources  # (with tempfile and shutil: loaded when a managed policy is looked up)
+
     text = (
         resources.files("infra_policy_linter.iam")
         .joinpath("data/aws_managed_policies.json")

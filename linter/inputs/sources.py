@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra_policy_linter.model.entities import ParseError
+from infra_policy_linter.model.located import ParseError
 
 
 @dataclass(frozen=True)

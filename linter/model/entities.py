@@ -8,29 +8,15 @@ str, a :class:`~infra_policy_linter.model.values.Text` with unknown pieces, an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Literal
 
+# Location, ParseError and Suppression live on their own: reports and the result cache need them without the model.
+from .located import Location, Suppression
 from .values import Value
 from .values import origin_of as _origin_of
 
 Format = Literal["terraform", "cloudformation"]
 Language = Literal["hcl", "yaml", "json"]
-
-
-@dataclass(frozen=True, order=True)
-class Location:
-    path: str
-    line: int
-    column: int = 1
-    end_line: int = 0
-    end_column: int = 0
-
-    def __post_init__(self) -> None:
-        if self.end_line < self.line:
-            object.__setattr__(self, "end_line", self.line)
-        if self.end_line == self.line and self.end_column < self.column:
-            object.__setattr__(self, "end_column", self.column)
 
 
 @dataclass
@@ -169,19 +155,6 @@ class InvokeConfig:
 
 
 @dataclass
-class Suppression:
-    """An inline ``lint:ignore`` comment or a CloudFormation Metadata entry, and the lines it covers."""
-
-    rules: tuple[str, ...]
-    reason: str
-    location: Location  # where it is written
-    start: int  # first and last line it covers, in location.path
-    end: int
-    expires: date | None = None
-    problem: str | None = None  # malformed: why
-
-
-@dataclass
 class EventSourceMapping:
     """A poller Lambda runs as the function's execution role: it reads the source and may send failures on."""
 
@@ -233,14 +206,6 @@ class ModuleCall:
     source: str  # the source as written
     reason: str
     location: Location
-
-
-@dataclass
-class ParseError:
-    path: str
-    line: int | None
-    column: int | None
-    message: str
 
 
 @dataclass

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra_policy_linter.model.entities import Language, ParseError
+from infra_policy_linter.model.entities import Language
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.parsers.duplicate_keys import DuplicateKey, decode_keeping_last
 
 # A cheap textual sniff deciding whether a YAML/JSON file is meant to be a template. A file that passes the sniff

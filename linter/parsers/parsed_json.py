@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-from infra_policy_linter.model.entities import ParseError
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.parsers import hcl_nodes as n
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
 from infra_policy_linter.parsers.terraform import TfFile

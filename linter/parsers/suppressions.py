@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from infra_policy_linter.model.entities import Location, Suppression
+from infra_policy_linter.model.located import Location, Suppression
 
 _DIRECTIVE = re.compile(r"lint:ignore\b(?P<rest>.*)$")
 _RULES = re.compile(r"^\s*(?P<rules>[A-Za-z]{3}\d{3}(?:\s*,\s*[A-Za-z]{3}\d{3})*)(?P<tail>.*)$")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from infra_policy_linter.model.entities import ParseError
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.parsers.terraform import TfFile
 
 START, END = "__start_line__", "__end_line__"

@@ -17,7 +17,7 @@ from typing import Any
 from infra_policy_linter.findings.finding import Chain, Finding, Ref, Related
 from infra_policy_linter.fix.writers import render
 from infra_policy_linter.inputs.ignore import absolute, git_top
-from infra_policy_linter.model.entities import Location
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.run.engine import Report
 
 

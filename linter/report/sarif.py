@@ -7,7 +7,7 @@ from typing import Any
 
 from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
 from infra_policy_linter.findings.finding import Finding, chain_json
-from infra_policy_linter.model.entities import Location
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.report import json_text
 from infra_policy_linter.run.engine import Report
 

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from infra_policy_linter.iam.principals import principals_from_value
-from infra_policy_linter.model.entities import Location, Policy, Statement
+from infra_policy_linter.model.entities import Policy, Statement
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Text, Unknown, display, make_text, plain
 
 # Unknown pieces survive a trip through json.loads as private-use characters.

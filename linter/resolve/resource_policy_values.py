@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import Location, Policy, Statement
+from infra_policy_linter.model.entities import Policy, Statement
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Text, Unknown, Value, make_text, plain
 
 # Lambda permission arguments that become conditions of the statement (Terraform name, CloudFormation name,

@@ -7,44 +7,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache, partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter.config import Config
 from infra_policy_linter.findings.finding import Finding
 from infra_policy_linter.findings.suppress import Suppressed, apply_suppressions
 from infra_policy_linter.inputs.sources import Source, decode
-from infra_policy_linter.model.entities import ParseError, Unit
+from infra_policy_linter.model.entities import Unit
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.model.values import Environment
+from infra_policy_linter.run.work import UnitResult, Work
 
 if TYPE_CHECKING:
     from infra_policy_linter.run.cache import ParseCache, UnitParses
-
-
-@dataclass(frozen=True)
-class Work:
-    kind: Literal["terraform", "cloudformation", "terraform-plan", "serverless", "terragrunt"]
-    name: str  # module directory or template path (display form)
-    sources: tuple[Source, ...]
-    tfvars: tuple[Source, ...] = ()
-    broken: tuple[str, ...] = ()  # files of the module that could not even be read
-    modules: tuple[tuple[str, tuple[Source, ...]], ...] = ()  # called modules: (directory, files)
-    remote: tuple[tuple[str, str], ...] = ()  # module address -> directory, from .terraform/modules/modules.json
-    texts: tuple[Source, ...] = ()  # files the modules read with file() / templatefile()
-    variables: tuple[tuple[str, str], ...] = ()  # --var NAME=VALUE, applied after every variable file
-    absent: tuple[str, ...] = ()  # files the modules name in file()/templatefile() that do not exist
-
-
-@dataclass
-class UnitResult:
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Suppressed] = field(default_factory=list)
-    errors: list[ParseError] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    units: int = 0
-    counts: dict[str, int] = field(default_factory=dict)  # see infra_policy_linter.run.coverage
 
 
 def analyse(work: Work, config: Config, today: date, parses: ParseCache | None = None) -> UnitResult:
@@ -204,7 +181,8 @@ def _terragrunt(
     precedence: Terragrunt passes them as TF_VAR_ variables); a source not on disk is a call not followed."""
     from dataclasses import replace
 
-    from infra_policy_linter.model.entities import Location, ModuleCall
+    from infra_policy_linter.model.entities import ModuleCall
+    from infra_policy_linter.model.located import Location
     from infra_policy_linter.resolve.terraform.terragrunt import Terragrunt, absolute, display
 
     texts = {absolute(s.path): decode_text(s) for s in work.sources}

@@ -25,8 +25,8 @@ from infra_policy_linter.findings.finding import Finding, Related, chain_from_da
 from infra_policy_linter.findings.suppress import Suppressed
 from infra_policy_linter.fix.writers import Grant
 from infra_policy_linter.inputs.sources import Source
-from infra_policy_linter.model.entities import Location, ParseError, Suppression
-from infra_policy_linter.run.analysis import UnitResult, Work
+from infra_policy_linter.model.located import Location, ParseError, Suppression
+from infra_policy_linter.run.work import UnitResult, Work
 from infra_policy_linter.stored import write_entry
 
 FORMAT = 2

@@ -3,13 +3,11 @@ nested stacks the linter could not follow (their grants and destinations are not
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infra_policy_linter.iam.evaluate import Outcome
-from infra_policy_linter.model.entities import Unit
-from infra_policy_linter.verdicts.decide import requirement_state
+if TYPE_CHECKING:
+    from infra_policy_linter.model.entities import Unit
 
-NOT_GRANTED = frozenset({Outcome.MISSING, Outcome.WRONG_RESOURCE, Outcome.DENIED})
 NESTED_STACK_TYPES = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
 # What each kind of check (a verdict's kind) is counted as in the summary, by group: a new kind of target (a
 # dead-letter queue, say) adds its kind here, and the counts, the JSON summary and the summary line follow.
@@ -39,6 +37,8 @@ COUNT_KEYS = tuple(count_key(g, s) for g in GROUPS for s in ("checked", *STATES)
 def _state(v: Any) -> str:
     """Not granted when what it needs is refused (for every type it could be, when its type is unknown), granted
     when everything required is granted, else unverifiable."""
+    from infra_policy_linter.verdicts.decide import requirement_state  # (the summary's names need no verdicts)
+
     if getattr(v, "misplaced", None):
         return "not_granted"  # the mapping cannot be created where the run deploys (ESM004)
     states = set(v.type_states().values()) if v.by_type else {requirement_state(v.results)}

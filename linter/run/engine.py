@@ -27,9 +27,9 @@ from infra_policy_linter.inputs.module_calls import local_calls, read_paths, rem
 from infra_policy_linter.inputs.sniff import looks_like_plan
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
 from infra_policy_linter.inputs.walk_cache import Listings
-from infra_policy_linter.model.entities import ParseError
-from infra_policy_linter.run.analysis import Work
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.run.cache import ResultCache, code_digest
+from infra_policy_linter.run.work import Work
 from infra_policy_linter.run.workers import Progress, analyse_all
 
 

@@ -11,8 +11,8 @@ from infra_policy_linter.config import Config
 from infra_policy_linter.inputs.discovery import Plan, display_path
 from infra_policy_linter.inputs.serverless_files import read_files
 from infra_policy_linter.inputs.sources import Source, read_source
-from infra_policy_linter.model.entities import ParseError
-from infra_policy_linter.run.analysis import Work
+from infra_policy_linter.model.located import ParseError
+from infra_policy_linter.run.work import Work
 
 
 def serverless_works(plan: Plan, cwd: Path, config: Config, errors: list[ParseError]) -> list[Work]:

@@ -3,8 +3,6 @@ writes its cache entries where it makes them), handed out largest first."""
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.context
 import queue
 import signal
 import threading
@@ -13,11 +11,14 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter.config import Config
-from infra_policy_linter.run.analysis import UnitResult, Work, analyse
 from infra_policy_linter.run.cache import ResultCache, run_key_part, unit_key
+from infra_policy_linter.run.work import UnitResult, Work
+
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 Progress = Callable[[int, int], None]
 # Units read with the template decoder (and SAM's translator, about a second to load).
@@ -26,6 +27,8 @@ TEMPLATE_KINDS = frozenset({"cloudformation", "serverless"})
 
 def analyse_and_store(item: tuple[Work, str], config: Config, today: date, cache: ResultCache) -> UnitResult:
     """Runs in a worker: the cache entry is written where the result is made, not in the parent."""
+    from infra_policy_linter.run.analysis import analyse  # (loaded before workers fork: _prepare_workers)
+
     work, key = item
     result = analyse(work, config, today, cache.parse_cache())
     cache.put(key, result)
@@ -50,6 +53,7 @@ def _prepare_workers(kinds: AbstractSet[str], sam: bool = True, cfn_lint: bool =
         if sam:
             import samtranslator.translator.translator  # noqa: F401
     import infra_policy_linter.rules  # noqa: F401
+    import infra_policy_linter.run.analysis  # noqa: F401
     from infra_policy_linter.iam.catalogue import services
 
     services()
@@ -82,7 +86,10 @@ def _may_need_cfn_lint(works: list[Work], pending: list[int]) -> bool:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """Fork where the platform has it: workers then share the parsers this process already imported."""
+    """Fork where the platform has it: workers then share the parsers this process already imported. (Imported
+    here: a run that every unit's cached result answers starts no worker.)"""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 

@@ -19,7 +19,8 @@ from infra_policy_linter.iam.resource_policy import (
     resource_tally,
     withholding_key_policy,
 )
-from infra_policy_linter.model.entities import EventSourceMapping, Function, Location, Policy, Role, Statement, Unit
+from infra_policy_linter.model.entities import EventSourceMapping, Function, Policy, Role, Statement, Unit
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown, display
 from infra_policy_linter.verdicts.link import RoleGrants, index_of, role_grants
 from infra_policy_linter.verdicts.requirements import (

@@ -22,7 +22,6 @@ from infra_policy_linter.model.entities import (
     Function,
     InlineAttachment,
     InvokeConfig,
-    Location,
     ManagedAttachment,
     ManagedPolicy,
     Policy,
@@ -30,6 +29,7 @@ from infra_policy_linter.model.entities import (
     Role,
     Unit,
 )
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown, display
 from infra_policy_linter.resolve.policy_document import policy_from_value
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import Destination, EventSourceMapping, Function, InvokeConfig, Location
+from infra_policy_linter.model.entities import Destination, EventSourceMapping, Function, InvokeConfig
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown, display, plain
 
 Purpose = Literal["deliver", "read", "decrypt", "encrypt", "secret"]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from infra_policy_linter.model.entities import Destination, Location, Unit
+from infra_policy_linter.model.entities import Destination, Unit
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.resolve.cloudformation.destinations import destination

@@ -10,14 +10,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import (
-    Destination,
-    EventSourceMapping,
-    InvokeConfig,
-    Location,
-    SourceAccess,
-    Unit,
-)
+from infra_policy_linter.model.entities import Destination, EventSourceMapping, InvokeConfig, SourceAccess, Unit
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Text, Unknown, plain
 from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, key_location, location, sam_tagged, truthy
 

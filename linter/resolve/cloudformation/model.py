@@ -10,12 +10,12 @@ from infra_policy_linter.model.entities import (
     Function,
     InlineAttachment,
     InputWarning,
-    Location,
     ManagedAttachment,
     ManagedPolicy,
     Role,
     Unit,
 )
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown
 from infra_policy_linter.parsers.suppressions import comment_suppressions
 from infra_policy_linter.resolve.cloudformation.attributes import (

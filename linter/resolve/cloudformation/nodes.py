@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra_policy_linter.model.entities import Location
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import plain
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed

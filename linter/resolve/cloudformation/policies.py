@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from infra_policy_linter.model.entities import Location, Policy
+from infra_policy_linter.model.entities import Policy
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Value, plain
 from infra_policy_linter.resolve.cloudformation.nodes import NO_VALUE, location, sam_tagged
 from infra_policy_linter.resolve.cloudformation.sam import from_policy_template

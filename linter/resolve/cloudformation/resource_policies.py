@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from infra_policy_linter.model.entities import Location, ResourcePolicy, Unit
+from infra_policy_linter.model.entities import ResourcePolicy, Unit
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown, Value
 from infra_policy_linter.resolve.resource_policy_values import (
     PERMISSION_CONDITIONS,

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter.iam.managed import aws_managed_arn
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import EventSourceMapping, Function, InvokeConfig, Location, Policy, Role, Unit
+from infra_policy_linter.model.entities import EventSourceMapping, Function, InvokeConfig, Policy, Role, Unit
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown, generated_name, make_text, plain
 from infra_policy_linter.resolve.cloudformation.dead_letters import dead_letter
 from infra_policy_linter.resolve.cloudformation.destinations import destination, limits, source_facts

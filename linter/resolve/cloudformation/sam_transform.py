@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra_policy_linter.model.entities import ParseError
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.resolve.cloudformation.sam_package import package, parameter_values, plain
 from infra_policy_linter.resolve.cloudformation.sam_translator_patches import scoped_patches

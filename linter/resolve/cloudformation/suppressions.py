@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from infra_policy_linter.model.entities import Location, Suppression
+from infra_policy_linter.model.located import Location, Suppression
 from infra_policy_linter.resolve.cloudformation.nodes import location
 
 if TYPE_CHECKING:

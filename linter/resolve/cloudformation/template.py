@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from infra_policy_linter.model.entities import Location, Policy, Suppression, Unit
+from infra_policy_linter.model.entities import Policy, Unit
+from infra_policy_linter.model.located import Location, Suppression
 from infra_policy_linter.model.values import Environment, Unknown, Value, generated_name, plain
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.parsers.suppressions import comment_suppressions

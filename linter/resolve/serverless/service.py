@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra_policy_linter.model.entities import ParseError, Unit
+from infra_policy_linter.model.entities import Unit
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.model.values import Environment
 from infra_policy_linter.parsers.cloudformation import Template
 from infra_policy_linter.parsers.suppressions import comment_suppressions

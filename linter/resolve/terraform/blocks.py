@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra_policy_linter.model.entities import Location, Statement
+from infra_policy_linter.model.entities import Statement
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.parsers.hcl_expressions import ParsedExpression
 from infra_policy_linter.parsers.hcl_nodes import Attr, Node, Step
 from infra_policy_linter.parsers.terraform import TfFile, find_attribute

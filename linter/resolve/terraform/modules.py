@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from infra_policy_linter.model.entities import Location, ModuleCall
+from infra_policy_linter.model.entities import ModuleCall
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Text, Unknown, plain
 from infra_policy_linter.parsers.terraform import TfFile
 from infra_policy_linter.resolve.terraform.blocks import Declarations, Scope, hcl_source

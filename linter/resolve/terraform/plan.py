@@ -14,7 +14,8 @@ import json
 import re
 from typing import Any
 
-from infra_policy_linter.model.entities import ParseError, Unit
+from infra_policy_linter.model.entities import Unit
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.model.values import Environment
 from infra_policy_linter.parsers.terraform import TfFile
 from infra_policy_linter.resolve.terraform.module import ModuleLibrary, TerraformModule

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra_policy_linter.model.entities import Location, Policy, Statement
+from infra_policy_linter.model.entities import Policy, Statement
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Unknown, Value, plain
 from infra_policy_linter.resolve.policy_document import policy_from_value
 from infra_policy_linter.resolve.terraform.blocks import Block, DocumentValue, Nested, Scope, as_list, list_or_none

@@ -17,7 +17,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from infra_policy_linter.model.entities import Location, Unit
+from infra_policy_linter.model.entities import Unit
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.parsers.terraform import TfFile
 
 # Source address (as written, without a registry host) -> the model's file.

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from infra_policy_linter.iam.match import identity, same
 from infra_policy_linter.model import aws
-from infra_policy_linter.model.entities import Destination, EventSourceMapping, Location
+from infra_policy_linter.model.entities import Destination, EventSourceMapping
+from infra_policy_linter.model.located import Location
 from infra_policy_linter.model.values import Text, Unknown, plain
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError
 from infra_policy_linter.parsers.hcl_nodes import Index, Ref

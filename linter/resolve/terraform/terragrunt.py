@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra_policy_linter.model.entities import ParseError
+from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.model.values import Text, Unknown, account, make_text, with_assumption
 from infra_policy_linter.parsers.hcl_expressions import HclExpressionError, Node, ParsedExpression, parse_value
 from infra_policy_linter.parsers.hcl_nodes import (

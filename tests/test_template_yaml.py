@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from infra_policy_linter.parsers.cloudformation import looks_like_template
+from infra_policy_linter.inputs.sniff import looks_like_template
 from infra_policy_linter.parsers.template_yaml import MarkedDict, decode
 from tests.conftest import REPO
 

@@ -5,23 +5,13 @@ cfn-lint is imported lazily: a Terraform-only run never pays its start-up cost.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra_policy_linter.inputs.sniff import looks_like_template
 from infra_policy_linter.model.entities import Language
 from infra_policy_linter.model.located import ParseError
 from infra_policy_linter.parsers.duplicate_keys import DuplicateKey, decode_keeping_last
-
-# A cheap textual sniff deciding whether a YAML/JSON file is meant to be a template. A file that passes the sniff
-# but does not decode is an error (a broken template must not pass the gate); one that fails it is skipped.
-# (No optional quote before `Type`: a pattern that starts with a fixed word is found much faster, and a search for a
-# match anywhere finds the same files either way.)
-# Each alternative is searched on its own: a pattern that starts with a fixed word is found by a fast substring
-# scan, an alternation of three is tried at every position (five times slower over serverless-patterns).
-_SNIFF_PATTERNS = (r"Type[\"']?\s*:\s*[\"']?AWS::", r"Transform[\"']?\s*:\s*[\"']?AWS::Serverless")
-_SNIFF = tuple(re.compile(p) for p in _SNIFF_PATTERNS)
-_SNIFF_BYTES = tuple(re.compile(p.encode()) for p in _SNIFF_PATTERNS)
 
 
 @dataclass
@@ -31,16 +21,6 @@ class Template:
     language: Language
     lines: list[str] = field(default_factory=list)
     duplicates: list[DuplicateKey] = field(default_factory=list)  # keys given twice; the last value was kept
-
-
-def looks_like_template(text: str) -> bool:
-    return "AWSTemplateFormatVersion" in text or any(p.search(text) for p in _SNIFF)
-
-
-def bytes_look_like_template(data: bytes) -> bool:
-    """The same sniff on raw bytes (UTF-8 or any ASCII-compatible encoding), before decoding. Every alternative
-    holds "AWS": most YAML and JSON files (package-lock.json, configuration) are passed over by one substring test."""
-    return b"AWS" in data and (b"AWSTemplateFormatVersion" in data or any(p.search(data) for p in _SNIFF_BYTES))
 
 
 def is_template(body: Any) -> bool:

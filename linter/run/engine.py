@@ -24,7 +24,7 @@ from infra_policy_linter.inputs.discovery import (
 from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.focus import Focus, widen
 from infra_policy_linter.inputs.module_calls import local_calls, read_paths, remote_modules
-from infra_policy_linter.inputs.sniff import looks_like_plan
+from infra_policy_linter.inputs.sniff import bytes_look_like_template, looks_like_plan
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
 from infra_policy_linter.inputs.walk_cache import Listings
 from infra_policy_linter.model.located import ParseError
@@ -218,8 +218,6 @@ def _template_works(plan: Plan, cwd: Path, config: Config, errors: list[ParseErr
 
 
 def _looks_like_template(data: bytes) -> bool:
-    from infra_policy_linter.parsers.cloudformation import bytes_look_like_template
-
     return bool(bytes_look_like_template(data))
 
 
@@ -292,6 +290,8 @@ def _read_files(
     absent: set[str] = set()
     for sources in groups:
         for source in sources:
+            if b"file(" not in source.data:
+                continue  # (read_paths' own test, before decoding: called modules are scanned once per caller)
             directory = Path(source.path).parent
             for path in read_paths(source.data.decode("utf-8", "replace")):
                 # ${path.module}/x is the module's own directory; a bare relative path is terraform's cwd (the root)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from infra_policy_linter.model.located import ParseError
@@ -14,8 +15,9 @@ class Source:
     path: str  # display path
     data: bytes
 
-    @property
+    @cached_property
     def digest(self) -> str:
+        """Once per file and run: a module's files are part of the key of every unit that calls it."""
         return hashlib.sha256(self.data).hexdigest()
 
 

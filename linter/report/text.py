@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO
-
-from rich.console import Console
-from rich.text import Text
+from typing import IO, NamedTuple
 
 from infra_policy_linter.findings.finding import Finding, chain_text
 from infra_policy_linter.report.summary import summary_line
@@ -30,58 +27,107 @@ class _Sources:
         return self.cache[path]
 
 
-def _frame(sources: _Sources, f: Finding) -> Text:
+class Printed(NamedTuple):
+    """One print of the report: pieces of text with their style, a style for the whole (``None``: none), and what
+    ends it."""
+
+    pieces: list[tuple[str, str | None]]
+    style: str | None = None
+    end: str = "\n"
+
+
+def _frame(sources: _Sources, f: Finding) -> Printed:
     lines = sources.lines(f.location.path)
-    out = Text()
+    pieces: list[tuple[str, str | None]] = []
     if not lines:
-        return out
+        return Printed(pieces, end="")
     first = max(1, f.location.line - 2)
     last = min(len(lines), f.location.end_line + 1)
     width = len(str(last))
     for number in range(first, last + 1):
         marker = ">" if f.location.line <= number <= f.location.end_line else " "
-        out.append(f"  {marker} {number:>{width}} | ", style="dim" if marker == " " else "bold")
+        pieces.append((f"  {marker} {number:>{width}} | ", "dim" if marker == " " else "bold"))
         text = lines[number - 1].rstrip()
-        out.append((text if len(text) <= 160 else text[:157] + "...") + "\n")
+        pieces.append(((text if len(text) <= 160 else text[:157] + "...") + "\n", None))
+    return Printed(pieces, end="")
+
+
+def printed(report: Report, cwd: Path) -> list[Printed]:
+    """The report, print by print."""
+    sources = _Sources(cwd)
+    out: list[Printed] = []
+    for f in report.findings:
+        where = f"{f.location.path}:{f.location.line}:{f.location.column}"
+        out.append(
+            Printed([(where, "bold"), (" ", None), (f.rule, _STYLE.get(f.level, "bold")), (f" {f.message}", None)])
+        )
+        out.append(_frame(sources, f))
+        if f.chain is not None:
+            out.append(Printed([("  why: ", None), (chain_text(f.chain, f.message), None)], style="dim"))
+        if f.fix:
+            out.append(Printed([("  fix:", None)], style="green"))
+            out.append(Printed([("\n".join("    " + line for line in f.fix.split("\n")), None)]))
+        out.append(Printed([]))
+    for e in report.errors:
+        where = e.path + (f":{e.line}" if e.line else "") + (f":{e.column}" if e.line and e.column else "")
+        out.append(Printed([(where, "bold"), (" error ", "bold red"), (e.message, None)]))
+    if report.errors or report.findings:
+        out.append(Printed([]))
+    out.append(Printed([(summary_line(report), None)], style="bold"))
     return out
 
 
 def render(report: Report, stream: IO[str], color: bool, cwd: Path) -> None:
+    """In colour through rich; without, as rich writes it (control characters dropped, tabs to the next multiple
+    of 8 columns) but without loading rich, which costs a pre-commit run about a tenth of its time."""
+    if color:
+        _render_rich(printed(report, cwd), stream)
+    else:
+        stream.write("".join(_plain(p) for p in printed(report, cwd)))
+
+
+def _render_rich(prints: list[Printed], stream: IO[str]) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
     console = Console(
         file=stream,
-        color_system="auto" if color else None,
-        force_terminal=True if color else None,  # FORCE_COLOR: colour in a CI log that is not a terminal
-        no_color=not color,
+        color_system="auto",
+        force_terminal=True,  # FORCE_COLOR: colour in a CI log that is not a terminal
         highlight=False,
         soft_wrap=True,
         emoji=False,
         markup=False,
         width=120,
     )
-    sources = _Sources(cwd)
-    for f in report.findings:
-        head = Text()
-        head.append(f"{f.location.path}:{f.location.line}:{f.location.column}", style="bold")
-        head.append(" ")
-        head.append(f.rule, style=_STYLE.get(f.level, "bold"))
-        head.append(f" {f.message}")
-        console.print(head)
-        console.print(_frame(sources, f), end="")
-        if f.chain is not None:
-            why = Text("  why: ", style="dim")
-            why.append(chain_text(f.chain, f.message))
-            console.print(why)
-        if f.fix:
-            console.print(Text("  fix:", style="green"))
-            console.print(Text("\n".join("    " + line for line in f.fix.split("\n"))))
-        console.print()
-    for e in report.errors:
-        where = e.path + (f":{e.line}" if e.line else "") + (f":{e.column}" if e.line and e.column else "")
-        line = Text()
-        line.append(where, style="bold")
-        line.append(" error ", style="bold red")
-        line.append(e.message)
-        console.print(line)
-    if report.errors or report.findings:
-        console.print()
-    console.print(Text(summary_line(report), style="bold"))
+    for p in prints:
+        text = Text(style=p.style or "")
+        for piece, style in p.pieces:
+            text.append(piece, style=style)
+        console.print(text, end=p.end)
+
+
+# What rich drops from text (rich.control.STRIP_CONTROL_CODES): bell, backspace, vertical tab, form feed, CR.
+_DROPPED = dict.fromkeys((7, 8, 11, 12, 13))
+
+
+def _plain(p: Printed) -> str:
+    text = "".join(piece for piece, _ in p.pieces).translate(_DROPPED)
+    if "\t" in text:
+        text = "\n".join(_expand_tabs(line) if "\t" in line else line for line in text.split("\n"))
+    return text + p.end
+
+
+def _expand_tabs(line: str) -> str:
+    """Each tab to the next multiple of 8 columns, counted in terminal cells (a wide character is two)."""
+    from rich.cells import cell_len  # (only for a line with a tab: rich's table of character widths)
+
+    out: list[str] = []
+    column = 0
+    for part in line.split("\t")[:-1]:
+        column += cell_len(part) + 1
+        spaces = -column % 8
+        out.append(part + " " * (1 + spaces))
+        column += spaces
+    out.append(line.split("\t")[-1])
+    return "".join(out)

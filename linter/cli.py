@@ -328,7 +328,7 @@ def check(
         click.echo(f"lint: wrote {len(report.findings)} finding(s) to {write_baseline}", err=True)
     if baseline_file is not None and known is not None:
         _hide_baselined(report, known, baseline_file, config)
-    problem = write_all(report, chosen, top)
+    problem = write_all(report, chosen, top, None if no_cache else _cache_dir())
     if problem:
         _fail(problem)
     sys.exit(_exit_code(report, config, paths, allow_empty, bool(write_baseline)))
@@ -374,14 +374,19 @@ def _fewer_collections() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def _lint(targets: list[Path], cwd: Path, config: Any, jobs: int | None, no_cache: bool, debug: bool) -> Any:
+def _cache_dir() -> Path:
     from infra_policy_linter.run.cache import default_cache_dir
+
+    return default_cache_dir()
+
+
+def _lint(targets: list[Path], cwd: Path, config: Any, jobs: int | None, no_cache: bool, debug: bool) -> Any:
     from infra_policy_linter.run.engine import run
 
     _fewer_collections()
     progress, finish = _progress_bar()
     try:
-        report = run(targets, cwd, config, progress, jobs=jobs, cache_dir=None if no_cache else default_cache_dir())
+        report = run(targets, cwd, config, progress, jobs=jobs, cache_dir=None if no_cache else _cache_dir())
     except KeyboardInterrupt:
         finish()
         click.echo("lint: interrupted", err=True)

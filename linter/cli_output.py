@@ -49,19 +49,24 @@ def outputs(fmt: str | None, values: tuple[str, ...]) -> list[tuple[str, Path | 
     return chosen
 
 
-def render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, top: Path) -> None:
-    """``report``'s paths are relative to ``top`` (the repository root), where the text format reads code frames."""
+def render(report: Any, fmt: str, stream: TextIO, to_terminal: bool, top: Path, cache_dir: Path | None = None) -> None:
+    """``report``'s paths are relative to ``top`` (the repository root), where the text format reads code frames;
+    ``cache_dir``: where the SARIF rule descriptors may be kept (None: made from the rules)."""
     if fmt == "text":
         from infra_policy_linter.report import text
 
         text.render(report, stream, to_terminal and use_color(stream), top)
         return
+    if fmt == "sarif":
+        from infra_policy_linter.report import sarif
+
+        stream.write(sarif.render(report, rules=sarif.stored_descriptors(cache_dir)))
+        return
     stream.write(_plain(fmt)(report))
 
 
 def _plain(fmt: str) -> Callable[[Any], str]:
-    """The renderer of a format without colour; only its module is imported (rich, which the text format needs,
-    is a tenth of a second)."""
+    """The renderer of a format; only its module is imported."""
     if fmt == "json":
         from infra_policy_linter.report.json_report import render as json_render
 
@@ -74,10 +79,6 @@ def _plain(fmt: str) -> Callable[[Any], str]:
         from infra_policy_linter.report.github import render as github_render
 
         return github_render
-    if fmt == "sarif":
-        from infra_policy_linter.report.sarif import render as sarif_render
-
-        return sarif_render
     if fmt == "gitlab":
         from infra_policy_linter.report.gitlab import render as gitlab_render
 
@@ -89,16 +90,18 @@ def _plain(fmt: str) -> Callable[[Any], str]:
     return junit_render
 
 
-def write_all(report: Any, chosen: list[tuple[str, Path | None]], top: Path) -> str | None:
+def write_all(
+    report: Any, chosen: list[tuple[str, Path | None]], top: Path, cache_dir: Path | None = None
+) -> str | None:
     """Every report; the first file that cannot be written, with why (the others are still written)."""
     problem = None
     for fmt, path in chosen:
         if path is None:
-            render(report, fmt, sys.stdout, True, top)
+            render(report, fmt, sys.stdout, True, top, cache_dir)
             continue
         try:
             with open(path, "w", encoding="utf-8", newline="\n") as stream:
-                render(report, fmt, stream, False, top)
+                render(report, fmt, stream, False, top, cache_dir)
         except OSError as exc:
             problem = problem or f"{path}: cannot write: {exc.strerror or exc}"
     return problem

@@ -162,3 +162,49 @@ def test_rule_precision_comes_from_the_rule(in_repo: Path) -> None:
     precision = {r["id"]: r["properties"]["precision"] for r in doc["runs"][0]["tool"]["driver"]["rules"]}
     assert precision == {r.id: r.precision for r in ALL_RULES}
     assert precision["DST004"] == "medium" and precision["DST001"] == "high"
+
+
+def test_rule_descriptors_kept_in_the_cache_are_the_rules(tmp_path: Path) -> None:
+    """The descriptors a cached run reads back (report/sarif.py stored_descriptors) are what the rules give; an
+    entry that is missing or garbage is made again."""
+    from infra_policy_linter.report.sarif import descriptors, stored_descriptors
+
+    fresh = descriptors()
+    assert stored_descriptors(None) == fresh
+    assert stored_descriptors(tmp_path) == fresh  # made and kept
+    (entry,) = tmp_path.glob("*.json")
+    assert json.loads(entry.read_text()) == fresh
+    assert stored_descriptors(tmp_path) == fresh  # read back
+    for garbage in ("{", "[1, 2]", '{"id": "DST001"}'):
+        entry.write_text(garbage)
+        assert stored_descriptors(tmp_path) == fresh
+        assert json.loads(entry.read_text()) == fresh
+
+
+def test_a_cached_sarif_run_does_not_load_the_rules(tmp_path: Path) -> None:
+    """The second run over the same files is answered by the caches: its SARIF is identical, and it did not import
+    the rules (and the verdicts and model their checks load)."""
+    import os
+
+    from tests.conftest import REPO
+
+    code = (
+        "import sys, io, contextlib; from infra_policy_linter.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try: main(['--format', 'sarif', '--jobs', '1', sys.argv[1]])\n"
+        "    except SystemExit: pass\n"
+        "print(out.getvalue())\n"
+        "print('infra_policy_linter.rules' in sys.modules, 'infra_policy_linter.model.entities' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    target = str(REPO / "fixtures" / "terraform" / "DST001" / "bad")
+    runs = [
+        subprocess.run([sys.executable, "-c", code, target], capture_output=True, text=True, check=True, env=env)
+        for _ in range(2)
+    ]
+    first, second = (r.stdout.rsplit("\n", 2) for r in runs)
+    assert first[1] == "True True"
+    assert second[1] == "False False"
+    assert json.loads(first[0]) == json.loads(second[0])
+    assert json.loads(second[0])["runs"][0]["results"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from infra_policy_linter import INFORMATION_URI, TOOL_NAME, __version__
@@ -10,6 +14,7 @@ from infra_policy_linter.findings.finding import Finding, chain_json
 from infra_policy_linter.model.located import Location
 from infra_policy_linter.report import json_text
 from infra_policy_linter.run.engine import Report
+from infra_policy_linter.stored import write_entry
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -79,11 +84,41 @@ def _result(
     return result
 
 
-def render(report: Report, rebase: Callable[[str], str] = lambda p: p) -> str:
-    """``rebase`` turns the run's display paths into paths relative to %SRCROOT%, the repository root."""
+def descriptors() -> list[dict[str, Any]]:
+    """Every rule as SARIF describes it (reportingDescriptor), in the rules' order."""
     from infra_policy_linter.rules import ALL_RULES
 
-    index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
+    return [_rule(rule) for rule in ALL_RULES]
+
+
+def stored_descriptors(directory: Path | None) -> list[dict[str, Any]]:
+    """:func:`descriptors`, kept in the cache directory for this version of the linter's code (run/cache.py's
+    code digest covers the rules): importing the rules, and the verdicts and model their checks use, was a tenth
+    of a cached run that writes SARIF. A missing or unreadable entry is made again."""
+    from infra_policy_linter.run.cache import code_digest
+
+    if directory is None:
+        return descriptors()
+    key = hashlib.sha256(f"sarif-rules\0{__version__}\0{code_digest()}".encode()).hexdigest()
+    try:
+        with open(os.path.join(directory, key + ".json"), "rb") as entry:
+            stored = json.loads(entry.read())
+        if isinstance(stored, list) and all(isinstance(d, dict) and isinstance(d.get("id"), str) for d in stored):
+            return stored
+    except (OSError, ValueError):
+        pass
+    made = descriptors()
+    write_entry(directory, key, json.dumps(made, separators=(",", ":")).encode("utf-8"))
+    return made
+
+
+def render(
+    report: Report, rebase: Callable[[str], str] = lambda p: p, rules: list[dict[str, Any]] | None = None
+) -> str:
+    """``rebase`` turns the run's display paths into paths relative to %SRCROOT%, the repository root; ``rules``:
+    the rules' descriptors, when the caller has them (:func:`stored_descriptors`)."""
+    rules = descriptors() if rules is None else rules
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = [_result(f, index, None, rebase) for f in report.findings]
     results += [_result(s.finding, index, s.suppression.reason, rebase) for s in report.suppressed]
     results.sort(
@@ -110,7 +145,7 @@ def render(report: Report, rebase: Callable[[str], str] = lambda p: p) -> str:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(rule) for rule in ALL_RULES],
+                "rules": rules,
             }
         },
         "invocations": [{"executionSuccessful": not report.errors, "toolExecutionNotifications": notifications}],

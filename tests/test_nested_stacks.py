@@ -111,3 +111,15 @@ def test_a_change_in_a_child_or_an_exporter_relints_the_parent(tmp_path: Path, m
     )
     assert run_json("nested")[0] == 0
     assert run_json("exports")[0] == 0
+
+
+def test_a_file_that_is_not_a_template_does_not_hide_the_templates_it_names(tmp_path: Path, monkeypatch) -> None:
+    """Only templates nest: a configuration file with a `Location:` key naming a template (a SAM application's
+    key, but outside any template) leaves that template to be linted on its own."""
+    shutil.copy(REPO / "fixtures" / "cloudformation" / "DST001" / "bad" / "template.yaml", tmp_path / "child.yaml")
+    (tmp_path / "settings.yaml").write_text("service: orders\nLocation: ./child.yaml\n")
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(".")
+    assert code == 1
+    assert [(f["rule"], f["path"]) for f in report["findings"]] == [("DST001", "child.yaml")]
+    assert report["summary"]["units"] == 1

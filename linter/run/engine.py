@@ -196,16 +196,20 @@ def _variable_files(
 
 def _template_works(plan: Plan, cwd: Path, config: Config, errors: list[ParseError]) -> list[Work]:
     reads = _read_templates(plan, cwd, config, errors)
-    nested = _nested_templates(reads, cwd, config)
+    # Only templates nest, export and import (most YAML and JSON files of a repository are not templates, and
+    # scanning them all was half of a cached run over serverless-patterns): a file that is not one cannot hide
+    # the templates it names from being linted on their own.
+    templates = {path: read for path, read in reads.items() if _looks_like_template(read.data)}
+    nested = _nested_templates(templates, cwd, config)
     children = {c.resolve() for kids in nested.values() for c in kids}
     # Resolving every template's path costs a system call per part: only a path with a child's name, or a link
     # (whose target may have one), can resolve to a child.
     child_names = {c.name for c in children}
-    for path, exporters in _exporters(reads).items():  # read with the template, so a change there re-lints it
+    for path, exporters in _exporters(templates).items():  # read with the template, so a change there re-lints it
         nested[path] = nested.get(path, []) + [e for e in exporters if e not in nested.get(path, [])]
     works: list[Work] = []
     for path, read in reads.items():
-        if _looks_like_template(read.data):
+        if path in templates:
             if (path.name in child_names or path.is_symlink()) and path.resolve() in children:
                 continue  # judged inside the template that nests it, with the parameters it passes
             kids = (
@@ -234,13 +238,13 @@ def _read_templates(plan: Plan, cwd: Path, config: Config, errors: list[ParseErr
     return reads
 
 
-def _exporters(reads: dict[Path, Source]) -> dict[Path, list[Path]]:
+def _exporters(templates: dict[Path, Source]) -> dict[Path, list[Path]]:
     """Template -> the other templates of the run that export a name it imports (literal names only)."""
     from infra_policy_linter.resolve.cloudformation.nested import exported_names, imported_names
 
     exports: dict[str, list[Path]] = {}
     imports: dict[Path, set[str]] = {}
-    for path, read in reads.items():
+    for path, read in templates.items():
         if b"Export" in read.data:
             for name in exported_names(read.data.decode("utf-8", "replace")):
                 exports.setdefault(name, []).append(path)
@@ -252,12 +256,13 @@ def _exporters(reads: dict[Path, Source]) -> dict[Path, list[Path]]:
     return {p: e for p, e in found.items() if e}
 
 
-def _nested_templates(reads: dict[Path, Source], cwd: Path, config: Config) -> dict[Path, list[Path]]:
-    """Template -> every local template it nests, transitively (nested stacks, SAM applications)."""
+def _nested_templates(templates: dict[Path, Source], cwd: Path, config: Config) -> dict[Path, list[Path]]:
+    """Template -> every local template it nests, transitively (nested stacks, SAM applications). A child that
+    is not among ``templates`` is read again to follow what it nests in turn."""
     from infra_policy_linter.resolve.cloudformation.nested import local_template_refs
 
     direct: dict[Path, list[Path]] = {}
-    for path, read in reads.items():
+    for path, read in templates.items():
         if b"TemplateURL" in read.data or b"Location" in read.data:
             refs = [r for r in local_template_refs(path, read.data.decode("utf-8", "replace")) if r != path]
             if refs:
@@ -271,7 +276,7 @@ def _nested_templates(reads: dict[Path, Source], cwd: Path, config: Config) -> d
             if child in seen or child == path:
                 continue
             seen.append(child)
-            if child not in reads and child not in direct:
+            if child not in templates and child not in direct:
                 nested_read = read_source(child, display_path(child, cwd), config.max_file_size)
                 if isinstance(nested_read, Source):
                     refs = local_template_refs(child, nested_read.data.decode("utf-8", "replace"))

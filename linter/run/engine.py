@@ -23,6 +23,7 @@ from infra_policy_linter.inputs.discovery import (
 )
 from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.focus import Focus, widen
+from infra_policy_linter.inputs.ignore import absolute
 from infra_policy_linter.inputs.module_calls import local_calls, read_paths, remote_modules
 from infra_policy_linter.inputs.sniff import bytes_look_like_template, looks_like_plan
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
@@ -364,12 +365,19 @@ def run(
     cwd = cwd or Path.cwd()
     config = config or Config()
     focus = Focus()
+    kept: Listings | None = None
     if any(p.is_file() for p in paths):
         # Changed files (pre-commit): also every root module whose verdicts they can change.
         facts = partial(FileFacts.load, cache_dir, salt=code_digest())
         listings = partial(Listings.load, cache_dir, salt=code_digest(), wanted=wanted)
         focus = widen(paths, cwd, config.exclude, facts, listings)
-    plan = discover(paths + focus.extra, cwd, config.exclude)
+    elif cache_dir is not None:
+        # Directories only: the walk replays each unchanged directory's listing kept by the last run
+        # (inputs/listed_walk.py; the same plan as a fresh walk), instead of listing and matching it again.
+        kept = Listings.load(cache_dir, absolute(cwd), salt=code_digest(), wanted=wanted)
+    plan = discover(paths + focus.extra, cwd, config.exclude, listings=kept)
+    if kept is not None:
+        kept.save()
     works, errors = collect_work(plan, cwd, config)
     results = analyse_all(
         works, config, today or date.today(), jobs or default_jobs(), ResultCache(cache_dir), progress

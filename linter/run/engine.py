@@ -25,6 +25,7 @@ from infra_policy_linter.inputs.file_facts import FileFacts
 from infra_policy_linter.inputs.focus import Focus, widen
 from infra_policy_linter.inputs.ignore import absolute
 from infra_policy_linter.inputs.module_calls import local_calls, read_paths, remote_modules
+from infra_policy_linter.inputs.passed_over import PassedOver
 from infra_policy_linter.inputs.sniff import bytes_look_like_template, looks_like_plan
 from infra_policy_linter.inputs.sources import Source, read_head, read_source
 from infra_policy_linter.inputs.walk_cache import Listings
@@ -94,8 +95,11 @@ def _terraform_files(directory: Path) -> list[Path]:
         return []
 
 
-def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], list[ParseError]]:
-    """Read every input once. Templates are sniffed on their bytes: other YAML/JSON never reaches a parser."""
+def collect_work(
+    plan: Plan, cwd: Path, config: Config, passed: PassedOver | None = None
+) -> tuple[list[Work], list[ParseError]]:
+    """Read every input once. Templates are sniffed on their bytes: other YAML/JSON never reaches a parser
+    (``passed``: those found so by an earlier run, and unchanged, are not read at all)."""
     from infra_policy_linter.run.frontends import serverless_works, terragrunt_works
 
     errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
@@ -103,7 +107,7 @@ def collect_work(plan: Plan, cwd: Path, config: Config) -> tuple[list[Work], lis
     # A module a terragrunt.hcl names as its source is judged with that configuration's inputs, not alone.
     stacks = terragrunt_works(plan, cwd, config, errors, partial(_module_work, reader=reader, errors=errors))
     works = _terraform_works(plan, reader, errors, {reader.real(Path(w.modules[0][0])) for w in stacks if w.modules})
-    works += _template_works(plan, cwd, config, errors)
+    works += _template_works(plan, cwd, config, errors, passed)
     works += serverless_works(plan, cwd, config, errors) + stacks
     return works, errors
 
@@ -195,8 +199,12 @@ def _variable_files(
     return tfvars
 
 
-def _template_works(plan: Plan, cwd: Path, config: Config, errors: list[ParseError]) -> list[Work]:
-    reads = _read_templates(plan, cwd, config, errors)
+def _template_works(
+    plan: Plan, cwd: Path, config: Config, errors: list[ParseError], passed: PassedOver | None = None
+) -> list[Work]:
+    """``passed``: the YAML and JSON files known to be neither a template nor a plan (not read again)."""
+    passed = passed or PassedOver(None)
+    reads = _read_templates(plan, cwd, config, errors, passed)
     # Only templates nest, export and import (most YAML and JSON files of a repository are not templates, and
     # scanning them all was half of a cached run over serverless-patterns): a file that is not one cannot hide
     # the templates it names from being linted on their own.
@@ -219,6 +227,9 @@ def _template_works(plan: Plan, cwd: Path, config: Config, errors: list[ParseErr
             works.append(Work("cloudformation", read.path, (read,) + tuple(s for s in kids if isinstance(s, Source))))
         elif path.suffix == ".json" and looks_like_plan(read.data):
             works.append(Work("terraform-plan", read.path, (read,)))
+        else:
+            passed.remember(path)
+    passed.save()
     return works
 
 
@@ -226,9 +237,13 @@ def _looks_like_template(data: bytes) -> bool:
     return bool(bytes_look_like_template(data))
 
 
-def _read_templates(plan: Plan, cwd: Path, config: Config, errors: list[ParseError]) -> dict[Path, Source]:
+def _read_templates(
+    plan: Plan, cwd: Path, config: Config, errors: list[ParseError], passed: PassedOver
+) -> dict[Path, Source]:
     reads: dict[Path, Source] = {}
     for path in plan.templates:
+        if passed.known(path):
+            continue
         read = read_source(path, display_path(path, cwd), config.max_file_size)
         if isinstance(read, ParseError):
             # Too large or unreadable: an error only if it looks like a template (or cannot be looked at).
@@ -378,7 +393,7 @@ def run(
     plan = discover(paths + focus.extra, cwd, config.exclude, listings=kept)
     if kept is not None:
         kept.save()
-    works, errors = collect_work(plan, cwd, config)
+    works, errors = collect_work(plan, cwd, config, PassedOver.load(cache_dir, code_digest()))
     results = analyse_all(
         works, config, today or date.today(), jobs or default_jobs(), ResultCache(cache_dir), progress
     )

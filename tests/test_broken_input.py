@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -102,16 +103,16 @@ def test_unreadable_and_vanishing_files(tmp_path: Path, monkeypatch: pytest.Monk
     shutil.copy(BAD_TF, tmp_path / "locked" / "main.tf")
     shutil.copy(BAD_TF, tmp_path / "gone" / "main.tf")
     shutil.copy(BAD_YAML, tmp_path / "template.yaml")
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.parent.name == "locked":
-            raise PermissionError(13, "Permission denied", str(self))
-        if self.parent.name == "gone":
-            raise FileNotFoundError(2, "No such file or directory", str(self))
-        return real(self)
+    def os_open(path: str | Path, flags: int, *args: int, **kwargs: int) -> int:
+        if Path(path).parent.name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        if Path(path).parent.name == "gone":
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", os_open)
     monkeypatch.chdir(tmp_path)
     code, report = run_json(".")
     assert code == 2

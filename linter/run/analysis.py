@@ -108,9 +108,9 @@ def _analyse(work: Work, config: Config, today: date, parses: UnitParses | None)
     shared: dict[str, Any] = {}
     result.findings, result.suppressed = check_unit(unit, config, today, shared)
     if work.kind == "terragrunt":
-        from infra_policy_linter.run import terragrunt_fix
+        from infra_policy_linter.fix import terragrunt_advice
 
-        result.findings, result.suppressed = terragrunt_fix.rewrite(result.findings, result.suppressed)
+        result.findings, result.suppressed = terragrunt_advice.rewrite(result.findings, result.suppressed)
     result.counts = {**destination_counts(unit, shared), "not_followed": len(unfollowed)}
     if config.fix_applicability:
         result.findings = _with_applicability(work, result)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
 from dataclasses import replace
@@ -50,11 +52,17 @@ def entry() -> None:
         code = exc.code or 0
     else:
         code = 0
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe (`lint | head`): what was written is what the reader took
-        code = code or EXIT_ERROR
+    for stream in (sys.stdout, sys.stderr):  # (None when the process was started with it closed)
+        try:
+            if stream is not None:
+                stream.flush()
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # a closed pipe (`lint | head`): what was written is what the reader took
+                code = code or EXIT_ERROR
+            elif code != EXIT_ERROR:  # (when it is, a report that could not be written has been reported)
+                code = EXIT_ERROR
+                with contextlib.suppress(Exception):
+                    os.write(2, f"lint: error: cannot write the report: {exc.strerror or exc}\n".encode())
     os._exit(code)
 
 

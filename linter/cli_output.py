@@ -3,6 +3,7 @@ standard output, colour as NO_COLOR and FORCE_COLOR say."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -97,7 +98,12 @@ def write_all(
     problem = None
     for fmt, path in chosen:
         if path is None:
-            render(report, fmt, sys.stdout, True, top, cache_dir)
+            try:
+                render(report, fmt, sys.stdout, True, top, cache_dir)
+            except OSError as exc:
+                if exc.errno == errno.EPIPE:
+                    raise  # `lint | head`: the reader took what it wanted (click ends the run quietly)
+                problem = problem or f"standard output: cannot write: {exc.strerror or exc}"
             continue
         try:
             with open(path, "w", encoding="utf-8", newline="\n") as stream:

@@ -215,6 +215,21 @@ def test_console_script_exit_codes_and_complete_output(tmp_path: Path) -> None:
     assert good.stdout.startswith("Checked 1 file in 1 unit: no findings.")
 
 
+def test_console_script_with_closed_or_full_standard_streams(tmp_path: Path) -> None:
+    """Started with standard output or error closed (Python then has None for them), `lint rules` works as
+    before; standard output that cannot be written (a full disk) is an error that says so, exit 2, no traceback."""
+    exe = str(Path(sys.executable).with_name("lint"))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for redirect in (">&-", ">/dev/null 2>&-"):
+        closed = subprocess.run(["sh", "-c", f"{exe} rules {redirect}"], capture_output=True, text=True, env=env)
+        assert (closed.returncode, closed.stderr) == (0, "")
+    full = subprocess.run(
+        ["sh", "-c", f"{exe} {GOOD_TF} >/dev/full"], cwd=REPO, capture_output=True, text=True, env=env
+    )
+    assert full.returncode == 2
+    assert full.stderr == "lint: error: standard output: cannot write: No space left on device\n"
+
+
 def test_terraform_only_run_does_not_import_cfn_lint(tmp_path: Path) -> None:
     code = (
         "import sys; from infra_policy_linter.run.engine import run; from pathlib import Path; "

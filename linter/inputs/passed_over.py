@@ -24,9 +24,11 @@ from infra_policy_linter.stored import write_entry
 @dataclass
 class PassedOver:
     store: Path | None  # None: nothing remembered (--no-cache)
-    kept: dict[str, str] = field(default_factory=dict)  # absolute path -> signature, as the last run left them
-    now: dict[str, str] = field(default_factory=dict)  # what this run found: the store's next content
+    kept: dict[str, str] = field(default_factory=dict)  # path -> signature, as earlier runs left them
+    now: dict[str, str] = field(default_factory=dict)  # what this run found passed over
+    looked: set[str] = field(default_factory=set)  # every path this run looked up
     started_ns: int = field(default_factory=time.time_ns)
+    cwd: str = field(default_factory=os.getcwd)
 
     @classmethod
     def load(cls, directory: Path | None, salt: str) -> PassedOver:
@@ -40,11 +42,17 @@ class PassedOver:
         valid = isinstance(kept, dict) and all(type(v) is str for v in kept.values())
         return cls(store, kept if valid else {})
 
+    def _key(self, path: Path) -> str:
+        """The path as the run reads it, made absolute but not tidied: ``link/../x.yaml`` is not ``x.yaml`` when
+        ``link`` is a symbolic link, and the file stat'ed must be the file read."""
+        return os.path.join(self.cwd, path)
+
     def known(self, path: Path) -> bool:
         """Whether ``path`` is a file found to be neither a template nor a plan, unchanged since."""
         if not self.kept:
             return False
-        key = os.path.abspath(path)
+        key = self._key(path)
+        self.looked.add(key)
         remembered = self.kept.get(key)
         if remembered is None:
             return False
@@ -61,7 +69,8 @@ class PassedOver:
         """``path``, just read, is neither a template nor a plan."""
         if self.store is None:
             return
-        key = os.path.abspath(path)
+        key = self._key(path)
+        self.looked.add(key)
         try:
             stat = os.stat(key)
         except OSError:
@@ -70,6 +79,11 @@ class PassedOver:
             self.now[key] = signature(stat)
 
     def save(self) -> None:
-        """Keeps what this run passed over (files no longer passed over, or no longer in the run, are dropped)."""
-        if self.store is not None and self.now != self.kept:
-            write_entry(self.store.parent, self.store.stem, json.dumps(self.now, separators=(",", ":")).encode())
+        """Keeps what this run passed over, and what earlier runs did of the files this one did not look at (a
+        pre-commit run over a few files leaves the whole tree's entries); a file looked at and not passed over
+        (changed, or now a template) is dropped."""
+        if self.store is None:
+            return
+        kept = {key: value for key, value in self.kept.items() if key not in self.looked} | self.now
+        if kept != self.kept:
+            write_entry(self.store.parent, self.store.stem, json.dumps(kept, separators=(",", ":")).encode())

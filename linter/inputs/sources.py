@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -34,9 +35,15 @@ def read_source(path: Path, shown: str, limit: int) -> Source | ParseError:
     # The operating system's calls on one descriptor, not pathlib's: a run reads thousands of files, and a cached
     # run little else (pathlib's stat, open and read took twice as long).
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        # Without waiting: a FIFO named like an input would otherwise hang the run until something writes to it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
         try:
-            size = os.fstat(fd).st_size
+            status = os.fstat(fd)
+            if stat.S_ISDIR(status.st_mode):
+                return ParseError(shown, None, None, "a directory, not a file")
+            if not stat.S_ISREG(status.st_mode):
+                return ParseError(shown, None, None, "not a regular file (a FIFO, socket or device): not read")
+            size = status.st_size
             if size > limit:
                 return ParseError(
                     shown, None, None, f"skipped: {size:,} bytes is over the {limit:,}-byte limit (max-file-size)"

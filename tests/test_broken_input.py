@@ -185,3 +185,35 @@ def test_duplicate_template_keys_are_read_as_cloudformation_reads_them(
     code, report = run_json("t.yaml")
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("LNT004", 12), ("DST002", 51)]
     assert run_json("--fail-on", "warning", "t.yaml")[0] == 1
+
+
+def test_paths_that_are_not_utf8_are_named_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file or directory name whose bytes are not UTF-8 cannot be written in any report: each such input is an
+    error named with its bytes escaped, the others are linted, and the kept walk of a cached run says the same."""
+    import json
+
+    from infra_policy_linter.inputs import walk_cache
+
+    monkeypatch.setattr(walk_cache, "trusted", lambda stat, since: True)
+    root = os.fsencode(tmp_path)
+    shutil.copy(BAD_YAML, os.path.join(root, b"t\xff.yaml"))
+    os.mkdir(os.path.join(root, b"d\xfe"))
+    shutil.copy(BAD_TF, os.path.join(root, b"d\xfe", b"main.tf"))
+    shutil.copy(BAD_YAML, tmp_path / "ok.yaml")
+    monkeypatch.chdir(tmp_path)
+    expected = [
+        ("d\\xfe/main.tf", "the file's path is not valid UTF-8: not read (rename it)"),
+        ("t\\xff.yaml", "the file's path is not valid UTF-8: not read (rename it)"),
+    ]
+    for _ in range(2):  # the second run walks the kept listings
+        code, report = run_json(".")
+        assert code == 2
+        assert [(e["path"], e["message"]) for e in report["errors"]] == expected
+        assert [(f["rule"], f["path"]) for f in report["findings"]] == [("DST001", "ok.yaml")]
+    code, out, err = run_cli("--format", "sarif", ".")
+    assert code == 2
+    notes = json.loads(out)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == [p for p, _ in expected]
+    code, out, err = run_cli(os.fsdecode(b"t\xff.yaml"))
+    assert code == 2
+    assert "t\\xff.yaml error the file's path is not valid UTF-8" in out

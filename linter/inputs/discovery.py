@@ -21,6 +21,24 @@ SKIP_DIRS = frozenset(
 )
 
 
+# A path whose bytes are not UTF-8 (Python holds them as lone surrogates) cannot be written in any report: such a
+# file is an input problem named with its bytes escaped, not read.
+NOT_UTF8 = "the file's path is not valid UTF-8: not read (rename it)"
+
+
+def in_utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a path that is not UTF-8 escaped (``t\\xff.yaml``); any other text as it is."""
+    return text if in_utf8(text) else text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _skipped_dir(parent: str, name: str) -> bool:
     return name in SKIP_DIRS or (name.startswith("asset.") and Path(parent).name == "cdk.out")
 
@@ -227,6 +245,9 @@ def wanted(name: str) -> bool:
 def _discover_file(root: Path, plan: Plan, filters: _Filter) -> None:
     if filters.excludes.excluded(root, False):
         return
+    if not in_utf8(os.fspath(absolute(root))):
+        plan.problems.append((root, NOT_UTF8))
+        return
     if is_terraform_file(root.name):
         # A Terraform file is judged with its whole module: cross-resource checks need every file.
         ignores = filters.gitignores(absolute(root.parent))
@@ -263,13 +284,16 @@ def _discover_directory(root: Path, plan: Plan, filters: _Filter) -> None:
             if not _skipped_dir(dirpath, d) and not unrendered(d) and filters.keep(here / d, True, ignores)
         )
         filtering = filters.filters(ignores)
+        named = in_utf8(dirpath)
         for filename in sorted(filenames):
             kind = _kind(filename)
             if (kind is None and not unrendered(filename)) or (filters.kinds is not None and kind not in filters.kinds):
                 continue  # nothing the linter (or the caller) reads: checked before the path is built and matched
             if filtering and not filters.keep(here / filename, False, ignores):
                 continue
-            if unrendered(filename):
+            if not (named and in_utf8(filename)):
+                plan.problems.append((here / filename, NOT_UTF8))
+            elif unrendered(filename):
                 plan.unrendered.append(here / filename)
             else:
                 _classify(here / filename, plan, kind, here)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import cast
 
 from infra_policy_linter.inputs.discovery import (
+    NOT_UTF8,
     Plan,
     _classify,
     _Filter,
@@ -17,6 +18,7 @@ from infra_policy_linter.inputs.discovery import (
     _replaced,
     _skipped_dir,
     _sorted_plan,
+    in_utf8,
     unrendered,
 )
 from infra_policy_linter.inputs.ignore import GitIgnores, absolute
@@ -213,8 +215,12 @@ class _ListedWalk:
         ]
         kept = set(self._kept(dirpath, parts, [name for name, _ in found], False))
         here: Path | None = None
+        named = in_utf8(dirpath)
         for filename, kind in found:
             if filename not in kept:
+                continue
+            if not (named and in_utf8(filename)):
+                self.plan.problems.append((Path(dirpath) / filename, NOT_UTF8))
                 continue
             if kind == "terraform" and self.modules is not None and not unrendered(filename):
                 self.modules.setdefault(dirpath, []).append(filename)

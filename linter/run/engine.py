@@ -18,6 +18,7 @@ from infra_policy_linter.inputs.discovery import (
     is_auto_tfvars,
     is_terraform_file,
     opentofu_wins,
+    printable,
     tfvars_order,
     wanted,
 )
@@ -102,7 +103,7 @@ def collect_work(
     (``passed``: those found so by an earlier run, and unchanged, are not read at all)."""
     from infra_policy_linter.run.frontends import serverless_works, terragrunt_works
 
-    errors = [ParseError(display_path(p, cwd), None, None, msg) for p, msg in plan.problems]
+    errors = [ParseError(printable(display_path(p, cwd)), None, None, msg) for p, msg in plan.problems]
     reader = _ModuleReader(cwd, config)
     # A module a terragrunt.hcl names as its source is judged with that configuration's inputs, not alone.
     stacks = terragrunt_works(plan, cwd, config, errors, partial(_module_work, reader=reader, errors=errors))
@@ -427,7 +428,7 @@ def run(
         sum(r.units for r in results),
         len(files),
         suppressed,
-        [display_path(p, cwd) for p in plan.unrendered],
+        [printable(display_path(p, cwd)) for p in plan.unrendered],
         counts,
         sorted(files),
         bool(focus_files),

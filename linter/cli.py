@@ -464,7 +464,7 @@ def _baseline_notes(path: Path, applied: Any) -> None:
 
 def _progress_bar() -> tuple[Any, Any]:
     """A transient progress bar on stderr for long runs, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
+    if sys.stderr is None or not sys.stderr.isatty():  # (None: started with standard error closed)
         return None, lambda: None
     from rich.console import Console
     from rich.progress import Progress

@@ -223,6 +223,9 @@ def test_console_script_with_closed_or_full_standard_streams(tmp_path: Path) -> 
     for redirect in (">&-", ">/dev/null 2>&-"):
         closed = subprocess.run(["sh", "-c", f"{exe} rules {redirect}"], capture_output=True, text=True, env=env)
         assert (closed.returncode, closed.stderr) == (0, "")
+    for target, code in ((GOOD_TF, 0), (BAD_TF, 1)):  # a check with standard error closed: its own exit code
+        run = subprocess.run(["sh", "-c", f"{exe} {target} 2>&-"], cwd=REPO, capture_output=True, env=env)
+        assert run.returncode == code
     full = subprocess.run(
         ["sh", "-c", f"{exe} {GOOD_TF} >/dev/full"], cwd=REPO, capture_output=True, text=True, env=env
     )

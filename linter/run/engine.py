@@ -209,7 +209,7 @@ def _template_works(
     # Only templates nest, export and import (most YAML and JSON files of a repository are not templates, and
     # scanning them all was half of a cached run over serverless-patterns): a file that is not one cannot hide
     # the templates it names from being linted on their own.
-    templates = {path: read for path, read in reads.items() if _looks_like_template(read.data)}
+    templates = {path: read for path, read in reads.items() if bytes_look_like_template(read.data)}
     nested = _nested_templates(templates, cwd, config)
     children = {c.resolve() for kids in nested.values() for c in kids}
     # Resolving every template's path costs a system call per part: only a path with a child's name, or a link
@@ -230,12 +230,7 @@ def _template_works(
             works.append(Work("terraform-plan", read.path, (read,)))
         else:
             passed.remember(path)
-    passed.save()
     return works
-
-
-def _looks_like_template(data: bytes) -> bool:
-    return bool(bytes_look_like_template(data))
 
 
 def _read_templates(
@@ -248,7 +243,7 @@ def _read_templates(
         read = read_source(path, display_path(path, cwd), config.max_file_size)
         if isinstance(read, ParseError):
             # Too large or unreadable: an error only if it looks like a template (or cannot be looked at).
-            if not read.message.startswith("skipped:") or _looks_like_template(read_head(path)):
+            if not read.message.startswith("skipped:") or bytes_look_like_template(read_head(path)):
                 errors.append(read)
             continue
         reads[path] = read
@@ -394,7 +389,9 @@ def run(
     plan = discover(paths + focus.extra, cwd, config.exclude, listings=kept)
     if kept is not None:
         kept.save()
-    works, errors = collect_work(plan, cwd, config, PassedOver.load(cache_dir, code_digest()))
+    passed = PassedOver.load(cache_dir, code_digest())
+    works, errors = collect_work(plan, cwd, config, passed)
+    passed.save()
     results = analyse_all(
         works, config, today or date.today(), jobs or default_jobs(), ResultCache(cache_dir), progress
     )
